@@ -1,0 +1,128 @@
+"""Domain errors of calcdetect.
+
+Every error that a single input file can cause is a subclass of
+:class:`CalcdetectError` with a short, stable ``code``: ``errors.csv`` of a
+batch scan uses the code, and the message says what is wrong and what the user
+can do about it.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "CalcdetectError",
+    "NotDicomError",
+    "EmptyFileError",
+    "TruncatedFileError",
+    "NotAMammogramError",
+    "NonImageObjectError",
+    "DicomdirError",
+    "MultiFrameError",
+    "MissingPixelDataError",
+    "PixelDataLengthError",
+    "ImageTooLargeError",
+    "DecodeError",
+    "MissingSpacingError",
+    "InvalidHeaderError",
+    "DuplicateImageError",
+    "DetectionError",
+    "ERROR_CODES",
+]
+
+
+class CalcdetectError(Exception):
+    """Base class: a problem with one input, reported and skipped, never fatal.
+
+    Parameters
+    ----------
+    message : str
+        What is wrong and what to do about it, in words a user understands.
+    """
+
+    code: str = "error"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class NotDicomError(CalcdetectError):
+    code = "not_dicom"
+
+
+class EmptyFileError(CalcdetectError):
+    code = "empty_file"
+
+
+class TruncatedFileError(CalcdetectError):
+    code = "truncated"
+
+
+class NotAMammogramError(CalcdetectError):
+    code = "not_mammogram"
+
+
+class NonImageObjectError(CalcdetectError):
+    code = "non_image"
+
+
+class DicomdirError(CalcdetectError):
+    code = "dicomdir"
+
+
+class MultiFrameError(CalcdetectError):
+    code = "multiframe"
+
+
+class MissingPixelDataError(CalcdetectError):
+    code = "no_pixel_data"
+
+
+class PixelDataLengthError(CalcdetectError):
+    code = "pixel_data_short"
+
+
+class ImageTooLargeError(CalcdetectError):
+    code = "too_large"
+
+
+class DecodeError(CalcdetectError):
+    code = "decode_failed"
+
+
+class MissingSpacingError(CalcdetectError):
+    code = "no_spacing"
+
+
+class InvalidHeaderError(CalcdetectError):
+    code = "invalid_header"
+
+
+class DuplicateImageError(CalcdetectError):
+    code = "duplicate"
+
+
+class DetectionError(CalcdetectError):
+    code = "detection_failed"
+
+
+#: code -> exception class, for documentation and errors.csv readers.
+ERROR_CODES: dict[str, type[CalcdetectError]] = {
+    cls.code: cls
+    for cls in (
+        NotDicomError,
+        EmptyFileError,
+        TruncatedFileError,
+        NotAMammogramError,
+        NonImageObjectError,
+        DicomdirError,
+        MultiFrameError,
+        MissingPixelDataError,
+        PixelDataLengthError,
+        ImageTooLargeError,
+        DecodeError,
+        MissingSpacingError,
+        InvalidHeaderError,
+        DuplicateImageError,
+        DetectionError,
+    )
+}

@@ -1,0 +1,121 @@
+"""Typed values passed between the stages of calcdetect.
+
+``io`` produces a :class:`Mammogram`; ``detect`` turns its pixels into an
+:class:`ImageResult` of :class:`Calcification` and :class:`Cluster`; ``batch``
+writes them out.  Positions are in pixels of the analysed image (row, col,
+0-based, centre of the pixel) and physical sizes carry ``_mm`` in their names.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+__all__ = ["Mammogram", "Calcification", "Cluster", "ImageResult"]
+
+
+@dataclass(frozen=True, eq=False)
+class Mammogram:
+    """One mammogram, read and normalised.
+
+    Attributes
+    ----------
+    pixels : ndarray of float32, shape (rows, cols)
+        Denser tissue (and calcium) is brighter, whatever the source
+        photometric interpretation or presentation intent.
+    spacing_mm : (float, float)
+        Physical pixel size (row, col) at the detector plane, corrected for
+        magnification where the header says so.
+    laterality : str
+        ``"L"``, ``"R"`` or ``""`` when unknown.
+    view : str
+        ``"CC"``, ``"MLO"``, ... or ``""`` when unknown.
+    patient_id, study_instance_uid, series_instance_uid, sop_instance_uid : str
+        Identifiers from the header (PatientID is never written to a path).
+    manufacturer : str
+    presentation_intent : str
+        ``"FOR PRESENTATION"``, ``"FOR PROCESSING"`` or ``""``.
+    bits_stored : int
+        Original bit depth.
+    transforms : tuple of str
+        What was done to reach ``pixels`` (e.g. ``"rescale"``, ``"invert"``,
+        ``"log"``), in order, so results can be explained.
+    spacing_source : str
+        Which attribute gave ``spacing_mm`` (e.g. ``"ImagerPixelSpacing"``) or
+        ``"default"`` when the caller's default was used.
+    voi_window : (float, float) or None
+        (center, width) of the first VOI window, in ``pixels`` units, for
+        display only.
+    transfer_syntax_uid : str
+    path : str
+    """
+
+    pixels: np.ndarray
+    spacing_mm: tuple[float, float]
+    laterality: str = ""
+    view: str = ""
+    patient_id: str = ""
+    study_instance_uid: str = ""
+    series_instance_uid: str = ""
+    sop_instance_uid: str = ""
+    manufacturer: str = ""
+    presentation_intent: str = ""
+    bits_stored: int = 0
+    transforms: tuple[str, ...] = ()
+    spacing_source: str = ""
+    voi_window: tuple[float, float] | None = None
+    transfer_syntax_uid: str = ""
+    path: str = ""
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return tuple(self.pixels.shape)  # type: ignore[return-value]
+
+
+@dataclass(frozen=True)
+class Calcification:
+    """One detected calcification (a bright, small, compact spot).
+
+    ``contrast`` is in the units of the analysed pixels (top-hat height);
+    ``snr`` is contrast over the local noise estimate.  ``cluster_id`` is -1
+    for a calcification that belongs to no cluster.
+    """
+
+    row_px: float
+    col_px: float
+    diameter_mm: float
+    contrast: float
+    snr: float
+    area_px: int = 0
+    elongation: float = 1.0
+    cluster_id: int = -1
+
+
+@dataclass(frozen=True)
+class Cluster:
+    """A group of calcifications (BI-RADS style: several within 1 cm²)."""
+
+    cluster_id: int
+    n_calcifications: int
+    row_px: float
+    col_px: float
+    bbox_px: tuple[int, int, int, int]  # (row_min, col_min, row_max, col_max), inclusive
+    area_mm2: float
+    score: float
+
+
+@dataclass(frozen=True)
+class ImageResult:
+    """What the detector found on one image.
+
+    ``score`` is the best cluster score (0 when there is no cluster) and
+    ``flag`` is ``score >= config.image_threshold``.
+    """
+
+    calcifications: tuple[Calcification, ...] = ()
+    clusters: tuple[Cluster, ...] = ()
+    score: float = 0.0
+    flag: bool = False
+    breast_area_mm2: float = 0.0
+    timings_s: dict[str, float] = field(default_factory=dict, compare=False)
