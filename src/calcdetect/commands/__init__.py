@@ -1,0 +1,1 @@
+"""Subcommands of the ``calcdetect`` CLI: each defines ``add_parser`` and ``run``."""

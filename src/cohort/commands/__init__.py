@@ -1,0 +1,1 @@
+"""Subcommands of the ``cohort`` CLI: each defines ``add_parser`` and ``run``."""
