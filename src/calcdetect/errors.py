@@ -25,6 +25,8 @@ __all__ = [
     "InvalidHeaderError",
     "DuplicateImageError",
     "DetectionError",
+    "UnreadableFileError",
+    "InternalError",
     "ERROR_CODES",
 ]
 
@@ -105,6 +107,18 @@ class DetectionError(CalcdetectError):
     code = "detection_failed"
 
 
+class UnreadableFileError(CalcdetectError):
+    """The operating system refused to read the file (permissions, I/O error, not a regular file)."""
+
+    code = "unreadable"
+
+
+class InternalError(CalcdetectError):
+    """An unexpected failure inside calcdetect while handling one file (a bug: please report)."""
+
+    code = "internal_error"
+
+
 #: code -> exception class, for documentation and errors.csv readers.
 ERROR_CODES: dict[str, type[CalcdetectError]] = {
     cls.code: cls
@@ -124,5 +138,7 @@ ERROR_CODES: dict[str, type[CalcdetectError]] = {
         InvalidHeaderError,
         DuplicateImageError,
         DetectionError,
+        UnreadableFileError,
+        InternalError,
     )
 }
