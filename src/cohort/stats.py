@@ -320,23 +320,85 @@ def mantel_haenszel(tables: Sequence[Sequence[Sequence[int]]] | np.ndarray) -> M
         warnings.simplefilter("ignore", RuntimeWarning)
         est = float(st.oddsratio_pooled)
         low, high = st.oddsratio_pooled_confint(alpha=0.05)
-        corrected = st.test_null_odds(correction=True)
         plain = st.test_null_odds(correction=False)
-        bd = st.test_equal_odds(adjust=False)
+    bd_chi2 = _breslow_day_chi2(arr, est)
+    bd_p = float(_sps.chi2.sf(bd_chi2, arr.shape[0] - 1)) if math.isfinite(bd_chi2) else math.nan
+    chi2_corrected = _mh_chi2_corrected(arr)
     if not math.isfinite(est) or est <= 0:
         oratio = OddsRatio(None, None, None, method="robins-breslow-greenland")
     else:
         oratio = OddsRatio(est, float(low), float(high), method="robins-breslow-greenland")
     return MantelHaenszelResult(
         odds_ratio=oratio,
-        p_value=float(corrected.pvalue),
-        breslow_day_chi2=float(bd.statistic),
-        breslow_day_p=float(bd.pvalue),
+        p_value=float(_sps.chi2.sf(chi2_corrected, 1)),
+        breslow_day_chi2=bd_chi2,
+        breslow_day_p=bd_p,
         n_strata=int(arr.shape[0]),
-        chi2=float(corrected.statistic),
+        chi2=chi2_corrected,
         chi2_uncorrected=float(plain.statistic),
         p_value_uncorrected=float(plain.pvalue),
     )
+
+
+def _mh_chi2_corrected(arr: np.ndarray) -> float:
+    """Continuity-corrected Mantel–Haenszel χ², with the correction clipped as R does.
+
+    Hand-written because statsmodels' ``test_null_odds(correction=True)``
+    computes ``(|Σa − ΣE| − 0.5)²`` without clipping, so a perfectly balanced
+    set of strata (Σa = ΣE) gets χ² > 0; R's ``mantelhaen.test`` uses
+    ``min(0.5, |Σa − ΣE|)`` and returns 0.
+    """
+    a = arr[:, 0, 0]
+    n1 = arr[:, 0, :].sum(axis=1)
+    n2 = arr[:, 1, :].sum(axis=1)
+    m1 = arr[:, :, 0].sum(axis=1)
+    m2 = arr[:, :, 1].sum(axis=1)
+    n = n1 + n2
+    expected = n1 * m1 / n
+    var = n1 * n2 * m1 * m2 / (n**2 * (n - 1))
+    delta = abs(float(a.sum() - expected.sum()))
+    total_var = float(var.sum())
+    if total_var <= 0:
+        return math.nan
+    return (delta - min(0.5, delta)) ** 2 / total_var
+
+
+def _breslow_day_chi2(arr: np.ndarray, or_mh: float) -> float:
+    """Breslow–Day statistic (no Tarone adjustment) for strata ``arr`` of shape (K, 2, 2).
+
+    Hand-written because statsmodels' ``test_equal_odds`` divides by
+    ``1 - OR_MH`` when solving for the expected cell, so it returns NaN when
+    the pooled odds ratio is exactly 1 (here the quadratic degenerates to a
+    linear equation), and its p-value ``1 - cdf`` underflows for strong
+    heterogeneity. For each stratum, E is the root within the admissible range
+    of ``E (n - n1 - m1 + E) = OR_MH (n1 - E)(m1 - E)``; BD = Σ (a − E)² / Var,
+    Var = 1 / (1/E + 1/(n1 − E) + 1/(m1 − E) + 1/(n − n1 − m1 + E)).
+    """
+    if not math.isfinite(or_mh) or or_mh <= 0:
+        return math.nan
+    stat = 0.0
+    for t in arr:
+        n1 = t[0].sum()
+        m1 = t[:, 0].sum()
+        n = t.sum()
+        lo, hi = max(0.0, m1 - (n - n1)), min(n1, m1)
+        qa = 1.0 - or_mh
+        qb = (n - n1 - m1) + or_mh * (n1 + m1)
+        qc = -or_mh * n1 * m1
+        if abs(qa) < 1e-12:
+            e = -qc / qb
+        else:
+            roots = np.roots([qa, qb, qc]).real
+            inside = roots[(roots >= lo - 1e-9) & (roots <= hi + 1e-9)]
+            if inside.size == 0:
+                return math.nan
+            e = float(inside[0])
+        terms = np.array([e, n1 - e, m1 - e, n - n1 - m1 + e])
+        if np.any(terms <= 0):  # a stratum with a fixed margin carries no information
+            continue
+        var = 1.0 / float(np.sum(1.0 / terms))
+        stat += (t[0, 0] - e) ** 2 / var
+    return float(stat)
 
 
 _POSITIVE = {"positive", "pos", "yes", "y", "true", "1", "present", "+"}
@@ -425,7 +487,7 @@ def logistic_odds_ratios(
         with warnings.catch_warnings():
             warnings.simplefilter("error", PerfectSeparationWarning)
             warnings.simplefilter("ignore", RuntimeWarning)
-            fit = sm.Logit(y, x).fit(disp=0, method="newton", maxiter=100)
+            fit = sm.Logit(y, x).fit(disp=0, method="newton", maxiter=100, tol=1e-12)
     except (PerfectSeparationError, PerfectSeparationWarning, np.linalg.LinAlgError) as exc:
         logger.warning("logistic regression of %s on %s cannot be fitted: %s", outcome, exposures, exc)
         return nan_result
