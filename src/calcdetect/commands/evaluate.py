@@ -1,0 +1,301 @@
+"""``calcdetect evaluate OUT --truth PHANTOM_DIR [-o EVAL_DIR]``: score a scan against phantom truth.
+
+Reads the tables of a ``calcdetect scan`` output folder (``docs/outputs.md``)
+and the ``*.truth.json`` files of the phantoms (``docs/phantom-truth.md``),
+runs :func:`calcdetect.evaluate.evaluate` and writes, in ``EVAL_DIR``
+(default ``OUT/evaluation``):
+
+* ``metrics.json``: headline numbers and the issue-4 targets, met or not;
+* ``froc_clusters.csv/.png``, ``froc_calcifications.csv/.png``;
+* ``roc_image.png`` (image and patient ROC), ``roc_image.csv``, ``roc_patient.csv``;
+* ``breakdown_<name>.csv`` (sensitivity by size, SNR, contrast, shape, density,
+  preset, morphology; false flags by distractor kind);
+* ``cluster_matches.csv``, ``calcification_matches.csv``, ``images.csv``,
+  ``patients.csv``: one row per object, with its outcome.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import math
+import os
+import tempfile
+from collections.abc import Mapping
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from calcdetect.evaluate import EvaluationResult, evaluate
+from calcdetect.froc import FrocCurve
+from calcdetect.truth import Detections, TruthSet, truth_from_dicts
+
+__all__ = ["add_parser", "run", "read_scan_output", "read_truth_dir", "write_evaluation"]
+
+log = logging.getLogger(__name__)
+
+_STR_COLUMNS = {"sop_instance_uid": str, "patient_key": str, "path": str, "flag": str}
+
+
+def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
+    parser = subparsers.add_parser(
+        "evaluate",
+        help="score a scan output folder against phantom ground truth (FROC, ROC, breakdowns)",
+        description=__doc__.split("\n\n")[1],
+    )
+    parser.add_argument("out", type=Path, help="output folder of `calcdetect scan`")
+    parser.add_argument("--truth", type=Path, required=True, help="folder holding the phantoms' *.truth.json")
+    parser.add_argument("-o", "--output", type=Path, default=None, help="where to write (default OUT/evaluation)")
+    parser.add_argument(
+        "--threshold", type=float, default=None,
+        help="image score threshold of the operating point (default: run.json's image_threshold, "
+        "else the lowest score of a flagged image)",
+    )  # fmt: skip
+    parser.add_argument("--calcification-score", default="snr", help="calcifications.csv column the FROC sweeps")
+    parser.add_argument("--min-diameter-mm", type=float, default=0.2, help="size of interest for calcifications")
+    parser.set_defaults(run=run)
+    return parser
+
+
+def _read_csv(path: Path) -> pd.DataFrame:
+    return pd.read_csv(path, dtype=_STR_COLUMNS, keep_default_na=False, na_values=[""])
+
+
+def read_scan_output(out_dir: Path) -> tuple[Detections, dict]:
+    """The tables of a scan output folder, and its ``run.json`` (``{}`` when absent).
+
+    Raises
+    ------
+    FileNotFoundError
+        ``images.csv``, ``calcifications.csv`` or ``clusters.csv`` is missing.
+    """
+    out_dir = Path(out_dir)
+    tables = {}
+    for name in ("images", "calcifications", "clusters"):
+        path = out_dir / f"{name}.csv"
+        if not path.is_file():
+            raise FileNotFoundError(f"{path} not found: is {out_dir} the output folder of `calcdetect scan`?")
+        tables[name] = _read_csv(path)
+    patients = _read_csv(out_dir / "patients.csv") if (out_dir / "patients.csv").is_file() else None
+    run_info = {}
+    if (out_dir / "run.json").is_file():
+        try:
+            run_info = json.loads((out_dir / "run.json").read_text())
+        except (OSError, ValueError) as exc:
+            log.warning("could not read %s (%s); ignoring it", out_dir / "run.json", exc)
+    return Detections(patients=patients, **tables), run_info
+
+
+def read_truth_dir(truth_dir: Path) -> TruthSet:
+    """Every ``*.truth.json`` under ``truth_dir`` (recursively) as a :class:`TruthSet`."""
+    paths = sorted(Path(truth_dir).rglob("*.truth.json"))
+    if not paths:
+        raise FileNotFoundError(f"no *.truth.json under {truth_dir}: point --truth at a `calcdetect phantoms` folder")
+    docs = []
+    for p in paths:
+        try:
+            docs.append(json.loads(p.read_text()))
+        except (OSError, ValueError) as exc:
+            raise ValueError(f"cannot read truth file {p}: {exc}") from exc
+    return truth_from_dicts(docs, names=[str(p) for p in paths])
+
+
+def _find_key(obj: object, key: str) -> object | None:
+    """First value of ``key`` anywhere in nested dicts (run.json layout is the scan's choice)."""
+    if isinstance(obj, Mapping):
+        if key in obj:
+            return obj[key]
+        for v in obj.values():
+            found = _find_key(v, key)
+            if found is not None:
+                return found
+    return None
+
+
+def _json_safe(obj: object) -> object:
+    if isinstance(obj, Mapping):
+        return {str(k): _json_safe(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_json_safe(v) for v in obj]
+    if isinstance(obj, (np.integer,)):
+        return int(obj)
+    if isinstance(obj, (float, np.floating)):
+        f = float(obj)
+        return f if math.isfinite(f) else None
+    if isinstance(obj, np.bool_):
+        return bool(obj)
+    return obj
+
+
+def _atomic_write(path: Path, write) -> None:
+    """Write through a temporary file in the same folder, then rename."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=path.suffix)
+    os.close(fd)
+    try:
+        write(Path(tmp))
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _write_csv(df: pd.DataFrame, path: Path) -> None:
+    _atomic_write(path, lambda p: df.to_csv(p, index=False))
+
+
+def _froc_table(curve: FrocCurve) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "threshold": curve.thresholds,
+            "n_fp": curve.n_fp,
+            "fp_per_image": curve.fp_per_image,
+            "fp_per_cm2": curve.fp_per_cm2,
+            "sensitivity": curve.sensitivity,
+        }
+    )
+
+
+def _figure():
+    # Figure without pyplot: no global state, no GUI backend needed
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(6.4, 4.8), dpi=100)
+    return fig, fig.add_subplot(1, 1, 1)
+
+
+def _save(fig, path: Path) -> None:
+    fig.tight_layout()
+    _atomic_write(path, lambda p: fig.savefig(p, format="png"))
+
+
+def _plot_froc(curves: Mapping[str, FrocCurve], path: Path, *, title: str, per_cm2: bool = False) -> None:
+    fig, ax = _figure()
+    for label, c in curves.items():
+        x = c.fp_per_cm2 if per_cm2 else c.fp_per_image
+        ax.step(x, c.sensitivity, where="post", label=f"{label} (n={c.n_truth})")
+    ax.set_xscale("symlog", linthresh=0.01)
+    ax.set_xlabel("false positives per cm² of breast" if per_cm2 else "false positives per image")
+    ax.set_ylabel("sensitivity")
+    ax.set_ylim(-0.02, 1.02)
+    ax.grid(True, alpha=0.3)
+    ax.set_title(title)
+    ax.legend(loc="lower right", fontsize="small")
+    _save(fig, path)
+
+
+def write_evaluation(
+    result: EvaluationResult,
+    eval_dir: Path,
+    *,
+    references: Mapping[str, EvaluationResult] | None = None,
+    extra_metrics: Mapping[str, object] | None = None,
+) -> dict:
+    """Write every file of an evaluation folder; return the metrics written to ``metrics.json``.
+
+    Parameters
+    ----------
+    result : EvaluationResult
+        The detector under test.
+    eval_dir : Path
+    references : mapping of name to EvaluationResult, optional
+        Other detectors scored on the same truth (e.g. the naive reference);
+        their curves are drawn beside the detector's and their summaries go
+        under ``"references"`` in ``metrics.json``.
+    extra_metrics : mapping, optional
+        More entries for ``metrics.json`` (e.g. how the phantoms were made).
+    """
+    eval_dir = Path(eval_dir)
+    eval_dir.mkdir(parents=True, exist_ok=True)
+    references = dict(references or {})
+    metrics = {"detector": result.summary()}
+    if references:
+        metrics["references"] = {k: r.summary() for k, r in references.items()}
+    metrics.update(extra_metrics or {})
+    metrics = _json_safe(metrics)
+    _atomic_write(eval_dir / "metrics.json", lambda p: p.write_text(json.dumps(metrics, indent=2) + "\n"))
+
+    _write_csv(_froc_table(result.cluster_froc), eval_dir / "froc_clusters.csv")
+    calc = _froc_table(result.calcification_froc).rename(columns={"sensitivity": "sensitivity_all"})
+    calc[f"sensitivity_min_{result.min_diameter_mm:g}mm"] = result.calcification_froc_min_size.sensitivity
+    _write_csv(calc, eval_dir / "froc_calcifications.csv")
+    for name, r in references.items():
+        _write_csv(_froc_table(r.cluster_froc), eval_dir / f"froc_clusters_{name}.csv")
+        _write_csv(_froc_table(r.calcification_froc_min_size), eval_dir / f"froc_calcifications_{name}.csv")
+
+    _plot_froc(
+        {"detector": result.cluster_froc, **{k: r.cluster_froc for k, r in references.items()}},
+        eval_dir / "froc_clusters.png",
+        title="Cluster FROC",
+    )
+    _plot_froc(
+        {
+            f"detector, ≥{result.min_diameter_mm:g} mm": result.calcification_froc_min_size,
+            "detector, all sizes": result.calcification_froc,
+            **{f"{k}, ≥{r.min_diameter_mm:g} mm": r.calcification_froc_min_size for k, r in references.items()},
+        },
+        eval_dir / "froc_calcifications.png",
+        title="Calcification FROC",
+        per_cm2=True,
+    )
+    fig, ax = _figure()
+    for label, roc in [("image", result.image_roc), ("patient", result.patient_roc)] + [
+        (f"{k} image", r.image_roc) for k, r in references.items()
+    ]:
+        ax.plot(roc.fpr, roc.tpr, drawstyle="steps-post", label=f"{label} (AUC {roc.auc:.3f})")
+    ax.plot([0, 1], [0, 1], color="grey", lw=0.5)
+    ax.set_xlabel("1 - specificity")
+    ax.set_ylabel("sensitivity")
+    ax.set_title("ROC")
+    ax.legend(loc="lower right", fontsize="small")
+    _save(fig, eval_dir / "roc_image.png")
+    for name, roc in (("image", result.image_roc), ("patient", result.patient_roc)):
+        _write_csv(pd.DataFrame({"threshold": roc.thresholds, "fpr": roc.fpr, "tpr": roc.tpr}), eval_dir / f"roc_{name}.csv")
+
+    for name, table in result.breakdowns.items():
+        _write_csv(table, eval_dir / f"breakdown_{name}.csv")
+    _write_csv(result.cluster_matches, eval_dir / "cluster_matches.csv")
+    _write_csv(result.calcification_matches, eval_dir / "calcification_matches.csv")
+    _write_csv(result.images, eval_dir / "images.csv")
+    _write_csv(result.patients, eval_dir / "patients.csv")
+    _write_csv(result.truth_clusters.drop(columns=["hull_rc"]), eval_dir / "truth_clusters.csv")
+    return metrics
+
+
+def run(args: argparse.Namespace) -> int:
+    """Evaluate ``args.out`` against ``args.truth``; 0 on success, 2 when it cannot."""
+    from calcdetect.cli import EXIT_FATAL, EXIT_OK
+
+    try:
+        detections, run_info = read_scan_output(args.out)
+        truth = read_truth_dir(args.truth)
+    except (FileNotFoundError, ValueError) as exc:
+        log.error("%s", exc)
+        print(f"calcdetect evaluate: {exc}")
+        return EXIT_FATAL
+    threshold = args.threshold
+    if threshold is None:
+        found = _find_key(run_info, "image_threshold")
+        threshold = float(found) if isinstance(found, (int, float)) else None
+    try:
+        result = evaluate(
+            detections,
+            truth,
+            operating_threshold=threshold,
+            calcification_score=args.calcification_score,
+            min_diameter_mm=args.min_diameter_mm,
+        )
+    except ValueError as exc:
+        print(f"calcdetect evaluate: {exc}")
+        return EXIT_FATAL
+    eval_dir = args.output if args.output is not None else Path(args.out) / "evaluation"
+    metrics = write_evaluation(result, eval_dir)
+    d = metrics["detector"]
+    print(
+        f"{d['n_images']} images ({d['n_missing_images']} missing from the scan); "
+        f"cluster sensitivity at 0.1 FP/image {d['clusters']['sensitivity_at_fp_per_image']['0.1']}; "
+        f"image AUC {d['image']['auc']}; patient accuracy {d['patient']['accuracy']}; written to {eval_dir}"
+    )
+    return EXIT_OK

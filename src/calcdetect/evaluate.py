@@ -1,0 +1,513 @@
+"""Score a detection run against phantom ground truth (FROC, ROC, breakdowns).
+
+``evaluate(detections, truth)`` takes the tables of a ``calcdetect scan``
+output folder (:class:`~calcdetect.truth.Detections`) and the phantoms' ground
+truth (:class:`~calcdetect.truth.TruthSet`) and returns an
+:class:`EvaluationResult`:
+
+* FROC curves for clusters and for calcifications (all sizes, and those of at
+  least ``min_diameter_mm``), with false positives per image and per cm² of
+  breast;
+* image- and patient-level ROC curves and AUC, and the confusion counts at
+  the run's own operating point (its ``flag`` columns);
+* sensitivity by calcification size, SNR, contrast and shape, by breast
+  density, vendor preset and cluster morphology, and the false-flag rate of
+  each distractor kind.
+
+Counting rules: one match per truth (:mod:`calcdetect.match`); a detection
+that only finds truths already matched by stronger detections (a duplicate) is
+a false positive; a detected calcification that matches a true calcification
+smaller than ``min_diameter_mm`` counts neither way in the size-restricted
+curve.  A phantom missing from the scan (e.g. listed in ``errors.csv``) counts
+with score ``-inf`` and no flag, and is reported in ``n_missing_images``.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from calcdetect.froc import FrocCurve, OperatingPoint, RocCurve, froc_curve, operating_point, roc_curve
+from calcdetect.keys import patient_key
+from calcdetect.match import box_overlaps_polygon, distance_to_polygon_mm, match_calcifications, match_clusters
+from calcdetect.truth import Detections, TruthSet
+
+__all__ = ["EvaluationResult", "evaluate", "TARGETS", "FP_RATES"]
+
+log = logging.getLogger(__name__)
+
+#: cluster FROC read-outs (false-positive clusters per image)
+FP_RATES: tuple[float, ...] = (0.05, 0.1, 0.2, 0.5, 1.0)
+
+#: targets of issue 4: name -> (threshold, "min" | "max")
+TARGETS: dict[str, tuple[float, str]] = {
+    "cluster_sensitivity_at_0.1_fp_per_image": (0.97, "min"),
+    "calcification_sensitivity_at_1_fp_per_cm2": (0.90, "min"),
+    "image_auc": (0.99, "min"),
+    "patient_accuracy": (0.97, "min"),
+    "max_distractor_false_flag_rate": (0.05, "max_exclusive"),
+}
+
+_SIZE_BINS_MM = (0.0, 0.15, 0.2, 0.3, 0.4, 0.6, math.inf)
+_SNR_BINS = (0.0, 2.0, 3.0, 5.0, 8.0, 12.0, math.inf)
+_NCALC_BINS = (0, 4, 6, 10, 20, math.inf)
+
+
+@dataclass(frozen=True, eq=False)
+class EvaluationResult:
+    """Everything :func:`evaluate` measured.
+
+    Tables (DataFrames) keep one row per object so any other figure can be
+    derived; :meth:`summary` gives the headline numbers as plain JSON values.
+    """
+
+    n_images: int
+    n_positive_images: int
+    n_patients: int
+    n_positive_patients: int
+    n_missing_images: int
+    n_extra_images: int
+    operating_threshold: float
+    min_diameter_mm: float
+    cluster_froc: FrocCurve
+    calcification_froc: FrocCurve
+    calcification_froc_min_size: FrocCurve
+    image_roc: RocCurve
+    patient_roc: RocCurve
+    image_operating_point: OperatingPoint
+    patient_operating_point: OperatingPoint
+    patient_flag_source: str
+    images: pd.DataFrame
+    patients: pd.DataFrame
+    cluster_matches: pd.DataFrame
+    calcification_matches: pd.DataFrame
+    truth_clusters: pd.DataFrame
+    truth_calcifications: pd.DataFrame
+    breakdowns: dict[str, pd.DataFrame] = field(default_factory=dict)
+    fp_rates: tuple[float, ...] = FP_RATES
+
+    def max_distractor_false_flag_rate(self) -> float:
+        d = self.breakdowns.get("distractors")
+        if d is None or d.empty or d["n_images_without_cluster"].sum() == 0:
+            return math.nan
+        return float(d["false_flag_rate"].max())
+
+    def targets(self) -> dict[str, dict[str, object]]:
+        """Each target of issue 4 with the measured value and whether it is met."""
+        values = {
+            "cluster_sensitivity_at_0.1_fp_per_image": self.cluster_froc.sensitivity_at(0.1),
+            "calcification_sensitivity_at_1_fp_per_cm2": self.calcification_froc_min_size.sensitivity_at_fp_per_cm2(1.0),
+            "image_auc": self.image_roc.auc,
+            "patient_accuracy": self.patient_operating_point.accuracy,
+            "max_distractor_false_flag_rate": self.max_distractor_false_flag_rate(),
+        }
+        out: dict[str, dict[str, object]] = {}
+        for name, (target, kind) in TARGETS.items():
+            v = values[name]
+            met = None if math.isnan(v) else (v >= target if kind == "min" else v < target)
+            out[name] = {"value": v, "target": target, "rule": ">=" if kind == "min" else "<", "met": met}
+        return out
+
+    def summary(self) -> dict[str, object]:
+        """Headline numbers (JSON-ready apart from NaN, which writers turn into null)."""
+        cf, kf = self.cluster_froc, self.calcification_froc_min_size
+        n_fp_cl = int((self.cluster_matches["status"] != "tp").sum()) if len(self.cluster_matches) else 0
+        return {
+            "n_images": self.n_images,
+            "n_positive_images": self.n_positive_images,
+            "n_patients": self.n_patients,
+            "n_positive_patients": self.n_positive_patients,
+            "n_missing_images": self.n_missing_images,
+            "n_extra_images": self.n_extra_images,
+            "operating_threshold": self.operating_threshold,
+            "clusters": {
+                "n_truth": cf.n_truth,
+                "n_detected": int(len(self.cluster_matches)),
+                "n_false_positive": n_fp_cl,
+                "n_duplicate": int((self.cluster_matches.get("status") == "duplicate").sum())
+                if len(self.cluster_matches)
+                else 0,
+                "sensitivity_at_fp_per_image": {str(r): cf.sensitivity_at(r) for r in self.fp_rates},
+                "max_sensitivity": float(cf.sensitivity.max()) if cf.n_truth else math.nan,
+                "fp_per_image_at_max_sensitivity": float(cf.fp_per_image[-1]),
+            },
+            "calcifications": {
+                "n_truth": self.calcification_froc.n_truth,
+                "n_truth_min_size": kf.n_truth,
+                "min_diameter_mm": self.min_diameter_mm,
+                "breast_area_cm2": kf.breast_area_cm2,
+                "sensitivity_min_size_at_fp_per_cm2": {
+                    str(r): kf.sensitivity_at_fp_per_cm2(r) for r in (0.1, 0.25, 0.5, 1.0, 2.0)
+                },
+                "sensitivity_all_at_fp_per_image": {
+                    str(r): self.calcification_froc.sensitivity_at(r) for r in (1.0, 5.0, 10.0, 50.0)
+                },
+                "max_sensitivity_min_size": float(kf.sensitivity.max()) if kf.n_truth else math.nan,
+                "fp_per_cm2_at_max_sensitivity": float(kf.fp_per_cm2[-1]) if kf.breast_area_cm2 > 0 else math.nan,
+            },
+            "image": {"auc": self.image_roc.auc, **self.image_operating_point.to_dict()},
+            "patient": {
+                "auc": self.patient_roc.auc,
+                "flag_source": self.patient_flag_source,
+                **self.patient_operating_point.to_dict(),
+            },
+            "distractors": self.breakdowns["distractors"].to_dict(orient="records")
+            if "distractors" in self.breakdowns
+            else [],
+            "targets": self.targets(),
+        }
+
+
+def _group(df: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    if df is None or df.empty:
+        return {}
+    return {str(k): g for k, g in df.groupby("sop_instance_uid", sort=False)}
+
+
+def _infer_threshold(images: pd.DataFrame) -> float:
+    """Lowest score of a flagged image (the run's operating point as applied)."""
+    flagged = images.loc[images["flag"], "score"]
+    if flagged.empty:
+        return math.inf
+    thr = float(flagged.min())
+    clash = images.loc[~images["flag"] & (images["score"] >= thr)]
+    if not clash.empty:
+        log.warning("%d unflagged image(s) score at or above the lowest flagged score %.4g", len(clash), thr)
+    return thr
+
+
+def _box_polygon(r0: float, c0: float, r1: float, c1: float) -> np.ndarray:
+    return np.array([[r0 - 0.5, c0 - 0.5], [r0 - 0.5, c1 + 0.5], [r1 + 0.5, c1 + 0.5], [r1 + 0.5, c0 - 0.5]])
+
+
+def _distractor_hit(
+    point_rc: np.ndarray, bbox: np.ndarray | None, dist: pd.DataFrame, spacing: tuple[float, float], margin_mm: float
+) -> str:
+    """Kind of the nearest distractor a detection lands on ('' for none)."""
+    best, best_d = "", math.inf
+    for d in dist.itertuples(index=False):
+        poly = _box_polygon(d.row_min, d.col_min, d.row_max, d.col_max)
+        dd = distance_to_polygon_mm(point_rc, poly, spacing_mm=spacing)
+        hit = dd <= margin_mm or (bbox is not None and box_overlaps_polygon(bbox, poly))
+        if hit and dd < best_d:
+            best, best_d = d.kind, dd
+    return best
+
+
+def _bin_sensitivity(values: pd.Series, detected: pd.Series, bins, *, name: str) -> pd.DataFrame:
+    cat = pd.cut(values, bins=list(bins), right=False)
+    g = pd.DataFrame({name: cat, "detected": detected.astype(bool)}).groupby(name, observed=False)["detected"]
+    out = pd.DataFrame({"n_truth": g.size(), "n_detected": g.sum().astype(int)}).reset_index()
+    out[name] = out[name].astype(str)
+    out["sensitivity"] = out["n_detected"] / out["n_truth"].where(out["n_truth"] > 0)
+    return out
+
+
+def _cat_sensitivity(values: pd.Series, detected: pd.Series, *, name: str) -> pd.DataFrame:
+    g = pd.DataFrame({name: values.astype(str), "detected": detected.astype(bool)}).groupby(name)["detected"]
+    out = pd.DataFrame({"n_truth": g.size(), "n_detected": g.sum().astype(int)}).reset_index()
+    out["sensitivity"] = out["n_detected"] / out["n_truth"]
+    return out
+
+
+def _image_strata(images: pd.DataFrame, by: str) -> pd.DataFrame:
+    rows = []
+    for value, g in images.groupby(by):
+        op = operating_point(g["flag"].to_numpy(), g["label"].to_numpy())
+        roc = roc_curve(g["score"].to_numpy(), g["label"].to_numpy())
+        rows.append({by: value, "n_images": len(g), "n_positive": op.n_tp + op.n_fn, **op.to_dict(), "auc": roc.auc})
+    return pd.DataFrame(rows)
+
+
+def evaluate(
+    detections: Detections,
+    truth: TruthSet,
+    *,
+    operating_threshold: float | None = None,
+    calcification_score: str = "snr",
+    min_diameter_mm: float = 0.2,
+    min_radius_mm: float = 0.5,
+    margin_mm: float = 2.5,
+    fp_rates: tuple[float, ...] = FP_RATES,
+) -> EvaluationResult:
+    """Score detections against ground truth.
+
+    Parameters
+    ----------
+    detections : Detections
+        Tables of a scan output folder.
+    truth : TruthSet
+        Ground truth of the phantoms scanned; only images in the truth count.
+    operating_threshold : float, optional
+        Image score threshold of the run's operating point, used to read the
+        cluster breakdowns at that point.  Default: the lowest score of a
+        flagged image.  Image and patient decisions always come from the
+        ``flag`` columns, i.e. what the run told its user.
+    calcification_score : str
+        Column of ``calcifications`` swept by the calcification FROC.
+    min_diameter_mm : float
+        Smallest true calcification counted in the size-restricted curve.
+    min_radius_mm, margin_mm : float
+        Matching tolerances (see :mod:`calcdetect.match`).
+    fp_rates : tuple of float
+        Cluster FROC read-outs reported in :meth:`EvaluationResult.summary`.
+
+    Returns
+    -------
+    EvaluationResult
+    """
+    t_img = truth.images.copy()
+    if t_img.empty:
+        raise ValueError("no ground truth: the truth set has no images")
+    d_img = detections.images.drop_duplicates("sop_instance_uid").set_index("sop_instance_uid")
+    in_scan = t_img["sop_instance_uid"].isin(d_img.index)
+    n_missing = int((~in_scan).sum())
+    n_extra = int((~d_img.index.isin(t_img["sop_instance_uid"])).sum())
+    if n_missing:
+        log.warning("%d phantom(s) have no row in images.csv; they count as not flagged", n_missing)
+    if calcification_score not in detections.calcifications.columns:
+        raise ValueError(f"calcifications table has no score column {calcification_score!r}")
+
+    # ---- images ----------------------------------------------------------------
+    uid = t_img["sop_instance_uid"]
+    t_img["label"] = t_img["has_cluster"].astype(bool)
+    t_img["score"] = uid.map(d_img["score"].astype(float)).fillna(-math.inf).to_numpy()
+    flag_col = d_img["flag"].astype(str).str.lower().isin(("positive", "true", "1"))
+    t_img["flag"] = uid.map(flag_col).fillna(False).astype(bool).to_numpy()
+    t_img["scanned"] = in_scan.to_numpy()
+    if "patient_key" in d_img.columns:
+        t_img["patient_key"] = uid.map(d_img["patient_key"].astype(str))
+    else:
+        t_img["patient_key"] = np.nan
+    fallback = t_img["patient_id"].map(patient_key)
+    t_img["patient_key"] = t_img["patient_key"].fillna(fallback)
+    thr = _infer_threshold(t_img[t_img["scanned"]]) if operating_threshold is None else float(operating_threshold)
+    n_images = len(t_img)
+    area_cm2 = float(t_img["breast_area_mm2"].sum()) / 100.0
+    spacing = dict(zip(uid, zip(t_img["spacing_row_mm"], t_img["spacing_col_mm"], strict=True), strict=True))
+
+    # ---- calcifications ----------------------------------------------------------
+    det_c, tru_c = _group(detections.calcifications), _group(truth.calcifications)
+    dist_by = _group(truth.distractors)
+    t_calc = truth.calcifications.copy()
+    t_calc["matched"] = False
+    t_calc["matched_score"] = np.nan
+    c_rows = []
+    for u in uid:
+        dc = det_c.get(u)
+        if dc is None or dc.empty:
+            continue
+        tc = tru_c.get(u, truth.calcifications.iloc[:0])
+        sp = spacing[u]
+        scores = dc[calcification_score].to_numpy(float)
+        m = match_calcifications(
+            dc[["row", "col"]].to_numpy(float), scores, tc[["row", "col"]].to_numpy(float),
+            tc["diameter_mm"].to_numpy(float), spacing_mm=sp, min_radius_mm=min_radius_mm,
+        )  # fmt: skip
+        hit_idx = tc.index.to_numpy()[m.truth_index[m.is_tp]]
+        t_calc.loc[hit_idx, "matched"] = True
+        t_calc.loc[hit_idx, "matched_score"] = scores[m.is_tp]
+        diam = np.full(len(dc), np.nan)
+        diam[m.is_tp] = tc["diameter_mm"].to_numpy(float)[m.truth_index[m.is_tp]]
+        dist = dist_by.get(u)
+        kinds = [""] * len(dc)
+        if dist is not None:
+            for i in np.flatnonzero(~m.is_tp):
+                kinds[i] = _distractor_hit(dc[["row", "col"]].to_numpy(float)[i], None, dist, sp, min_radius_mm)
+        c_rows.append(
+            pd.DataFrame(
+                {
+                    "sop_instance_uid": u,
+                    "row": dc["row"].to_numpy(float),
+                    "col": dc["col"].to_numpy(float),
+                    "score": scores,
+                    "truth_id": np.where(m.is_tp, tc["id"].to_numpy()[np.maximum(m.truth_index, 0)], -1)
+                    if len(tc)
+                    else -1,
+                    "truth_diameter_mm": diam,
+                    "status": np.where(m.is_tp, "tp", np.where(m.duplicate, "duplicate", "fp")),
+                    "distractor_kind": kinds,
+                }
+            )
+        )
+    cm_cols = ["sop_instance_uid", "row", "col", "score", "truth_id", "truth_diameter_mm", "status", "distractor_kind"]
+    c_match = pd.concat(c_rows, ignore_index=True) if c_rows else pd.DataFrame(columns=cm_cols)
+    c_tp = (c_match["status"] == "tp").to_numpy(bool)
+    calc_froc = froc_curve(
+        c_match["score"].to_numpy(float), c_tp, n_truth=len(t_calc), n_images=n_images, breast_area_cm2=area_cm2
+    )
+    big = c_match["truth_diameter_mm"].to_numpy(float) >= min_diameter_mm - 1e-9
+    calc_froc_big = froc_curve(
+        c_match["score"].to_numpy(float),
+        c_tp & big,
+        is_fp=~c_tp,
+        n_truth=int((t_calc["diameter_mm"] >= min_diameter_mm - 1e-9).sum()),
+        n_images=n_images,
+        breast_area_cm2=area_cm2,
+    )
+
+    # ---- clusters ----------------------------------------------------------------
+    det_k, tru_k = _group(detections.clusters), _group(truth.clusters)
+    t_clu = truth.clusters.copy()
+    t_clu["matched"] = False
+    t_clu["matched_score"] = np.nan
+    k_rows = []
+    for u in uid:
+        dk = det_k.get(u)
+        if dk is None or dk.empty:
+            continue
+        tk = tru_k.get(u, truth.clusters.iloc[:0])
+        sp = spacing[u]
+        scores = dk["score"].to_numpy(float)
+        boxes = dk[["row_min", "col_min", "row_max", "col_max"]].to_numpy(float)
+        centres = dk[["row", "col"]].to_numpy(float)
+        m = match_clusters(centres, boxes, scores, list(tk["hull_rc"]), spacing_mm=sp, margin_mm=margin_mm)
+        hit_idx = tk.index.to_numpy()[m.truth_index[m.is_tp]]
+        t_clu.loc[hit_idx, "matched"] = True
+        t_clu.loc[hit_idx, "matched_score"] = scores[m.is_tp]
+        dist = dist_by.get(u)
+        kinds = [""] * len(dk)
+        if dist is not None:
+            for i in np.flatnonzero(~m.is_tp):
+                kinds[i] = _distractor_hit(centres[i], boxes[i], dist, sp, margin_mm)
+        k_rows.append(
+            pd.DataFrame(
+                {
+                    "sop_instance_uid": u,
+                    "cluster_id": dk["cluster_id"].to_numpy(),
+                    "row": centres[:, 0],
+                    "col": centres[:, 1],
+                    "score": scores,
+                    "truth_cluster_id": np.where(m.is_tp, tk["cluster_id"].to_numpy()[np.maximum(m.truth_index, 0)], -1)
+                    if len(tk)
+                    else -1,
+                    "status": np.where(m.is_tp, "tp", np.where(m.duplicate, "duplicate", "fp")),
+                    "distractor_kind": kinds,
+                }
+            )
+        )
+    km_cols = ["sop_instance_uid", "cluster_id", "row", "col", "score", "truth_cluster_id", "status", "distractor_kind"]
+    k_match = pd.concat(k_rows, ignore_index=True) if k_rows else pd.DataFrame(columns=km_cols)
+    cl_froc = froc_curve(
+        k_match["score"].to_numpy(float),
+        (k_match["status"] == "tp").to_numpy(bool),
+        n_truth=len(t_clu),
+        n_images=n_images,
+        breast_area_cm2=area_cm2,
+    )
+
+    # ---- image / patient decisions ----------------------------------------------------
+    image_roc = roc_curve(t_img["score"].to_numpy(), t_img["label"].to_numpy())
+    image_op = operating_point(t_img["flag"].to_numpy(), t_img["label"].to_numpy())
+    pats = (
+        t_img.groupby("patient_key")
+        .agg(n_images=("sop_instance_uid", "size"), label=("label", "any"), score=("score", "max"), any_flag=("flag", "any"))
+        .reset_index()
+    )
+    source = "any image flagged"
+    pats["flag"] = pats["any_flag"]
+    if detections.patients is not None and len(detections.patients):
+        p = detections.patients.assign(patient_key=detections.patients["patient_key"].astype(str))
+        p = p.drop_duplicates("patient_key").set_index("patient_key")
+        p_flag = pats["patient_key"].map(p["flag"].astype(str).str.lower().eq("positive"))
+        known = p_flag.notna()
+        pats.loc[known, "flag"] = p_flag[known].astype(bool)
+        source = "patients.csv" if known.all() else "patients.csv, else any image flagged"
+        n_disagree = int((pats.loc[known, "flag"] != pats.loc[known, "any_flag"]).sum())
+        if n_disagree:
+            log.warning("patients.csv disagrees with 'any image flagged' for %d patient(s)", n_disagree)
+    patient_roc = roc_curve(pats["score"].to_numpy(), pats["label"].to_numpy())
+    patient_op = operating_point(pats["flag"].to_numpy(bool), pats["label"].to_numpy(bool))
+
+    # ---- breakdowns ------------------------------------------------------------------
+    meta = t_img.set_index("sop_instance_uid")[["preset", "density", "view"]]
+    t_clu = t_clu.join(meta, on="sop_instance_uid")
+    t_clu["detected_at_operating_point"] = t_clu["matched"] & (t_clu["matched_score"] >= thr)
+    t_calc = t_calc.join(meta, on="sop_instance_uid")
+    breakdowns: dict[str, pd.DataFrame] = {
+        "calcifications_by_size": _bin_sensitivity(t_calc["diameter_mm"], t_calc["matched"], _SIZE_BINS_MM, name="diameter_mm"),
+        "calcifications_by_snr": _bin_sensitivity(t_calc["snr"], t_calc["matched"], _SNR_BINS, name="snr"),
+        "calcifications_by_shape": _cat_sensitivity(t_calc["shape"], t_calc["matched"], name="shape"),
+        "calcifications_by_preset": _cat_sensitivity(t_calc["preset"], t_calc["matched"], name="preset"),
+    }
+    if len(t_calc) >= 4 and t_calc["contrast"].notna().any():
+        q = pd.qcut(t_calc["contrast"], 4, duplicates="drop")
+        g = pd.DataFrame({"contrast": q, "d": t_calc["matched"]}).groupby("contrast", observed=False)["d"]
+        cb = pd.DataFrame({"n_truth": g.size(), "n_detected": g.sum().astype(int)}).reset_index()
+        cb["contrast"] = cb["contrast"].astype(str)
+        cb["sensitivity"] = cb["n_detected"] / cb["n_truth"].where(cb["n_truth"] > 0)
+        breakdowns["calcifications_by_contrast_quartile"] = cb
+    for by in ("density", "preset", "morphology"):
+        b = _cat_sensitivity(t_clu[by], t_clu["detected_at_operating_point"], name=by)
+        b = b.rename(columns={"n_detected": "n_detected_at_operating_point", "sensitivity": "sensitivity_at_operating_point"})
+        b["sensitivity_any_score"] = _cat_sensitivity(t_clu[by], t_clu["matched"], name=by)["sensitivity"].to_numpy()
+        breakdowns[f"clusters_by_{by}"] = b
+    breakdowns["clusters_by_size"] = _bin_sensitivity(
+        t_clu["n_calcifications"], t_clu["detected_at_operating_point"], _NCALC_BINS, name="n_calcifications"
+    )
+    breakdowns["images_by_density"] = _image_strata(t_img, "density")
+    breakdowns["images_by_preset"] = _image_strata(t_img, "preset")
+    breakdowns["distractors"] = _distractor_table(t_img, truth.distractors, k_match, c_match, thr)
+
+    return EvaluationResult(
+        n_images=n_images,
+        n_positive_images=int(t_img["label"].sum()),
+        n_patients=len(pats),
+        n_positive_patients=int(pats["label"].sum()),
+        n_missing_images=n_missing,
+        n_extra_images=n_extra,
+        operating_threshold=thr,
+        min_diameter_mm=min_diameter_mm,
+        cluster_froc=cl_froc,
+        calcification_froc=calc_froc,
+        calcification_froc_min_size=calc_froc_big,
+        image_roc=image_roc,
+        patient_roc=patient_roc,
+        image_operating_point=image_op,
+        patient_operating_point=patient_op,
+        patient_flag_source=source,
+        images=t_img,
+        patients=pats,
+        cluster_matches=k_match,
+        calcification_matches=c_match,
+        truth_clusters=t_clu,
+        truth_calcifications=t_calc,
+        breakdowns=breakdowns,
+        fp_rates=tuple(fp_rates),
+    )
+
+
+def _distractor_table(
+    images: pd.DataFrame, distractors: pd.DataFrame, k_match: pd.DataFrame, c_match: pd.DataFrame, thr: float
+) -> pd.DataFrame:
+    """Per distractor kind: how often images holding it (and no true cluster) are flagged."""
+    rows = []
+    negatives = images.loc[~images["label"]].set_index("sop_instance_uid")
+    for kind, g in distractors.groupby("kind"):
+        uids = pd.Index(g["sop_instance_uid"].unique())
+        neg = negatives.loc[negatives.index.intersection(uids)]
+        on_kind = k_match[k_match["distractor_kind"] == kind] if len(k_match) else k_match
+        calc_on = c_match[c_match["distractor_kind"] == kind] if len(c_match) else c_match
+        n_neg = len(neg)
+        rows.append(
+            {
+                "kind": kind,
+                "n_instances": len(g),
+                "n_images": len(uids),
+                "n_images_without_cluster": n_neg,
+                "n_flagged": int(neg["flag"].sum()),
+                "false_flag_rate": float(neg["flag"].mean()) if n_neg else math.nan,
+                "n_clusters_on_distractor": len(on_kind),
+                "n_clusters_on_distractor_at_operating_point": int((on_kind["score"] >= thr).sum()),
+                "n_calcifications_on_distractor": len(calc_on),
+            }
+        )
+    cols = [
+        "kind", "n_instances", "n_images", "n_images_without_cluster", "n_flagged", "false_flag_rate",
+        "n_clusters_on_distractor", "n_clusters_on_distractor_at_operating_point", "n_calcifications_on_distractor",
+    ]  # fmt: skip
+    return pd.DataFrame(rows, columns=cols)

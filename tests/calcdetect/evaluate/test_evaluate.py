@@ -1,0 +1,88 @@
+"""evaluate() on the hand-built set of conftest.py; every expected number is worked out there."""
+
+import math
+
+import numpy as np
+import pytest
+from numpy.testing import assert_allclose
+
+from calcdetect.evaluate import evaluate
+from calcdetect.truth import Detections, truth_from_dicts
+
+
+@pytest.fixture
+def result(tiny_truth, tiny_detections):
+    images, calcs, clusters, patients = tiny_detections
+    return evaluate(Detections(images, calcs, clusters, patients), truth_from_dicts(tiny_truth))
+
+
+def test_counts_and_operating_threshold(result):
+    assert (result.n_images, result.n_positive_images, result.n_patients, result.n_positive_patients) == (4, 2, 3, 2)
+    assert result.n_missing_images == 0
+    assert result.operating_threshold == 0.7  # lowest flagged score
+
+
+def test_calcification_froc(result):
+    c = result.calcification_froc
+    assert c.thresholds.tolist() == [math.inf, 9, 8, 7, 6, 5, 4]
+    assert_allclose(c.sensitivity, np.array([0, 1, 1, 1, 1, 2, 2]) / 4)
+    assert_allclose(c.fp_per_image, np.array([0, 0, 1, 2, 3, 3, 4]) / 4)
+    big = result.calcification_froc_min_size  # the 0.15 mm hit counts neither way
+    assert big.n_truth == 3
+    assert_allclose(big.sensitivity, np.array([0, 1, 1, 1, 1, 1, 1]) / 3)
+    assert_allclose(big.fp_per_cm2, np.array([0, 0, 1, 2, 3, 3, 4]) / 400)
+    assert big.sensitivity_at_fp_per_cm2(1.0) == pytest.approx(1 / 3)
+    status = result.calcification_matches.set_index("score")["status"].to_dict()
+    assert status == {9.0: "tp", 8.0: "duplicate", 5.0: "tp", 7.0: "fp", 4.0: "fp", 6.0: "fp"}
+
+
+def test_cluster_froc_and_distractor_hits(result):
+    c = result.cluster_froc
+    assert_allclose(c.sensitivity, [0, 0.5, 0.5, 0.5])
+    assert_allclose(c.fp_per_image, [0, 0, 0.25, 0.5])
+    assert c.sensitivity_at(0.1) == 0.5
+    kinds = result.cluster_matches.set_index("score")["distractor_kind"].to_dict()
+    assert kinds == {0.9: "", 0.6: "single_speck", 0.7: "vascular_track"}
+
+
+def test_image_and_patient_level(result):
+    assert result.image_roc.auc == pytest.approx(0.75)  # pos {0.9, 0.5} vs neg {0.7, 0.0}
+    op = result.image_operating_point
+    assert (op.n_tp, op.n_fp, op.n_tn, op.n_fn) == (1, 1, 1, 1)
+    assert result.patient_roc.auc == pytest.approx(1.0)  # pos {0.9, 0.5} vs neg {0.0}
+    assert result.patient_operating_point.accuracy == pytest.approx(2 / 3)
+    assert result.patient_flag_source == "patients.csv"
+
+
+def test_breakdowns(result):
+    d = result.breakdowns["distractors"].set_index("kind")
+    assert d.loc["vascular_track", "false_flag_rate"] == 1.0
+    assert d.loc["vascular_track", "n_clusters_on_distractor_at_operating_point"] == 1
+    assert math.isnan(d.loc["single_speck", "false_flag_rate"])  # only in an image with a cluster
+    assert d.loc["single_speck", "n_clusters_on_distractor_at_operating_point"] == 0
+    assert d.loc["single_speck", "n_calcifications_on_distractor"] == 1
+    dens = result.breakdowns["clusters_by_density"].set_index("density")
+    assert dens.loc["b", "sensitivity_at_operating_point"] == 1.0
+    assert dens.loc["c", "sensitivity_at_operating_point"] == 0.0
+    size = result.breakdowns["calcifications_by_size"].set_index("diameter_mm")
+    assert size["n_truth"].sum() == 4
+    assert size.loc["[0.2, 0.3)", "n_detected"] == 0  # 0.3 mm sits in [0.3, 0.4)
+    assert size.loc["[0.3, 0.4)", "n_detected"] == 1 and size.loc["[0.3, 0.4)", "n_truth"] == 2
+    assert result.targets()["image_auc"]["met"] is False
+
+
+def test_missing_image_counts_as_unflagged(tiny_truth, tiny_detections):
+    images, calcs, clusters, patients = tiny_detections
+    images = images[images["sop_instance_uid"] != "1.2.3.1"]  # A failed to scan
+    r = evaluate(Detections(images, calcs, clusters, None), truth_from_dicts(tiny_truth))
+    assert r.n_missing_images == 1
+    assert r.image_operating_point.n_fn == 2
+    assert r.patient_flag_source == "any image flagged"
+
+
+def test_bad_truth_is_refused(tiny_truth):
+    bad = dict(tiny_truth[0], format="something-else/2")
+    with pytest.raises(ValueError, match="format"):
+        truth_from_dicts([bad])
+    with pytest.raises(ValueError, match="two truth files"):
+        truth_from_dicts([tiny_truth[0], tiny_truth[0]])
