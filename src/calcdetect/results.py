@@ -49,6 +49,16 @@ class Mammogram:
         display only.
     transfer_syntax_uid : str
     path : str
+    voi_lut_function : str
+        ``"LINEAR"``, ``"LINEAR_EXACT"``, ``"SIGMOID"`` or ``"LUT"`` (a VOI LUT
+        Sequence) for the VOI that ``voi_window`` stands for; ``""`` when the
+        file has none.  ``voi_window`` is then the equivalent linear window
+        (for SIGMOID: the ramp with the sigmoid's slope at its centre).
+    photometric_interpretation : str
+        As in the file (``"MONOCHROME1"`` or ``"MONOCHROME2"``), before any
+        inversion.
+    modality : str
+        ``"MG"``, ``"DX"`` or ``"CR"``.
     """
 
     pixels: np.ndarray
@@ -67,6 +77,9 @@ class Mammogram:
     voi_window: tuple[float, float] | None = None
     transfer_syntax_uid: str = ""
     path: str = ""
+    voi_lut_function: str = ""
+    photometric_interpretation: str = ""
+    modality: str = ""
 
     @property
     def shape(self) -> tuple[int, int]:
@@ -90,6 +103,7 @@ class Calcification:
     area_px: int = 0
     elongation: float = 1.0
     cluster_id: int = -1
+    compactness: float = 1.0
 
 
 @dataclass(frozen=True)
@@ -118,4 +132,7 @@ class ImageResult:
     score: float = 0.0
     flag: bool = False
     breast_area_mm2: float = 0.0
+    #: candidates measured, and how many were rejected for each reason
+    n_candidates: int = 0
+    rejected: dict[str, int] = field(default_factory=dict)
     timings_s: dict[str, float] = field(default_factory=dict, compare=False)

@@ -1,0 +1,204 @@
+"""Candidates (local maxima above an SNR threshold) and their measurement.
+
+A candidate is a local maximum of the detection response above
+``centre + snr_threshold * sigma`` of the local noise model, inside the
+search region of the breast mask, at least ``min_separation_mm`` from a
+stronger one.  Each is then measured on a small patch of the image:
+
+* the half-maximum region of the response (above its local median)
+  connected to the candidate gives the area, equivalent diameter (corrected
+  for the matched smoothing), second moments (length of the major axis,
+  elongation) and compactness;
+* two openings of the (smoothed) image patch with discs of
+  ``max_diameter_mm`` and 3 x ``max_diameter_mm`` split the candidate's
+  height into a *fine* part (detail narrower than ``max_diameter_mm``) and a
+  *mid* part (an object 1-3 mm wide under it).
+
+Rejected: coarse (``mid > coarse_ratio * fine``: the rim of a coarse
+calcification or a marker, whose fine detail is only a sliver, or a
+diameter over ``max_diameter_mm``), line-like (major axis over
+``max_length_mm`` or elongation over ``max_elongation``: vessels and vascular
+tracks).  Skin and edge artefacts never become candidates because
+the search region excludes the skin band and the pectoral edge.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+from scipy import ndimage
+from scipy.spatial import cKDTree
+
+from calcdetect.config import DetectorConfig, mm_to_px
+from calcdetect.enhance import NoiseModel
+from calcdetect.mask import BreastMask
+
+__all__ = ["Candidates", "find_candidates", "measure_candidates", "REJECT_REASONS"]
+
+#: reasons a measured candidate is not a calcification
+REJECT_REASONS = ("coarse", "linear")
+
+_FWHM_PER_SIGMA = 2.0 * np.sqrt(2.0 * np.log(2.0))
+
+
+@dataclass(frozen=True, eq=False)
+class Candidates:
+    """Candidate positions and features, one entry per candidate (arrays).
+
+    ``reason`` is ``""`` for an accepted calcification, else one of
+    :data:`REJECT_REASONS`.
+    """
+
+    row_px: np.ndarray
+    col_px: np.ndarray
+    response: np.ndarray
+    snr: np.ndarray
+    contrast: np.ndarray
+    area_px: np.ndarray
+    diameter_mm: np.ndarray
+    length_mm: np.ndarray
+    elongation: np.ndarray
+    compactness: np.ndarray
+    reason: np.ndarray
+
+    def __len__(self) -> int:
+        return int(self.row_px.size)
+
+    @property
+    def accepted(self) -> np.ndarray:
+        return self.reason == ""
+
+
+def find_candidates(
+    response: np.ndarray,
+    noise: NoiseModel,
+    mask: BreastMask,
+    *,
+    spacing_mm: tuple[float, float],
+    config: DetectorConfig,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Local maxima of ``response`` above the SNR threshold in the search region.
+
+    Returns
+    -------
+    rows, cols : ndarray of int
+    value : ndarray of float32 (response at the peak)
+    snr : ndarray of float
+        Sorted by decreasing SNR, at most ``config.max_candidates``.
+    """
+    thr = noise.threshold_map(config.snr_threshold)
+    dil = cv2.dilate(response, np.ones((3, 3), np.uint8))
+    peaks = (response > thr) & (response >= dil)
+    rows, cols = np.nonzero(peaks)
+    if rows.size:
+        keep = mask.lookup(mask.search, rows, cols)
+        rows, cols = rows[keep], cols[keep]
+    value = response[rows, cols].astype(np.float64)
+    centre, sigma = noise.at(rows, cols)
+    snr = (value - centre) / sigma
+    keep = snr >= config.snr_threshold
+    rows, cols, value, snr = rows[keep], cols[keep], value[keep], snr[keep]
+    # strongest first (ties broken by position, so results never depend on
+    # the order of np.nonzero), then greedy non-maximum suppression in mm
+    order = np.lexsort((cols, rows, -snr))
+    rows, cols, value, snr = rows[order], cols[order], value[order], snr[order]
+    if rows.size > 1 and config.min_separation_mm > 0:
+        pts = np.column_stack([rows * spacing_mm[0], cols * spacing_mm[1]])
+        tree = cKDTree(pts)
+        alive = np.ones(rows.size, bool)
+        for i, j in sorted(tree.query_pairs(config.min_separation_mm)):
+            # i < j: i is stronger; drop j if i still stands
+            if alive[i]:
+                alive[j] = False
+        rows, cols, value, snr = rows[alive], cols[alive], value[alive], snr[alive]
+    n = config.max_candidates
+    return rows[:n], cols[:n], value[:n].astype(np.float32), snr[:n]
+
+
+def _disc(radius_r: float, radius_c: float) -> np.ndarray:
+    kr, kc = max(1, int(round(radius_r))), max(1, int(round(radius_c)))
+    return cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * kc + 1, 2 * kr + 1))
+
+
+def measure_candidates(
+    image: np.ndarray,
+    response: np.ndarray,
+    rows: np.ndarray,
+    cols: np.ndarray,
+    snr: np.ndarray,
+    *,
+    noise: NoiseModel,
+    tophat: np.ndarray,
+    spacing_mm: tuple[float, float],
+    config: DetectorConfig,
+) -> Candidates:
+    """Measure size and shape of each candidate and decide whether it is a
+    calcification (see the module docstring for the rules)."""
+    sr, sc = spacing_mm
+    wide_mm = 3.0 * config.max_diameter_mm
+    reach_mm = max(wide_mm, config.max_length_mm)
+    half_r = int(np.ceil(mm_to_px(reach_mm, sr))) + 1
+    half_c = int(np.ceil(mm_to_px(reach_mm, sc))) + 1
+    fine_el = _disc(mm_to_px(config.max_diameter_mm / 2, sr), mm_to_px(config.max_diameter_mm / 2, sc))
+    wide_el = _disc(mm_to_px(wide_mm / 2, sr), mm_to_px(wide_mm / 2, sc))
+    sig_r, sig_c = mm_to_px(config.smooth_sigma_mm, sr), mm_to_px(config.smooth_sigma_mm, sc)
+    smooth = max(sig_r, sig_c) >= 0.3
+    fwhm_mm = _FWHM_PER_SIGMA * config.smooth_sigma_mm if smooth else 0.0
+    pix_var = np.array([sr * sr, sc * sc]) / 12.0  # a pixel's own extent
+    n = rows.size
+    centre, _ = noise.at(rows, cols)
+    area = np.zeros(n, np.int64)
+    diam = np.zeros(n)
+    length = np.zeros(n)
+    elong = np.ones(n)
+    compact = np.ones(n)
+    contrast = np.zeros(n, np.float32)
+    value = np.zeros(n, np.float32)
+    reason = np.full(n, "", dtype=object)
+    H, W = image.shape
+    for k in range(n):
+        r, c = int(rows[k]), int(cols[k])
+        r0, r1 = max(0, r - half_r), min(H, r + half_r + 1)
+        c0, c1 = max(0, c - half_c), min(W, c + half_c + 1)
+        pr, pc = r - r0, c - c0
+        value[k] = response[r, c]
+        contrast[k] = tophat[r, c]
+        # size and shape: half-maximum region of the response above its
+        # local median, connected to the peak
+        resp = response[r0:r1, c0:c1]
+        level = centre[k] + 0.5 * (float(value[k]) - centre[k])
+        labels, _ = ndimage.label(resp >= level)
+        region = labels == labels[pr, pc]
+        rr, cc = np.nonzero(region)
+        a = rr.size
+        area[k] = a
+        d_obs = 2.0 * np.sqrt(a * sr * sc / np.pi)
+        diam[k] = float(np.sqrt(max(d_obs**2 - fwhm_mm**2, 0.0)))
+        cov = np.cov(np.vstack([rr * sr, cc * sc])) if a > 1 else np.zeros((2, 2))
+        ev = np.linalg.eigvalsh(cov + np.diag(pix_var))
+        length[k] = 4.0 * np.sqrt(ev[1])
+        elong[k] = float(np.sqrt(ev[1] / ev[0]))
+        inner = ndimage.binary_erosion(region, border_value=0)
+        perim = max(1, int(a - inner.sum()))
+        compact[k] = min(1.0, 4.0 * np.pi * a / perim**2)
+        # coarse: the candidate sits on a bright object wider than
+        # max_diameter_mm that is brighter than the candidate's own detail
+        patch = image[r0:r1, c0:c1]
+        if smooth:
+            patch = cv2.GaussianBlur(patch, (0, 0), sigmaX=max(sig_c, 0.3), sigmaY=max(sig_r, 0.3))
+        open_fine = cv2.morphologyEx(patch, cv2.MORPH_OPEN, fine_el, borderType=cv2.BORDER_REPLICATE)
+        open_wide = cv2.morphologyEx(open_fine, cv2.MORPH_OPEN, wide_el, borderType=cv2.BORDER_REPLICATE)
+        fine = float(patch[pr, pc] - open_fine[pr, pc])
+        mid = float(open_fine[pr, pc] - open_wide[pr, pc])
+        if mid > config.coarse_ratio * max(fine, 0.0) or diam[k] > config.max_diameter_mm:
+            reason[k] = "coarse"
+        elif length[k] > config.max_length_mm or elong[k] > config.max_elongation:
+            reason[k] = "linear"
+    return Candidates(
+        row_px=np.asarray(rows, float), col_px=np.asarray(cols, float),
+        response=value, snr=np.asarray(snr, float), contrast=contrast,
+        area_px=area, diameter_mm=diam, length_mm=length, elongation=elong,
+        compactness=compact, reason=reason.astype(str),
+    )

@@ -1,0 +1,126 @@
+"""Grouping calcifications into clusters (BI-RADS style: several within 1 cm²).
+
+A calcification is a *core* member when at least ``cluster_min_count``
+calcifications (itself included) lie within a disc of area
+``cluster_area_mm2`` centred on it (radius ``sqrt(area / pi)``, 5.64 mm for
+1 cm²).  Core members closer than that radius are joined; non-core
+calcifications within the radius of a core member join its cluster (this is
+DBSCAN, written out with a k-d tree because scikit-learn is not a dependency).
+A single speck, or two, can therefore never form a cluster.
+
+A cluster's score adds, for each member, ``min(snr / snr_threshold, cap)``:
+about 1 per barely visible member, at most ``cap`` per member, so it grows
+with the number of calcifications and their visibility and one very bright
+spot cannot carry a cluster alone.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
+from scipy.spatial import ConvexHull, QhullError, cKDTree
+
+from calcdetect.config import DetectorConfig
+from calcdetect.results import Calcification, Cluster
+
+__all__ = ["cluster_calcifications", "cluster_radius_mm"]
+
+
+def cluster_radius_mm(config: DetectorConfig) -> float:
+    """Radius of the disc of area ``config.cluster_area_mm2``."""
+    return float(np.sqrt(config.cluster_area_mm2 / np.pi))
+
+
+def _hull_area_mm2(pts_mm: np.ndarray) -> float:
+    if len(pts_mm) < 3:
+        return 0.0
+    try:
+        return float(ConvexHull(pts_mm).volume)  # 2-D "volume" is the area
+    except QhullError:  # collinear
+        return 0.0
+
+
+def cluster_calcifications(
+    calcifications: tuple[Calcification, ...] | list[Calcification],
+    *,
+    spacing_mm: tuple[float, float],
+    config: DetectorConfig,
+) -> tuple[tuple[Calcification, ...], tuple[Cluster, ...]]:
+    """Group calcifications into clusters.
+
+    Parameters
+    ----------
+    calcifications : sequence of Calcification
+    spacing_mm : (float, float)
+    config : DetectorConfig
+        Uses ``cluster_min_count``, ``cluster_area_mm2``, ``snr_threshold``,
+        ``member_score_cap``.
+
+    Returns
+    -------
+    calcifications : tuple of Calcification
+        The same calcifications, in the same order, with ``cluster_id`` set
+        (-1 when not in a cluster).
+    clusters : tuple of Cluster
+        Sorted by decreasing score; ids are 0..n-1 in that order.
+    """
+    calcs = list(calcifications)
+    n = len(calcs)
+    if n < config.cluster_min_count:
+        return tuple(calcs), ()
+    pts = np.array([[c.row_px * spacing_mm[0], c.col_px * spacing_mm[1]] for c in calcs])
+    radius = cluster_radius_mm(config)
+    tree = cKDTree(pts)
+    pairs = tree.query_pairs(radius, output_type="ndarray")
+    counts = np.ones(n, np.int64)
+    np.add.at(counts, pairs[:, 0], 1)
+    np.add.at(counts, pairs[:, 1], 1)
+    core = counts >= config.cluster_min_count
+    if not core.any():
+        return tuple(calcs), ()
+    both = core[pairs[:, 0]] & core[pairs[:, 1]]
+    cp = pairs[both]
+    graph = coo_matrix((np.ones(len(cp)), (cp[:, 0], cp[:, 1])), shape=(n, n))
+    _, comp = connected_components(graph, directed=False)
+    label = np.where(core, comp, -1)
+    # border points: nearest core point within the radius
+    for i in np.flatnonzero(~core):
+        d, j = tree.query(pts[i], k=min(n, 64), distance_upper_bound=radius)
+        for dist, idx in zip(np.atleast_1d(d), np.atleast_1d(j)):
+            if np.isfinite(dist) and idx < n and core[idx]:
+                label[i] = label[idx]
+                break
+    snr = np.array([c.snr for c in calcs])
+    member_score = np.minimum(snr / config.snr_threshold, config.member_score_cap)
+    groups = []
+    for lab in np.unique(label[label >= 0]):
+        members = np.flatnonzero(label == lab)
+        groups.append((float(member_score[members].sum()), members))
+    # decreasing score; ties by position for determinism
+    groups.sort(key=lambda g: (-g[0], float(pts[g[1], 0].min()), float(pts[g[1], 1].min())))
+    new_id = np.full(n, -1)
+    clusters = []
+    for cid, (score, members) in enumerate(groups):
+        new_id[members] = cid
+        rr = np.array([calcs[i].row_px for i in members])
+        cc = np.array([calcs[i].col_px for i in members])
+        clusters.append(Cluster(
+            cluster_id=cid,
+            n_calcifications=int(members.size),
+            row_px=float(rr.mean()),
+            col_px=float(cc.mean()),
+            bbox_px=(int(np.floor(rr.min())), int(np.floor(cc.min())), int(np.ceil(rr.max())), int(np.ceil(cc.max()))),
+            area_mm2=_hull_area_mm2(pts[members]),
+            score=score,
+        ))
+    out = tuple(
+        c if new_id[i] == c.cluster_id else _with_cluster(c, int(new_id[i])) for i, c in enumerate(calcs)
+    )
+    return out, tuple(clusters)
+
+
+def _with_cluster(calc: Calcification, cluster_id: int) -> Calcification:
+    from dataclasses import replace
+
+    return replace(calc, cluster_id=cluster_id)

@@ -1,0 +1,208 @@
+"""The detector's configuration: one frozen dataclass, every size in millimetres.
+
+Sizes are physical so that one configuration serves every vendor and pixel
+spacing; :func:`mm_to_px` is the single place where they become pixels.
+:meth:`DetectorConfig.default` loads the calibrated defaults shipped in
+``calcdetect/data/default_config.json`` (written by ``calcdetect calibrate``).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+from dataclasses import dataclass
+from importlib import resources
+from typing import Any
+
+__all__ = ["DetectorConfig", "mm_to_px", "DEFAULT_CONFIG_RESOURCE"]
+
+#: package resource holding the calibrated defaults
+DEFAULT_CONFIG_RESOURCE = "data/default_config.json"
+
+
+def mm_to_px(length_mm: float, spacing_mm: float) -> float:
+    """Convert a physical length to (fractional) pixels along one axis.
+
+    Parameters
+    ----------
+    length_mm : float
+        Length in millimetres.
+    spacing_mm : float
+        Pixel spacing along the axis, in millimetres (must be > 0).
+
+    Examples
+    --------
+    >>> mm_to_px(0.8, 0.1)
+    8.0
+    """
+    if not spacing_mm > 0:
+        raise ValueError(f"pixel spacing must be a positive number of mm, got {spacing_mm!r}")
+    return float(length_mm) / float(spacing_mm)
+
+
+# name -> (minimum, maximum) allowed value, inclusive; None = unbounded
+_BOUNDS: dict[str, tuple[float | None, float | None]] = {
+    "tophat_size_mm": (0.2, 5.0),
+    "smooth_sigma_mm": (0.0, 1.0),
+    "min_diameter_mm": (0.01, 2.0),
+    "max_diameter_mm": (0.1, 10.0),
+    "max_length_mm": (0.1, 20.0),
+    "coarse_ratio": (0.1, 100.0),
+    "max_elongation": (1.0, 100.0),
+    "snr_threshold": (0.5, 100.0),
+    "min_separation_mm": (0.0, 5.0),
+    "max_candidates": (1, 10_000_000),
+    "noise_tile_mm": (1.0, 100.0),
+    "mask_spacing_mm": (0.05, 5.0),
+    "skin_margin_mm": (0.0, 50.0),
+    "pectoral_margin_mm": (0.0, 50.0),
+    "cluster_min_count": (2, 1000),
+    "cluster_area_mm2": (1.0, 10_000.0),
+    "member_score_cap": (1.0, 1000.0),
+    "image_threshold": (0.0, None),
+}
+
+
+@dataclass(frozen=True)
+class DetectorConfig:
+    """Every parameter of the detector (sizes in mm, thresholds unitless).
+
+    Attributes
+    ----------
+    tophat_size_mm : float
+        Width of the square structuring element of the white top-hat;
+        bright structures narrower than this pass, tissue does not.
+    smooth_sigma_mm : float
+        Gaussian applied to the top-hat (matched filter for the smallest
+        calcifications); the result is the detection response.
+    min_diameter_mm, max_diameter_mm : float
+        Range of blob scales searched for each candidate; a candidate whose
+        best scale exceeds ``max_diameter_mm`` is a coarse calcification
+        (or marker) and is rejected.
+    max_length_mm : float
+        Longest axis allowed for a calcification; longer is a vessel or a
+        vascular track.
+    coarse_ratio : float
+        A candidate is coarse when the part of its height carried by an
+        object 1-3 x ``max_diameter_mm`` wide exceeds this times the part
+        carried by finer detail.
+    max_elongation : float
+        Major/minor axis ratio above which a candidate is line-like.
+    snr_threshold : float
+        Detection threshold on response / local noise (robust, per region).
+    min_separation_mm : float
+        Local maxima closer than this are one candidate.
+    max_candidates : int
+        Hard cap on candidates measured per image (the strongest are kept).
+    noise_tile_mm : float
+        Side of the regions in which the noise is estimated.
+    mask_spacing_mm : float
+        Working resolution of the breast mask and pectoral search.
+    skin_margin_mm : float
+        Candidates closer than this to the breast edge are skin artefacts.
+    pectoral_margin_mm : float
+        Band beyond the pectoral muscle edge (MLO) where candidates are ignored.
+    cluster_min_count : int
+        Calcifications needed for a cluster (BI-RADS style).
+    cluster_area_mm2 : float
+        They must lie within a disc of this area around a member.
+    member_score_cap : float
+        Each member adds min(snr / snr_threshold, cap) to its cluster score.
+    image_threshold : float
+        Operating point: an image is positive when its best cluster scores at
+        least this (chosen by ``calcdetect calibrate``).
+    calibration_seeds, calibration_date, calibration_note : str
+        Where ``image_threshold`` came from.
+    """
+
+    tophat_size_mm: float = 0.8
+    smooth_sigma_mm: float = 0.06
+    min_diameter_mm: float = 0.1
+    max_diameter_mm: float = 1.0
+    max_length_mm: float = 1.6
+    coarse_ratio: float = 1.5
+    max_elongation: float = 3.5
+    snr_threshold: float = 4.5
+    min_separation_mm: float = 0.3
+    max_candidates: int = 4000
+    noise_tile_mm: float = 8.0
+    mask_spacing_mm: float = 0.5
+    skin_margin_mm: float = 2.0
+    pectoral_margin_mm: float = 3.0
+    cluster_min_count: int = 3
+    cluster_area_mm2: float = 100.0
+    member_score_cap: float = 3.0
+    image_threshold: float = 5.0
+    calibration_seeds: str = ""
+    calibration_date: str = ""
+    calibration_note: str = "uncalibrated built-in defaults"
+
+    def __post_init__(self) -> None:
+        for f in dataclasses.fields(self):
+            value = getattr(self, f.name)
+            if f.name.startswith("calibration_"):
+                if not isinstance(value, str):
+                    raise ValueError(f"{f.name} must be a string, got {value!r}")
+                continue
+            integer = f.type in ("int", int)
+            if isinstance(value, bool) or not isinstance(value, (int, float)):
+                raise ValueError(f"{f.name} must be a number, got {value!r}")
+            if integer and float(value) != int(value):
+                raise ValueError(f"{f.name} must be a whole number, got {value!r}")
+            if not math.isfinite(float(value)):
+                raise ValueError(f"{f.name} must be finite, got {value!r}")
+            lo, hi = _BOUNDS[f.name]
+            if (lo is not None and value < lo) or (hi is not None and value > hi):
+                raise ValueError(f"{f.name} must be in [{lo}, {hi}], got {value!r}")
+            object.__setattr__(self, f.name, int(value) if integer else float(value))
+        if self.min_diameter_mm >= self.max_diameter_mm:
+            raise ValueError(
+                f"min_diameter_mm ({self.min_diameter_mm}) must be below "
+                f"max_diameter_mm ({self.max_diameter_mm})"
+            )
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the configuration as a JSON-safe dict (field name -> value)."""
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> DetectorConfig:
+        """Build a configuration from a dict such as :meth:`to_dict` returns.
+
+        Missing keys take the built-in defaults.  Unknown keys or bad values
+        raise :class:`ValueError` naming them.
+        """
+        if not isinstance(data, dict):
+            raise ValueError(f"a detector configuration must be a JSON object, got {type(data).__name__}")
+        known = {f.name for f in dataclasses.fields(cls)}
+        unknown = sorted(set(data) - known)
+        if unknown:
+            raise ValueError(f"unknown detector configuration key(s): {', '.join(unknown)}")
+        return cls(**data)
+
+    @classmethod
+    def from_json(cls, path: str) -> DetectorConfig:
+        """Read a configuration written by :meth:`to_json` or ``calcdetect calibrate``."""
+        with open(path, encoding="utf-8") as fh:
+            return cls.from_dict(json.load(fh))
+
+    def to_json(self) -> str:
+        """Return the configuration as indented JSON text."""
+        return json.dumps(self.to_dict(), indent=2, sort_keys=True) + "\n"
+
+    @classmethod
+    def default(cls) -> DetectorConfig:
+        """The calibrated defaults shipped with the package.
+
+        Raises
+        ------
+        FileNotFoundError
+            If the package data file is missing (a broken install).
+        """
+        text = resources.files("calcdetect").joinpath(DEFAULT_CONFIG_RESOURCE).read_text(encoding="utf-8")
+        return cls.from_dict(json.loads(text))
+
+    def replace(self, **changes: Any) -> DetectorConfig:
+        """Return a copy with some fields changed (validated)."""
+        return dataclasses.replace(self, **changes)

@@ -1,0 +1,189 @@
+"""Breast mask and pectoral muscle, computed at a coarse working resolution.
+
+The mask only decides *where* candidates may lie, so it is computed on the
+image shrunk to ``config.mask_spacing_mm`` (about 0.5 mm): cheap, and blind to
+noise and calcifications.  It is the largest bright component (burned-in labels
+and markers in the background are separate components and drop out), holes
+filled, with a band along the skin line and, on MLO views, the pectoral muscle
+and a band beyond its edge excluded from the *search* region.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+from scipy import ndimage
+from skimage.feature import canny
+from skimage.filters import threshold_otsu
+from skimage.transform import hough_line, hough_line_peaks
+
+from calcdetect.config import DetectorConfig, mm_to_px
+
+__all__ = ["BreastMask", "breast_mask"]
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, eq=False)
+class BreastMask:
+    """Breast region at a coarse resolution.
+
+    Attributes
+    ----------
+    breast : ndarray of bool, shape (h, w)
+        The breast (largest bright component, holes filled).
+    search : ndarray of bool, shape (h, w)
+        Where calcifications are searched: ``breast`` minus the skin band and,
+        on MLO, the pectoral muscle with a margin.
+    pectoral : ndarray of bool, shape (h, w)
+        Pectoral muscle found on an MLO view (all False otherwise).
+    full_shape : (int, int)
+        Shape of the full-resolution image.
+    spacing_mm : (float, float)
+        Pixel spacing of the coarse grid.
+    """
+
+    breast: np.ndarray
+    search: np.ndarray
+    pectoral: np.ndarray
+    full_shape: tuple[int, int]
+    spacing_mm: tuple[float, float]
+
+    @property
+    def area_mm2(self) -> float:
+        """Breast area in mm²."""
+        return float(self.breast.sum()) * self.spacing_mm[0] * self.spacing_mm[1]
+
+    def lookup(self, grid: np.ndarray, rows_px: np.ndarray, cols_px: np.ndarray) -> np.ndarray:
+        """Values of a coarse ``grid`` at full-resolution pixel positions."""
+        h, w = grid.shape
+        r = np.clip((np.asarray(rows_px) * h / self.full_shape[0]).astype(np.intp), 0, h - 1)
+        c = np.clip((np.asarray(cols_px) * w / self.full_shape[1]).astype(np.intp), 0, w - 1)
+        return grid[r, c]
+
+    def resized(self, grid: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
+        """A coarse boolean ``grid`` resampled (nearest) onto another grid of ``shape``
+        covering the same image."""
+        return cv2.resize(grid.astype(np.uint8), (shape[1], shape[0]), interpolation=cv2.INTER_NEAREST).astype(bool)
+
+
+def _largest_component(binary: np.ndarray) -> np.ndarray:
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(binary.astype(np.uint8), connectivity=8)
+    if n <= 1:
+        return np.zeros_like(binary, dtype=bool)
+    best = 1 + int(np.argmax(stats[1:, cv2.CC_STAT_AREA]))
+    return labels == best
+
+
+def breast_mask(
+    pixels: np.ndarray,
+    *,
+    spacing_mm: tuple[float, float],
+    view: str = "",
+    config: DetectorConfig | None = None,
+) -> BreastMask:
+    """Find the breast, the skin band and (MLO) the pectoral muscle.
+
+    Parameters
+    ----------
+    pixels : ndarray, shape (rows, cols)
+        Image, denser (and breast) brighter than the background.
+    spacing_mm : (float, float)
+        Pixel spacing (row, col) in mm.
+    view : str
+        ``"MLO"`` (or any view containing ``"MLO"``/``"ML"`` oblique codes)
+        enables the pectoral search.
+    config : DetectorConfig, optional
+        Uses ``mask_spacing_mm``, ``skin_margin_mm``, ``pectoral_margin_mm``.
+
+    Returns
+    -------
+    BreastMask
+    """
+    cfg = config or DetectorConfig.default()
+    rows, cols = pixels.shape
+    fr = max(1.0, mm_to_px(cfg.mask_spacing_mm, spacing_mm[0]))
+    fc = max(1.0, mm_to_px(cfg.mask_spacing_mm, spacing_mm[1]))
+    h, w = max(8, int(round(rows / fr))), max(8, int(round(cols / fc)))
+    small = cv2.resize(pixels, (w, h), interpolation=cv2.INTER_AREA).astype(np.float32)
+    lo_spacing = (spacing_mm[0] * rows / h, spacing_mm[1] * cols / w)
+    small = cv2.GaussianBlur(small, (0, 0), 1.0)
+
+    values = small[np.isfinite(small)]
+    if values.size == 0 or float(values.max()) <= float(values.min()):
+        empty = np.zeros((h, w), bool)
+        return BreastMask(empty, empty, empty, (rows, cols), lo_spacing)
+    t = float(threshold_otsu(values))
+    below = values[values <= t]
+    bg = float(np.median(below)) if below.size else float(values.min())
+    # Otsu cuts inside the thickness fall-off at the skin line; go half way
+    # down towards the background level to keep the periphery.
+    breast = _largest_component(small > bg + 0.5 * (t - bg))
+    breast = ndimage.binary_fill_holes(breast)
+
+    # distance to the skin line (image borders do not count as skin: the
+    # chest wall usually touches the detector edge)
+    dist_mm = cv2.distanceTransform(breast.astype(np.uint8), cv2.DIST_L2, 5) * min(lo_spacing)
+    search = dist_mm > cfg.skin_margin_mm
+
+    pectoral = np.zeros_like(breast)
+    if _is_oblique(view):
+        pectoral = _pectoral(small, breast, lo_spacing)
+        if pectoral.any():
+            d = cv2.distanceTransform((~pectoral).astype(np.uint8), cv2.DIST_L2, 5) * min(lo_spacing)
+            search &= d > cfg.pectoral_margin_mm
+    return BreastMask(breast, search, pectoral, (rows, cols), lo_spacing)
+
+
+def _is_oblique(view: str) -> bool:
+    v = view.strip().upper()
+    return "MLO" in v or v in {"ML", "LM", "LMO", "SIO"}
+
+
+def _pectoral(small: np.ndarray, breast: np.ndarray, spacing_mm: tuple[float, float]) -> np.ndarray:
+    """Pectoral muscle of an MLO view: the bright corner cut off by a straight
+    edge at the top of the chest-wall side (Hough line on Canny edges).
+
+    Returns an all-False mask when no plausible edge is found.
+    """
+    h, w = breast.shape
+    none = np.zeros_like(breast)
+    # chest wall: the image side that the breast touches most
+    left, right = breast[:, :3].sum(), breast[:, -3:].sum()
+    if max(left, right) < 0.2 * h:
+        return none
+    flip = right > left
+    img = small[:, ::-1] if flip else small
+    br = breast[:, ::-1] if flip else breast
+    qh, qw = int(h * 0.7), int(w * 0.7)
+    quad = img[:qh, :qw]
+    sigma_px = 2.0 / min(spacing_mm)  # 2 mm
+    finite = quad[br[:qh, :qw]]
+    if finite.size < 100:
+        return none
+    edges = canny(quad, sigma=sigma_px, mask=br[:qh, :qw])
+    if edges.sum() < 10:
+        return none
+    # edge running from the top border down to the chest wall: normal angle
+    # between 15 and 75 degrees from the column axis
+    angles = np.deg2rad(np.linspace(10, 80, 71))
+    hspace, theta, dist = hough_line(edges, theta=angles)
+    rr, cc = np.mgrid[0:h, 0:w]
+    for _, ang, d in zip(*hough_line_peaks(hspace, theta, dist, num_peaks=5)):
+        # line: c*cos(a) + r*sin(a) = d; the muscle is the corner side (smaller)
+        side = cc * np.cos(ang) + rr * np.sin(ang) < d
+        region = side & br
+        rest = (~side) & br & (np.abs(cc * np.cos(ang) + rr * np.sin(ang) - d) < 10.0 / min(spacing_mm))
+        if region.sum() < 0.01 * br.sum() or region.sum() > 0.4 * br.sum() or rest.sum() < 10:
+            continue
+        top_c = d / np.cos(ang)  # where the line meets row 0
+        wall_r = d / np.sin(ang)  # where it meets col 0
+        if not (0 < top_c < qw and 0 < wall_r < qh):
+            continue
+        if float(np.median(img[region])) <= float(np.median(img[rest])):
+            continue  # the corner side must be the brighter (denser) muscle
+        return region[:, ::-1] if flip else region
+    return none
