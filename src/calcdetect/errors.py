@@ -107,6 +107,12 @@ class DetectionError(CalcdetectError):
     code = "detection_failed"
 
 
+class FileAccessError(CalcdetectError):
+    """The path does not exist, is not a regular file, or cannot be read."""
+
+    code = "unreadable"
+
+
 class UnreadableFileError(CalcdetectError):
     """The operating system refused to read the file (permissions, I/O error, not a regular file)."""
 

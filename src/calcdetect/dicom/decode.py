@@ -1,0 +1,180 @@
+"""Pixel data to an integer array, through pydicom's decoders.
+
+pydicom (with pylibjpeg, its libjpeg/openjpeg/rle plugins, pyjpegls and
+python-gdcm installed) decodes every transfer syntax mammograms use, masks the
+unused high bits when Bits Stored < Bits Allocated and sign-extends signed
+pixels.  What it does not do is check the image size written *inside* a JPEG
+or JPEG 2000 codestream before allocating the output: a 64 x 64 header can
+carry a 65535 x 65535 codestream.  :func:`codestream_size` reads that size
+from the first bytes (a few lines of marker parsing; no library exposes it
+cheaply for all JPEG flavours), so a decompression bomb is refused before any
+decoding.
+"""
+
+from __future__ import annotations
+
+import logging
+import struct
+
+import numpy as np
+from pydicom.dataelem import RawDataElement
+from pydicom.dataset import Dataset
+from pydicom.encaps import get_frame
+from pydicom.pixels import pixel_array
+from pydicom.uid import (
+    JPEG2000TransferSyntaxes,
+    UID,
+    DeflatedExplicitVRLittleEndian,
+)
+
+from calcdetect.dicom.header import ImageHeader
+from calcdetect.dicom.sniff import PIXEL_DATA_TAG
+from calcdetect.errors import (
+    DecodeError,
+    ImageTooLargeError,
+    PixelDataLengthError,
+    TruncatedFileError,
+)
+
+__all__ = ["codestream_size", "decode_pixels"]
+
+logger = logging.getLogger(__name__)
+
+# Start-of-frame markers of the JPEG processes (not DHT C4, JPG C8, DAC CC),
+# and JPEG-LS SOF55 (F7).
+_JPEG_SOF = (frozenset(range(0xC0, 0xD0)) - {0xC4, 0xC8, 0xCC}) | {0xF7}
+_J2K_SIZ = b"\xff\x4f\xff\x51"  # SOC then SIZ
+
+
+def _jpeg_size(data: bytes) -> tuple[int, int] | None:
+    if data[:2] != b"\xff\xd8":
+        return None
+    i = 2
+    while i + 4 <= len(data):
+        if data[i] != 0xFF:
+            return None
+        marker = data[i + 1]
+        if marker == 0xFF:  # fill byte
+            i += 1
+            continue
+        if marker == 0x01 or 0xD0 <= marker <= 0xD8:  # markers without a length
+            i += 2
+            continue
+        (length,) = struct.unpack(">H", data[i + 2 : i + 4])
+        if marker in _JPEG_SOF:
+            if i + 9 > len(data):
+                return None
+            rows, cols = struct.unpack(">HH", data[i + 5 : i + 9])
+            return (rows, cols) if rows else None  # 0 rows: set later by a DNL marker
+        i += 2 + length
+    return None
+
+
+def _j2k_size(data: bytes) -> tuple[int, int] | None:
+    start = data.find(_J2K_SIZ, 0, 65536)  # a JP2 wrapper puts boxes before it
+    if start < 0 or start + 24 > len(data):
+        return None
+    x_siz, y_siz, x_off, y_off = struct.unpack(">IIII", data[start + 8 : start + 24])
+    return y_siz - y_off, x_siz - x_off
+
+
+def codestream_size(frame: bytes, transfer_syntax: UID) -> tuple[int, int] | None:
+    """(rows, cols) declared inside a JPEG, JPEG-LS or JPEG 2000 codestream.
+
+    None when the syntax has no such size (RLE) or it cannot be found.
+    """
+    if transfer_syntax in JPEG2000TransferSyntaxes:
+        return _j2k_size(frame)
+    return _jpeg_size(frame)
+
+
+def _check_native_length(
+    ds: Dataset, header: ImageHeader, *, path: str, file_size: int, offsets_valid: bool
+) -> None:
+    expected = header.rows * header.cols * header.bits_allocated // 8
+    elem = ds.get_item(PIXEL_DATA_TAG, keep_deferred=True)
+    if isinstance(elem, RawDataElement):
+        length = int(elem.length)
+        if offsets_valid and int(elem.value_tell) + length > file_size:
+            raise TruncatedFileError(
+                f"{path}: the file is truncated inside the pixel data "
+                f"({int(elem.value_tell) + length - file_size:,} bytes missing); "
+                "copy it again from the source."
+            )
+    else:
+        length = len(ds.PixelData)
+    if length < expected:
+        raise PixelDataLengthError(
+            f"{path}: Pixel Data holds {length:,} bytes but {header.rows} x {header.cols} "
+            f"pixels of {header.bits_allocated} bits need {expected:,}; the file was "
+            "written incompletely: export it again."
+        )
+
+
+def _check_codestream(ds: Dataset, header: ImageHeader, *, path: str, max_pixels: int) -> None:
+    tsyntax = UID(header.transfer_syntax_uid)
+    try:
+        frame = get_frame(ds.PixelData, 0, number_of_frames=1)
+    except Exception as exc:  # malformed encapsulation: items, offsets
+        raise DecodeError(
+            f"{path}: the compressed pixel data ({tsyntax.name}) is malformed ({exc}); "
+            "the file is damaged: export it again."
+        ) from exc
+    size = codestream_size(bytes(frame[:65536]), tsyntax)
+    if size is None or size == (header.rows, header.cols):
+        return
+    if size[0] * size[1] > max_pixels:
+        raise ImageTooLargeError(
+            f"{path}: the {tsyntax.name} codestream declares {size[0]} x {size[1]} pixels, "
+            f"over the limit of {max_pixels:,}; refused before decoding."
+        )
+    raise DecodeError(
+        f"{path}: the {tsyntax.name} codestream is {size[0]} x {size[1]} pixels but the "
+        f"header says {header.rows} x {header.cols}; the file is inconsistent: export it again."
+    )
+
+
+def decode_pixels(
+    ds: Dataset, header: ImageHeader, *, path: str, file_size: int, max_pixels: int
+) -> np.ndarray:
+    """Decode the single frame of ``ds`` to stored values (integers, shape rows x cols).
+
+    Raises
+    ------
+    TruncatedFileError, PixelDataLengthError, ImageTooLargeError, DecodeError
+    """
+    tsyntax = UID(header.transfer_syntax_uid)
+    if not tsyntax.is_transfer_syntax:
+        raise DecodeError(
+            f"{path}: unknown Transfer Syntax UID {header.transfer_syntax_uid!r}; "
+            "convert the file to a standard syntax (e.g. with dcmconv or gdcmconv)."
+        )
+    if tsyntax.is_encapsulated:
+        _check_codestream(ds, header, path=path, max_pixels=max_pixels)
+    else:
+        _check_native_length(
+            ds,
+            header,
+            path=path,
+            file_size=file_size,
+            offsets_valid=tsyntax != DeflatedExplicitVRLittleEndian,
+        )
+    try:
+        arr = pixel_array(ds)
+    except NotImplementedError as exc:
+        raise DecodeError(
+            f"{path}: no installed decoder handles {tsyntax.name} ({exc}); convert the "
+            "file to an uncompressed or JPEG 2000 syntax (e.g. with gdcmconv --raw)."
+        ) from exc
+    except Exception as exc:  # each decoder plugin raises its own exception types
+        raise DecodeError(
+            f"{path}: the {tsyntax.name} pixel data cannot be decoded "
+            f"({type(exc).__name__}: {str(exc).strip()[:300]}); the file is damaged "
+            "or uses an unsupported variant: export it again."
+        ) from exc
+    if arr.shape != (header.rows, header.cols):
+        raise DecodeError(
+            f"{path}: decoded pixel array has shape {arr.shape}, expected "
+            f"({header.rows}, {header.cols}); the file is inconsistent."
+        )
+    return arr
