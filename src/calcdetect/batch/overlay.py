@@ -1,0 +1,248 @@
+"""Review images: the whole breast with clusters boxed, plus full-resolution insets.
+
+A radiologist checks a flag by looking, so each image gets one PNG:
+
+* left, the whole image, windowed with :func:`calcdetect.io.display_window`
+  (the header's VOI window when present, else a robust percentile window) and
+  downscaled to fit a screen; every cluster boxed in red and numbered with its
+  ``cluster_id`` (as in ``clusters.csv``), clustered calcifications ringed in
+  yellow, isolated ones in cyan; a 10 mm scale bar;
+* right, one inset per cluster (best scores first) at full resolution or
+  enlarged by an integer factor with nearest-neighbour pixels, windowed on
+  the inset itself, so that 0.1 mm specks stay visible; a 1 mm scale bar;
+* on top, a legend: laterality, view, score, flag, counts, patient key, and
+  never the patient's name.
+
+Rendering uses OpenCV (fast resizing, drawing and PNG encoding) so that
+overlays cost a small fraction of detection time.
+"""
+
+from __future__ import annotations
+
+import math
+
+import cv2
+import numpy as np
+
+from calcdetect.io import display_window
+from calcdetect.results import ImageResult, Mammogram
+
+__all__ = ["render_overlay", "render_review_files", "encode_png", "encode_thumbnail"]
+
+_RED = (40, 40, 230)
+_YELLOW = (0, 230, 255)
+_CYAN = (230, 200, 0)
+_WHITE = (255, 255, 255)
+_GREEN = (60, 200, 60)
+_PANEL_BG = (32, 32, 32)
+_FONT = cv2.FONT_HERSHEY_SIMPLEX
+
+
+def _to_uint8(pixels: np.ndarray, low: float, high: float) -> np.ndarray:
+    if not (math.isfinite(low) and math.isfinite(high)) or high <= low:
+        low, high = float(np.nanmin(pixels)), float(np.nanmax(pixels))
+        if high <= low:
+            high = low + 1.0
+    scale = 255.0 / (high - low)
+    out = cv2.convertScaleAbs(pixels.astype(np.float32, copy=False), alpha=scale, beta=-low * scale)
+    return out  # convertScaleAbs saturates to 0..255
+
+
+def _text(img: np.ndarray, text: str, org: tuple[int, int], *, scale: float = 0.6, color=_WHITE, thick: int = 1) -> None:
+    cv2.putText(img, text, org, _FONT, scale, (0, 0, 0), thick + 2, cv2.LINE_AA)
+    cv2.putText(img, text, org, _FONT, scale, color, thick, cv2.LINE_AA)
+
+
+def _scale_bar(img: np.ndarray, *, px_per_mm: float, length_mm: float, origin: tuple[int, int], label: str) -> None:
+    x0, y0 = origin
+    length_px = max(1, int(round(length_mm * px_per_mm)))
+    cv2.rectangle(img, (x0 - 1, y0 - 4), (x0 + length_px + 1, y0 + 4), (0, 0, 0), -1)
+    cv2.rectangle(img, (x0, y0 - 2), (x0 + length_px, y0 + 2), _WHITE, -1)
+    _text(img, label, (x0, y0 - 8), scale=0.5)
+
+
+def _overview(pixels: np.ndarray, result: ImageResult, window: tuple[float, float], spacing_mm, *, max_px: int):
+    rows, cols = pixels.shape
+    s = min(1.0, max_px / max(rows, cols))
+    if s < 1.0:
+        small = cv2.resize(pixels, (max(1, round(cols * s)), max(1, round(rows * s))), interpolation=cv2.INTER_AREA)
+    else:
+        small = pixels
+    view = cv2.cvtColor(_to_uint8(small, *window), cv2.COLOR_GRAY2BGR)
+    sy, sx = small.shape[0] / rows, small.shape[1] / cols
+    for c in result.calcifications:
+        centre = (int(round((c.col_px + 0.5) * sx - 0.5)), int(round((c.row_px + 0.5) * sy - 0.5)))
+        radius = max(3, int(round(c.diameter_mm / spacing_mm[1] * sx / 2)) + 2)
+        cv2.circle(view, centre, radius, _YELLOW if c.cluster_id >= 0 else _CYAN, 1, cv2.LINE_AA)
+    for k in result.clusters:
+        r0, c0, r1, c1 = k.bbox_px
+        p0 = (int(c0 * sx) - 6, int(r0 * sy) - 6)
+        p1 = (int((c1 + 1) * sx) + 6, int((r1 + 1) * sy) + 6)
+        cv2.rectangle(view, p0, p1, _RED, 2)
+        _text(view, f"#{k.cluster_id}", (p0[0], max(14, p0[1] - 6)), scale=0.7, color=_RED, thick=2)
+    _scale_bar(view, px_per_mm=sx / spacing_mm[1], length_mm=10.0,
+               origin=(12, view.shape[0] - 14), label="10 mm")
+    return view
+
+
+def _inset(pixels: np.ndarray, result: ImageResult, cluster, spacing_mm, *, box_px: int) -> np.ndarray:
+    rows, cols = pixels.shape
+    pad_r = max(int(round(1.5 / spacing_mm[0])), 4)
+    pad_c = max(int(round(1.5 / spacing_mm[1])), 4)
+    r0, c0, r1, c1 = cluster.bbox_px
+    r0, r1 = r0 - pad_r, r1 + pad_r
+    c0, c1 = c0 - pad_c, c1 + pad_c
+    # at least 5 mm wide so the surroundings give context
+    min_r, min_c = int(round(5.0 / spacing_mm[0])), int(round(5.0 / spacing_mm[1]))
+    if r1 - r0 + 1 < min_r:
+        grow = (min_r - (r1 - r0 + 1)) // 2 + 1
+        r0, r1 = r0 - grow, r1 + grow
+    if c1 - c0 + 1 < min_c:
+        grow = (min_c - (c1 - c0 + 1)) // 2 + 1
+        c0, c1 = c0 - grow, c1 + grow
+    # never downscale: a crop larger than the box is cut around the centre
+    if r1 - r0 + 1 > box_px:
+        centre = int(round(cluster.row_px))
+        r0, r1 = centre - box_px // 2, centre - box_px // 2 + box_px - 1
+    if c1 - c0 + 1 > box_px:
+        centre = int(round(cluster.col_px))
+        c0, c1 = centre - box_px // 2, centre - box_px // 2 + box_px - 1
+    r0, c0 = max(r0, 0), max(c0, 0)
+    r1, c1 = min(r1, rows - 1), min(c1, cols - 1)
+    crop = pixels[r0 : r1 + 1, c0 : c1 + 1]
+    lo, hi = (float(v) for v in np.percentile(crop, (1.0, 99.9)))
+    tile = _to_uint8(crop, lo, hi)
+    zoom = max(1, min(8, box_px // max(tile.shape)))
+    if zoom > 1:
+        tile = cv2.resize(tile, None, fx=zoom, fy=zoom, interpolation=cv2.INTER_NEAREST)
+    tile = cv2.cvtColor(tile, cv2.COLOR_GRAY2BGR)
+    for c in result.calcifications:
+        if c.cluster_id != cluster.cluster_id or not (r0 <= c.row_px <= r1 and c0 <= c.col_px <= c1):
+            continue
+        centre = (int(round((c.col_px - c0 + 0.5) * zoom)), int(round((c.row_px - r0 + 0.5) * zoom)))
+        radius = int(round(c.diameter_mm / spacing_mm[1] * zoom / 2)) + 4
+        cv2.circle(tile, centre, radius, _YELLOW, 1, cv2.LINE_AA)
+    _scale_bar(tile, px_per_mm=zoom / spacing_mm[1], length_mm=1.0,
+               origin=(8, tile.shape[0] - 10), label="1 mm")
+    header = np.full((26, box_px, 3), _PANEL_BG, np.uint8)
+    _text(header, f"#{cluster.cluster_id}  score {cluster.score:.2f}  n={cluster.n_calcifications}  x{zoom}",
+          (4, 18), scale=0.5)
+    body = np.full((box_px, box_px, 3), _PANEL_BG, np.uint8)
+    body[: tile.shape[0], : tile.shape[1]] = tile[:box_px, :box_px]
+    return np.vstack([header, body])
+
+
+def render_overlay(
+    mammogram: Mammogram,
+    result: ImageResult,
+    *,
+    patient_key: str,
+    window: tuple[float, float] | None = None,
+    max_overview_px: int = 1600,
+    inset_px: int = 360,
+    max_insets: int = 8,
+) -> np.ndarray:
+    """Draw the review image of one mammogram.
+
+    Parameters
+    ----------
+    mammogram : Mammogram
+        The image as read (its pixels are not modified).
+    result : ImageResult
+        What the detector found on it.
+    patient_key : str
+        Shown in the legend (already filesystem-safe / pseudonymised).
+    window : (low, high), optional
+        Display window in pixel units; by default
+        :func:`calcdetect.io.display_window`.
+    max_overview_px : int
+        Longest side of the downscaled whole-image view.
+    inset_px : int
+        Side of each square inset (full-resolution pixels, or fewer pixels
+        enlarged by an integer factor).
+    max_insets : int
+        Insets for at most this many clusters (best scores first).
+
+    Returns
+    -------
+    ndarray of uint8, shape (height, width, 3)
+        BGR image, ready for :func:`encode_png`.
+    """
+    return _render(mammogram, result, patient_key=patient_key, window=window, max_overview_px=max_overview_px,
+                   inset_px=inset_px, max_insets=max_insets)[0]
+
+
+def _render(mammogram, result, *, patient_key, window, max_overview_px, inset_px, max_insets):
+    if window is None:
+        window = display_window(mammogram)
+    pixels = np.asarray(mammogram.pixels, dtype=np.float32)
+    spacing_mm = tuple(float(s) for s in mammogram.spacing_mm)
+    view = _overview(pixels, result, tuple(float(w) for w in window), spacing_mm, max_px=max_overview_px)
+
+    best = sorted(result.clusters, key=lambda k: (-k.score, k.cluster_id))[:max_insets]
+    insets = [_inset(pixels, result, k, spacing_mm, box_px=inset_px) for k in best]
+    gap = 8
+    tile_h = inset_px + 26 + gap
+    per_col = max(1, (view.shape[0] - gap) // tile_h)
+    n_cols = max(1, math.ceil(len(insets) / per_col)) if insets else 1
+    panel_w = n_cols * (inset_px + gap) + gap
+    panel_h = max(view.shape[0], min(len(insets), per_col) * tile_h + gap)
+    panel = np.full((panel_h, panel_w, 3), _PANEL_BG, np.uint8)
+    if not insets:
+        _text(panel, "no cluster found", (gap + 4, 30), scale=0.6)
+    for i, tile in enumerate(insets):
+        col, row = divmod(i, per_col)
+        y, x = gap + row * tile_h, gap + col * (inset_px + gap)
+        panel[y : y + tile.shape[0], x : x + tile.shape[1]] = tile
+
+    body_h = max(view.shape[0], panel_h)
+    body = np.full((body_h, view.shape[1] + panel_w, 3), _PANEL_BG, np.uint8)
+    body[: view.shape[0], : view.shape[1]] = view
+    body[:panel_h, view.shape[1] :] = panel
+
+    min_width = 900  # room for the legend on small images
+    if body.shape[1] < min_width:
+        body = np.hstack([body, np.full((body.shape[0], min_width - body.shape[1], 3), _PANEL_BG, np.uint8)])
+    legend = np.full((84, body.shape[1], 3), _PANEL_BG, np.uint8)
+    flag = "POSITIVE" if result.flag else "negative"
+    side = f"{mammogram.laterality or '?'} {mammogram.view or '?'}"
+    _text(legend, f"{side}   score {result.score:.3f}   {flag}", (10, 26), scale=0.8,
+          color=_RED if result.flag else _GREEN, thick=2)
+    n_clustered = sum(1 for c in result.calcifications if c.cluster_id >= 0)
+    _text(
+        legend,
+        f"patient {patient_key}   {len(result.clusters)} cluster(s) (red boxes, numbered as in clusters.csv); "
+        f"calcifications: {n_clustered} clustered (yellow), {len(result.calcifications) - n_clustered} isolated (cyan)",
+        (10, 52),
+        scale=0.45,
+    )
+    _text(legend, f"pixel {spacing_mm[0]:.3f} x {spacing_mm[1]:.3f} mm   insets: full resolution, enlarged x N "
+          "with nearest-neighbour pixels   calcdetect - research software, not a medical device",
+          (10, 74), scale=0.45)
+    return np.vstack([legend, body]), view
+
+
+def encode_png(image: np.ndarray, *, compression: int = 1) -> bytes:
+    """PNG bytes of a BGR or grey image (low compression: speed over size)."""
+    ok, buf = cv2.imencode(".png", image, [cv2.IMWRITE_PNG_COMPRESSION, int(compression)])
+    if not ok:
+        raise RuntimeError("OpenCV could not encode the overlay as PNG")
+    return buf.tobytes()
+
+
+def encode_thumbnail(image: np.ndarray, *, height_px: int = 220, quality: int = 80) -> bytes:
+    """A small JPEG of ``image`` for the HTML index."""
+    h, w = image.shape[:2]
+    s = min(1.0, height_px / h)
+    small = cv2.resize(image, (max(1, round(w * s)), max(1, round(h * s))), interpolation=cv2.INTER_AREA)
+    ok, buf = cv2.imencode(".jpg", small, [cv2.IMWRITE_JPEG_QUALITY, int(quality)])
+    if not ok:
+        raise RuntimeError("OpenCV could not encode the thumbnail as JPEG")
+    return buf.tobytes()
+
+
+def render_review_files(mammogram: Mammogram, result: ImageResult, *, patient_key: str) -> tuple[bytes, bytes]:
+    """The overlay PNG and its thumbnail JPEG, as bytes (nothing is written)."""
+    image, view = _render(mammogram, result, patient_key=patient_key, window=None, max_overview_px=1600,
+                          inset_px=360, max_insets=8)
+    return encode_png(image), encode_thumbnail(view)

@@ -1,0 +1,212 @@
+"""Run :func:`.worker.process_input` over many files: in-process, a local process pool, or Dask.
+
+All three yield :class:`.worker.WorkResult` objects as they finish, in any
+order (the outputs are sorted later), and all three survive a crash of the
+code that reads one file:
+
+* local pool (:class:`concurrent.futures.ProcessPoolExecutor`, ``spawn``
+  start method so no lock or thread of the parent is inherited): when a
+  worker process dies (a decoder segfault, the kernel's out-of-memory
+  killer), the pool is rebuilt and the files that were in flight are run
+  again one at a time, so that only the file that kills its worker again is
+  reported (code ``internal_error``) and all others are analysed;
+* Dask: the scheduler already retries tasks whose worker died and gives up
+  with ``KilledWorker`` after a few tries; that file is reported the same way.
+
+Each worker process uses one thread for OpenCV / OpenMP / BLAS: parallelism
+comes from the number of workers.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+from collections import deque
+from collections.abc import Iterator, Sequence
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+import multiprocessing
+
+from calcdetect.errors import InternalError
+
+from .discover import InputFile
+from .worker import ScanSettings, WorkResult, error_result, process_input
+
+__all__ = ["run_inputs", "ScanError"]
+
+logger = logging.getLogger(__name__)
+
+_THREAD_ENV = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMEXPR_NUM_THREADS",
+               "VECLIB_MAXIMUM_THREADS")
+
+
+class ScanError(Exception):
+    """A fatal problem with the scan as a whole (bad arguments, unwritable output, no scheduler)."""
+
+
+def _crash_result(item: InputFile, settings: ScanSettings, reason: str) -> WorkResult:
+    return error_result(
+        item,
+        settings.settings_id,
+        InternalError.code,
+        f"the process analysing this file died ({reason}) even when run alone: the file probably "
+        "crashes a pixel decoder or needs more memory than available; check it with another DICOM "
+        "viewer and please report it",
+    )
+
+
+@contextlib.contextmanager
+def _single_thread_env():
+    """Set one-thread limits in the environment that spawned workers inherit; restore after."""
+    saved = {k: os.environ.get(k) for k in _THREAD_ENV}
+    os.environ.update({k: "1" for k in _THREAD_ENV})
+    try:
+        yield
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+
+
+def _init_worker() -> None:
+    import cv2
+
+    cv2.setNumThreads(1)
+
+
+def _run_serial(items: Sequence[InputFile], settings: ScanSettings) -> Iterator[WorkResult]:
+    import cv2
+
+    saved = cv2.getNumThreads()
+    try:
+        for item in items:
+            yield process_input(item, settings)
+    finally:
+        cv2.setNumThreads(saved)
+
+
+def _new_pool(workers: int) -> ProcessPoolExecutor:
+    with _single_thread_env():
+        return ProcessPoolExecutor(
+            max_workers=workers, mp_context=multiprocessing.get_context("spawn"), initializer=_init_worker
+        )
+
+
+def _run_isolated(item: InputFile, settings: ScanSettings) -> WorkResult:
+    """Run one suspect file in a pool of its own, so a crash is attributed to it alone."""
+    pool = _new_pool(1)
+    try:
+        with _single_thread_env():
+            future = pool.submit(process_input, item, settings)
+        return future.result()
+    except BrokenProcessPool:
+        return _crash_result(item, settings, "worker process terminated abruptly")
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _run_pool(items: Sequence[InputFile], settings: ScanSettings, workers: int) -> Iterator[WorkResult]:
+    pending = deque(items)
+    window = 2 * workers  # bounded: finished overlays wait in memory only briefly
+    pool = _new_pool(workers)
+    try:
+        inflight: dict = {}
+        while pending or inflight:
+            with _single_thread_env():
+                while pending and len(inflight) < window:
+                    item = pending.popleft()
+                    inflight[pool.submit(process_input, item, settings)] = item
+            done, _ = wait(inflight, return_when=FIRST_COMPLETED)
+            suspects: list[InputFile] = []
+            for future in done:
+                item = inflight.pop(future)
+                try:
+                    yield future.result()
+                except BrokenProcessPool:
+                    suspects.append(item)
+            if suspects:
+                # the pool is dead: every file still in flight is a suspect too
+                suspects.extend(inflight.values())
+                inflight.clear()
+                pool.shutdown(wait=True, cancel_futures=True)
+                logger.warning("a worker process died; re-running %d file(s) one at a time", len(suspects))
+                for item in sorted(suspects, key=lambda f: f.rel_path):
+                    yield _run_isolated(item, settings)
+                pool = _new_pool(workers)
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _run_dask(items: Sequence[InputFile], settings: ScanSettings, address: str, workers: int) -> Iterator[WorkResult]:
+    try:
+        from dask.distributed import Client, LocalCluster, as_completed
+    except ImportError as exc:  # pragma: no cover - dask is a declared dependency
+        raise ScanError(f"--dask needs dask.distributed installed ({exc})") from exc
+
+    cluster = None
+    try:
+        if address == "local":
+            cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                                   host="127.0.0.1", dashboard_address=None)
+            client = Client(cluster)
+        else:
+            client = Client(address, timeout="20s")
+    except (OSError, TimeoutError, ValueError) as exc:
+        if cluster is not None:
+            cluster.close()
+        raise ScanError(
+            f"cannot connect to the Dask scheduler at {address!r} ({type(exc).__name__}: {exc}); "
+            "check the address (e.g. tcp://host:8786) and that the scheduler is running"
+        ) from exc
+    try:
+        futures = client.map(process_input, list(items), settings=settings, pure=False)
+        by_key = {f.key: item for f, item in zip(futures, items)}
+        for future in as_completed(futures):
+            item = by_key[future.key]
+            try:
+                yield future.result()
+            except Exception as exc:  # KilledWorker and friends: the scheduler gave up on this file
+                yield _crash_result(item, settings, f"{type(exc).__name__} on the Dask cluster")
+            future.release()
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()
+
+
+def run_inputs(
+    items: Sequence[InputFile],
+    settings: ScanSettings,
+    *,
+    workers: int = 1,
+    dask_address: str | None = None,
+) -> Iterator[WorkResult]:
+    """Process ``items`` and yield one result per item, in completion order.
+
+    Parameters
+    ----------
+    items : sequence of InputFile
+    settings : ScanSettings
+    workers : int
+        Processes on this machine (1: in this process); with ``dask_address="local"``
+        the number of workers of the local Dask cluster.
+    dask_address : str, optional
+        ``"local"`` for a new local Dask cluster, or a scheduler address
+        (``tcp://host:8786``).  The input files must be readable at the same
+        paths on every Dask worker.
+
+    Raises
+    ------
+    ScanError
+        If the Dask scheduler cannot be reached.
+    """
+    if not items:
+        return iter(())
+    if dask_address:
+        return _run_dask(items, settings, dask_address, workers)
+    if workers <= 1:
+        return _run_serial(items, settings)
+    return _run_pool(items, settings, workers)

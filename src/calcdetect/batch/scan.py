@@ -1,0 +1,286 @@
+"""``scan_folder``: a whole folder of DICOM files to the output folder of docs/outputs.md.
+
+The steps, each in its own module: find the files (:mod:`.discover`), analyse
+them in parallel (:mod:`.parallel`, :mod:`.worker`), save each result at once
+(:mod:`.records`), then assemble the sorted tables (:mod:`.outputs`), place
+the overlays and write the index (:mod:`.html_index`) and ``run.json``.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import os
+import platform
+import shutil
+import sys
+import time
+from collections import Counter
+from datetime import datetime, timezone
+from pathlib import Path
+
+from calcdetect import __version__
+
+from .discover import discover_inputs
+from .html_index import render_index_html
+from .outputs import assemble_tables, write_tables
+from .parallel import ScanError, run_inputs
+from .records import WorkStore, atomic_link_or_copy, atomic_write_text
+from .summary import ScanSummary
+from .worker import ScanSettings
+
+__all__ = ["scan_folder", "ScanError"]
+
+logger = logging.getLogger(__name__)
+
+_FINAL_FILES = ("images.csv", "calcifications.csv", "clusters.csv", "patients.csv", "errors.csv", "run.json")
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def _check_arguments(workers, default_spacing_mm, pseudonymize_key, dask_address) -> None:
+    if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
+        raise ScanError(f"workers must be a whole number >= 1, got {workers!r}")
+    if default_spacing_mm is not None:
+        if not (isinstance(default_spacing_mm, (int, float)) and math.isfinite(default_spacing_mm)
+                and 0.0 < default_spacing_mm <= 1.0):
+            raise ScanError(
+                f"default spacing must be a pixel size in mm between 0 and 1 (mammograms use 0.05-0.1), "
+                f"got {default_spacing_mm!r}"
+            )
+    if pseudonymize_key is not None and not str(pseudonymize_key):
+        raise ScanError("the pseudonymisation key must not be empty")
+    if dask_address is not None and not str(dask_address).strip():
+        raise ScanError("--dask needs a scheduler address (tcp://host:8786) or 'local'")
+
+
+def _prepare_out_dir(dicom_dir: Path, out_dir: Path) -> None:
+    if out_dir == dicom_dir:
+        raise ScanError("the output folder must not be the input folder; choose another -o folder")
+    for ours in (out_dir / ".work", out_dir / "overlays"):
+        if dicom_dir.is_relative_to(ours):
+            raise ScanError(f"the input folder lies inside {str(ours)!r}, which the scan rewrites; "
+                            "choose another -o folder")
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ScanError(f"cannot create the output folder {str(out_dir)!r}: {exc.strerror or exc}") from exc
+    if not os.access(out_dir, os.W_OK | os.X_OK):
+        raise ScanError(f"the output folder {str(out_dir)!r} is not writable; choose another -o folder")
+
+
+def _forget_previous_outputs(out_dir: Path, store: WorkStore) -> None:
+    """Without --resume, remove what an earlier scan wrote here (only our own files)."""
+    ours = store.settings_path.exists() or (out_dir / "run.json").exists()
+    if not ours:
+        return
+    for name in _FINAL_FILES:
+        (out_dir / name).unlink(missing_ok=True)
+    shutil.rmtree(out_dir / "overlays", ignore_errors=True)
+
+
+def _progress_bar(total: int, initial: int, enabled: bool | None):
+    from tqdm.auto import tqdm
+
+    show = sys.stderr.isatty() if enabled is None else bool(enabled)
+    return tqdm(total=total, initial=initial, unit="file", desc="scan", disable=not show,
+                file=sys.stderr, dynamic_ncols=True, smoothing=0.1)
+
+
+def scan_folder(
+    dicom_dir: str | os.PathLike,
+    out_dir: str | os.PathLike,
+    *,
+    workers: int = 1,
+    resume: bool = False,
+    overlays: bool = True,
+    config=None,
+    default_spacing_mm: float | None = None,
+    pseudonymize_key: str | None = None,
+    dask_address: str | None = None,
+    progress: bool | None = None,
+) -> ScanSummary:
+    """Analyse every file under ``dicom_dir`` and write the scan outputs to ``out_dir``.
+
+    Parameters
+    ----------
+    dicom_dir : path-like
+        Folder searched recursively; every file is an input, recognised by
+        content (no extension needed).
+    out_dir : path-like
+        Output folder (created).  Without ``resume`` the outputs of an earlier
+        scan there are replaced.
+    workers : int
+        Processes on this machine, or workers of ``dask_address="local"``.
+    resume : bool
+        Reuse the results of an interrupted run in ``out_dir`` for files that
+        did not change; the final files are the same as those of an
+        uninterrupted run (except timings).
+    overlays : bool
+        Write review PNGs and ``overlays/index.html``.
+    config : DetectorConfig, optional
+        Detector configuration (default: ``DetectorConfig.default()``).
+    default_spacing_mm : float, optional
+        Pixel spacing for files whose header has none (otherwise they are
+        reported as ``no_spacing``).
+    pseudonymize_key : str, optional
+        Secret for keyed-hash patient keys (never written anywhere).
+    dask_address : str, optional
+        Dask scheduler address, or ``"local"`` for a local Dask cluster.
+    progress : bool, optional
+        Show a progress bar on stderr; default: only when stderr is a terminal.
+
+    Returns
+    -------
+    ScanSummary
+
+    Raises
+    ------
+    ScanError
+        For fatal problems: missing input folder, unwritable output folder,
+        bad arguments, unreachable Dask scheduler, settings that differ from
+        the run being resumed.  Problems with single files never raise: they
+        are rows of ``errors.csv``.
+    """
+    started_at, t_start = _now(), time.perf_counter()
+    _check_arguments(workers, default_spacing_mm, pseudonymize_key, dask_address)
+    dicom_path, out_path = Path(dicom_dir).resolve(), Path(out_dir).resolve()
+    if not dicom_path.is_dir():
+        raise ScanError(f"input folder {str(dicom_dir)!r} does not exist or is not a folder")
+    _prepare_out_dir(dicom_path, out_path)
+    if config is None:
+        from calcdetect.config import DetectorConfig
+
+        config = DetectorConfig.default()
+    settings = ScanSettings(config=config, default_spacing_mm=default_spacing_mm,
+                            pseudonymize_key=pseudonymize_key, overlays=overlays)
+    settings_id = settings.settings_id
+    store = WorkStore(out_path)
+    if resume:
+        previous = store.read_settings()
+        if previous is not None and previous.get("settings_id") != settings_id:
+            raise ScanError(
+                "--resume: the output folder holds a run made with other settings (detector "
+                "configuration, default spacing, pseudonymisation key or calcdetect version); "
+                "run again with the same settings, or without --resume to start over"
+            )
+    else:
+        _forget_previous_outputs(out_path, store)
+    try:
+        store.start({"settings_id": settings_id, "version": __version__, "config": config.to_dict()},
+                    resume=resume)
+    except OSError as exc:
+        raise ScanError(f"cannot write to the output folder {str(out_path)!r}: {exc.strerror or exc}") from exc
+
+    t0 = time.perf_counter()
+    items = discover_inputs(dicom_path, exclude=(out_path,))
+    t_discover = time.perf_counter() - t0
+
+    records: dict[str, dict] = {}
+    todo = []
+    for item in items:
+        record = store.load_reusable(item, settings_id=settings_id, overlays=overlays) if resume else None
+        if record is None:
+            todo.append(item)
+        else:
+            records[item.job_id] = record
+    n_resumed = len(records)
+    logger.info("%d file(s) found, %d to analyse, %d reused", len(items), len(todo), n_resumed)
+
+    t0 = time.perf_counter()
+    bar = _progress_bar(len(items), n_resumed, progress)
+    try:
+        for result in run_inputs(todo, settings, workers=workers, dask_address=dask_address):
+            try:
+                records[result.record["job_id"]] = store.save(result)
+            except OSError as exc:
+                raise ScanError(
+                    f"cannot write to the output folder {str(out_path)!r} ({exc.strerror or exc}); "
+                    "free some space or fix permissions, then run again with --resume"
+                ) from exc
+            bar.update(1)
+    finally:
+        bar.close()
+    t_process = time.perf_counter() - t0
+
+    t0 = time.perf_counter()
+    tables = assemble_tables([records[item.job_id] for item in items], overlays=overlays)
+    try:
+        outputs = write_tables(out_path, tables)
+        if overlays:
+            for job_id, rel in tables.overlays:
+                atomic_link_or_copy(store.staged_overlay(job_id), out_path / f"{rel}.png")
+                atomic_link_or_copy(store.staged_thumbnail(job_id), out_path / f"{rel}.thumb.jpg")
+            outputs["index"] = out_path / "overlays" / "index.html"
+            atomic_write_text(outputs["index"], render_index_html(tables.images, tables.patients,
+                                                                   n_errors=len(tables.errors)))
+    except OSError as exc:
+        raise ScanError(f"cannot write the outputs in {str(out_path)!r}: {exc.strerror or exc}") from exc
+    t_assemble = time.perf_counter() - t0
+
+    errors_by_code = dict(sorted(Counter(e["error"] for e in tables.errors).items()))
+    summary = ScanSummary(
+        out_dir=out_path,
+        n_inputs=len(items),
+        n_images=len(tables.images),
+        n_positive_images=sum(r["flag"] == "positive" for r in tables.images),
+        n_patients=len(tables.patients),
+        n_positive_patients=sum(p["flag"] == "positive" for p in tables.patients),
+        n_errors=len(tables.errors),
+        errors_by_code=errors_by_code,
+        n_resumed=n_resumed,
+        seconds=time.perf_counter() - t_start,
+        outputs={**outputs, "run": out_path / "run.json"},
+    )
+    worker_sums = Counter()
+    for record in records.values():
+        worker_sums.update(record.get("timings_s", {}))
+    run = {
+        "tool": "calcdetect",
+        "command": "scan",
+        "version": __version__,
+        "started": started_at,
+        "finished": _now(),
+        "input_dir": str(dicom_path),
+        "output_dir": str(out_path),
+        "arguments": {
+            "workers": workers,
+            "resume": resume,
+            "overlays": overlays,
+            "default_spacing_mm": default_spacing_mm,
+            "pseudonymized": pseudonymize_key is not None,
+            "dask": dask_address,
+        },
+        "config": config.to_dict(),
+        "settings_id": settings_id,
+        "n_inputs": len(items),
+        "counts": {
+            "images": summary.n_images,
+            "positive_images": summary.n_positive_images,
+            "patients": summary.n_patients,
+            "positive_patients": summary.n_positive_patients,
+            "errors": summary.n_errors,
+            "errors_by_code": errors_by_code,
+            "analysed_this_run": len(todo),
+            "reused_from_earlier_run": n_resumed,
+        },
+        "timings_s": {
+            "discover": round(t_discover, 3),
+            "process": round(t_process, 3),
+            "assemble": round(t_assemble, 3),
+            "total": round(summary.seconds, 3),
+            "worker_read_sum": round(worker_sums["read"], 3),
+            "worker_detect_sum": round(worker_sums["detect"], 3),
+            "worker_overlay_sum": round(worker_sums["overlay"], 3),
+        },
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+    }
+    try:
+        atomic_write_text(out_path / "run.json", json.dumps(run, indent=2, default=str) + "\n")
+    except OSError as exc:
+        raise ScanError(f"cannot write run.json in {str(out_path)!r}: {exc.strerror or exc}") from exc
+    return summary

@@ -1,0 +1,100 @@
+"""``calcdetect scan DICOM_DIR -o OUT``: analyse a folder of mammograms.
+
+Exit status: 0 when every file was analysed; 3 (``EXIT_SOME_SKIPPED``) when
+the run finished and its outputs are complete but some files are listed in
+``errors.csv``; 2 (``EXIT_FATAL``) for bad arguments, an unwritable output
+folder, an unreachable Dask scheduler or another error that stopped the run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+import tomllib
+from pathlib import Path
+
+__all__ = ["add_parser", "run"]
+
+logger = logging.getLogger(__name__)
+
+
+def add_parser(subparsers) -> argparse.ArgumentParser:
+    parser = subparsers.add_parser(
+        "scan",
+        help="detect microcalcification clusters in every DICOM file of a folder",
+        description=(
+            "Analyse every file under DICOM_DIR (recursively, recognised by content) and write "
+            "images.csv, calcifications.csv, clusters.csv, patients.csv, errors.csv, run.json and "
+            "overlays/ into OUT. Exit status: 0 all analysed, 3 some files skipped (see errors.csv), "
+            "2 fatal error."
+        ),
+    )
+    parser.add_argument("dicom_dir", metavar="DICOM_DIR", help="folder of DICOM files (searched recursively)")
+    parser.add_argument("-o", "--out", required=True, metavar="OUT", help="output folder (created)")
+    parser.add_argument("--workers", type=int, default=1, metavar="N",
+                        help="worker processes on this machine, or workers of --dask local (default 1)")
+    parser.add_argument("--resume", action="store_true",
+                        help="continue an interrupted run in OUT, reusing files already analysed")
+    parser.add_argument("--no-overlays", dest="overlays", action="store_false",
+                        help="do not write the review PNGs and overlays/index.html (faster)")
+    parser.add_argument("--config", metavar="FILE",
+                        help="detector configuration (JSON or TOML, keys of DetectorConfig.to_dict())")
+    parser.add_argument("--default-spacing-mm", type=float, metavar="S",
+                        help="pixel spacing in mm for files whose header has none (else they are skipped)")
+    parser.add_argument("--pseudonymize-key", metavar="KEY",
+                        help="secret for keyed-hash patient keys (or set CALCDETECT_PSEUDONYMIZE_KEY)")
+    parser.add_argument("--dask", metavar="ADDRESS|local",
+                        help="run on a Dask scheduler (tcp://host:8786) or a local Dask cluster ('local'); "
+                             "input files must be readable at the same paths on every worker")
+    parser.add_argument("--progress", dest="progress", action="store_const", const=True, default=None,
+                        help="always show the progress bar (default: only on a terminal)")
+    parser.set_defaults(run=run)
+    return parser
+
+
+def _load_config(path: str):
+    from calcdetect.config import DetectorConfig
+
+    text = Path(path).read_text("utf-8")
+    data = tomllib.loads(text) if path.lower().endswith(".toml") else json.loads(text)
+    if not isinstance(data, dict):
+        raise ValueError("the file must hold a mapping of configuration keys")
+    return DetectorConfig.from_dict(data)
+
+
+def run(args: argparse.Namespace) -> int:
+    from calcdetect.batch import ScanError, format_summary, scan_folder
+    from calcdetect.cli import EXIT_FATAL, EXIT_OK, EXIT_SOME_SKIPPED
+
+    config = None
+    if args.config:
+        try:
+            config = _load_config(args.config)
+        except (OSError, ValueError, TypeError, KeyError, tomllib.TOMLDecodeError) as exc:
+            print(f"calcdetect scan: cannot use --config {args.config!r}: {exc}", file=sys.stderr)
+            return EXIT_FATAL
+    key = args.pseudonymize_key or os.environ.get("CALCDETECT_PSEUDONYMIZE_KEY") or None
+    try:
+        summary = scan_folder(
+            args.dicom_dir,
+            args.out,
+            workers=args.workers,
+            resume=args.resume,
+            overlays=args.overlays,
+            config=config,
+            default_spacing_mm=args.default_spacing_mm,
+            pseudonymize_key=key,
+            dask_address=args.dask,
+            progress=args.progress,
+        )
+    except ScanError as exc:
+        print(f"calcdetect scan: {exc}", file=sys.stderr)
+        return EXIT_FATAL
+    except KeyboardInterrupt:
+        print("calcdetect scan: interrupted; run again with --resume to continue", file=sys.stderr)
+        return EXIT_FATAL
+    print(format_summary(summary))
+    return EXIT_OK if summary.all_analysed else EXIT_SOME_SKIPPED
