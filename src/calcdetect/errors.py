@@ -25,7 +25,7 @@ __all__ = [
     "InvalidHeaderError",
     "DuplicateImageError",
     "DetectionError",
-    "UnreadableFileError",
+    "FileAccessError",
     "InternalError",
     "ERROR_CODES",
 ]
@@ -113,12 +113,6 @@ class FileAccessError(CalcdetectError):
     code = "unreadable"
 
 
-class UnreadableFileError(CalcdetectError):
-    """The operating system refused to read the file (permissions, I/O error, not a regular file)."""
-
-    code = "unreadable"
-
-
 class InternalError(CalcdetectError):
     """An unexpected failure inside calcdetect while handling one file (a bug: please report)."""
 
@@ -144,7 +138,7 @@ ERROR_CODES: dict[str, type[CalcdetectError]] = {
         InvalidHeaderError,
         DuplicateImageError,
         DetectionError,
-        UnreadableFileError,
+        FileAccessError,
         InternalError,
     )
 }

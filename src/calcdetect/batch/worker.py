@@ -21,7 +21,7 @@ from typing import Any
 
 from calcdetect import __version__
 from calcdetect.detect import detect_mammogram
-from calcdetect.errors import CalcdetectError, ImageTooLargeError, InternalError, UnreadableFileError
+from calcdetect.errors import CalcdetectError, ImageTooLargeError, InternalError, FileAccessError
 from calcdetect.io import read_mammogram
 from calcdetect.keys import patient_key as make_patient_key
 
@@ -138,7 +138,7 @@ def _unexpected(exc: BaseException) -> tuple[str, str]:
         )
     if isinstance(exc, OSError):
         return (
-            UnreadableFileError.code,
+            FileAccessError.code,
             f"the file could not be read ({type(exc).__name__}: {exc.strerror or exc}); "
             "check that it exists and that you have permission to read it",
         )
@@ -181,7 +181,7 @@ def process_input(item: InputFile, settings: ScanSettings) -> WorkResult:
         return error_result(
             item,
             settings_id,
-            UnreadableFileError.code,
+            FileAccessError.code,
             "not a regular file (a dangling link, FIFO, socket or device); "
             "copy the real file into the folder or remove the entry",
         )
