@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from calcdetect.breakdown import bin_sensitivity, category_sensitivity, distractor_table, image_strata
 from calcdetect.froc import FrocCurve, OperatingPoint, RocCurve, froc_curve, operating_point, roc_curve
 from calcdetect.keys import patient_key
 from calcdetect.match import box_overlaps_polygon, distance_to_polygon_mm, match_calcifications, match_clusters
@@ -196,31 +197,6 @@ def _distractor_hit(
         if hit and dd < best_d:
             best, best_d = d.kind, dd
     return best
-
-
-def _bin_sensitivity(values: pd.Series, detected: pd.Series, bins, *, name: str) -> pd.DataFrame:
-    cat = pd.cut(values, bins=list(bins), right=False)
-    g = pd.DataFrame({name: cat, "detected": detected.astype(bool)}).groupby(name, observed=False)["detected"]
-    out = pd.DataFrame({"n_truth": g.size(), "n_detected": g.sum().astype(int)}).reset_index()
-    out[name] = out[name].astype(str)
-    out["sensitivity"] = out["n_detected"] / out["n_truth"].where(out["n_truth"] > 0)
-    return out
-
-
-def _cat_sensitivity(values: pd.Series, detected: pd.Series, *, name: str) -> pd.DataFrame:
-    g = pd.DataFrame({name: values.astype(str), "detected": detected.astype(bool)}).groupby(name)["detected"]
-    out = pd.DataFrame({"n_truth": g.size(), "n_detected": g.sum().astype(int)}).reset_index()
-    out["sensitivity"] = out["n_detected"] / out["n_truth"]
-    return out
-
-
-def _image_strata(images: pd.DataFrame, by: str) -> pd.DataFrame:
-    rows = []
-    for value, g in images.groupby(by):
-        op = operating_point(g["flag"].to_numpy(), g["label"].to_numpy())
-        roc = roc_curve(g["score"].to_numpy(), g["label"].to_numpy())
-        rows.append({by: value, "n_images": len(g), "n_positive": op.n_tp + op.n_fn, **op.to_dict(), "auc": roc.auc})
-    return pd.DataFrame(rows)
 
 
 def evaluate(
@@ -429,10 +405,10 @@ def evaluate(
     t_clu["detected_at_operating_point"] = t_clu["matched"] & (t_clu["matched_score"] >= thr)
     t_calc = t_calc.join(meta, on="sop_instance_uid")
     breakdowns: dict[str, pd.DataFrame] = {
-        "calcifications_by_size": _bin_sensitivity(t_calc["diameter_mm"], t_calc["matched"], _SIZE_BINS_MM, name="diameter_mm"),
-        "calcifications_by_snr": _bin_sensitivity(t_calc["snr"], t_calc["matched"], _SNR_BINS, name="snr"),
-        "calcifications_by_shape": _cat_sensitivity(t_calc["shape"], t_calc["matched"], name="shape"),
-        "calcifications_by_preset": _cat_sensitivity(t_calc["preset"], t_calc["matched"], name="preset"),
+        "calcifications_by_size": bin_sensitivity(t_calc["diameter_mm"], t_calc["matched"], _SIZE_BINS_MM, name="diameter_mm"),
+        "calcifications_by_snr": bin_sensitivity(t_calc["snr"], t_calc["matched"], _SNR_BINS, name="snr"),
+        "calcifications_by_shape": category_sensitivity(t_calc["shape"], t_calc["matched"], name="shape"),
+        "calcifications_by_preset": category_sensitivity(t_calc["preset"], t_calc["matched"], name="preset"),
     }
     if len(t_calc) >= 4 and t_calc["contrast"].notna().any():
         q = pd.qcut(t_calc["contrast"], 4, duplicates="drop")
@@ -442,16 +418,16 @@ def evaluate(
         cb["sensitivity"] = cb["n_detected"] / cb["n_truth"].where(cb["n_truth"] > 0)
         breakdowns["calcifications_by_contrast_quartile"] = cb
     for by in ("density", "preset", "morphology"):
-        b = _cat_sensitivity(t_clu[by], t_clu["detected_at_operating_point"], name=by)
+        b = category_sensitivity(t_clu[by], t_clu["detected_at_operating_point"], name=by)
         b = b.rename(columns={"n_detected": "n_detected_at_operating_point", "sensitivity": "sensitivity_at_operating_point"})
-        b["sensitivity_any_score"] = _cat_sensitivity(t_clu[by], t_clu["matched"], name=by)["sensitivity"].to_numpy()
+        b["sensitivity_any_score"] = category_sensitivity(t_clu[by], t_clu["matched"], name=by)["sensitivity"].to_numpy()
         breakdowns[f"clusters_by_{by}"] = b
-    breakdowns["clusters_by_size"] = _bin_sensitivity(
+    breakdowns["clusters_by_size"] = bin_sensitivity(
         t_clu["n_calcifications"], t_clu["detected_at_operating_point"], _NCALC_BINS, name="n_calcifications"
     )
-    breakdowns["images_by_density"] = _image_strata(t_img, "density")
-    breakdowns["images_by_preset"] = _image_strata(t_img, "preset")
-    breakdowns["distractors"] = _distractor_table(t_img, truth.distractors, k_match, c_match, thr)
+    breakdowns["images_by_density"] = image_strata(t_img, "density")
+    breakdowns["images_by_preset"] = image_strata(t_img, "preset")
+    breakdowns["distractors"] = distractor_table(t_img, truth.distractors, k_match, c_match, thr)
 
     return EvaluationResult(
         n_images=n_images,
@@ -479,35 +455,3 @@ def evaluate(
         breakdowns=breakdowns,
         fp_rates=tuple(fp_rates),
     )
-
-
-def _distractor_table(
-    images: pd.DataFrame, distractors: pd.DataFrame, k_match: pd.DataFrame, c_match: pd.DataFrame, thr: float
-) -> pd.DataFrame:
-    """Per distractor kind: how often images holding it (and no true cluster) are flagged."""
-    rows = []
-    negatives = images.loc[~images["label"]].set_index("sop_instance_uid")
-    for kind, g in distractors.groupby("kind"):
-        uids = pd.Index(g["sop_instance_uid"].unique())
-        neg = negatives.loc[negatives.index.intersection(uids)]
-        on_kind = k_match[k_match["distractor_kind"] == kind] if len(k_match) else k_match
-        calc_on = c_match[c_match["distractor_kind"] == kind] if len(c_match) else c_match
-        n_neg = len(neg)
-        rows.append(
-            {
-                "kind": kind,
-                "n_instances": len(g),
-                "n_images": len(uids),
-                "n_images_without_cluster": n_neg,
-                "n_flagged": int(neg["flag"].sum()),
-                "false_flag_rate": float(neg["flag"].mean()) if n_neg else math.nan,
-                "n_clusters_on_distractor": len(on_kind),
-                "n_clusters_on_distractor_at_operating_point": int((on_kind["score"] >= thr).sum()),
-                "n_calcifications_on_distractor": len(calc_on),
-            }
-        )
-    cols = [
-        "kind", "n_instances", "n_images", "n_images_without_cluster", "n_flagged", "false_flag_rate",
-        "n_clusters_on_distractor", "n_clusters_on_distractor_at_operating_point", "n_calcifications_on_distractor",
-    ]  # fmt: skip
-    return pd.DataFrame(rows, columns=cols)

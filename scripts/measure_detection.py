@@ -1,0 +1,335 @@
+"""Measure the detector on a FRESH phantom set, against the naive baselines, in one run.
+
+    .venv/bin/python scripts/measure_detection.py OUT --n 200 --seed 910000001 --preset demo-mix --workers 2
+
+1. makes ``n`` phantoms (half with clusters) with ``calcdetect.phantom.write_phantom_set``
+   from ``--seed`` (pick a seed never used in development or calibration:
+   the script refuses the detector's recorded calibration seeds);
+2. reads each DICOM once with ``calcdetect.io.read_mammogram`` (optionally
+   resampled to a coarser pixel, ``--resample-mm 0.2``) and runs, on the same
+   pixels: the detector (``calcdetect.detect.detect`` with the default,
+   calibrated ``DetectorConfig``), the naive reference
+   (``calcdetect.reference``, swept over its global threshold) and the
+   bright-pixel count;
+3. scores all of them with ``calcdetect.evaluate`` and writes, in
+   ``OUT/evaluation``: metrics.json (detector, reference, naive pixel AUCs,
+   the FROC comparison, issue-4 targets met or not, how the set was made),
+   FROC/ROC CSVs and PNGs with the reference drawn beside the detector, and
+   breakdown CSVs.  The detector's tables (docs/outputs.md columns) go to
+   ``OUT/scan`` so ``calcdetect evaluate OUT/scan --truth OUT/phantoms``
+   reproduces its part.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import math
+import os
+import sys
+import time
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+log = logging.getLogger("measure_detection")
+
+#: FP/image read-outs of the detector-vs-reference comparison
+COMPARE_FP = (0.02, 0.05, 0.1, 0.2, 0.5, 1.0, 2.0)
+
+
+def _single_thread() -> None:
+    for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ.setdefault(var, "1")
+    import cv2
+
+    cv2.setNumThreads(1)
+
+
+def resample_truth(doc: dict, factor_rc: tuple[float, float], new_shape: tuple[int, int]) -> dict:
+    """Truth of an image resampled by ``factor_rc`` (new pixel = factor × old pixel)."""
+    fr, fc = factor_rc
+    out = json.loads(json.dumps(doc))
+
+    def r(v):
+        return (float(v) + 0.5) / fr - 0.5
+
+    def c(v):
+        return (float(v) + 0.5) / fc - 0.5
+
+    out["rows"], out["cols"] = int(new_shape[0]), int(new_shape[1])
+    out["spacing_mm"] = [doc["spacing_mm"][0] * fr, doc["spacing_mm"][1] * fc]
+    for k in out.get("calcifications", []):
+        k["row"], k["col"] = r(k["row"]), c(k["col"])
+    for k in out.get("clusters", []):
+        k["row"], k["col"] = r(k["row"]), c(k["col"])
+        k["hull_rc"] = [[r(a), c(b)] for a, b in k.get("hull_rc", [])]
+    for d in out.get("distractors", []):
+        b = d["bbox"]
+        d["bbox"] = [math.floor(r(b[0])), math.floor(c(b[1])), math.ceil(r(b[2])), math.ceil(c(b[3]))]
+        if "row" in d:
+            d["row"], d["col"] = r(d["row"]), c(d["col"])
+    return out
+
+
+def _resample(pixels: np.ndarray, spacing: tuple[float, float], target_mm: float):
+    import cv2
+
+    fr, fc = target_mm / spacing[0], target_mm / spacing[1]
+    if fr <= 1.0 and fc <= 1.0:
+        return pixels, spacing, (1.0, 1.0)
+    new = (max(1, round(pixels.shape[0] / fr)), max(1, round(pixels.shape[1] / fc)))
+    out = cv2.resize(pixels.astype(np.float32), (new[1], new[0]), interpolation=cv2.INTER_AREA)
+    fr, fc = pixels.shape[0] / new[0], pixels.shape[1] / new[1]
+    return out, (spacing[0] * fr, spacing[1] * fc), (fr, fc)
+
+
+def _calc_rows(uid: str, calcs, spacing) -> list[dict]:
+    return [
+        {"sop_instance_uid": uid, "calcification_id": i, "row": c.row_px, "col": c.col_px,
+         "x_mm": c.col_px * spacing[1], "y_mm": c.row_px * spacing[0], "diameter_mm": c.diameter_mm,
+         "contrast": c.contrast, "snr": c.snr, "cluster_id": c.cluster_id}
+        for i, c in enumerate(calcs)
+    ]  # fmt: skip
+
+
+def _cluster_rows(uid: str, clusters) -> list[dict]:
+    return [
+        {"sop_instance_uid": uid, "cluster_id": k.cluster_id, "n_calcifications": k.n_calcifications,
+         "row": k.row_px, "col": k.col_px, "row_min": k.bbox_px[0], "col_min": k.bbox_px[1],
+         "row_max": k.bbox_px[2], "col_max": k.bbox_px[3], "area_mm2": k.area_mm2, "score": k.score}
+        for k in clusters
+    ]  # fmt: skip
+
+
+def process_one(task: tuple[str, dict, float | None, bool]) -> dict:
+    """Read one phantom and run the detector, the reference and the naive pixel score on it."""
+    path, truth, resample_mm, with_reference = task
+    from calcdetect.config import DetectorConfig
+    from calcdetect.detect import detect
+    from calcdetect.io import read_mammogram
+    from calcdetect.keys import patient_key
+    from calcdetect.reference import (
+        REFERENCE_HEIGHT_THRESHOLDS,
+        ReferenceConfig,
+        naive_pixel_scores,
+        reference_candidates,
+        reference_clusters,
+    )
+
+    t0 = time.perf_counter()
+    mammo = read_mammogram(path)
+    pixels, spacing = mammo.pixels, tuple(float(v) for v in mammo.spacing_mm)
+    if resample_mm:
+        pixels, spacing, factor = _resample(pixels, spacing, resample_mm)
+        truth = resample_truth(truth, factor, pixels.shape) if factor != (1.0, 1.0) else truth
+    t_read = time.perf_counter() - t0
+    uid = mammo.sop_instance_uid
+    if uid != truth["sop_instance_uid"]:
+        raise RuntimeError(f"{path}: SOP Instance UID {uid} differs from its truth {truth['sop_instance_uid']}")
+    t0 = time.perf_counter()
+    res = detect(pixels, spacing_mm=spacing, view=mammo.view, config=DetectorConfig.default())
+    t_det = time.perf_counter() - t0
+    image = {
+        "path": str(path), "sop_instance_uid": uid, "patient_key": patient_key(mammo.patient_id),
+        "laterality": mammo.laterality, "view": mammo.view, "rows": pixels.shape[0], "cols": pixels.shape[1],
+        "spacing_mm": spacing[0], "spacing_col_mm": spacing[1], "n_calcifications": len(res.calcifications),
+        "n_clusters": len(res.clusters), "score": res.score, "flag": "positive" if res.flag else "negative",
+        "seconds": t_det,
+    }  # fmt: skip
+    out = {
+        "truth": truth, "image": image, "calcifications": _calc_rows(uid, res.calcifications, spacing),
+        "clusters": _cluster_rows(uid, res.clusters), "seconds_read": t_read, "seconds_detector": t_det,
+        "naive_pixel": naive_pixel_scores(pixels).tolist(),
+    }  # fmt: skip
+    if with_reference:
+        t0 = time.perf_counter()
+        cfg = ReferenceConfig(engine="opencv")
+        blobs, _ = reference_candidates(pixels, spacing_mm=spacing, config=cfg)
+        levels, score = [], 0.0
+        for lev, t in enumerate(REFERENCE_HEIGHT_THRESHOLDS):
+            _, clusters = reference_clusters(blobs, spacing_mm=spacing, height_threshold=t, config=cfg)
+            rows = _cluster_rows(uid, clusters)
+            for row in rows:
+                row["level"] = lev
+            levels.extend(rows)
+            if clusters:
+                score = max(score, t)
+        out["reference"] = {
+            "calcifications": _calc_rows(uid, blobs, spacing), "clusters": levels, "score": score,
+            "seconds": time.perf_counter() - t0,
+        }  # fmt: skip
+    return out
+
+
+def _frame(rows: list[dict], columns: list[str]) -> pd.DataFrame:
+    return pd.DataFrame(rows, columns=columns) if rows else pd.DataFrame(columns=columns)
+
+
+def _patients(images: pd.DataFrame) -> pd.DataFrame:
+    g = images.groupby("patient_key")
+    return pd.DataFrame(
+        {
+            "n_images": g.size(),
+            "n_positive_images": g["flag"].apply(lambda f: int((f == "positive").sum())),
+            "n_clusters": g["n_clusters"].sum(),
+            "max_score": g["score"].max(),
+            "flag": g["flag"].apply(lambda f: "positive" if (f == "positive").any() else "negative"),
+        }
+    ).reset_index()
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("out", type=Path)
+    ap.add_argument("--n", type=int, default=200)
+    ap.add_argument("--seed", type=int, default=910_000_001)
+    ap.add_argument("--preset", default="mix")
+    ap.add_argument("--positive-fraction", type=float, default=0.5)
+    ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--resample-mm", type=float, default=None, help="analyse at this coarser pixel size (e.g. 0.2)")
+    ap.add_argument("--no-reference", action="store_true", help="skip the naive reference (faster)")
+    ap.add_argument("--reuse-phantoms", action="store_true", help="use OUT/phantoms if it already holds the set")
+    args = ap.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+    from calcdetect import __version__
+    from calcdetect.commands.evaluate import write_evaluation
+    from calcdetect.config import DetectorConfig
+    from calcdetect.evaluate import evaluate
+    from calcdetect.froc import FrocCurve, roc_auc
+    from calcdetect.phantom import write_phantom_set
+    from calcdetect.reference import NAIVE_PIXEL_THRESHOLDS, REFERENCE_HEIGHT_THRESHOLDS
+    from calcdetect.truth import Detections, truth_from_dicts
+
+    config = DetectorConfig.default()
+    calib = str(config.calibration_seeds)
+    if str(args.seed) in calib.replace(",", " ").replace("-", " ").split():
+        print(f"seed {args.seed} is a calibration seed of the detector ({calib!r}); pick a fresh one")
+        return 2
+    phantom_dir = args.out / "phantoms"
+    t0 = time.perf_counter()
+    if args.reuse_phantoms and any(phantom_dir.glob("*.truth.json")):
+        paths = sorted(p for p in phantom_dir.rglob("*.dcm"))
+    else:
+        paths = [Path(p) for p in write_phantom_set(
+            phantom_dir, n=args.n, seed=args.seed, preset=args.preset, positive_fraction=args.positive_fraction
+        )]  # fmt: skip
+    t_gen = time.perf_counter() - t0
+    paths = sorted(p for p in paths if p.suffix == ".dcm")
+    log.info("%d phantoms in %s (%.0f s)", len(paths), phantom_dir, t_gen)
+    tasks = []
+    for p in paths:
+        truth_path = p.with_name(p.name[: -len(".dcm")] + ".truth.json")
+        tasks.append((str(p), json.loads(truth_path.read_text()), args.resample_mm, not args.no_reference))
+
+    t0 = time.perf_counter()
+    results = []
+    with ProcessPoolExecutor(max_workers=args.workers, initializer=_single_thread) as pool:
+        for i, r in enumerate(pool.map(process_one, tasks, chunksize=1)):
+            results.append(r)
+            if (i + 1) % 20 == 0:
+                log.info("analysed %d/%d", i + 1, len(tasks))
+    t_run = time.perf_counter() - t0
+
+    truth = truth_from_dicts([r["truth"] for r in results])
+    images = pd.DataFrame([r["image"] for r in results])
+    calc_cols = ["sop_instance_uid", "calcification_id", "row", "col", "x_mm", "y_mm", "diameter_mm", "contrast",
+                 "snr", "cluster_id"]  # fmt: skip
+    cl_cols = ["sop_instance_uid", "cluster_id", "n_calcifications", "row", "col", "row_min", "col_min", "row_max",
+               "col_max", "area_mm2", "score"]  # fmt: skip
+    det = Detections(
+        images=images,
+        calcifications=_frame([c for r in results for c in r["calcifications"]], calc_cols),
+        clusters=_frame([c for r in results for c in r["clusters"]], cl_cols),
+        patients=_patients(images),
+    )
+    scan_dir = args.out / "scan"
+    scan_dir.mkdir(parents=True, exist_ok=True)
+    for name in ("images", "calcifications", "clusters", "patients"):
+        getattr(det, name).to_csv(scan_dir / f"{name}.csv", index=False)
+    (scan_dir / "run.json").write_text(json.dumps({"config": config.to_dict()}, indent=2, default=str))
+    result = evaluate(det, truth, operating_threshold=config.image_threshold)
+
+    references = {}
+    comparison: dict[str, object] = {}
+    if not args.no_reference:
+        ref_images = images.assign(
+            score=[r["reference"]["score"] for r in results], flag="negative", n_clusters=0, n_calcifications=0
+        )
+        ref_cl = _frame([c for r in results for c in r["reference"]["clusters"]], cl_cols + ["level"])
+        ref_det = Detections(
+            images=ref_images,
+            calcifications=_frame([c for r in results for c in r["reference"]["calcifications"]], calc_cols),
+            clusters=ref_cl[ref_cl["level"] == 0][cl_cols],
+            patients=None,
+        )
+        ref = evaluate(ref_det, truth, calcification_score="contrast", operating_threshold=math.inf)
+        # cluster FROC of a global-threshold detector: one point per threshold, re-clustered at each
+        fp, sens = [0.0], [0.0]
+        empty_calcs = ref_det.calcifications.iloc[:0]
+        for lev in range(len(REFERENCE_HEIGHT_THRESHOLDS) - 1, -1, -1):
+            at = Detections(ref_images, empty_calcs, ref_cl[ref_cl["level"] == lev][cl_cols], None)
+            c = evaluate(at, truth, calcification_score="contrast", operating_threshold=math.inf).cluster_froc
+            fp.append(float(c.fp_per_image[-1]))
+            sens.append(float(c.sensitivity[-1]))
+        swept = FrocCurve(
+            fp_per_image=np.array(fp), sensitivity=np.array(sens),
+            thresholds=np.r_[np.inf, np.array(REFERENCE_HEIGHT_THRESHOLDS)[::-1]],
+            n_truth=result.cluster_froc.n_truth, n_images=result.n_images,
+            breast_area_cm2=result.cluster_froc.breast_area_cm2,
+        )  # fmt: skip
+        ref = replace(ref, cluster_froc=swept)
+        references["naive_reference"] = ref
+        d_at = {str(x): result.cluster_froc.sensitivity_at(x) for x in COMPARE_FP}
+        r_at = {str(x): ref.cluster_froc.sensitivity_at(x) for x in COMPARE_FP}
+        kd, kr = result.calcification_froc_min_size, ref.calcification_froc_min_size
+        cd = {str(x): kd.sensitivity_at_fp_per_cm2(x) for x in (0.1, 0.25, 0.5, 1.0, 2.0)}
+        cr = {str(x): kr.sensitivity_at_fp_per_cm2(x) for x in (0.1, 0.25, 0.5, 1.0, 2.0)}
+        comparison = {
+            "cluster_sensitivity_at_fp_per_image": {"detector": d_at, "naive_reference": r_at},
+            "cluster_froc_better_at_every_fp_rate": all(d_at[k] > r_at[k] for k in d_at),
+            "calcification_sensitivity_min_size_at_fp_per_cm2": {"detector": cd, "naive_reference": cr},
+            "image_auc": {"detector": result.image_roc.auc, "naive_reference": ref.image_roc.auc},
+        }
+    labels = result.images.set_index("sop_instance_uid")["label"]
+    naive = np.array([r["naive_pixel"] for r in results])
+    y = np.array([bool(labels[r["image"]["sop_instance_uid"]]) for r in results])
+    naive_auc = {str(t): roc_auc(naive[:, j].astype(float), y) for j, t in enumerate(NAIVE_PIXEL_THRESHOLDS)}
+    comparison["naive_pixel_auc_by_threshold"] = naive_auc
+    comparison["naive_pixel_auc_best"] = max(v for v in naive_auc.values() if not math.isnan(v))
+
+    extra = {
+        "comparison": comparison,
+        "run": {
+            "calcdetect_version": __version__,
+            "command": " ".join([sys.executable, *sys.argv]),
+            "n_phantoms": len(results),
+            "seed": args.seed,
+            "preset": args.preset,
+            "positive_fraction": args.positive_fraction,
+            "resample_mm": args.resample_mm,
+            "workers": args.workers,
+            "seconds_generation": t_gen,
+            "seconds_analysis": t_run,
+            "detector_seconds_per_image_mean": float(np.mean([r["seconds_detector"] for r in results])),
+            "reference_seconds_per_image_mean": float(np.mean([r["reference"]["seconds"] for r in results]))
+            if not args.no_reference
+            else None,
+            "image_shapes": sorted({f"{r['image']['rows']}x{r['image']['cols']}" for r in results}),
+            "detector_config": config.to_dict(),
+        },
+    }
+    eval_dir = args.out / "evaluation"
+    metrics = write_evaluation(result, eval_dir, references=references, extra_metrics=extra)
+    print(json.dumps({"targets": metrics["detector"]["targets"], "comparison": metrics["comparison"]}, indent=2))
+    print(f"written to {eval_dir}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
