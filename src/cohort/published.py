@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import re
+from decimal import Decimal
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -145,6 +146,7 @@ class Table1Row:
     printed_level: str
     counts: tuple[int, ...]
     percents: tuple[float, ...]
+    percent_decimals: tuple[int, ...]
 
 
 @dataclass(frozen=True)
@@ -172,6 +174,7 @@ class TextClaim:
     where: str
     text: str
     values: dict[str, Any]
+    decimals: dict[str, int]
 
 
 @dataclass(frozen=True)
@@ -222,6 +225,13 @@ def _association_rows(spec: list[dict[str, Any]]) -> tuple[AssociationRow, ...]:
     return tuple(rows)
 
 
+def _decimals(value: Any) -> int:
+    """Decimals of a number as written in the JSON (``48.2`` -> 1, ``58`` -> 0)."""
+    if isinstance(value, Decimal):
+        return max(0, -int(value.as_tuple().exponent))
+    return 0
+
+
 def load_published(path: str | Path | None = None) -> PublishedPaper:
     """Load the paper's printed numbers.
 
@@ -245,9 +255,10 @@ def load_published(path: str | Path | None = None) -> PublishedPaper:
     else:
         text = Path(path).read_text("utf-8")
     raw = json.loads(text)
+    exact = json.loads(text, parse_float=Decimal)  # to know how many decimals each number has
     t1 = raw["table1"]
     table1 = []
-    for r in t1["rows"]:
+    for r, r_exact in zip(t1["rows"], exact["table1"]["rows"]):
         variable = canonical_variable(r["variable"])
         table1.append(
             Table1Row(
@@ -257,6 +268,7 @@ def load_published(path: str | Path | None = None) -> PublishedPaper:
                 printed_level=r["level"],
                 counts=tuple(int(x) for x in r["counts"]),
                 percents=tuple(float(x) for x in r["percents"]),
+                percent_decimals=tuple(_decimals(x) for x in r_exact["percents"]),
             )
         )
     return PublishedPaper(
@@ -269,8 +281,13 @@ def load_published(path: str | Path | None = None) -> PublishedPaper:
         table3_columns=_columns(raw["table3"]["columns"]),
         table3=_association_rows(raw["table3"]["rows"]),
         text_claims=tuple(
-            TextClaim(where=c["where"], text=c["text"], values=dict(c["values"]))
-            for c in raw.get("text_claims", [])
+            TextClaim(
+                where=c["where"],
+                text=c["text"],
+                values=dict(c["values"]),
+                decimals={k: _decimals(v) for k, v in ce["values"].items() if not isinstance(v, list)},
+            )
+            for c, ce in zip(raw.get("text_claims", []), exact.get("text_claims", []))
         ),
         raw=raw,
     )
