@@ -9,10 +9,10 @@ stronger one.  Each is then measured on a small patch of the image:
   connected to the candidate gives the area, equivalent diameter (corrected
   for the matched smoothing), second moments (length of the major axis,
   elongation) and compactness;
-* two openings of the (smoothed) image patch with discs of
-  ``max_diameter_mm`` and 3 x ``max_diameter_mm`` split the candidate's
-  height into a *fine* part (detail narrower than ``max_diameter_mm``) and a
-  *mid* part (an object 1-3 mm wide under it).
+* the candidate's response above the local median is its *fine* part
+  (detail narrower than the top-hat); two openings of a shrunk copy of the
+  image with discs of ``max_diameter_mm`` and 3 x ``max_diameter_mm`` give
+  the *mid* part: the height of an object 1-3 mm wide under it.
 
 Rejected: coarse (``mid > coarse_ratio * fine``: the rim of a coarse
 calcification or a marker, whose fine detail is only a sliver, or a
@@ -32,7 +32,7 @@ from scipy import ndimage
 from scipy.spatial import cKDTree
 
 from calcdetect.config import DetectorConfig, mm_to_px
-from calcdetect.enhance import NoiseModel
+from calcdetect.enhance import NoiseModel, shrink
 from calcdetect.mask import BreastMask
 
 __all__ = ["Candidates", "find_candidates", "measure_candidates", "REJECT_REASONS"]
@@ -90,10 +90,19 @@ def find_candidates(
     """
     thr = noise.threshold_map(config.snr_threshold)
     dil = cv2.dilate(response, np.ones((3, 3), np.uint8))
-    peaks = (response > thr) & (response >= dil)
-    rows, cols = np.nonzero(peaks)
+    peaks = cv2.bitwise_and(cv2.compare(response, thr, cv2.CMP_GT), cv2.compare(response, dil, cv2.CMP_GE))
+    found = cv2.findNonZero(peaks)  # (x, y) pairs, or None
+    if found is None:
+        rows = cols = np.zeros(0, np.intp)
+    else:
+        found = found.reshape(-1, 2)
+        cols, rows = found[:, 0].astype(np.intp), found[:, 1].astype(np.intp)
     if rows.size:
-        keep = mask.lookup(mask.search, rows, cols)
+        # filters are unreliable within half an element of the image border
+        br = int(np.ceil(mm_to_px(config.tophat_size_mm / 2, spacing_mm[0])))
+        bc = int(np.ceil(mm_to_px(config.tophat_size_mm / 2, spacing_mm[1])))
+        H, W = response.shape
+        keep = mask.lookup(mask.search, rows, cols) & (rows >= br) & (rows < H - br) & (cols >= bc) & (cols < W - bc)
         rows, cols = rows[keep], cols[keep]
     value = response[rows, cols].astype(np.float64)
     centre, sigma = noise.at(rows, cols)
@@ -122,6 +131,43 @@ def _disc(radius_r: float, radius_c: float) -> np.ndarray:
     return cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * kc + 1, 2 * kr + 1))
 
 
+def mid_band_at(
+    image: np.ndarray,
+    rows: np.ndarray,
+    cols: np.ndarray,
+    *,
+    spacing_mm: tuple[float, float],
+    config: DetectorConfig,
+) -> np.ndarray:
+    """Height of the 1x-3x ``max_diameter_mm`` wide structure under each candidate.
+
+    Computed once per image on a copy shrunk to ``max_diameter_mm / 5``
+    spacing (coarse objects are several pixels wide there), as the
+    difference of two grey openings with discs of ``max_diameter_mm`` and
+    3 x ``max_diameter_mm``; read at the candidates by nearest neighbour.
+    """
+    if rows.size == 0:
+        return np.zeros(0)
+    small, (fr, fc) = shrink(image, spacing_mm=spacing_mm, target_mm=config.max_diameter_mm / 5.0)
+    lo = (spacing_mm[0] * fr, spacing_mm[1] * fc)
+    d = config.max_diameter_mm
+    fine_el = _disc(mm_to_px(d / 2, lo[0]), mm_to_px(d / 2, lo[1]))
+    # a square is enough for the wide background and much cheaper than a disc
+    wide_el = cv2.getStructuringElement(
+        cv2.MORPH_RECT, (2 * int(round(mm_to_px(1.5 * d, lo[1]))) + 1, 2 * int(round(mm_to_px(1.5 * d, lo[0]))) + 1)
+    )
+    open_fine = cv2.morphologyEx(small, cv2.MORPH_OPEN, fine_el, borderType=cv2.BORDER_REPLICATE)
+    open_wide = cv2.morphologyEx(open_fine, cv2.MORPH_OPEN, wide_el, borderType=cv2.BORDER_REPLICATE)
+    h, w = small.shape
+    r = np.clip(np.asarray(rows) // fr, 0, h - 1)
+    c = np.clip(np.asarray(cols) // fc, 0, w - 1)
+    # the strongest of the neighbouring coarse pixels: a candidate on the
+    # rim of a coarse object must see the object, not the background beside it
+    band = open_fine - open_wide
+    band = cv2.dilate(band, np.ones((3, 3), np.uint8))
+    return band[r, c].astype(np.float64)
+
+
 def measure_candidates(
     image: np.ndarray,
     response: np.ndarray,
@@ -131,18 +177,16 @@ def measure_candidates(
     *,
     noise: NoiseModel,
     tophat: np.ndarray,
+    mid_band: np.ndarray,
     spacing_mm: tuple[float, float],
     config: DetectorConfig,
 ) -> Candidates:
     """Measure size and shape of each candidate and decide whether it is a
     calcification (see the module docstring for the rules)."""
     sr, sc = spacing_mm
-    wide_mm = 3.0 * config.max_diameter_mm
-    reach_mm = max(wide_mm, config.max_length_mm)
+    reach_mm = config.max_length_mm
     half_r = int(np.ceil(mm_to_px(reach_mm, sr))) + 1
     half_c = int(np.ceil(mm_to_px(reach_mm, sc))) + 1
-    fine_el = _disc(mm_to_px(config.max_diameter_mm / 2, sr), mm_to_px(config.max_diameter_mm / 2, sc))
-    wide_el = _disc(mm_to_px(wide_mm / 2, sr), mm_to_px(wide_mm / 2, sc))
     sig_r, sig_c = mm_to_px(config.smooth_sigma_mm, sr), mm_to_px(config.smooth_sigma_mm, sc)
     smooth = max(sig_r, sig_c) >= 0.3
     fwhm_mm = _FWHM_PER_SIGMA * config.smooth_sigma_mm if smooth else 0.0
@@ -185,13 +229,8 @@ def measure_candidates(
         compact[k] = min(1.0, 4.0 * np.pi * a / perim**2)
         # coarse: the candidate sits on a bright object wider than
         # max_diameter_mm that is brighter than the candidate's own detail
-        patch = image[r0:r1, c0:c1]
-        if smooth:
-            patch = cv2.GaussianBlur(patch, (0, 0), sigmaX=max(sig_c, 0.3), sigmaY=max(sig_r, 0.3))
-        open_fine = cv2.morphologyEx(patch, cv2.MORPH_OPEN, fine_el, borderType=cv2.BORDER_REPLICATE)
-        open_wide = cv2.morphologyEx(open_fine, cv2.MORPH_OPEN, wide_el, borderType=cv2.BORDER_REPLICATE)
-        fine = float(patch[pr, pc] - open_fine[pr, pc])
-        mid = float(open_fine[pr, pc] - open_wide[pr, pc])
+        fine = float(value[k]) - centre[k]
+        mid = float(mid_band[k])
         if mid > config.coarse_ratio * max(fine, 0.0) or diam[k] > config.max_diameter_mm:
             reason[k] = "coarse"
         elif length[k] > config.max_length_mm or elong[k] > config.max_elongation:

@@ -23,7 +23,7 @@ from collections.abc import Iterable
 
 import numpy as np
 
-from calcdetect.candidates import REJECT_REASONS, find_candidates, measure_candidates
+from calcdetect.candidates import REJECT_REASONS, find_candidates, measure_candidates, mid_band_at
 from calcdetect.cluster import cluster_calcifications
 from calcdetect.config import DetectorConfig
 from calcdetect.enhance import estimate_noise, smooth_mm, white_tophat_mm
@@ -120,8 +120,9 @@ def detect(
         return ImageResult(breast_area_mm2=mask.area_mm2, timings_s=timings)
     rows, cols, value, snr = find_candidates(response, noise, mask, spacing_mm=spacing, config=cfg)
     tick("candidates")
+    mid = mid_band_at(image, rows, cols, spacing_mm=spacing, config=cfg)
     cand = measure_candidates(
-        image, response, rows, cols, snr, noise=noise, tophat=tophat, spacing_mm=spacing, config=cfg
+        image, response, rows, cols, snr, noise=noise, tophat=tophat, mid_band=mid, spacing_mm=spacing, config=cfg
     )
     tick("measure")
     ok = cand.accepted

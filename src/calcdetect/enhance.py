@@ -30,7 +30,7 @@ from scipy import ndimage
 
 from calcdetect.config import mm_to_px
 
-__all__ = ["white_tophat_mm", "smooth_mm", "NoiseModel", "estimate_noise"]
+__all__ = ["white_tophat_mm", "smooth_mm", "shrink", "NoiseModel", "estimate_noise"]
 
 #: samples wanted on the sparse grid (enough for ~400 per tile on a full image)
 _TARGET_SAMPLES = 400_000
@@ -41,6 +41,31 @@ _MIN_TILE_SAMPLES = 40
 def _odd(n: float) -> int:
     k = max(1, int(round(n)))
     return k if k % 2 else k + 1
+
+
+def shrink(image: np.ndarray, *, spacing_mm: tuple[float, float], target_mm: float) -> tuple[np.ndarray, tuple[int, int]]:
+    """Average ``image`` over blocks of whole pixels about ``target_mm`` wide.
+
+    The image is cropped to a multiple of the block (at most a block's worth
+    of the last rows/columns is dropped) so that OpenCV's fast integer
+    ``INTER_AREA`` path applies.
+
+    Returns
+    -------
+    small : ndarray of float32
+    factor : (int, int)
+        Block size (rows, cols): full pixel (r, c) lies in small pixel
+        (r // factor[0], c // factor[1]).
+    """
+    fr = max(1, int(round(target_mm / spacing_mm[0])))
+    fc = max(1, int(round(target_mm / spacing_mm[1])))
+    H, W = image.shape
+    fr, fc = min(fr, H), min(fc, W)
+    h, w = H // fr, W // fc
+    if (fr, fc) == (1, 1):
+        return image, (1, 1)
+    crop = image[: h * fr, : w * fc]
+    return cv2.resize(crop, (w, h), interpolation=cv2.INTER_AREA), (fr, fc)
 
 
 def white_tophat_mm(image: np.ndarray, *, spacing_mm: tuple[float, float], size_mm: float) -> np.ndarray:
@@ -108,7 +133,7 @@ class NoiseModel:
         grid = (self.centre + snr * self.sigma).astype(np.float32)
         ty, tx = grid.shape
         big = cv2.resize(grid, (tx * self.tile_px[1], ty * self.tile_px[0]), interpolation=cv2.INTER_LINEAR)
-        return big[: self.full_shape[0], : self.full_shape[1]]
+        return np.ascontiguousarray(big[: self.full_shape[0], : self.full_shape[1]])
 
 
 def estimate_noise(

@@ -20,7 +20,8 @@ from skimage.feature import canny
 from skimage.filters import threshold_otsu
 from skimage.transform import hough_line, hough_line_peaks
 
-from calcdetect.config import DetectorConfig, mm_to_px
+from calcdetect.config import DetectorConfig
+from calcdetect.enhance import shrink
 
 __all__ = ["BreastMask", "breast_mask"]
 
@@ -44,6 +45,8 @@ class BreastMask:
         Shape of the full-resolution image.
     spacing_mm : (float, float)
         Pixel spacing of the coarse grid.
+    factor : (int, int)
+        Full-resolution pixels per coarse pixel (rows, cols).
     """
 
     breast: np.ndarray
@@ -51,6 +54,7 @@ class BreastMask:
     pectoral: np.ndarray
     full_shape: tuple[int, int]
     spacing_mm: tuple[float, float]
+    factor: tuple[int, int]
 
     @property
     def area_mm2(self) -> float:
@@ -58,16 +62,18 @@ class BreastMask:
         return float(self.breast.sum()) * self.spacing_mm[0] * self.spacing_mm[1]
 
     def lookup(self, grid: np.ndarray, rows_px: np.ndarray, cols_px: np.ndarray) -> np.ndarray:
-        """Values of a coarse ``grid`` at full-resolution pixel positions."""
+        """Values of a coarse ``grid`` (e.g. ``search``) at full-resolution pixel positions."""
         h, w = grid.shape
-        r = np.clip((np.asarray(rows_px) * h / self.full_shape[0]).astype(np.intp), 0, h - 1)
-        c = np.clip((np.asarray(cols_px) * w / self.full_shape[1]).astype(np.intp), 0, w - 1)
+        r = np.clip(np.asarray(rows_px, dtype=np.intp) // self.factor[0], 0, h - 1)
+        c = np.clip(np.asarray(cols_px, dtype=np.intp) // self.factor[1], 0, w - 1)
         return grid[r, c]
 
-    def resized(self, grid: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
-        """A coarse boolean ``grid`` resampled (nearest) onto another grid of ``shape``
-        covering the same image."""
-        return cv2.resize(grid.astype(np.uint8), (shape[1], shape[0]), interpolation=cv2.INTER_NEAREST).astype(bool)
+
+def _separated(below: np.ndarray, above: np.ndarray) -> bool:
+    """Whether Otsu's two classes are really two (background and breast):
+    their means differ by more than 4 within-class standard deviations."""
+    spread = np.sqrt(0.5 * (below.var() + above.var()))
+    return float(above.mean() - below.mean()) > 4.0 * float(spread)
 
 
 def _largest_component(binary: np.ndarray) -> np.ndarray:
@@ -105,24 +111,26 @@ def breast_mask(
     """
     cfg = config or DetectorConfig.default()
     rows, cols = pixels.shape
-    fr = max(1.0, mm_to_px(cfg.mask_spacing_mm, spacing_mm[0]))
-    fc = max(1.0, mm_to_px(cfg.mask_spacing_mm, spacing_mm[1]))
-    h, w = max(8, int(round(rows / fr))), max(8, int(round(cols / fc)))
-    small = cv2.resize(pixels, (w, h), interpolation=cv2.INTER_AREA).astype(np.float32)
-    lo_spacing = (spacing_mm[0] * rows / h, spacing_mm[1] * cols / w)
-    small = cv2.GaussianBlur(small, (0, 0), 1.0)
+    small, (fr, fc) = shrink(pixels, spacing_mm=spacing_mm, target_mm=cfg.mask_spacing_mm)
+    h, w = small.shape
+    lo_spacing = (spacing_mm[0] * fr, spacing_mm[1] * fc)
+    small = cv2.GaussianBlur(small.astype(np.float32), (0, 0), 1.0)
 
     values = small[np.isfinite(small)]
     if values.size == 0 or float(values.max()) <= float(values.min()):
         empty = np.zeros((h, w), bool)
-        return BreastMask(empty, empty, empty, (rows, cols), lo_spacing)
+        return BreastMask(empty, empty, empty, (rows, cols), lo_spacing, (fr, fc))
     t = float(threshold_otsu(values))
-    below = values[values <= t]
-    bg = float(np.median(below)) if below.size else float(values.min())
-    # Otsu cuts inside the thickness fall-off at the skin line; go half way
-    # down towards the background level to keep the periphery.
-    breast = _largest_component(small > bg + 0.5 * (t - bg))
-    breast = ndimage.binary_fill_holes(breast)
+    below, above = values[values <= t], values[values > t]
+    if below.size < 0.02 * values.size or above.size == 0 or not _separated(below, above):
+        # no background (a cropped film, a detail view): all of it is breast
+        breast = np.ones((h, w), bool)
+    else:
+        bg = float(np.median(below))
+        # Otsu cuts inside the thickness fall-off at the skin line; go half
+        # way down towards the background level to keep the periphery.
+        breast = _largest_component(small > bg + 0.5 * (t - bg))
+        breast = ndimage.binary_fill_holes(breast)
 
     # distance to the skin line (image borders do not count as skin: the
     # chest wall usually touches the detector edge)
@@ -135,7 +143,7 @@ def breast_mask(
         if pectoral.any():
             d = cv2.distanceTransform((~pectoral).astype(np.uint8), cv2.DIST_L2, 5) * min(lo_spacing)
             search &= d > cfg.pectoral_margin_mm
-    return BreastMask(breast, search, pectoral, (rows, cols), lo_spacing)
+    return BreastMask(breast, search, pectoral, (rows, cols), lo_spacing, (fr, fc))
 
 
 def _is_oblique(view: str) -> bool:

@@ -1,0 +1,73 @@
+"""DetectorConfig: validation, JSON round trip, calibrated defaults."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from calcdetect.config import DetectorConfig, mm_to_px
+
+
+def test_round_trip_through_json_text():
+    cfg = DetectorConfig(snr_threshold=5.5, cluster_min_count=5, calibration_seeds="1-2")
+    again = DetectorConfig.from_dict(json.loads(cfg.to_json()))
+    assert again == cfg
+    assert isinstance(again.cluster_min_count, int)
+
+
+def test_to_dict_is_json_safe_and_complete():
+    d = DetectorConfig().to_dict()
+    assert json.loads(json.dumps(d)) == d
+    assert {"tophat_size_mm", "snr_threshold", "cluster_min_count", "cluster_area_mm2",
+            "max_elongation", "image_threshold", "max_diameter_mm"} <= set(d)
+
+
+def test_unknown_keys_are_named():
+    with pytest.raises(ValueError, match="unknown .*: bogus, tophat_size"):
+        DetectorConfig.from_dict({"tophat_size": 1.0, "bogus": 2})
+
+
+@pytest.mark.parametrize("key, value, message", [
+    ("tophat_size_mm", -1.0, "tophat_size_mm must be in"),
+    ("snr_threshold", "high", "snr_threshold must be a number"),
+    ("cluster_min_count", 2.5, "cluster_min_count must be a whole number"),
+    ("max_elongation", float("nan"), "max_elongation must be finite"),
+    ("image_threshold", True, "image_threshold must be a number"),
+    ("calibration_seeds", 3, "calibration_seeds must be a string"),
+])
+def test_bad_values_are_refused_with_the_rule(key, value, message):
+    with pytest.raises(ValueError, match=message):
+        DetectorConfig.from_dict({key: value})
+
+
+def test_diameter_range_must_be_ordered():
+    with pytest.raises(ValueError, match="min_diameter_mm"):
+        DetectorConfig(min_diameter_mm=1.0, max_diameter_mm=0.5)
+
+
+def test_not_a_dict_is_refused():
+    with pytest.raises(ValueError, match="JSON object"):
+        DetectorConfig.from_dict([1, 2])
+
+
+def test_default_is_calibrated_and_records_where_it_came_from():
+    cfg = DetectorConfig.default()
+    assert cfg.calibration_seeds and cfg.calibration_date
+    assert cfg.cluster_min_count == 3 and cfg.cluster_area_mm2 == 100.0
+
+
+def test_from_json_file(tmp_path):
+    path = tmp_path / "c.json"
+    path.write_text(DetectorConfig(image_threshold=7.0).to_json())
+    assert DetectorConfig.from_json(str(path)).image_threshold == 7.0
+
+
+@pytest.mark.parametrize("mm, spacing, px", [(0.8, 0.1, 8.0), (1.0, 0.05, 20.0), (0.3, 0.2, 1.5)])
+def test_mm_to_px(mm, spacing, px):
+    assert mm_to_px(mm, spacing) == pytest.approx(px)
+
+
+def test_mm_to_px_refuses_bad_spacing():
+    with pytest.raises(ValueError, match="positive"):
+        mm_to_px(1.0, 0.0)
