@@ -1,0 +1,206 @@
+"""Many phantoms at once: a random set, or one patient per clinical record.
+
+I/O lives here (reading the records CSV, writing files); the images themselves
+come from the pure :func:`~calcdetect.phantom.generate.make_phantom`.  Seeds of
+individual images are derived from the set seed (and, for a cohort, from the
+patient id, so a patient's images do not change when records are reordered).
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import logging
+import os
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from calcdetect.keys import patient_key
+from calcdetect.phantom.dicom_writer import atomic_write_bytes, phantom_uid, write_phantom
+from calcdetect.phantom.generate import DENSITIES, make_phantom
+from calcdetect.phantom.presets import resolve_preset
+
+__all__ = [
+    "CohortRecord",
+    "SkippedRecord",
+    "read_cohort_records",
+    "write_phantom_set",
+    "write_cohort_phantoms",
+    "derive_seed",
+]
+
+logger = logging.getLogger(__name__)
+
+_POSITIVE = {"positive", "pos", "yes", "y", "1", "true", "t", "present"}
+_NEGATIVE = {"negative", "neg", "no", "n", "0", "false", "f", "absent"}
+_LATERALITY = {"l": "L", "left": "L", "r": "R", "right": "R"}
+
+
+@dataclass(frozen=True)
+class CohortRecord:
+    """One usable record: who, which breast, microcalcification yes/no."""
+
+    row_number: int  # 1-based data row in the file (header excluded)
+    patient_id: str
+    microcalcification: bool
+    laterality: str
+
+
+@dataclass(frozen=True)
+class SkippedRecord:
+    row_number: int
+    patient_id: str
+    reason: str
+
+
+def derive_seed(*parts: object) -> int:
+    """A 63-bit seed from any parts (stable across runs and platforms)."""
+    digest = hashlib.sha256("\x1f".join(map(str, parts)).encode()).digest()
+    return int.from_bytes(digest[:8], "little") >> 1
+
+
+def read_cohort_records(records_csv: str | os.PathLike) -> tuple[list[CohortRecord], list[SkippedRecord]]:
+    """Read ``patient_id``, ``microcalcification`` and optional ``laterality``.
+
+    Bad records (missing id, unknown value, duplicate id) are returned in the
+    second list with the reason; they never raise.
+
+    Raises
+    ------
+    ValueError
+        If the file lacks a required column (the message names the columns found).
+    FileNotFoundError
+        If the file does not exist.
+    """
+    df = pd.read_csv(records_csv, dtype=str, keep_default_na=False)
+    cols = {c.strip().lower(): c for c in df.columns}
+    missing = [c for c in ("patient_id", "microcalcification") if c not in cols]
+    if missing:
+        raise ValueError(
+            f"{os.fspath(records_csv)!r} lacks column(s) {missing}; found {list(df.columns)}. "
+            "See docs/cohort-records.md for the columns --cohort reads.")
+    good: list[CohortRecord] = []
+    bad: list[SkippedRecord] = []
+    seen: set[str] = set()
+    for i, row in enumerate(df.itertuples(index=False), start=1):
+        values = dict(zip(df.columns, row))
+        pid = str(values[cols["patient_id"]]).strip()
+        mc = str(values[cols["microcalcification"]]).strip().lower()
+        lat_raw = str(values[cols["laterality"]]).strip().lower() if "laterality" in cols else ""
+        if not pid:
+            bad.append(SkippedRecord(i, "", "missing patient_id"))
+        elif pid in seen:
+            bad.append(SkippedRecord(i, pid, "duplicate patient_id (first record kept)"))
+        elif mc not in _POSITIVE | _NEGATIVE:
+            bad.append(SkippedRecord(i, pid, f"unknown microcalcification value {mc!r} "
+                                              "(use positive/negative, yes/no, 1/0, true/false)"))
+        elif lat_raw and lat_raw not in _LATERALITY:
+            bad.append(SkippedRecord(i, pid, f"unknown laterality {lat_raw!r} (use L or R)"))
+        else:
+            seen.add(pid)
+            lat = _LATERALITY.get(lat_raw) or ("L" if derive_seed("laterality", pid) % 2 == 0 else "R")
+            good.append(CohortRecord(i, pid, mc in _POSITIVE, lat))
+    for s in bad:
+        logger.warning("record %d (%s) skipped: %s", s.row_number, s.patient_id or "no id", s.reason)
+    return good, bad
+
+
+def _write_csv(path: Path, header: list[str], rows: list[list]) -> None:
+    def w(tmp: Path) -> None:
+        with open(tmp, "w", newline="") as fh:
+            wr = csv.writer(fh)
+            wr.writerow(header)
+            wr.writerows(rows)
+    atomic_write_bytes(path, w)
+
+
+def _job(kwargs: dict, out_dir: str, name: str) -> tuple[str, dict]:
+    ph = make_phantom(**kwargs)
+    dcm, _ = write_phantom(ph, out_dir, name)
+    t = ph.truth
+    return str(dcm), {"patient_id": t["patient_id"], "view": t["view"], "laterality": t["laterality"],
+                      "preset": t["preset"], "seed": t["seed"], "density": t["density"],
+                      "has_cluster": t["has_cluster"], "sop_instance_uid": t["sop_instance_uid"]}
+
+
+def _run_jobs(jobs: list[tuple[dict, str]], out_dir: Path, workers: int) -> list[tuple[str, dict]]:
+    if workers <= 1:
+        return [_job(kw, str(out_dir), name) for kw, name in jobs]
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        futs = [pool.submit(_job, kw, str(out_dir), name) for kw, name in jobs]
+        return [f.result() for f in futs]
+
+
+_MANIFEST = ["file", "patient_id", "view", "laterality", "preset", "seed", "density", "has_cluster",
+             "sop_instance_uid"]
+
+
+def _manifest(out_dir: Path, results: list[tuple[str, dict]]) -> list[Path]:
+    rows = [[Path(p).name] + [m[k] for k in _MANIFEST[1:]] for p, m in results]
+    _write_csv(out_dir / "manifest.csv", _MANIFEST, rows)
+    return [Path(p) for p, _ in results]
+
+
+def write_phantom_set(out_dir: str | os.PathLike, *, n: int, seed: int, preset: str = "mix",
+                      positive_fraction: float = 0.5, workers: int = 1) -> list[Path]:
+    """Write ``n`` phantoms ``phantom_0000.dcm`` ... with truth and ``manifest.csv``.
+
+    Exactly ``round(n * positive_fraction)`` images hold a cluster (which ones
+    is drawn from the seed); view, laterality, density and (for a mix) preset
+    are drawn per image.
+    """
+    if n < 0:
+        raise ValueError(f"n must be >= 0, got {n!r}")
+    if not 0.0 <= positive_fraction <= 1.0:
+        raise ValueError(f"positive_fraction must be within 0..1, got {positive_fraction!r}")
+    resolve_preset(preset, np.random.default_rng(0))  # fail early on an unknown name
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    rng = np.random.default_rng(derive_seed("set", seed))
+    positive = np.zeros(n, bool)
+    positive[rng.permutation(n)[: int(round(n * positive_fraction))]] = True
+    jobs = []
+    for i in range(n):
+        jobs.append((dict(seed=derive_seed("image", seed, i), preset=preset,
+                          view=str(rng.choice(["CC", "MLO"])), laterality=str(rng.choice(["L", "R"])),
+                          with_cluster=bool(positive[i]), patient_id=f"PHANTOM-{i:04d}"), f"phantom_{i:04d}"))
+    return _manifest(out, _run_jobs(jobs, out, workers))
+
+
+def write_cohort_phantoms(out_dir: str | os.PathLike, records_csv: str | os.PathLike, *, seed: int,
+                          preset: str = "demo", workers: int = 1) -> list[Path]:
+    """One patient per record: CC and MLO of the index breast.
+
+    Both images share the PatientID (the record's ``patient_id``) and a
+    StudyInstanceUID; a microcalcification-positive record gets the same
+    cluster (same lesion seed) in both views, a negative record none (but the
+    usual distractors).  With a mix preset each patient gets one device.
+    Skipped records are logged and listed in ``OUT/cohort_skipped.csv``;
+    ``OUT/manifest.csv`` lists every image written.
+    """
+    records, skipped = read_cohort_records(records_csv)
+    resolve_preset(preset, np.random.default_rng(0))
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    jobs = []
+    for rec in records:
+        pseed = derive_seed("patient", seed, rec.patient_id)
+        prng = np.random.default_rng(pseed)
+        dev = resolve_preset(preset, prng).name
+        density = str(prng.choice(DENSITIES, p=(0.1, 0.4, 0.4, 0.1)))
+        study_uid = phantom_uid("study", rec.patient_id, pseed)
+        key = patient_key(rec.patient_id)
+        for view in ("CC", "MLO"):
+            jobs.append((dict(seed=derive_seed("view", pseed, view), preset=dev, view=view,
+                              laterality=rec.laterality, density=density, with_cluster=rec.microcalcification,
+                              patient_id=rec.patient_id, study_uid=study_uid,
+                              lesion_seed=derive_seed("lesion", pseed) if rec.microcalcification else None),
+                         f"{key}_{rec.laterality}{view}"))
+    paths = _manifest(out, _run_jobs(jobs, out, workers))
+    _write_csv(out / "cohort_skipped.csv", ["row_number", "patient_id", "reason"],
+               [[s.row_number, s.patient_id, s.reason] for s in skipped])
+    return paths
