@@ -9,6 +9,18 @@ carry a 65535 x 65535 codestream.  :func:`codestream_size` reads that size
 from the first bytes (a few lines of marker parsing; no library exposes it
 cheaply for all JPEG flavours), so a decompression bomb is refused before any
 decoding.
+
+Decoder choice: pydicom tries its plugins in registration order, GDCM first,
+and falls back from one to the next.  That is unsafe on damaged files:
+python-gdcm 3.2.6 *aborts the whole process* (an uncaught C++ exception) on
+some corrupt JPEG 2000 codestreams, which would kill a batch worker, and
+libjpeg (pylibjpeg) returns an all-zero image without any error for a JPEG-LS
+stream whose scan data are missing.  :func:`decode_pixels` therefore picks
+the plugins itself: OpenJPEG (pylibjpeg) alone for JPEG 2000, CharLS
+(pyjpegls) alone for JPEG-LS, libjpeg then GDCM (which copes with some broken
+vendor JPEG lossless streams) for the other JPEG processes, after checking
+that the codestream is complete (ends with EOI), and pylibjpeg-rle then
+pydicom's own decoder for RLE.
 """
 
 from __future__ import annotations
@@ -20,9 +32,11 @@ import numpy as np
 from pydicom.dataelem import RawDataElement
 from pydicom.dataset import Dataset
 from pydicom.encaps import get_frame
-from pydicom.pixels import pixel_array
+from pydicom.pixels import get_decoder, pixel_array
 from pydicom.uid import (
     JPEG2000TransferSyntaxes,
+    JPEGLSTransferSyntaxes,
+    JPEGTransferSyntaxes,
     UID,
     DeflatedExplicitVRLittleEndian,
 )
@@ -44,6 +58,21 @@ logger = logging.getLogger(__name__)
 # and JPEG-LS SOF55 (F7).
 _JPEG_SOF = (frozenset(range(0xC0, 0xD0)) - {0xC4, 0xC8, 0xCC}) | {0xF7}
 _J2K_SIZ = b"\xff\x4f\xff\x51"  # SOC then SIZ
+
+
+def _plugins(tsyntax: UID) -> list[str]:
+    """Decoding plugins to try for ``tsyntax``, in order (see module docstring)."""
+    available = set(get_decoder(tsyntax).available_plugins)
+    if tsyntax in JPEG2000TransferSyntaxes:
+        chain, fallback = ["pylibjpeg", "pillow"], False
+    elif tsyntax in JPEGLSTransferSyntaxes:
+        chain, fallback = ["pyjpegls", "pylibjpeg", "gdcm"], False
+    elif tsyntax in JPEGTransferSyntaxes:
+        chain, fallback = ["pylibjpeg", "gdcm", "pillow"], True
+    else:
+        chain, fallback = ["pylibjpeg", "pydicom"], True
+    usable = [name for name in chain if name in available]
+    return usable if fallback else usable[:1]
 
 
 def _jpeg_size(data: bytes) -> tuple[int, int] | None:
@@ -120,6 +149,12 @@ def _check_codestream(ds: Dataset, header: ImageHeader, *, path: str, max_pixels
             f"{path}: the compressed pixel data ({tsyntax.name}) is malformed ({exc}); "
             "the file is damaged: export it again."
         ) from exc
+    if tsyntax in JPEGTransferSyntaxes or tsyntax in JPEGLSTransferSyntaxes:
+        if bytes(frame[-16:]).rstrip(b"\x00")[-2:] != b"\xff\xd9":
+            raise DecodeError(
+                f"{path}: the {tsyntax.name} codestream is incomplete (no end-of-image "
+                "marker); the file was cut short or damaged: export it again."
+            )
     size = codestream_size(bytes(frame[:65536]), tsyntax)
     if size is None or size == (header.rows, header.cols):
         return
@@ -160,18 +195,29 @@ def decode_pixels(
             offsets_valid=tsyntax != DeflatedExplicitVRLittleEndian,
         )
     try:
-        arr = pixel_array(ds)
-    except NotImplementedError as exc:
+        plugins = _plugins(tsyntax) if tsyntax.is_encapsulated else [""]
+    except NotImplementedError:
+        plugins = []
+    if not plugins:
         raise DecodeError(
-            f"{path}: no installed decoder handles {tsyntax.name} ({exc}); convert the "
-            "file to an uncompressed or JPEG 2000 syntax (e.g. with gdcmconv --raw)."
-        ) from exc
-    except Exception as exc:  # each decoder plugin raises its own exception types
+            f"{path}: no installed decoder handles {tsyntax.name}; convert the file to "
+            "an uncompressed or JPEG 2000 syntax (e.g. with gdcmconv --raw)."
+        )
+    failures = []
+    for plugin in plugins:
+        try:
+            arr = pixel_array(ds, decoding_plugin=plugin)
+            break
+        except Exception as exc:  # each decoder plugin raises its own exception types
+            failures.append(f"{plugin or 'pydicom'}: {type(exc).__name__}: {str(exc).strip()[:200]}")
+    else:
         raise DecodeError(
             f"{path}: the {tsyntax.name} pixel data cannot be decoded "
-            f"({type(exc).__name__}: {str(exc).strip()[:300]}); the file is damaged "
-            "or uses an unsupported variant: export it again."
-        ) from exc
+            f"({'; '.join(failures)}); the file is damaged or uses an unsupported "
+            "variant: export it again."
+        )
+    if failures:
+        logger.info("%s: decoded after failures: %s", path, "; ".join(failures))
     if arr.shape != (header.rows, header.cols):
         raise DecodeError(
             f"{path}: decoded pixel array has shape {arr.shape}, expected "
