@@ -6,7 +6,8 @@ Rules (issue 4):
   ``max(min_radius_mm, truth diameter / 2)`` of the true centre;
 * a detected **cluster** matches a true cluster when its centre lies inside
   the true cluster's convex hull grown by ``margin_mm`` (2.5 mm), or its
-  bounding box overlaps that hull;
+  bounding box overlaps that hull (only for boxes up to 20 mm a side: a
+  breast-wide "cluster" localises nothing);
 * each true object is matched at most once.
 
 Matching is greedy in order of decreasing detection score, and among the
@@ -241,8 +242,12 @@ def cluster_eligibility(
     *,
     spacing_mm: tuple[float, float],
     margin_mm: float = 2.5,
+    max_overlap_extent_mm: float | None = 20.0,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Which detected clusters may match which true hulls, and their centre distances.
+
+    ``max_overlap_extent_mm`` (see :func:`match_clusters`) limits the
+    bounding-box rule to detected clusters no longer than that on either side.
 
     Returns
     -------
@@ -257,10 +262,14 @@ def cluster_eligibility(
     n_det, n_tru = det.shape[0], len(hulls_rc)
     eligible = np.zeros((n_det, n_tru), dtype=bool)
     dist = np.full((n_det, n_tru), np.inf)
+    extent_mm = np.maximum(
+        (boxes[:, 2] - boxes[:, 0] + 1) * float(spacing_mm[0]), (boxes[:, 3] - boxes[:, 1] + 1) * float(spacing_mm[1])
+    )
+    box_ok = np.ones(n_det, bool) if max_overlap_extent_mm is None else extent_mm <= max_overlap_extent_mm
     for j, hull in enumerate(hulls_rc):
         for i in range(n_det):
             dist[i, j] = distance_to_polygon_mm(det[i], hull, spacing_mm=spacing_mm)
-            eligible[i, j] = dist[i, j] <= margin_mm + 1e-9 or box_overlaps_polygon(boxes[i], hull)
+            eligible[i, j] = dist[i, j] <= margin_mm + 1e-9 or (box_ok[i] and box_overlaps_polygon(boxes[i], hull))
     return eligible, dist
 
 
@@ -272,6 +281,7 @@ def match_clusters(
     *,
     spacing_mm: tuple[float, float],
     margin_mm: float = 2.5,
+    max_overlap_extent_mm: float | None = 20.0,
 ) -> Match:
     """Match detected clusters of one image to its true clusters.
 
@@ -287,6 +297,12 @@ def match_clusters(
     spacing_mm : (float, float)
     margin_mm : float
         How far (mm) outside the hull a detected centre may lie.
+    max_overlap_extent_mm : float or None
+        The bounding-box-overlap rule only applies to detected clusters whose
+        box is at most this long on each side (20 mm, twice the side of the
+        1 cm² a cluster lives in).  Without this guard one huge "cluster"
+        spanning the breast would match every true cluster, which rewards a
+        detector for failing to localise; None applies the rule to any box.
 
     Returns
     -------
@@ -294,8 +310,9 @@ def match_clusters(
     """
     scores = np.asarray(scores, dtype=float).reshape(-1)
     eligible, dist = cluster_eligibility(
-        det_rc, det_bbox_px, hulls_rc, spacing_mm=spacing_mm, margin_mm=margin_mm
-    )
+        det_rc, det_bbox_px, hulls_rc, spacing_mm=spacing_mm, margin_mm=margin_mm,
+        max_overlap_extent_mm=max_overlap_extent_mm,
+    )  # fmt: skip
     if scores.shape[0] != eligible.shape[0]:
         raise ValueError("one score per detected cluster is required")
     return _greedy(scores, eligible, dist)

@@ -6,8 +6,9 @@
   model, no shape rejection — clustered by the detector's own rule
   (:func:`calcdetect.cluster.cluster_calcifications`, at least 3 within
   1 cm²), so any difference in the cluster FROC comes from detection, not
-  from grouping.  The only concession to sanity is a crude Otsu breast mask,
-  so that blobs in the air beside the breast are not counted.
+  from grouping.  The only concession to sanity is a crude breast mask
+  (largest Otsu region), so that blobs in the air or on a burned-in label are
+  not counted.
 * :func:`naive_pixel_scores`: the "count of bright pixels" image score of
   issue 3 (global threshold on the image's grey range, no spatial
   processing), which shows whether the phantoms are hard enough to matter.
@@ -97,11 +98,11 @@ class ReferenceConfig:
     max_sigma_mm: float = 0.25
     num_sigma: int = 5
     threshold: float = 0.001
-    candidate_percentile: float = 99.5
+    candidate_percentile: float = 99.0
     cluster_min_count: int = 3
     cluster_area_mm2: float = 100.0
     image_threshold: float = 0.05
-    max_blobs: int = 3000
+    max_blobs: int = 5000
     engine: str = "skimage"
 
     def __post_init__(self) -> None:
@@ -117,6 +118,14 @@ def normalise_grey_range(pixels: np.ndarray, *, low_pct: float = 0.5, high_pct: 
     lo, hi = np.percentile(img, [low_pct, high_pct])
     scale = float(hi - lo) if hi > lo else 1.0
     return (img - np.float32(lo)) / np.float32(scale)
+
+
+def _largest_component(mask: np.ndarray) -> np.ndarray:
+    """The largest connected region (the breast; burned-in labels are separate islands)."""
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(mask.astype(np.uint8), connectivity=8)
+    if n <= 1:
+        return mask
+    return labels == 1 + int(np.argmax(stats[1:, cv2.CC_STAT_AREA]))
 
 
 def _tophat(img: np.ndarray, radius_px: int, engine: str) -> np.ndarray:
@@ -147,7 +156,7 @@ def reference_candidates(
     sp = math.sqrt(sr * sc)
     img = normalise_grey_range(pixels)
     step = (max(1, img.shape[0] // 512), max(1, img.shape[1] // 512))
-    mask = img > threshold_otsu(img[:: step[0], :: step[1]])
+    mask = _largest_component(img > threshold_otsu(img[:: step[0], :: step[1]]))
     radius_px = max(1, int(round(cfg.tophat_radius_mm / sp)))
     th = _tophat(img, radius_px, cfg.engine)
     th[~mask] = 0.0

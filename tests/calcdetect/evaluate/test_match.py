@@ -86,3 +86,9 @@ def test_one_cluster_match_per_truth():
     m = match_clusters([[150, 150], [151, 151]], [[140, 140, 160, 160]] * 2, [0.2, 0.8], [HULL], spacing_mm=SP)
     assert m.truth_index.tolist() == [-1, 0]
     assert m.duplicate.tolist() == [True, False]
+
+
+def test_a_breast_wide_box_does_not_match_by_overlap():
+    huge = [[0, 0, 600, 600]]  # 60 mm box whose centre is far from the hull
+    assert not match_clusters([[400, 400]], huge, [1.0], [HULL], spacing_mm=SP).is_tp.any()
+    assert match_clusters([[400, 400]], huge, [1.0], [HULL], spacing_mm=SP, max_overlap_extent_mm=None).is_tp.all()
