@@ -12,7 +12,6 @@ import pytest
 from pydicom import uid
 from pydicom.encaps import encapsulate, get_frame
 from pydicom.fileset import FileSet
-from pydicom.sequence import Sequence
 
 from calcdetect.errors import ERROR_CODES, CalcdetectError
 from calcdetect.io import is_dicom_file, read_mammogram
