@@ -7,8 +7,9 @@ DICOMDIR, SR, ...) end as rows of ``errors.csv`` with a reason, so nothing in
 the folder is silently dropped.  Only two things are left out on purpose:
 
 * the scan's own output folder when it lies inside the input folder;
-* ``*.truth.json`` ground-truth sidecars written by ``calcdetect phantoms``
-  next to each phantom (they are the answer key, not inputs).
+* the files ``calcdetect phantoms`` writes next to its images: the
+  ``*.truth.json`` ground truth of each phantom and, in a folder holding
+  such files, the set's ``manifest.csv`` (the answer key, not inputs).
 """
 
 from __future__ import annotations
@@ -25,6 +26,8 @@ logger = logging.getLogger(__name__)
 
 #: file-name endings that are never inputs (phantom ground truth)
 SIDECAR_SUFFIXES: tuple[str, ...] = (".truth.json",)
+#: names that are not inputs in a folder that holds phantom ground truth
+_PHANTOM_SET_FILES = ("manifest.csv",)
 
 
 @dataclass(frozen=True)
@@ -92,8 +95,9 @@ def discover_inputs(dicom_dir: str | os.PathLike, *, exclude: tuple[str | os.Pat
     for current, dirnames, filenames in os.walk(root, onerror=_on_error):
         here = Path(current)
         dirnames[:] = sorted(d for d in dirnames if (here / d).resolve() not in excluded)
+        phantom_set = any(name.endswith(SIDECAR_SUFFIXES) for name in filenames)
         for name in filenames:
-            if name.endswith(SIDECAR_SUFFIXES):
+            if name.endswith(SIDECAR_SUFFIXES) or (phantom_set and name in _PHANTOM_SET_FILES):
                 continue
             full = here / name
             rel = full.relative_to(root).as_posix()

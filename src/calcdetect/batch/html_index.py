@@ -28,9 +28,10 @@ section.patient h2{font-size:15px;margin:2px 0 6px}
 .flag-positive{color:#ff6b6b;font-weight:bold}
 .flag-negative{color:#6bd66b}
 .images{display:flex;flex-wrap:wrap;gap:10px}
-figure{margin:0;background:#111;padding:4px;border-radius:4px;border:2px solid transparent}
+a{color:#8cb4ff}
+figure{margin:0;background:#111;padding:4px;border-radius:4px;border:2px solid transparent;text-align:center}
 figure.positive{border-color:#d33}
-figure img{display:block;height:220px;max-width:320px;object-fit:contain}
+figure img{display:block;margin:0 auto;height:220px;max-width:320px;object-fit:contain}
 figcaption{font-size:12px;margin-top:3px}
 .hidden{display:none}
 footer{font-size:12px;color:#999;padding:8px 16px}

@@ -8,8 +8,9 @@ A radiologist checks a flag by looking, so each image gets one PNG:
   ``cluster_id`` (as in ``clusters.csv``), clustered calcifications ringed in
   yellow, isolated ones in cyan; a 10 mm scale bar;
 * right, one inset per cluster (best scores first) at full resolution or
-  enlarged by an integer factor with nearest-neighbour pixels, windowed on
-  the inset itself, so that 0.1 mm specks stay visible; a 1 mm scale bar;
+  enlarged by an integer factor with nearest-neighbour pixels, with the slow
+  tissue gradient flattened and windowed on the inset itself, so that 0.1 mm
+  specks stay visible; a 1 mm scale bar;
 * on top, a legend: laterality, view, score, flag, counts, patient key, and
   never the patient's name.
 
@@ -48,8 +49,10 @@ def _to_uint8(pixels: np.ndarray, low: float, high: float) -> np.ndarray:
     return out  # convertScaleAbs saturates to 0..255
 
 
-def _text(img: np.ndarray, text: str, org: tuple[int, int], *, scale: float = 0.6, color=_WHITE, thick: int = 1) -> None:
-    cv2.putText(img, text, org, _FONT, scale, (0, 0, 0), thick + 2, cv2.LINE_AA)
+def _text(img: np.ndarray, text: str, org: tuple[int, int], *, scale: float = 0.6, color=_WHITE, thick: int = 1,
+          outline: bool = True) -> None:
+    if outline:  # dark halo so the text reads on bright tissue
+        cv2.putText(img, text, org, _FONT, scale, (0, 0, 0), thick + 2, cv2.LINE_AA)
     cv2.putText(img, text, org, _FONT, scale, color, thick, cv2.LINE_AA)
 
 
@@ -85,7 +88,8 @@ def _overview(pixels: np.ndarray, result: ImageResult, window: tuple[float, floa
     return view
 
 
-def _inset(pixels: np.ndarray, result: ImageResult, cluster, spacing_mm, *, box_px: int) -> np.ndarray:
+def _inset(pixels: np.ndarray, result: ImageResult, cluster, spacing_mm, *, box_px: int,
+           background_below: float) -> np.ndarray:
     rows, cols = pixels.shape
     pad_r = max(int(round(1.5 / spacing_mm[0])), 4)
     pad_c = max(int(round(1.5 / spacing_mm[1])), 4)
@@ -110,8 +114,16 @@ def _inset(pixels: np.ndarray, result: ImageResult, cluster, spacing_mm, *, box_
     r0, c0 = max(r0, 0), max(c0, 0)
     r1, c1 = min(r1, rows - 1), min(c1, cols - 1)
     crop = pixels[r0 : r1 + 1, c0 : c1 + 1]
-    lo, hi = (float(v) for v in np.percentile(crop, (1.0, 99.9)))
-    tile = _to_uint8(crop, lo, hi)
+    # Flatten the slow tissue gradient (Gaussian background, sigma 1 mm) and window
+    # on what is left, as a reader would re-window on the cluster: faint specks stand
+    # out against their own surroundings instead of the density ramp across the inset.
+    # Background beyond the skin line is left out of the window statistics.
+    crop = crop.astype(np.float32)
+    sigma_px = 1.0 / min(spacing_mm)
+    detail = crop - cv2.GaussianBlur(crop, (0, 0), sigmaX=sigma_px, borderType=cv2.BORDER_REFLECT)
+    tissue = detail[crop > background_below]
+    lo, hi = (float(v) for v in np.percentile(tissue if tissue.size >= 16 else detail, (1.0, 99.9)))
+    tile = _to_uint8(detail, lo, hi)
     zoom = max(1, min(8, box_px // max(tile.shape)))
     if zoom > 1:
         tile = cv2.resize(tile, None, fx=zoom, fy=zoom, interpolation=cv2.INTER_NEAREST)
@@ -126,7 +138,7 @@ def _inset(pixels: np.ndarray, result: ImageResult, cluster, spacing_mm, *, box_
                origin=(8, tile.shape[0] - 10), label="1 mm")
     header = np.full((26, box_px, 3), _PANEL_BG, np.uint8)
     _text(header, f"#{cluster.cluster_id}  score {cluster.score:.2f}  n={cluster.n_calcifications}  x{zoom}",
-          (4, 18), scale=0.5)
+          (4, 18), scale=0.5, outline=False)
     body = np.full((box_px, box_px, 3), _PANEL_BG, np.uint8)
     body[: tile.shape[0], : tile.shape[1]] = tile[:box_px, :box_px]
     return np.vstack([header, body])
@@ -180,7 +192,8 @@ def _render(mammogram, result, *, patient_key, window, max_overview_px, inset_px
     view = _overview(pixels, result, tuple(float(w) for w in window), spacing_mm, max_px=max_overview_px)
 
     best = sorted(result.clusters, key=lambda k: (-k.score, k.cluster_id))[:max_insets]
-    insets = [_inset(pixels, result, k, spacing_mm, box_px=inset_px) for k in best]
+    insets = [_inset(pixels, result, k, spacing_mm, box_px=inset_px, background_below=float(window[0]))
+              for k in best]
     gap = 8
     tile_h = inset_px + 26 + gap
     per_col = max(1, (view.shape[0] - gap) // tile_h)
@@ -189,7 +202,7 @@ def _render(mammogram, result, *, patient_key, window, max_overview_px, inset_px
     panel_h = max(view.shape[0], min(len(insets), per_col) * tile_h + gap)
     panel = np.full((panel_h, panel_w, 3), _PANEL_BG, np.uint8)
     if not insets:
-        _text(panel, "no cluster found", (gap + 4, 30), scale=0.6)
+        _text(panel, "no cluster found", (gap + 4, 30), scale=0.6, outline=False)
     for i, tile in enumerate(insets):
         col, row = divmod(i, per_col)
         y, x = gap + row * tile_h, gap + col * (inset_px + gap)
@@ -207,7 +220,7 @@ def _render(mammogram, result, *, patient_key, window, max_overview_px, inset_px
     flag = "POSITIVE" if result.flag else "negative"
     side = f"{mammogram.laterality or '?'} {mammogram.view or '?'}"
     _text(legend, f"{side}   score {result.score:.3f}   {flag}", (10, 26), scale=0.8,
-          color=_RED if result.flag else _GREEN, thick=2)
+          color=_RED if result.flag else _GREEN, thick=2, outline=False)
     n_clustered = sum(1 for c in result.calcifications if c.cluster_id >= 0)
     _text(
         legend,
@@ -215,10 +228,11 @@ def _render(mammogram, result, *, patient_key, window, max_overview_px, inset_px
         f"calcifications: {n_clustered} clustered (yellow), {len(result.calcifications) - n_clustered} isolated (cyan)",
         (10, 52),
         scale=0.45,
+        outline=False,
     )
     _text(legend, f"pixel {spacing_mm[0]:.3f} x {spacing_mm[1]:.3f} mm   insets: full resolution, enlarged x N "
           "with nearest-neighbour pixels   calcdetect - research software, not a medical device",
-          (10, 74), scale=0.45)
+          (10, 74), scale=0.45, outline=False)
     return np.vstack([legend, body]), view
 
 

@@ -149,11 +149,10 @@ def _run_dask(items: Sequence[InputFile], settings: ScanSettings, address: str, 
     cluster = None
     try:
         if address == "local":
-            cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                                   host="127.0.0.1", dashboard_address=None)
+            cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, host="127.0.0.1")
             client = Client(cluster)
         else:
-            client = Client(address, timeout="20s")
+            client = Client(address)  # waits distributed.comm.timeouts.connect (dask config)
     except (OSError, TimeoutError, ValueError) as exc:
         if cluster is not None:
             cluster.close()

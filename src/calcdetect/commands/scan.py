@@ -76,6 +76,10 @@ def run(args: argparse.Namespace) -> int:
         except (OSError, ValueError, TypeError, KeyError, tomllib.TOMLDecodeError) as exc:
             print(f"calcdetect scan: cannot use --config {args.config!r}: {exc}", file=sys.stderr)
             return EXIT_FATAL
+    if args.dask and not getattr(args, "verbose", 0):
+        import distributed  # noqa: F401 - its import sets its loggers to INFO; quiet them after
+
+        logging.getLogger("distributed").setLevel(logging.WARNING)
     key = args.pseudonymize_key or os.environ.get("CALCDETECT_PSEUDONYMIZE_KEY") or None
     try:
         summary = scan_folder(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -172,6 +173,13 @@ def write_messy_folder(folder: Path) -> dict[str, str | None]:
     os.symlink(folder / "does-not-exist", folder / "dangling-link")
     expected["dangling-link"] = "unreadable"
     return expected
+
+
+@pytest.fixture(scope="session")
+def dicom_writers() -> SimpleNamespace:
+    """The writers above, for tests that build their own folders."""
+    return SimpleNamespace(mammogram_dataset=mammogram_dataset, write=write,
+                           write_good_folder=write_good_folder, write_messy_folder=write_messy_folder)
 
 
 @pytest.fixture
