@@ -41,6 +41,9 @@ log = logging.getLogger("measure_detection")
 #: FP/image read-outs of the detector-vs-reference comparison
 COMPARE_FP = (0.02, 0.05, 0.1, 0.2, 0.5, 1.0, 2.0)
 
+#: bump when calcdetect.reference changes its algorithm (invalidates the cache)
+REFERENCE_CODE_VERSION = 2
+
 
 def _single_thread() -> None:
     for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
@@ -106,9 +109,18 @@ def _cluster_rows(uid: str, clusters) -> list[dict]:
     ]  # fmt: skip
 
 
-def process_one(task: tuple[str, dict, float | None, bool]) -> dict:
+def process_one(task: tuple) -> dict:
+    """:func:`_process_one`, with a failure reported as a record instead of ending the run."""
+    try:
+        return _process_one(task)
+    except Exception as exc:  # noqa: BLE001 - any failure is reported in metrics.json, the image counts as missed
+        log.exception("failed on %s", task[0])
+        return {"error": f"{type(exc).__name__}: {exc}", "path": task[0], "truth": task[1]}
+
+
+def _process_one(task: tuple) -> dict:
     """Read one phantom and run the detector, the reference and the naive pixel score on it."""
-    path, truth, resample_mm, with_reference = task
+    path, truth, resample_mm, with_reference, cache_dir = task
     from calcdetect.config import DetectorConfig
     from calcdetect.detect import detect
     from calcdetect.io import read_mammogram
@@ -146,9 +158,12 @@ def process_one(task: tuple[str, dict, float | None, bool]) -> dict:
         "clusters": _cluster_rows(uid, res.clusters), "seconds_read": t_read, "seconds_detector": t_det,
         "naive_pixel": naive_pixel_scores(pixels).tolist(),
     }  # fmt: skip
-    if with_reference:
+    cfg = ReferenceConfig(engine="opencv")
+    cache = _cache_path(cache_dir, path, cfg, REFERENCE_HEIGHT_THRESHOLDS, resample_mm) if with_reference else None
+    if cache is not None and cache.is_file():
+        out["reference"] = json.loads(cache.read_text())
+    elif with_reference:
         t0 = time.perf_counter()
-        cfg = ReferenceConfig(engine="opencv")
         blobs, _ = reference_candidates(pixels, spacing_mm=spacing, config=cfg)
         levels, score = [], 0.0
         for lev, t in enumerate(REFERENCE_HEIGHT_THRESHOLDS):
@@ -163,7 +178,31 @@ def process_one(task: tuple[str, dict, float | None, bool]) -> dict:
             "calcifications": _calc_rows(uid, blobs, spacing), "clusters": levels, "score": score,
             "seconds": time.perf_counter() - t0,
         }  # fmt: skip
+        if cache is not None:
+            tmp = cache.with_suffix(".tmp")
+            tmp.write_text(json.dumps(out["reference"]))
+            tmp.replace(cache)
     return out
+
+
+def _cache_path(cache_dir, path, cfg, thresholds, resample_mm) -> Path | None:
+    """Where the reference's output for this file and reference version is cached.
+
+    The naive reference does not change while the detector is tuned, and it
+    costs ~10x the detector per image, so re-measuring the detector on the
+    same phantom set reuses it.  The key covers the DICOM bytes, the reference
+    configuration, its threshold sweep and the resampling.
+    """
+    if cache_dir is None:
+        return None
+    import hashlib
+    from dataclasses import asdict
+
+    h = hashlib.sha1()
+    h.update(Path(path).read_bytes())
+    h.update(json.dumps([asdict(cfg), list(thresholds), resample_mm, REFERENCE_CODE_VERSION]).encode())
+    Path(cache_dir).mkdir(parents=True, exist_ok=True)
+    return Path(cache_dir) / f"{Path(path).stem}-{h.hexdigest()[:16]}.json"
 
 
 def _frame(rows: list[dict], columns: list[str]) -> pd.DataFrame:
@@ -217,7 +256,8 @@ def main(argv: list[str] | None = None) -> int:
         paths = sorted(p for p in phantom_dir.rglob("*.dcm"))
     else:
         paths = [Path(p) for p in write_phantom_set(
-            phantom_dir, n=args.n, seed=args.seed, preset=args.preset, positive_fraction=args.positive_fraction
+            phantom_dir, n=args.n, seed=args.seed, preset=args.preset, positive_fraction=args.positive_fraction,
+            workers=args.workers,
         )]  # fmt: skip
     t_gen = time.perf_counter() - t0
     paths = sorted(p for p in paths if p.suffix == ".dcm")
@@ -225,7 +265,8 @@ def main(argv: list[str] | None = None) -> int:
     tasks = []
     for p in paths:
         truth_path = p.with_name(p.name[: -len(".dcm")] + ".truth.json")
-        tasks.append((str(p), json.loads(truth_path.read_text()), args.resample_mm, not args.no_reference))
+        tasks.append((str(p), json.loads(truth_path.read_text()), args.resample_mm, not args.no_reference,
+                      str(args.out / "reference_cache")))  # fmt: skip
 
     t0 = time.perf_counter()
     results = []
@@ -235,8 +276,13 @@ def main(argv: list[str] | None = None) -> int:
             if (i + 1) % 20 == 0:
                 log.info("analysed %d/%d", i + 1, len(tasks))
     t_run = time.perf_counter() - t0
+    failures = [{"path": r["path"], "error": r["error"]} for r in results if "error" in r]
+    if failures:
+        log.error("%d phantom(s) failed and count as missed: %s", len(failures), failures[:5])
+    truth_all = [r["truth"] for r in results]
+    results = [r for r in results if "error" not in r]
 
-    truth = truth_from_dicts([r["truth"] for r in results])
+    truth = truth_from_dicts(truth_all)  # failed phantoms stay in: they count as missed
     images = pd.DataFrame([r["image"] for r in results])
     calc_cols = ["sop_instance_uid", "calcification_id", "row", "col", "x_mm", "y_mm", "diameter_mm", "contrast",
                  "snr", "cluster_id"]  # fmt: skip
@@ -308,7 +354,8 @@ def main(argv: list[str] | None = None) -> int:
         "run": {
             "calcdetect_version": __version__,
             "command": " ".join([sys.executable, *sys.argv]),
-            "n_phantoms": len(results),
+            "n_phantoms": len(truth_all),
+            "failures": failures,
             "seed": args.seed,
             "preset": args.preset,
             "positive_fraction": args.positive_fraction,
