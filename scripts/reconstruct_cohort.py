@@ -17,12 +17,16 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import sys
 from pathlib import Path
 
 from cohort.published import load_published
-from cohort.reconstruct import inputs_from_paper, reconstruct_records, stage_adjusted_range
+from cohort.reconstruct import (
+    inputs_from_paper,
+    reconstruct_records,
+    reconstruction_summary,
+    stage_adjusted_range,
+)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -38,38 +42,7 @@ def main(argv: list[str] | None = None) -> int:
 
     args.out.mkdir(parents=True, exist_ok=True)
     records.to_csv(args.out / "records.csv", index=False, lineterminator="\n")
-    summary = {
-        "about": (
-            "Reconstruction, NOT real patients: one 81-patient data set whose cross-tabulations reproduce "
-            "Tables 2 and 3 and the microcalcification x metastasis table of Yulian et al., made by "
-            "scripts/reconstruct_cohort.py. 3-way tables are counts[level][mc][metastasis], index 0 = negative."
-        ),
-        "seed": args.seed,
-        "choices": list(inputs.choices),
-        "n_feasible_three_way_tables": n_feasible,
-        "n_feasible_combinations": math.prod(n_feasible.values()),
-        "chosen_three_way_tables": {
-            v: {"levels": list(t.levels), "counts": [[list(r) for r in lv] for lv in t.counts]} for v, t in chosen.items()
-        },
-        "stage_adjusted_mantel_haenszel": {
-            "crude_odds_ratio": round(stage.crude_odds_ratio, 6),
-            "per_feasible_table": [
-                {
-                    "counts": [[list(r) for r in lv] for lv in t.counts],
-                    "odds_ratio": round(o, 6),
-                    "ci95": [round(lo, 6), round(hi, 6)],
-                    "p_value": round(p, 6),
-                    "breslow_day_p": round(bd, 6),
-                }
-                for t, o, lo, hi, p, bd in zip(
-                    stage.tables, stage.mh_odds_ratios, stage.mh_ci_low, stage.mh_ci_high,
-                    stage.mh_p_values, stage.breslow_day_p,
-                )
-            ],
-            "odds_ratio_range": [round(stage.or_min, 6), round(stage.or_max, 6)],
-            "n_ci_excluding_1": stage.n_significant,
-        },
-    }
+    summary = reconstruction_summary(inputs, chosen, n_feasible, stage, seed=args.seed)
     (args.out / "reconstruction.json").write_text(json.dumps(summary, indent=1) + "\n", encoding="utf-8")
     print(
         f"wrote {len(records)} reconstructed patients to {args.out / 'records.csv'}; stage-adjusted MH OR "

@@ -42,6 +42,7 @@ __all__ = [
     "closest_to_no_interaction",
     "reconstruct_records",
     "stage_adjusted_range",
+    "reconstruction_summary",
     "RECORD_COLUMNS",
 ]
 
@@ -475,3 +476,42 @@ def stage_adjusted_range(inputs: ReconstructionInputs) -> StageAdjustment:
         breslow_day_p=tuple(float(r.breslow_day_p) for r in results),
         crude_odds_ratio=float(crude) if crude is not None else math.nan,
     )
+
+
+def reconstruction_summary(
+    inputs: ReconstructionInputs,
+    chosen: Mapping[str, ThreeWayTable],
+    n_feasible: Mapping[str, int],
+    stage: StageAdjustment,
+    *,
+    seed: int,
+) -> dict:
+    """A JSON-serialisable account of a reconstruction (``reconstruction.json``).
+
+    3-way tables are written as ``counts[level][mc][metastasis]`` (index 0 = negative).
+    """
+    def nested(t: ThreeWayTable) -> list:
+        return [[list(r) for r in lv] for lv in t.counts]
+
+    return {
+        "about": (
+            "Reconstruction, NOT real patients: one 81-patient data set whose cross-tabulations reproduce "
+            "Tables 2 and 3 and the microcalcification x metastasis table of Yulian et al. "
+            "3-way tables are counts[level][mc][metastasis], index 0 = negative."
+        ),
+        "seed": seed,
+        "feasible": True,
+        "choices": list(inputs.choices),
+        "n_feasible_three_way_tables": dict(n_feasible),
+        "n_feasible_combinations": math.prod(n_feasible.values()),
+        "chosen_three_way_tables": {v: {"levels": list(t.levels), "counts": nested(t)} for v, t in chosen.items()},
+        "stage_adjusted_mantel_haenszel": [
+            {"stage_table": nested(t), "odds_ratio": round(o, 6), "ci95": [round(lo, 6), round(hi, 6)],
+             "p_value": round(p, 6), "breslow_day_p": round(bd, 6)}
+            for t, o, lo, hi, p, bd in zip(stage.tables, stage.mh_odds_ratios, stage.mh_ci_low, stage.mh_ci_high,
+                                           stage.mh_p_values, stage.breslow_day_p)
+        ],
+        "crude_odds_ratio": round(stage.crude_odds_ratio, 6),
+        "odds_ratio_range": [round(stage.or_min, 6), round(stage.or_max, 6)],
+        "n_ci_excluding_1": stage.n_significant,
+    }

@@ -26,7 +26,12 @@ from pathlib import Path
 from cohort.adjusted import adjusted_estimates
 from cohort.audit import audit_paper, write_audit
 from cohort.published import load_published
-from cohort.reconstruct import inputs_from_paper, reconstruct_records, stage_adjusted_range
+from cohort.reconstruct import (
+    inputs_from_paper,
+    reconstruct_records,
+    reconstruction_summary,
+    stage_adjusted_range,
+)
 from cohort.report import Document, ForestEntry, forest_plot
 from cohort.reproduce import compare_paper, comparison_frame
 from cohort.tables import table1, table2, table3, to_html, to_markdown
@@ -76,7 +81,7 @@ def reproduce(out_dir: Path, *, published: Path | None = None, seed: int = 20250
     records.to_csv(out / "records_reconstructed.csv", index=False, lineterminator="\n")
     stage = stage_adjusted_range(inputs)
     (out / "reconstruction.json").write_text(
-        json.dumps(_reconstruction_json(inputs, n_feasible, chosen, stage), indent=1) + "\n", encoding="utf-8"
+        json.dumps(reconstruction_summary(inputs, chosen, n_feasible, stage, seed=seed), indent=1) + "\n", encoding="utf-8"
     )
     tables = (table1(records), table2(records), table3(records))
     for t in tables:
@@ -121,26 +126,6 @@ def _verdict(stage) -> str:
         + ("survives adjustment for stage." if survives else "does not survive adjustment for stage." if fails
            else "survives adjustment for stage only in some reconstructions.")
     )
-
-
-def _reconstruction_json(inputs, n_feasible, chosen, stage) -> dict:
-    return {
-        "about": "Reconstruction from the published tables; NOT real patients. 3-way tables: counts[level][mc][metastasis].",
-        "feasible": True,
-        "choices": list(inputs.choices),
-        "n_feasible_three_way_tables": n_feasible,
-        "n_feasible_combinations": math.prod(n_feasible.values()),
-        "chosen_three_way_tables": {v: [[list(r) for r in lv] for lv in t.counts] for v, t in chosen.items()},
-        "stage_adjusted_mantel_haenszel": [
-            {"stage_table": [[list(r) for r in lv] for lv in t.counts], "odds_ratio": o, "ci95": [lo, hi],
-             "p_value": p, "breslow_day_p": bd}
-            for t, o, lo, hi, p, bd in zip(stage.tables, stage.mh_odds_ratios, stage.mh_ci_low, stage.mh_ci_high,
-                                           stage.mh_p_values, stage.breslow_day_p)
-        ],
-        "crude_odds_ratio": stage.crude_odds_ratio,
-        "odds_ratio_range": [stage.or_min, stage.or_max],
-        "n_ci_excluding_1": stage.n_significant,
-    }
 
 
 def _report(paper, results, audit, inputs, n_feasible, stage, verdict, tables) -> Document:
