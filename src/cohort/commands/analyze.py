@@ -91,14 +91,14 @@ def analyze(
         data, agreement, join_counts = joined.data.copy(), joined.agreement, joined.counts()
         if "microcalcification" in data.columns:
             data = data.rename(columns={"microcalcification": "microcalcification_radiologist"})
-        data["microcalcification"] = (
-            data[DETECTED] if mc_source == "detector" else data["microcalcification_radiologist"]
-        )
     else:
         data = loaded.records.copy()
-        data["microcalcification_radiologist"] = data["microcalcification"]
-    if mc_source == "radiologist" and data["microcalcification"].isna().all():
+        if "microcalcification" in data.columns:
+            data = data.rename(columns={"microcalcification": "microcalcification_radiologist"})
+    has_reading = "microcalcification_radiologist" in data.columns
+    if mc_source == "radiologist" and (not has_reading or data["microcalcification_radiologist"].isna().all()):
         raise ValueError("--mc-source radiologist, but the records have no microcalcification reading")
+    data["microcalcification"] = data[DETECTED] if mc_source == "detector" else data["microcalcification_radiologist"]
     if data.empty:
         raise ValueError("no patient left to analyse: no record matched a flag row (see join.csv)")
 

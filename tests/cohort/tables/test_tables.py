@@ -158,3 +158,25 @@ def test_unmatched_patients_are_reported(tmp_path):
 def test_bad_input_exits_2(tmp_path, argv_tail):
     argv = ["analyze", "--records", str(tmp_path / "nope.csv"), "-o", str(tmp_path / "o"), *argv_tail]
     assert main(argv) == 2
+
+
+def test_pseudonymised_keys_join(tmp_path):
+    from calcdetect.keys import patient_key
+
+    rec = pd.read_csv(RECORDS, dtype=str)
+    pats = _patients(rec, rec.microcalcification)
+    pats["patient_key"] = [patient_key(p, pseudonymize_key="s3cret") for p in rec.patient_id]
+    pats.to_csv(tmp_path / "patients.csv", index=False)
+    common = ["analyze", "--records", str(RECORDS), "--flags", str(tmp_path / "patients.csv")]
+    assert main([*common, "-o", str(tmp_path / "a"), "--pseudonymize-key", "s3cret"]) == 0
+    assert (pd.read_csv(tmp_path / "a" / "join.csv").status == "matched").sum() == 81
+    assert main([*common, "-o", str(tmp_path / "b")]) == 2  # without the key nothing matches: said, not hidden
+    assert (pd.read_csv(tmp_path / "b" / "join.csv").status == "record_without_images").sum() == 81
+
+
+def test_radiologist_source_needs_a_reading(tmp_path, caplog):
+    rec = pd.read_csv(RECORDS, dtype=str).drop(columns=["microcalcification"])
+    rec.to_csv(tmp_path / "records.csv", index=False)
+    argv = ["analyze", "--records", str(tmp_path / "records.csv"), "-o", str(tmp_path / "o"), "--mc-source", "radiologist"]
+    assert main(argv) == 2
+    assert "no microcalcification reading" in caplog.text
