@@ -357,24 +357,35 @@ def _pct_metastasis(variable: str, level: str):
     return lambda c, s: 100.0 * _t3(c, variable, level, "positive") / c[("table3", "", "", "n_positive")]
 
 
+_ALL = "Table 1 total column / n"
+_MET = "Table 3, % of the metastasis group"
+_MC = "microcalcification"
+
+#: text claim key -> (recompute from cells, basis, the variable it is about)
 _TEXT_SOURCES: dict[str, tuple[Callable, str, str]] = {
-    "microcalcification_positive": (lambda c, s: _mc_total(c, "positive"), "Table 3 microcalcification-positive row total", "microcalcification"),
-    "bone_metastasis_positive": (lambda c, s: sum(_t3(c, "microcalcification", lv, "positive") for lv in _GROUPS), "Table 3 metastasis-positive column", "bone_metastasis"),
+    "microcalcification_positive": (
+        lambda c, s: _mc_total(c, "positive"), "Table 3 microcalcification-positive row total", _MC),
+    "bone_metastasis_positive": (
+        lambda c, s: sum(_t3(c, _MC, lv, "positive") for lv in _GROUPS),
+        "Table 3 metastasis-positive column", "bone_metastasis"),
     "n": (lambda c, s: sum(_mc_total(c, lv) for lv in _GROUPS), "Table 3 microcalcification x metastasis total", ""),
     "microcalcification_positive_and_bone_metastasis_positive": (
-        lambda c, s: _t3(c, "microcalcification", "positive", "positive"), "Table 3 microcalcification + / metastasis +", "microcalcification"),
-    "percent_of_metastasis_group": (_pct_metastasis("microcalcification", "positive"), "Table 3, % of the metastasis group", "microcalcification"),
-    "percent_age_over_50": (_pct_all("age_group", ">50"), "Table 1 total column / n", "age_group"),
-    "percent_bmi_30_or_less": (_pct_all("bmi_group", "<=30"), "Table 1 total column / n", "bmi_group"),
-    "percent_premenopausal": (_pct_all("menopausal_status", "premenopause"), "Table 1 total column / n", "menopausal_status"),
-    "percent_locally_advanced": (_pct_all("stage", "locally_advanced"), "Table 1 total column / n", "stage"),
-    "percent_nst": (_pct_all("histopathology", "NST"), "Table 1 total column / n", "histopathology"),
-    "percent_luminal_b": (_pct_all("ihc_subtype", "luminal_b"), "Table 1 total column / n", "ihc_subtype"),
-    "percent_microcalcification": (lambda c, s: 100.0 * _mc_total(c, "positive") / c[("table1", "", "", "n2")], "Table 3 microcalcification-positive total / n", "microcalcification"),
-    "metastasis_group_percent_luminal_b": (_pct_metastasis("ihc_subtype", "luminal_b"), "Table 3, % of the metastasis group", "ihc_subtype"),
-    "metastasis_group_percent_luminal_a": (_pct_metastasis("ihc_subtype", "luminal_a"), "Table 3, % of the metastasis group", "ihc_subtype"),
-    "metastasis_group_percent_her2": (_pct_metastasis("ihc_subtype", "her2"), "Table 3, % of the metastasis group", "ihc_subtype"),
-    "metastasis_group_percent_premenopausal": (_pct_metastasis("menopausal_status", "premenopause"), "Table 3, % of the metastasis group", "menopausal_status"),
+        lambda c, s: _t3(c, _MC, "positive", "positive"), "Table 3 microcalcification + / metastasis +", _MC),
+    "percent_of_metastasis_group": (_pct_metastasis(_MC, "positive"), _MET, _MC),
+    "percent_age_over_50": (_pct_all("age_group", ">50"), _ALL, "age_group"),
+    "percent_bmi_30_or_less": (_pct_all("bmi_group", "<=30"), _ALL, "bmi_group"),
+    "percent_premenopausal": (_pct_all("menopausal_status", "premenopause"), _ALL, "menopausal_status"),
+    "percent_locally_advanced": (_pct_all("stage", "locally_advanced"), _ALL, "stage"),
+    "percent_nst": (_pct_all("histopathology", "NST"), _ALL, "histopathology"),
+    "percent_luminal_b": (_pct_all("ihc_subtype", "luminal_b"), _ALL, "ihc_subtype"),
+    "percent_microcalcification": (
+        lambda c, s: 100.0 * _mc_total(c, "positive") / c[("table1", "", "", "n2")],
+        "Table 3 microcalcification-positive total / n", _MC),
+    "metastasis_group_percent_luminal_b": (_pct_metastasis("ihc_subtype", "luminal_b"), _MET, "ihc_subtype"),
+    "metastasis_group_percent_luminal_a": (_pct_metastasis("ihc_subtype", "luminal_a"), _MET, "ihc_subtype"),
+    "metastasis_group_percent_her2": (_pct_metastasis("ihc_subtype", "her2"), _MET, "ihc_subtype"),
+    "metastasis_group_percent_premenopausal": (
+        _pct_metastasis("menopausal_status", "premenopause"), _MET, "menopausal_status"),
 }
 
 # Which table row an odds ratio quoted in the text comes from (first phrase found in the claim).
