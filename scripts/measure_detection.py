@@ -232,6 +232,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--resample-mm", type=float, default=None, help="analyse at this coarser pixel size (e.g. 0.2)")
     ap.add_argument("--no-reference", action="store_true", help="skip the naive reference (faster)")
+    ap.add_argument("--cohort", type=Path, default=None,
+                    help="make one patient per record of this clinical CSV (CC + MLO) instead of --n single images")
     ap.add_argument("--reuse-phantoms", action="store_true", help="use OUT/phantoms if it already holds the set")
     args = ap.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -241,7 +243,7 @@ def main(argv: list[str] | None = None) -> int:
     from calcdetect.config import DetectorConfig
     from calcdetect.evaluate import evaluate
     from calcdetect.froc import FrocCurve, roc_auc
-    from calcdetect.phantom import write_phantom_set
+    from calcdetect.phantom import write_cohort_phantoms, write_phantom_set
     from calcdetect.reference import NAIVE_PIXEL_THRESHOLDS, REFERENCE_HEIGHT_THRESHOLDS
     from calcdetect.truth import Detections, truth_from_dicts
 
@@ -254,6 +256,9 @@ def main(argv: list[str] | None = None) -> int:
     t0 = time.perf_counter()
     if args.reuse_phantoms and any(phantom_dir.glob("*.truth.json")):
         paths = sorted(p for p in phantom_dir.rglob("*.dcm"))
+    elif args.cohort is not None:
+        paths = [Path(p) for p in write_cohort_phantoms(
+            phantom_dir, args.cohort, seed=args.seed, preset=args.preset, workers=args.workers)]  # fmt: skip
     else:
         paths = [Path(p) for p in write_phantom_set(
             phantom_dir, n=args.n, seed=args.seed, preset=args.preset, positive_fraction=args.positive_fraction,
@@ -358,6 +363,7 @@ def main(argv: list[str] | None = None) -> int:
             "failures": failures,
             "seed": args.seed,
             "preset": args.preset,
+            "cohort": str(args.cohort) if args.cohort else None,
             "positive_fraction": args.positive_fraction,
             "resample_mm": args.resample_mm,
             "workers": args.workers,
