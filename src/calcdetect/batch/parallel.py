@@ -95,17 +95,41 @@ def _new_pool(workers: int) -> ProcessPoolExecutor:
         )
 
 
+def _pool_starts() -> bool:
+    """Whether a fresh worker process can start and run a trivial task at all."""
+    pool = _new_pool(1)
+    try:
+        return pool.submit(os.getpid).result() > 0
+    except BrokenProcessPool:
+        return False
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
 def _run_isolated(item: InputFile, settings: ScanSettings) -> WorkResult:
-    """Run one suspect file in a pool of its own, so a crash is attributed to it alone."""
+    """Run one suspect file in a pool of its own, so a crash is attributed to it alone.
+
+    Raises
+    ------
+    ScanError
+        If worker processes cannot even start (then no file is to blame).
+    """
     pool = _new_pool(1)
     try:
         with _single_thread_env():
             future = pool.submit(process_input, item, settings)
         return future.result()
     except BrokenProcessPool:
-        return _crash_result(item, settings, "worker process terminated abruptly")
+        pass
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
+    if not _pool_starts():
+        raise ScanError(
+            "worker processes die as they start, so no file can be analysed in parallel. If you call "
+            "scan_folder from a script, put the call under `if __name__ == \"__main__\":`; otherwise "
+            "run with --workers 1 and report this"
+        )
+    return _crash_result(item, settings, "worker process terminated abruptly")
 
 
 def _run_pool(items: Sequence[InputFile], settings: ScanSettings, workers: int) -> Iterator[WorkResult]:
@@ -115,19 +139,25 @@ def _run_pool(items: Sequence[InputFile], settings: ScanSettings, workers: int) 
     try:
         inflight: dict = {}
         while pending or inflight:
-            with _single_thread_env():
-                while pending and len(inflight) < window:
-                    item = pending.popleft()
-                    inflight[pool.submit(process_input, item, settings)] = item
-            done, _ = wait(inflight, return_when=FIRST_COMPLETED)
             suspects: list[InputFile] = []
-            for future in done:
-                item = inflight.pop(future)
-                try:
-                    yield future.result()
-                except BrokenProcessPool:
-                    suspects.append(item)
-            if suspects:
+            broken = False
+            try:
+                with _single_thread_env():
+                    while pending and len(inflight) < window:
+                        inflight[pool.submit(process_input, pending[0], settings)] = pending[0]
+                        pending.popleft()
+            except BrokenProcessPool:  # a worker died since the last wait(); pending[0] was not taken
+                broken = True
+            else:
+                done, _ = wait(inflight, return_when=FIRST_COMPLETED)
+                for future in done:
+                    item = inflight.pop(future)
+                    try:
+                        yield future.result()
+                    except BrokenProcessPool:
+                        suspects.append(item)
+                        broken = True
+            if broken:
                 # the pool is dead: every file still in flight is a suspect too
                 suspects.extend(inflight.values())
                 inflight.clear()

@@ -142,3 +142,51 @@ def test_killed_cli_run_resumes_to_the_same_files(mixed_folder, reference, tmp_p
     subprocess.run(cmd + ["--resume"], check=False, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     assert tables_without_timings(out) == tables_without_timings(reference)
     assert overlay_files(out) == overlay_files(reference)
+
+
+CRASHY_MODULE = '''
+"""Imported in each worker when the settings are unpickled: file names with CRASH kill the process."""
+import os
+
+import calcdetect.batch.worker as worker
+from calcdetect.config import DetectorConfig
+
+_read = worker.read_mammogram
+
+
+def _read_or_die(path, **kwargs):
+    if "CRASH" in os.path.basename(str(path)):
+        os._exit(139)  # as a segfaulting decoder would
+    return _read(path, **kwargs)
+
+
+worker.read_mammogram = _read_or_die
+
+
+class CrashyConfig(DetectorConfig):
+    pass
+'''
+
+
+def test_a_file_that_kills_its_worker_is_reported_and_the_rest_analysed(good_folder, tmp_path, monkeypatch):
+    import importlib
+    import sys
+
+    (tmp_path / "crashy_helpers.py").write_text(CRASHY_MODULE)
+    monkeypatch.syspath_prepend(str(tmp_path))  # this process
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join([str(tmp_path), os.environ.get("PYTHONPATH", "")]))
+    from calcdetect.config import DetectorConfig
+
+    crashy = importlib.import_module("crashy_helpers")
+    try:
+        config = crashy.CrashyConfig(**DetectorConfig.default().to_dict())
+        shutil.copy(good_folder / "study1" / "IM0000", good_folder / "study1" / "CRASH-IM0000")
+        out = tmp_path / "out"
+        summary = scan_folder(good_folder, out, workers=2, overlays=False, config=config)
+    finally:
+        crashy.worker.read_mammogram = crashy._read  # undo the patch in this process
+        sys.modules.pop("crashy_helpers", None)
+    errors = (out / "errors.csv").read_text().splitlines()
+    assert len(errors) == 2 and errors[1].startswith("study1/CRASH-IM0000,internal_error,")
+    assert "died" in errors[1]
+    assert summary.n_images == 6 and summary.errors_by_code == {"internal_error": 1}
