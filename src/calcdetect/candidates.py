@@ -1,7 +1,9 @@
 """Candidates (local maxima above an SNR threshold) and their measurement.
 
 A candidate is a local maximum of the detection response above
-``centre + snr_threshold * sigma`` of the local noise model, inside the
+``centre + snr_threshold * sigma``, where centre and sigma come from the
+per-tile noise model and sigma is raised to a robust local RMS of the
+response around ``local_noise_mm`` where the texture is busier than the tile, inside the
 search region of the breast mask, at least ``min_separation_mm`` from a
 stronger one.  Each is then measured on a small patch of the image:
 
@@ -35,7 +37,7 @@ from calcdetect.config import DetectorConfig, mm_to_px
 from calcdetect.enhance import NoiseModel, shrink
 from calcdetect.mask import BreastMask
 
-__all__ = ["Candidates", "find_candidates", "measure_candidates", "REJECT_REASONS"]
+__all__ = ["Candidates", "find_candidates", "mid_band_at", "measure_candidates", "REJECT_REASONS"]
 
 #: reasons a measured candidate is not a calcification
 REJECT_REASONS = ("coarse", "linear")
@@ -88,9 +90,15 @@ def find_candidates(
     snr : ndarray of float
         Sorted by decreasing SNR, at most ``config.max_candidates``.
     """
-    thr = noise.threshold_map(config.snr_threshold)
+    centre_map = noise.threshold_map(0.0)
+    sigma_map = noise.threshold_map(1.0)
+    cv2.subtract(sigma_map, centre_map, dst=sigma_map)
+    excess = cv2.subtract(response, centre_map)
     dil = cv2.dilate(response, np.ones((3, 3), np.uint8))
-    peaks = cv2.bitwise_and(cv2.compare(response, thr, cv2.CMP_GT), cv2.compare(response, dil, cv2.CMP_GE))
+    peaks = cv2.bitwise_and(
+        cv2.compare(excess, cv2.multiply(sigma_map, config.snr_threshold), cv2.CMP_GT),
+        cv2.compare(response, dil, cv2.CMP_GE),
+    )
     found = cv2.findNonZero(peaks)  # (x, y) pairs, or None
     if found is None:
         rows = cols = np.zeros(0, np.intp)
@@ -105,9 +113,11 @@ def find_candidates(
         keep = mask.lookup(mask.search, rows, cols) & (rows >= br) & (rows < H - br) & (cols >= bc) & (cols < W - bc)
         rows, cols = rows[keep], cols[keep]
     value = response[rows, cols].astype(np.float64)
-    centre, sigma = noise.at(rows, cols)
-    snr = (value - centre) / sigma
-    keep = snr >= config.snr_threshold
+    sigma = sigma_map[rows, cols].astype(np.float64)
+    if config.local_noise_mm > 0 and rows.size:
+        sigma = np.maximum(sigma, _local_texture_sigma(excess, sigma_map, rows, cols, spacing_mm, config.local_noise_mm))
+    snr = excess[rows, cols].astype(np.float64) / sigma
+    keep = snr > config.snr_threshold
     rows, cols, value, snr = rows[keep], cols[keep], value[keep], snr[keep]
     # strongest first (ties broken by position, so results never depend on
     # the order of np.nonzero), then greedy non-maximum suppression in mm
@@ -124,6 +134,31 @@ def find_candidates(
         rows, cols, value, snr = rows[alive], cols[alive], value[alive], snr[alive]
     n = config.max_candidates
     return rows[:n], cols[:n], value[:n].astype(np.float32), snr[:n]
+
+
+def _local_texture_sigma(
+    excess: np.ndarray,
+    sigma_map: np.ndarray,
+    rows: np.ndarray,
+    cols: np.ndarray,
+    spacing_mm: tuple[float, float],
+    window_mm: float,
+) -> np.ndarray:
+    """Local noise where the texture is busier than its tile, at the candidates.
+
+    RMS of the response's upper half (clipped at 3 tile sigmas) in blocks of
+    ``window_mm / 3``, then the median over the 3 x 3 blocks around each
+    candidate: a robust local estimate that a few calcifications of a dense
+    cluster in neighbouring blocks do not inflate.
+    """
+    x = np.clip(excess, 0.0, None)
+    np.minimum(x, cv2.multiply(sigma_map, 3.0), out=x)
+    cv2.multiply(x, x, dst=x)
+    blocks, (fr, fc) = shrink(x, spacing_mm=spacing_mm, target_mm=window_mm / 3.0)
+    rms = np.sqrt(2.0 * blocks).astype(np.float32)
+    robust = cv2.medianBlur(rms, 3) if min(rms.shape) >= 3 else rms
+    h, w = robust.shape
+    return robust[np.clip(rows // fr, 0, h - 1), np.clip(cols // fc, 0, w - 1)].astype(np.float64)
 
 
 def _disc(radius_r: float, radius_c: float) -> np.ndarray:

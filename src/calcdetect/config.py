@@ -54,6 +54,7 @@ _BOUNDS: dict[str, tuple[float | None, float | None]] = {
     "min_separation_mm": (0.0, 5.0),
     "max_candidates": (1, 10_000_000),
     "noise_tile_mm": (1.0, 100.0),
+    "local_noise_mm": (0.0, 20.0),
     "mask_spacing_mm": (0.05, 5.0),
     "skin_margin_mm": (0.0, 50.0),
     "pectoral_margin_mm": (0.0, 50.0),
@@ -97,6 +98,9 @@ class DetectorConfig:
         Hard cap on candidates measured per image (the strongest are kept).
     noise_tile_mm : float
         Side of the regions in which the noise is estimated.
+    local_noise_mm : float
+        Window of the local texture term of the noise (0 disables it): the
+        sigma is at least the RMS of the response's upper half within it.
     mask_spacing_mm : float
         Working resolution of the breast mask and pectoral search.
     skin_margin_mm : float
@@ -127,6 +131,7 @@ class DetectorConfig:
     min_separation_mm: float = 0.3
     max_candidates: int = 4000
     noise_tile_mm: float = 8.0
+    local_noise_mm: float = 1.0
     mask_spacing_mm: float = 0.5
     skin_margin_mm: float = 2.0
     pectoral_margin_mm: float = 3.0

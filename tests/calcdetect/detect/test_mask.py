@@ -1,0 +1,56 @@
+"""Breast mask and pectoral muscle on drawn images."""
+
+from __future__ import annotations
+
+import numpy as np
+from skimage.draw import ellipse, polygon
+
+from calcdetect.config import DetectorConfig
+from calcdetect.detect import detect
+from calcdetect.mask import breast_mask
+
+CFG = DetectorConfig(image_threshold=4.0)
+
+
+def _breast(shape=(600, 480), *, pectoral: bool, seed=0):
+    rng = np.random.default_rng(seed)
+    img = np.full(shape, 40.0, np.float32)
+    rr, cc = ellipse(shape[0] / 2, 0, shape[0] * 0.45, shape[1] * 0.8, shape=shape)
+    img[rr, cc] = 1000.0
+    if pectoral:  # bright triangle in the top chest-wall corner
+        pr, pc = polygon([0, 0, shape[0] * 0.45], [0, shape[1] * 0.5, 0], shape=shape)
+        img[pr, pc] += 300.0
+    # burned-in label in the far corner
+    img[20:40, 400:460] = 4000.0
+    return img + rng.normal(0, 3.0, shape).astype(np.float32)
+
+
+def test_mask_is_the_breast_without_the_label():
+    img = _breast(pectoral=False)
+    m = breast_mask(img, spacing_mm=(0.1, 0.1), view="CC", config=CFG)
+    true_area = np.pi * (600 * 0.45 * 0.1) * (480 * 0.8 * 0.1) / 2
+    assert abs(m.area_mm2 - true_area) / true_area < 0.05
+    assert not m.lookup(m.breast, np.array([30]), np.array([430]))[0]  # the label is not breast
+    assert not m.pectoral.any()  # CC: no pectoral search
+    # the search region keeps off the skin line
+    assert m.search.sum() < m.breast.sum()
+
+
+def test_pectoral_found_on_mlo_and_its_edge_gives_no_candidates():
+    img = _breast(pectoral=True)
+    m = breast_mask(img, spacing_mm=(0.1, 0.1), view="MLO", config=CFG)
+    assert m.pectoral.any()
+    # a point deep in the muscle and one on its edge are excluded from the search
+    assert not m.lookup(m.search, np.array([40, 130]), np.array([40, 120]))[:].any()
+    # far from it, still searched
+    assert m.lookup(m.search, np.array([450]), np.array([100]))[0]
+    result = detect(img, spacing_mm=(0.1, 0.1), view="MLO", config=CFG)
+    assert result.calcifications == () and not result.flag
+
+
+def test_mask_of_a_right_breast_mirrors_the_left():
+    img = _breast(pectoral=True)
+    left = breast_mask(img, spacing_mm=(0.1, 0.1), view="MLO", config=CFG)
+    right = breast_mask(np.ascontiguousarray(img[:, ::-1]), spacing_mm=(0.1, 0.1), view="MLO", config=CFG)
+    assert right.pectoral.any()
+    assert abs(int(left.pectoral.sum()) - int(right.pectoral.sum())) <= 0.05 * left.pectoral.sum()
