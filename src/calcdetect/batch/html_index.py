@@ -21,8 +21,8 @@ header{position:sticky;top:0;background:#2b2b2b;padding:10px 16px;border-bottom:
 h1{font-size:18px;margin:0 0 6px}
 header .counts{font-size:13px;color:#bbb;margin-bottom:6px}
 header input,header select{font-size:14px;margin-right:8px;background:#111;color:#eee;border:1px solid #555;padding:3px}
-main{padding:8px 16px}
-section.patient{border:1px solid #444;border-radius:6px;margin:10px 0;padding:6px 10px}
+main{padding:8px 16px;display:flex;flex-wrap:wrap;gap:10px;align-items:flex-start}
+section.patient{border:1px solid #444;border-radius:6px;padding:6px 10px}
 section.patient.positive{border-color:#d33}
 section.patient h2{font-size:15px;margin:2px 0 6px}
 .flag-positive{color:#ff6b6b;font-weight:bold}

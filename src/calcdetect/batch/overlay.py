@@ -66,9 +66,11 @@ def _scale_bar(img: np.ndarray, *, px_per_mm: float, length_mm: float, origin: t
 
 def _overview(pixels: np.ndarray, result: ImageResult, window: tuple[float, float], spacing_mm, *, max_px: int):
     rows, cols = pixels.shape
-    s = min(1.0, max_px / max(rows, cols))
-    if s < 1.0:
-        small = cv2.resize(pixels, (max(1, round(cols * s)), max(1, round(rows * s))), interpolation=cv2.INTER_AREA)
+    # an integer reduction factor: OpenCV's area averaging is several times
+    # faster for it, and each overview pixel is exactly factor x factor pixels
+    factor = max(1, math.ceil(max(rows, cols) / max_px))
+    if factor > 1:
+        small = cv2.resize(pixels, (max(1, cols // factor), max(1, rows // factor)), interpolation=cv2.INTER_AREA)
     else:
         small = pixels
     view = cv2.cvtColor(_to_uint8(small, *window), cv2.COLOR_GRAY2BGR)
@@ -201,8 +203,11 @@ def _render(mammogram, result, *, patient_key, window, max_overview_px, inset_px
     panel_w = n_cols * (inset_px + gap) + gap
     panel_h = min(len(insets), per_col) * tile_h + gap
     width = max(view.shape[1] + panel_w, 900)  # at least room for the legend
-    canvas = np.full((legend_h + max(view.shape[0], panel_h), width, 3), _PANEL_BG, np.uint8)
+    canvas = np.empty((legend_h + max(view.shape[0], panel_h), width, 3), np.uint8)
     canvas[legend_h : legend_h + view.shape[0], : view.shape[1]] = view
+    canvas[:legend_h] = _PANEL_BG
+    canvas[legend_h + view.shape[0] :, : view.shape[1]] = _PANEL_BG
+    canvas[legend_h:, view.shape[1] :] = _PANEL_BG
     x_panel = view.shape[1]
     if not insets:
         _text(canvas, "no cluster found", (x_panel + gap + 4, legend_h + 30), scale=0.6, outline=False)

@@ -42,12 +42,12 @@ def test_single_pixel_specks_are_visible_in_the_inset():
     with_specks = render_overlay(speck_image(), result, **kwargs)
     without = render_overlay(speck_image(specks=False), result, **kwargs)
     assert with_specks.dtype == np.uint8 and with_specks.ndim == 3 and with_specks.shape == without.shape
-    # The overview is downscaled 400 -> 150 rows, so a one-pixel speck is averaged
+    # The overview is downscaled 400 -> 133 rows, so a one-pixel speck is averaged
     # away there; in the inset each is shown at full resolution, enlarged.
     grey = (with_specks[..., 0] == with_specks[..., 1]) & (with_specks[..., 1] == with_specks[..., 2])
     lit = grey & (with_specks[..., 0] >= 250) & (without.max(axis=2) < 150)
     rows, cols = np.nonzero(lit)
-    overview_width = round(300 * 150 / 400)
+    overview_width = 300 // 3  # 400 rows into at most 150: reduced by an integer factor of 3
     assert len(rows) >= len(SPECKS_RC) * 4, "each speck: at least 2x2 white pixels"
     assert cols.min() > overview_width, "white specks only in the inset panel"
 
