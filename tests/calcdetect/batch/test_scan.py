@@ -196,3 +196,30 @@ def test_default_spacing_rescues_files_without_spacing(messy_folder, tmp_path):
     scan_folder(folder, out, overlays=False, default_spacing_mm=0.1)
     _, images = read_csv(out / "images.csv")
     assert "nospacing.dcm" in {r["path"] for r in images}
+
+
+@pytest.mark.parametrize("uid", ["../../evil uid", "..", "", "1.2.840.99/../x"])
+def test_odd_sop_instance_uids_give_overlay_names_inside_out(uid, dicom_writers, tmp_path):
+    import warnings
+
+    folder = tmp_path / "in"
+    ds = dicom_writers.mammogram_dataset(patient_id="U-1")
+    ds.SOPInstanceUID = uid
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # pydicom warns about the invalid UID it is asked to write
+        dicom_writers.write(ds, folder / "IM1")
+    out = tmp_path / "out"
+    scan_folder(folder, out)
+    _, images = read_csv(out / "images.csv")
+    (row,) = images
+    overlay = out / row["overlay"]
+    assert overlay.is_file() and overlay.parent == out / "overlays" / "U-1"
+    assert overlay.name not in {".png", "..png"} and "/" not in overlay.name[:-4]
+
+
+def test_progress_bar_on_request(good_folder, tmp_path, capsys):
+    scan_folder(good_folder, tmp_path / "out", overlays=False, progress=True)
+    err = capsys.readouterr().err
+    assert "scan" in err and "6/6" in err
+    scan_folder(good_folder, tmp_path / "out2", overlays=False)  # stderr is not a terminal here: quiet
+    assert capsys.readouterr().err == ""
