@@ -9,7 +9,8 @@ the folder is silently dropped.  Only two things are left out on purpose:
 * the scan's own output folder when it lies inside the input folder;
 * the files ``calcdetect phantoms`` writes next to its images: the
   ``*.truth.json`` ground truth of each phantom and, in a folder holding
-  such files, the set's ``manifest.csv`` (the answer key, not inputs).
+  such files, the set's ``manifest.csv`` and ``cohort_skipped.csv`` (the
+  answer key and its notes, not inputs).
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ logger = logging.getLogger(__name__)
 #: file-name endings that are never inputs (phantom ground truth)
 SIDECAR_SUFFIXES: tuple[str, ...] = (".truth.json",)
 #: names that are not inputs in a folder that holds phantom ground truth
-_PHANTOM_SET_FILES = ("manifest.csv",)
+_PHANTOM_SET_FILES = ("manifest.csv", "cohort_skipped.csv")
 
 
 @dataclass(frozen=True)
