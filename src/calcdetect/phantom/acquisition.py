@@ -19,8 +19,9 @@ The chain, in order (each step one function, all documented physics kept simple)
    MONOCHROME1 stores ``max - value``.
 
 :class:`Response` also gives the *read units* used for the truth's contrast
-and SNR: denser = brighter, i.e. the stored value (inverted for MONOCHROME1)
-for presentation images and ``-ln(stored)`` for processing images.
+and SNR: denser = brighter, exactly as :func:`calcdetect.io.read_mammogram`
+reads the file: the stored value (``max - stored`` for MONOCHROME1) for
+presentation images and ``ln(max + 1) - ln(stored + 1)`` for processing images.
 """
 
 from __future__ import annotations
@@ -126,7 +127,8 @@ class Response:
         """Read units before quantisation (denser = brighter)."""
         n = np.maximum(n, np.float32(0.5))
         if self.processing:
-            return -np.log(np.maximum(np.float32(self.gain) * n, np.float32(1.0)))
+            mx = np.float32(self.preset.max_value)
+            return np.log1p(mx) - np.log1p(np.clip(np.float32(self.gain) * n, 0, mx))
         v = -np.log(n / np.float32(self.n_ref))
         if self.equalise is not None:
             v = v + np.float32(self.alpha) * (np.float32(self.level_ref) - self.equalise[rows, cols]) * self.mask[rows, cols]
@@ -147,7 +149,7 @@ class Response:
         """Stored values back to read units (what the truth's contrast is measured in)."""
         s = stored.astype(np.float32)
         if self.processing:
-            return -np.log(np.maximum(s, 1.0))
+            return np.float32(np.log1p(self.preset.max_value)) - np.log1p(s)
         if self.preset.photometric == "MONOCHROME1":
             return np.float32(self.preset.max_value) - s
         return s
@@ -155,7 +157,7 @@ class Response:
     def bright_stored(self) -> int:
         """A stored value that reads as very bright (for burned-in labels)."""
         if self.processing:
-            return 1
+            return 0
         return 0 if self.preset.photometric == "MONOCHROME1" else self.preset.max_value
 
     def noise_sigma(self, n_mean: float, exposure: Exposure, rows: slice, cols: slice) -> float:

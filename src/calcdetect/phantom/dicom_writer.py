@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+import uuid
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -28,7 +29,6 @@ from pydicom.uid import (
     ExplicitVRLittleEndian,
     ImplicitVRLittleEndian,
     PYDICOM_IMPLEMENTATION_UID,
-    generate_uid,
 )
 
 from calcdetect import __version__
@@ -51,9 +51,17 @@ _ORIENTATION = {("L", "CC"): ["A", "R"], ("R", "CC"): ["P", "L"],
                 ("L", "MLO"): ["A", "FR"], ("R", "MLO"): ["P", "FL"]}
 
 
+_UID_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://calcdetect.invalid/phantom")
+
+
 def phantom_uid(*parts: object) -> str:
-    """A DICOM UID (``2.25.<int>``) derived deterministically from ``parts``."""
-    return str(generate_uid(prefix=None, entropy_srcs=["calcdetect-phantom", *map(str, parts)]))
+    """A DICOM UID ``2.25.<int>`` from a name-based (version 5) UUID of ``parts``.
+
+    Deterministic: the same parts give the same UID.  (pydicom's
+    ``generate_uid(prefix=None, entropy_srcs=...)`` ignores the entropy and
+    returns a random UUID, so it cannot be used for reproducible phantoms.)
+    """
+    return f"2.25.{uuid.uuid5(_UID_NAMESPACE, chr(31).join(map(str, parts))).int}"
 
 
 def phantom_dataset(phantom: Phantom) -> Dataset:

@@ -6,7 +6,7 @@
 ``np.random.default_rng(seed)`` so a seed gives the same pixels and truth on
 every run.  Contrast and SNR in the truth are measured on noise-free renderings
 with and without the cluster, in the read units of :class:`.acquisition.Response`
-(denser = brighter; ``-ln(stored)`` for FOR PROCESSING images).
+(denser = brighter, as :func:`calcdetect.io.read_mammogram` reads the file).
 """
 
 from __future__ import annotations
@@ -272,7 +272,8 @@ def make_phantom(*, seed: int, preset: str = "demo", view: str = "CC", lateralit
     in_breast = read[(anat.mask[::4, ::-4] if flip else anat.mask[::4, ::4])]
     lo, hi = np.percentile(in_breast if in_breast.size else read, [1, 99.5])
     if p.presentation_intent == FOR_PROCESSING:
-        s_lo, s_hi = sorted((float(np.exp(-hi)), float(np.exp(-lo))))
+        top = float(np.log1p(p.max_value))
+        s_lo, s_hi = sorted((float(np.expm1(top - hi)), float(np.expm1(top - lo))))
         centre, width = (s_lo + s_hi) / 2, max(s_hi - s_lo, 1.0)
     elif p.photometric == "MONOCHROME1":
         centre, width = p.max_value - (lo + hi) / 2, max(hi - lo, 1.0)
@@ -302,7 +303,7 @@ def make_phantom(*, seed: int, preset: str = "demo", view: str = "CC", lateralit
         "compressed_thickness_mm": round(anat.thickness_mm, 1),
         "has_cluster": bool(clusters_truth),
         "lesion_seed": lesion_seed,
-        "read_units": ("-ln(stored)" if p.presentation_intent == FOR_PROCESSING
+        "read_units": ("ln(max_value + 1) - ln(stored + 1)" if p.presentation_intent == FOR_PROCESSING
                        else ("max_value - stored" if p.photometric == "MONOCHROME1" else "stored")),
         "generator": f"calcdetect {__version__}",
         "calcifications": calcs_truth,

@@ -1,0 +1,101 @@
+import csv
+import json
+
+import pydicom
+import pytest
+
+from calcdetect.cli import EXIT_FATAL, EXIT_OK, EXIT_SOME_SKIPPED, main
+from calcdetect.phantom import read_cohort_records, write_cohort_phantoms, write_phantom_set
+
+
+def _truths(folder):
+    return {p.name[: -len(".truth.json")]: json.loads(p.read_text()) for p in folder.glob("*.truth.json")}
+
+
+def _write_records(path, rows, header=("patient_id", "microcalcification", "laterality")):
+    with open(path, "w", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(header)
+        w.writerows(rows)
+    return path
+
+
+def test_cohort_makes_cc_and_mlo_per_record_with_clusters_only_where_positive(tmp_path):
+    rec = _write_records(tmp_path / "records.csv", [
+        ("YUL-001", "positive", "L"), ("YUL-002", "negative", "R"), ("YUL-003", "yes", ""),
+        ("YUL-004", "0", "right")])
+    out = tmp_path / "out"
+    paths = write_cohort_phantoms(out, rec, seed=5, preset="small")
+    assert len(paths) == 8
+    truths = _truths(out)
+    by_patient = {}
+    for t in truths.values():
+        by_patient.setdefault(t["patient_id"], []).append(t)
+    assert set(by_patient) == {"YUL-001", "YUL-002", "YUL-003", "YUL-004"}
+    positive = {"YUL-001": True, "YUL-002": False, "YUL-003": True, "YUL-004": False}
+    for pid, ts in by_patient.items():
+        assert sorted(t["view"] for t in ts) == ["CC", "MLO"]
+        assert len({t["laterality"] for t in ts}) == 1
+        assert len({t["study_instance_uid"] for t in ts}) == 1
+        assert all(t["has_cluster"] is positive[pid] for t in ts)
+        assert all(bool(t["clusters"]) is positive[pid] for t in ts)
+        assert all(t["distractors"] for t in ts)
+    assert {t["laterality"] for t in by_patient["YUL-002"]} == {"R"}
+    assert {t["laterality"] for t in by_patient["YUL-004"]} == {"R"}
+    ds = pydicom.dcmread(out / "YUL-001_LCC.dcm", stop_before_pixels=True)
+    assert ds.PatientID == "YUL-001"
+    assert ds.StudyInstanceUID == pydicom.dcmread(out / "YUL-001_LMLO.dcm", stop_before_pixels=True).StudyInstanceUID
+    assert (out / "manifest.csv").read_text().count("\n") == 9
+
+
+def test_bad_records_are_skipped_and_reported(tmp_path, caplog):
+    rec = _write_records(tmp_path / "records.csv", [
+        ("A1", "positive", "L"), ("", "negative", "L"), ("A3", "perhaps", "L"), ("A4", "negative", "X"),
+        ("A1", "negative", "L"), ("A6", "no", "L")])
+    good, bad = read_cohort_records(rec)
+    assert [g.patient_id for g in good] == ["A1", "A6"]
+    reasons = {b.row_number: b.reason for b in bad}
+    assert set(reasons) == {2, 3, 4, 5}
+    assert "missing patient_id" in reasons[2] and "microcalcification" in reasons[3]
+    assert "laterality" in reasons[4] and "duplicate" in reasons[5]
+    paths = write_cohort_phantoms(tmp_path / "out", rec, seed=1, preset="small")
+    assert len(paths) == 4
+    skipped = list(csv.DictReader(open(tmp_path / "out" / "cohort_skipped.csv")))
+    assert [s["row_number"] for s in skipped] == ["2", "3", "4", "5"]
+    assert "skipped" in caplog.text
+
+
+def test_records_without_the_required_column_are_refused(tmp_path):
+    rec = _write_records(tmp_path / "r.csv", [("A1", "L")], header=("patient_id", "laterality"))
+    with pytest.raises(ValueError, match="microcalcification"):
+        read_cohort_records(rec)
+
+
+def test_set_has_the_requested_number_of_positives_and_is_reproducible(tmp_path):
+    a = write_phantom_set(tmp_path / "a", n=6, seed=3, preset="small", positive_fraction=0.5)
+    b = write_phantom_set(tmp_path / "b", n=6, seed=3, preset="small", positive_fraction=0.5)
+    assert [p.name for p in a] == [f"phantom_{i:04d}.dcm" for i in range(6)]
+    ta, tb = _truths(tmp_path / "a"), _truths(tmp_path / "b")
+    assert ta == tb
+    assert sum(t["has_cluster"] for t in ta.values()) == 3
+    assert (tmp_path / "a" / "phantom_0000.dcm").read_bytes() == (tmp_path / "b" / "phantom_0000.dcm").read_bytes()
+
+
+def test_cli_makes_a_set_in_process(tmp_path, capsys):
+    assert main(["phantoms", str(tmp_path / "o"), "--n", "2", "--seed", "4", "--preset", "small-mix"]) == EXIT_OK
+    assert len(list((tmp_path / "o").glob("*.dcm"))) == 2
+    assert "wrote 2 phantom image(s)" in capsys.readouterr().out
+
+
+def test_cli_cohort_reports_skipped_records(tmp_path, capsys):
+    rec = _write_records(tmp_path / "r.csv", [("B1", "positive", "L"), ("B2", "maybe", "L")])
+    code = main(["phantoms", str(tmp_path / "o"), "--cohort", str(rec), "--preset", "small"])
+    assert code == EXIT_SOME_SKIPPED
+    out = capsys.readouterr().out
+    assert "skipped 1 record(s)" in out and "maybe" in out
+    assert len(list((tmp_path / "o").glob("*.dcm"))) == 2
+
+
+def test_cli_refuses_an_unknown_preset_and_a_missing_file(tmp_path):
+    assert main(["phantoms", str(tmp_path / "o"), "--preset", "acme"]) == EXIT_FATAL
+    assert main(["phantoms", str(tmp_path / "o"), "--cohort", str(tmp_path / "missing.csv")]) == EXIT_FATAL
