@@ -40,8 +40,9 @@ class InputFile:
     path : str
         Absolute path, used to read the file.
     rel_path : str
-        Path relative to the scanned folder with ``/`` separators; this is the
-        ``path`` column of the outputs and the sort key.
+        Path relative to the scanned folder with ``/`` separators (bytes that
+        are not UTF-8 shown as ``\\xNN``); this is the ``path`` column of the
+        outputs and the sort key.
     size_bytes, mtime_ns : int
         Fingerprint used by ``--resume`` to tell whether a file changed.
     job_id : str
@@ -101,7 +102,8 @@ def discover_inputs(dicom_dir: str | os.PathLike, *, exclude: tuple[str | os.Pat
             if name.endswith(SIDECAR_SUFFIXES) or (phantom_set and name in _PHANTOM_SET_FILES):
                 continue
             full = here / name
-            rel = full.relative_to(root).as_posix()
+            # names that are not valid UTF-8 are shown with \\xNN escapes in the outputs
+            rel = os.fsencode(full.relative_to(root).as_posix()).decode("utf-8", "backslashreplace")
             try:
                 st = full.stat()  # follows links to files
                 regular = full.is_file()

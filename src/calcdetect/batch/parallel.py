@@ -106,30 +106,37 @@ def _pool_starts() -> bool:
         pool.shutdown(wait=True, cancel_futures=True)
 
 
-def _run_isolated(item: InputFile, settings: ScanSettings) -> WorkResult:
-    """Run one suspect file in a pool of its own, so a crash is attributed to it alone.
+def _run_isolated(suspects: Sequence[InputFile], settings: ScanSettings) -> Iterator[WorkResult]:
+    """Run suspect files one at a time in a one-process pool, so a crash is attributed to its file.
 
     Raises
     ------
     ScanError
         If worker processes cannot even start (then no file is to blame).
     """
-    pool = _new_pool(1)
+    pool = None
     try:
-        with _single_thread_env():
-            future = pool.submit(process_input, item, settings)
-        return future.result()
-    except BrokenProcessPool:
-        pass
+        for item in sorted(suspects, key=lambda f: f.rel_path):
+            if pool is None:
+                pool = _new_pool(1)
+            try:
+                with _single_thread_env():
+                    future = pool.submit(process_input, item, settings)
+                result = future.result()
+            except BrokenProcessPool:
+                pool.shutdown(wait=True, cancel_futures=True)
+                pool = None
+                if not _pool_starts():
+                    raise ScanError(
+                        "worker processes die as they start, so no file can be analysed in parallel. If you "
+                        "call scan_folder from a script, put the call under `if __name__ == \"__main__\":`; "
+                        "otherwise run with --workers 1 and report this"
+                    ) from None
+                result = _crash_result(item, settings, "worker process terminated abruptly")
+            yield result
     finally:
-        pool.shutdown(wait=True, cancel_futures=True)
-    if not _pool_starts():
-        raise ScanError(
-            "worker processes die as they start, so no file can be analysed in parallel. If you call "
-            "scan_folder from a script, put the call under `if __name__ == \"__main__\":`; otherwise "
-            "run with --workers 1 and report this"
-        )
-    return _crash_result(item, settings, "worker process terminated abruptly")
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _run_pool(items: Sequence[InputFile], settings: ScanSettings, workers: int) -> Iterator[WorkResult]:
@@ -163,8 +170,7 @@ def _run_pool(items: Sequence[InputFile], settings: ScanSettings, workers: int) 
                 inflight.clear()
                 pool.shutdown(wait=True, cancel_futures=True)
                 logger.warning("a worker process died; re-running %d file(s) one at a time", len(suspects))
-                for item in sorted(suspects, key=lambda f: f.rel_path):
-                    yield _run_isolated(item, settings)
+                yield from _run_isolated(suspects, settings)
                 pool = _new_pool(workers)
     finally:
         pool.shutdown(wait=True, cancel_futures=True)

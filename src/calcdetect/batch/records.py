@@ -60,8 +60,13 @@ def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> None:
 
 
 def atomic_write_text(path: str | os.PathLike, text: str) -> None:
-    """:func:`atomic_write_bytes` for UTF-8 text."""
-    atomic_write_bytes(path, text.encode("utf-8"))
+    """:func:`atomic_write_bytes` for UTF-8 text.
+
+    File names that are not valid UTF-8 (kept by Python as lone surrogates)
+    are written with backslash escapes (``\\xff``), so the output stays valid
+    UTF-8 instead of failing.
+    """
+    atomic_write_bytes(path, text.encode("utf-8", "backslashreplace"))
 
 
 def atomic_link_or_copy(src: str | os.PathLike, dst: str | os.PathLike) -> None:

@@ -13,6 +13,8 @@ from pydicom.encaps import encapsulate, generate_frames
 from pydicom.uid import (
     BasicTextSRStorage,
     BreastTomosynthesisImageStorage,
+    GrayscaleSoftcopyPresentationStateStorage,
+    MediaStorageDirectoryStorage,
     CTImageStorage,
     DigitalMammographyXRayImageStorageForPresentation,
     ExplicitVRLittleEndian,
@@ -172,6 +174,39 @@ def write_messy_folder(folder: Path) -> dict[str, str | None]:
 
     os.symlink(folder / "does-not-exist", folder / "dangling-link")
     expected["dangling-link"] = "unreadable"
+    os.mkfifo(folder / "a-fifo")  # opening it would block a worker forever
+    expected["a-fifo"] = "unreadable"
+
+    dicomdir = Dataset()
+    dicomdir.file_meta = _meta(MediaStorageDirectoryStorage, generate_uid())
+    dicomdir.FileSetID = "EXPORT"
+    dicomdir.DirectoryRecordSequence = []
+    write(dicomdir, folder / "DICOMDIR")
+    expected["DICOMDIR"] = "dicomdir"
+
+    gsps_uid = generate_uid()
+    gsps = Dataset()
+    gsps.file_meta = _meta(GrayscaleSoftcopyPresentationStateStorage, gsps_uid)
+    gsps.SOPClassUID, gsps.SOPInstanceUID, gsps.Modality = GrayscaleSoftcopyPresentationStateStorage, gsps_uid, "PR"
+    gsps.PatientID, gsps.PatientName = "GOOD-1", SECRET_NAME
+    write(gsps, folder / "pr" / "PS0001")
+    expected["pr/PS0001"] = "non_image"
+
+    nopix = mammogram_dataset(patient_id="NOPIX-1", seed=10)
+    del nopix.PixelData
+    write(nopix, folder / "nopixels.dcm")
+    expected["nopixels.dcm"] = "no_pixel_data"
+
+    short = mammogram_dataset(patient_id="SHORT-1", seed=11)
+    short.PixelData = short.PixelData[: len(short.PixelData) // 2]
+    write(short, folder / "shortpixels.dcm")
+    expected["shortpixels.dcm"] = "pixel_data_short"
+
+    # a file name that is not valid UTF-8 (old archives, other encodings): reported, not a crash
+    raw_name = os.fsencode(folder) + b"/latin1-\xe9t\xe9.txt"
+    with open(raw_name, "wb") as fh:
+        fh.write(b"not dicom")
+    expected["latin1-\\xe9t\\xe9.txt"] = "not_dicom"
     return expected
 
 
