@@ -122,10 +122,10 @@ def _naive_reference(pixels: np.ndarray, spacing_mm: tuple[float, float]) -> int
     try:
         from calcdetect import reference  # type: ignore[attr-defined]
 
-        fn = getattr(reference, "detect_reference", None) or getattr(reference, "detect", None)
+        fn = getattr(reference, "reference_detect", None)
         if fn is not None:
             res = fn(pixels, spacing_mm=spacing_mm)
-            return len(getattr(res, "calcifications", ()))
+            return len(res.calcifications)
     except ImportError:
         pass
     from skimage.feature import blob_log

@@ -244,10 +244,10 @@ def measure_candidates(
         pr, pc = r - r0, c - c0
         value[k] = response[r, c]
         contrast[k] = tophat[r, c]
-        # size and shape: half-maximum region of the response above its
-        # local median, connected to the peak
+        # size and shape: region of the response above ``shape_level`` of
+        # the peak (over the local median), connected to the peak
         resp = response[r0:r1, c0:c1]
-        level = centre[k] + 0.5 * (float(value[k]) - centre[k])
+        level = centre[k] + config.shape_level * (float(value[k]) - centre[k])
         labels, _ = ndimage.label(resp >= level)
         region = labels == labels[pr, pc]
         rr, cc = np.nonzero(region)

@@ -49,6 +49,7 @@ _BOUNDS: dict[str, tuple[float | None, float | None]] = {
     "max_diameter_mm": (0.1, 10.0),
     "max_length_mm": (0.1, 20.0),
     "coarse_ratio": (0.1, 100.0),
+    "shape_level": (0.05, 0.95),
     "max_elongation": (1.0, 100.0),
     "snr_threshold": (0.5, 100.0),
     "min_separation_mm": (0.0, 5.0),
@@ -60,7 +61,6 @@ _BOUNDS: dict[str, tuple[float | None, float | None]] = {
     "pectoral_margin_mm": (0.0, 50.0),
     "cluster_min_count": (2, 1000),
     "cluster_area_mm2": (1.0, 10_000.0),
-    "member_score_cap": (1.0, 1000.0),
     "image_threshold": (0.0, None),
 }
 
@@ -84,6 +84,10 @@ class DetectorConfig:
     max_length_mm : float
         Longest axis allowed for a calcification; longer is a vessel or a
         vascular track.
+    shape_level : float
+        Fraction of a candidate's peak response (over the local median) at
+        which its region is cut for size and shape; lower follows a vessel
+        further, so line-like structures are recognised.
     coarse_ratio : float
         A candidate is coarse when the part of its height carried by an
         object 1-3 x ``max_diameter_mm`` wide exceeds this times the part
@@ -111,21 +115,21 @@ class DetectorConfig:
         Calcifications needed for a cluster (BI-RADS style).
     cluster_area_mm2 : float
         They must lie within a disc of this area around a member.
-    member_score_cap : float
-        Each member adds min(snr / snr_threshold, cap) to its cluster score.
     image_threshold : float
-        Operating point: an image is positive when its best cluster scores at
-        least this (chosen by ``calcdetect calibrate``).
+        Operating point: an image is positive when its best cluster score
+        (the SNR of the cluster's ``cluster_min_count``-th strongest member)
+        is at least this (chosen by ``calcdetect calibrate``).
     calibration_seeds, calibration_date, calibration_note : str
         Where ``image_threshold`` came from.
     """
 
-    tophat_size_mm: float = 0.8
+    tophat_size_mm: float = 1.0
     smooth_sigma_mm: float = 0.06
     min_diameter_mm: float = 0.1
     max_diameter_mm: float = 1.0
     max_length_mm: float = 1.6
     coarse_ratio: float = 1.5
+    shape_level: float = 0.5
     max_elongation: float = 3.5
     snr_threshold: float = 4.5
     min_separation_mm: float = 0.3
@@ -137,7 +141,6 @@ class DetectorConfig:
     pectoral_margin_mm: float = 3.0
     cluster_min_count: int = 3
     cluster_area_mm2: float = 100.0
-    member_score_cap: float = 3.0
     image_threshold: float = 5.0
     calibration_seeds: str = ""
     calibration_date: str = ""

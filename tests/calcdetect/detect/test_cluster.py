@@ -8,7 +8,7 @@ from calcdetect.cluster import cluster_calcifications, cluster_radius_mm
 from calcdetect.config import DetectorConfig
 from calcdetect.results import Calcification
 
-CFG = DetectorConfig(snr_threshold=5.0, member_score_cap=3.0)
+CFG = DetectorConfig(snr_threshold=5.0)
 
 
 def _calcs(points_mm, snr=10.0, spacing=0.1):
@@ -40,7 +40,7 @@ def test_configurable_count_and_area():
 def test_two_groups_are_two_clusters_sorted_by_score():
     a = [(10.0, 10.0), (11.0, 10.0), (10.0, 11.0)]
     b = [(40.0, 40.0), (41.0, 40.0), (40.0, 41.0), (41.0, 41.0)]
-    calcs, clusters = cluster_calcifications(_calcs(a) + _calcs(b), spacing_mm=(0.1, 0.1), config=CFG)
+    calcs, clusters = cluster_calcifications(_calcs(a) + _calcs(b, snr=20.0), spacing_mm=(0.1, 0.1), config=CFG)
     assert [c.n_calcifications for c in clusters] == [4, 3]
     assert [c.cluster_id for c in calcs] == [1, 1, 1, 0, 0, 0, 0]
     big = clusters[0]
@@ -49,12 +49,14 @@ def test_two_groups_are_two_clusters_sorted_by_score():
     assert big.area_mm2 == pytest.approx(1.0)
 
 
-def test_score_adds_capped_member_evidence():
-    pts = [(10.0, 10.0), (11.0, 10.0), (10.0, 11.0)]
-    faint = cluster_calcifications(_calcs(pts, snr=5.0), spacing_mm=(0.1, 0.1), config=CFG)[1][0]
-    assert faint.score == pytest.approx(3.0)
-    bright = cluster_calcifications(_calcs(pts, snr=100.0), spacing_mm=(0.1, 0.1), config=CFG)[1][0]
-    assert bright.score == pytest.approx(9.0)  # capped at 3 per member
+def test_score_is_the_snr_of_the_kth_strongest_member():
+    pts = [(10.0, 10.0), (11.0, 10.0), (10.0, 11.0), (11.0, 11.0)]
+    calcs = [Calcification(row_px=y * 10, col_px=x * 10, diameter_mm=0.3, contrast=1.0, snr=s)
+             for (y, x), s in zip(pts, [50.0, 40.0, 7.0, 6.0])]
+    cl = cluster_calcifications(calcs, spacing_mm=(0.1, 0.1), config=CFG)[1][0]
+    assert cl.score == pytest.approx(7.0)  # two bright spots cannot carry it
+    cl5 = cluster_calcifications(calcs, spacing_mm=(0.1, 0.1), config=CFG.replace(cluster_min_count=4))[1][0]
+    assert cl5.score == pytest.approx(6.0)
 
 
 def test_anisotropic_spacing_uses_mm():

@@ -9,7 +9,7 @@ from calcdetect.config import DetectorConfig
 from calcdetect.detect import detect
 from calcdetect.mask import breast_mask
 
-CFG = DetectorConfig(image_threshold=4.0)
+CFG = DetectorConfig(image_threshold=5.0)
 
 
 def _breast(shape=(600, 480), *, pectoral: bool, seed=0):
