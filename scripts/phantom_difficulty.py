@@ -5,10 +5,9 @@ top-hat detector on a fresh phantom set (issue 3: the naive must be clearly wors
 
 Naive scores (no spatial filtering): the brightest pixel inside the breast, and
 the count of breast pixels brighter than mean + 4 std of the breast.  Top-hat
-score: white top-hat (disk of 0.5 mm radius) of the read image, normalised by its
-robust noise (MAD) inside the eroded breast, spots at >= 4 sigma no larger than
-1 mm², score = most spots within any 10 x 10 mm window.  No parameter was tuned
-on the evaluation seeds.
+score: see :func:`tophat_score` (compact top-hat spots above a local-noise
+threshold, most within any 10 x 10 mm window).  The threshold ``k`` was chosen
+on development seeds (``--seed 999``), never on the evaluation seed.
 """
 
 from __future__ import annotations
@@ -46,23 +45,51 @@ def naive_scores(read: np.ndarray, mask: np.ndarray) -> tuple[float, float]:
     return float(vals.max()), float((vals > vals.mean() + 4 * vals.std()).sum())
 
 
-def tophat_score(read: np.ndarray, mask: np.ndarray, spacing_mm: float) -> float:
-    th = white_tophat(read.astype(np.float32), disk(max(1, int(round(0.5 / spacing_mm)))))
+def _local_z(th: np.ndarray, inner: np.ndarray, block: int) -> np.ndarray:
+    """(th - local median) / local spread (84th - 50th percentile) on blocks, interpolated."""
+    h, w = th.shape
+    hb, wb = -(-h // block), -(-w // block)
+    vals = th[inner] if inner.any() else th.ravel()
+    g_med = float(np.median(vals))
+    g_spr = max(float(np.percentile(vals, 84)) - g_med, 1e-6)
+    med = np.full((hb, wb), g_med, np.float32)
+    spr = np.full((hb, wb), g_spr, np.float32)
+    for i in range(hb):
+        for j in range(wb):
+            sl = (slice(i * block, (i + 1) * block), slice(j * block, (j + 1) * block))
+            m = inner[sl]
+            if m.sum() > block * block // 4:
+                a, b = np.percentile(th[sl][m], [50, 84])
+                med[i, j], spr[i, j] = a, max(b - a, 1e-6)
+    size = (w, h)
+    return (th - cv2.resize(med, size, interpolation=cv2.INTER_LINEAR)) / cv2.resize(
+        spr, size, interpolation=cv2.INTER_LINEAR)
+
+
+def tophat_score(read: np.ndarray, mask: np.ndarray, spacing_mm: float, *, k: float = 4.0) -> float:
+    """Most compact top-hat spots within any 10 x 10 mm window.
+
+    Gaussian pre-smoothing (1 px, about the detector PSF), white top-hat with a
+    disk of 0.5 mm radius, local noise normalisation on 5 mm blocks, spots at
+    >= k, kept when 2 px <= area <= 1 mm² and not elongated (bounding-box
+    aspect < 3), inside the breast eroded by 3 mm.
+    """
+    th = white_tophat(cv2.GaussianBlur(read.astype(np.float32), (0, 0), 1.0),
+                      disk(max(1, int(round(0.5 / spacing_mm)))))
     inner = cv2.erode(mask.astype(np.uint8), np.ones((3, 3), np.uint8), iterations=int(3 / spacing_mm)) > 0
-    v = th[inner]
-    if v.size == 0:
+    if not inner.any():
         return 0.0
-    sigma = 1.4826 * np.median(np.abs(v - np.median(v))) + 1e-6
-    spots = (th > np.median(v) + 4 * sigma) & inner
+    z = _local_z(th, inner, int(round(5 / spacing_mm)))
+    spots = (z > k) & inner
     lab, n = ndimage.label(spots)
-    if n == 0:
-        return 0.0
-    areas = ndimage.sum(spots, lab, range(1, n + 1)) * spacing_mm**2
-    cents = ndimage.center_of_mass(spots, lab, range(1, n + 1))
     grid = np.zeros(read.shape, np.float32)
-    for (r, c), a in zip(cents, areas):
-        if a <= 1.0:
-            grid[int(r), int(c)] += 1
+    for sl in ndimage.find_objects(lab):
+        if sl is None:
+            continue
+        hh, ww = sl[0].stop - sl[0].start, sl[1].stop - sl[1].start
+        area = int(spots[sl].sum())
+        if area >= 2 and area * spacing_mm**2 <= 1.0 and max(hh, ww) < 3 * min(hh, ww):
+            grid[(sl[0].start + sl[0].stop) // 2, (sl[1].start + sl[1].stop) // 2] += 1
     win = int(round(10 / spacing_mm))
     return float(cv2.boxFilter(grid, -1, (win, win), normalize=False).max())
 
@@ -72,8 +99,11 @@ def main() -> None:
     ap.add_argument("--n", type=int, default=60)
     ap.add_argument("--preset", default="small")
     ap.add_argument("--seed", type=int, default=20260)
+    ap.add_argument("--detector", action="store_true", help="also score calcdetect.detect (project detector)")
+    ap.add_argument("--k", type=float, default=4.0, help="top-hat threshold (chosen on other seeds)")
     args = ap.parse_args()
-    labels, naive_max, naive_count, tophat = [], [], [], []
+    ap_det = args.detector
+    labels, naive_max, naive_count, tophat, det = [], [], [], [], []
     t0 = time.perf_counter()
     for i in range(args.n):
         positive = i % 2 == 0
@@ -86,11 +116,16 @@ def main() -> None:
         labels.append(positive)
         naive_max.append(a)
         naive_count.append(b)
-        tophat.append(tophat_score(read, mask, ph.preset.spacing_mm))
+        tophat.append(tophat_score(read, mask, ph.preset.spacing_mm, k=args.k))
+        if ap_det:
+            from calcdetect.detect import detect  # noqa: PLC0415
+
+            sp = ph.preset.spacing_mm
+            det.append(detect(read, spacing_mm=(sp, sp), view=ph.view).score)
     y = np.array(labels)
     print(f"{args.n} phantoms, preset {args.preset}, seed {args.seed} ({time.perf_counter() - t0:.0f} s)")
     for name, s in (("naive: brightest breast pixel", naive_max), ("naive: count > mean+4sd", naive_count),
-                    ("white top-hat spots / 1 cm2", tophat)):
+                    ("white top-hat spots / 1 cm2", tophat)) + ((("calcdetect.detect score", det),) if det else ()):
         s = np.asarray(s)
         print(f"  AUC {auc(s[y], s[~y]):.3f}  {name}")
 

@@ -38,6 +38,8 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     parser.add_argument("--positive-fraction", type=float, default=0.5,
                         help="fraction of a set's images holding a cluster (default 0.5)")
     parser.add_argument("--workers", type=int, default=1, help="processes to use (default 1)")
+    parser.add_argument("--reuse", action="store_true",
+                        help="keep images already in OUT that were made with the same seed and arguments")
     parser.set_defaults(run=run)
     return parser
 
@@ -57,12 +59,13 @@ def run(args: argparse.Namespace) -> int:
         if args.cohort is not None:
             preset = args.preset or "demo"
             paths = write_cohort_phantoms(args.out, args.cohort, seed=args.seed, preset=preset,
-                                          workers=args.workers)
+                                          workers=args.workers, reuse_existing=args.reuse)
             skipped = _skipped(args.out / "cohort_skipped.csv")
         else:
             preset = args.preset or "mix"
             paths = write_phantom_set(args.out, n=args.n, seed=args.seed, preset=preset,
-                                      positive_fraction=args.positive_fraction, workers=args.workers)
+                                      positive_fraction=args.positive_fraction, workers=args.workers,
+                                      reuse_existing=args.reuse)
             skipped = []
     except (ValueError, OSError) as exc:
         logger.error("%s", exc)

@@ -124,7 +124,7 @@ def add_physical_distractors(atten: np.ndarray, *, anatomy, spacing_mm: float, r
         return None
 
     out += vessel_records(anatomy.vessels, atten.shape)
-    if rng.random() < 0.4:
+    if rng.random() < 0.25:  # vascular calcification: common after 50
         big = [v for v in anatomy.vessels if len(v["points"]) >= 8]
         if big:
             rec = _vascular_track(atten, big[int(rng.integers(len(big)))], spacing_mm, rng, mu_for)
@@ -200,9 +200,9 @@ def add_stored_distractors(stored: np.ndarray, *, bright: int, label: str, chest
         stored[on] = bright
         rr, cc = np.nonzero(on)
         out.append(_record("marker", "burned_in_label", (rr.min(), cc.min(), rr.max(), cc.max()), text=label))
-    if rng.random() < 0.35:  # hot pixels, some in a small burst
+    if rng.random() < 0.2:  # hot pixels (an uncalibrated detector), sometimes in a small burst
         n = int(rng.integers(4, 14))
-        if rng.random() < 0.4:
+        if rng.random() < 0.3:
             r0, c0 = rng.integers(0, rows), rng.integers(0, cols)
             span = int(2 / spacing_mm)
             rr = np.clip(r0 + rng.integers(-span, span + 1, n), 0, rows - 1)
@@ -212,7 +212,7 @@ def add_stored_distractors(stored: np.ndarray, *, bright: int, label: str, chest
         stored[rr, cc] = bright
         for r, c in zip(rr, cc):
             out.append(_record("noise_burst", "hot_pixel", (r, c, r, c)))
-    if rng.random() < 0.12:  # a bright dead line segment
+    if rng.random() < 0.08:  # a bright dead line segment
         length = int(rng.uniform(10, 60) / spacing_mm)
         if rng.random() < 0.5:
             c = int(rng.integers(0, cols)); r0 = int(rng.integers(0, max(rows - length, 1)))

@@ -63,7 +63,7 @@ def _sizes(rng: np.random.Generator, morphology: str, n: int) -> np.ndarray:
     if morphology == "punctate":
         d = rng.lognormal(math.log(0.28), 0.3, n)
     elif morphology == "amorphous":
-        d = rng.lognormal(math.log(0.2), 0.3, n)
+        d = rng.lognormal(math.log(0.25), 0.3, n)
     elif morphology == "pleomorphic":
         d = rng.lognormal(math.log(0.33), 0.4, n)
     else:
@@ -129,8 +129,8 @@ def draw_cluster(rng: np.random.Generator, *, morphology: str | None = None) -> 
     n = int(min(30, 3 + rng.geometric(0.14) - 1))
     diam = _sizes(rng, morphology, n)
     layout = _branching_layout(rng, diam) if morphology == "fine_linear_branching" else _scatter_layout(rng, diam)
-    # from barely visible (peak SNR ~2) to obvious (~15)
-    conspicuity = float(math.exp(rng.uniform(math.log(2.2), math.log(14.0))))
+    # from barely visible (peak SNR ~3, less for tiny or amorphous calcs) to obvious (~20)
+    conspicuity = float(math.exp(rng.uniform(math.log(3.0), math.log(20.0))))
     calcs = []
     for (dy, dx, ang), d in zip(layout, diam):
         if morphology == "pleomorphic":
@@ -198,7 +198,7 @@ def path_length_patch(shape: str, *, diameter_mm: float, spacing_mm: float, frac
             oy, ox = rng.normal(0, r * 0.3, 2)
             s = r * rng.uniform(0.25, 0.45)
             path += np.exp(-((dy - oy) ** 2 + (dx - ox) ** 2) / (2 * s * s))
-        path *= 0.6 * r / max(float(path.max()), 1e-6)
+        path *= 0.8 * r / max(float(path.max()), 1e-6)
     elif shape in ("pleomorphic", "popcorn"):
         canvas = np.zeros((m, m), np.uint8)
         if shape == "pleomorphic":

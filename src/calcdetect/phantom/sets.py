@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import json
 import logging
 import os
 from concurrent.futures import ProcessPoolExecutor
@@ -19,6 +20,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from calcdetect import __version__
 from calcdetect.keys import patient_key
 from calcdetect.phantom.dicom_writer import atomic_write_bytes, phantom_uid, write_phantom
 from calcdetect.phantom.generate import DENSITIES, make_phantom
@@ -118,20 +120,44 @@ def _write_csv(path: Path, header: list[str], rows: list[list]) -> None:
     atomic_write_bytes(path, w)
 
 
-def _job(kwargs: dict, out_dir: str, name: str) -> tuple[str, dict]:
-    ph = make_phantom(**kwargs)
-    dcm, _ = write_phantom(ph, out_dir, name)
-    t = ph.truth
+def _existing_truth(kwargs: dict, out_dir: str, name: str) -> dict | None:
+    """The truth of an image already written with the same seed and arguments, else None."""
+    dcm, truth = Path(out_dir) / f"{name}.dcm", Path(out_dir) / f"{name}.truth.json"
+    if not (dcm.is_file() and truth.is_file()):
+        return None
+    try:
+        t = json.loads(truth.read_text())
+    except (OSError, ValueError):
+        return None
+    same = (t.get("seed") == kwargs["seed"] and t.get("patient_id") == kwargs.get("patient_id")
+            and t.get("view") == kwargs.get("view") and t.get("generator") == f"calcdetect {__version__}"
+            and t.get("request") == _request(kwargs))
+    return t if same else None
+
+
+def _request(kwargs: dict) -> dict:
+    return {k: kwargs.get(k) for k in ("preset", "density", "with_cluster", "laterality", "lesion_seed")}
+
+
+def _job(kwargs: dict, out_dir: str, name: str, reuse: bool = False) -> tuple[str, dict]:
+    t = _existing_truth(kwargs, out_dir, name) if reuse else None
+    if t is None:
+        ph = make_phantom(**kwargs)
+        ph.truth["request"] = _request(kwargs)
+        dcm, _ = write_phantom(ph, out_dir, name)
+        t = ph.truth
+    else:
+        dcm = Path(out_dir) / f"{name}.dcm"
     return str(dcm), {"patient_id": t["patient_id"], "view": t["view"], "laterality": t["laterality"],
                       "preset": t["preset"], "seed": t["seed"], "density": t["density"],
                       "has_cluster": t["has_cluster"], "sop_instance_uid": t["sop_instance_uid"]}
 
 
-def _run_jobs(jobs: list[tuple[dict, str]], out_dir: Path, workers: int) -> list[tuple[str, dict]]:
+def _run_jobs(jobs: list[tuple[dict, str]], out_dir: Path, workers: int, reuse: bool) -> list[tuple[str, dict]]:
     if workers <= 1:
-        return [_job(kw, str(out_dir), name) for kw, name in jobs]
+        return [_job(kw, str(out_dir), name, reuse) for kw, name in jobs]
     with ProcessPoolExecutor(max_workers=workers) as pool:
-        futs = [pool.submit(_job, kw, str(out_dir), name) for kw, name in jobs]
+        futs = [pool.submit(_job, kw, str(out_dir), name, reuse) for kw, name in jobs]
         return [f.result() for f in futs]
 
 
@@ -146,12 +172,14 @@ def _manifest(out_dir: Path, results: list[tuple[str, dict]]) -> list[Path]:
 
 
 def write_phantom_set(out_dir: str | os.PathLike, *, n: int, seed: int, preset: str = "mix",
-                      positive_fraction: float = 0.5, workers: int = 1) -> list[Path]:
+                      positive_fraction: float = 0.5, workers: int = 1, reuse_existing: bool = False) -> list[Path]:
     """Write ``n`` phantoms ``phantom_0000.dcm`` ... with truth and ``manifest.csv``.
 
     Exactly ``round(n * positive_fraction)`` images hold a cluster (which ones
     is drawn from the seed); view, laterality, density and (for a mix) preset
-    are drawn per image.
+    are drawn per image.  ``workers > 1`` uses that many processes (same
+    files).  ``reuse_existing`` keeps an image already written by the same
+    generator version with the same seed and arguments (a cache).
     """
     if n < 0:
         raise ValueError(f"n must be >= 0, got {n!r}")
@@ -168,11 +196,11 @@ def write_phantom_set(out_dir: str | os.PathLike, *, n: int, seed: int, preset: 
         jobs.append((dict(seed=derive_seed("image", seed, i), preset=preset,
                           view=str(rng.choice(["CC", "MLO"])), laterality=str(rng.choice(["L", "R"])),
                           with_cluster=bool(positive[i]), patient_id=f"PHANTOM-{i:04d}"), f"phantom_{i:04d}"))
-    return _manifest(out, _run_jobs(jobs, out, workers))
+    return _manifest(out, _run_jobs(jobs, out, workers, reuse_existing))
 
 
 def write_cohort_phantoms(out_dir: str | os.PathLike, records_csv: str | os.PathLike, *, seed: int,
-                          preset: str = "demo", workers: int = 1) -> list[Path]:
+                          preset: str = "demo", workers: int = 1, reuse_existing: bool = False) -> list[Path]:
     """One patient per record: CC and MLO of the index breast.
 
     Both images share the PatientID (the record's ``patient_id``) and a
@@ -180,7 +208,8 @@ def write_cohort_phantoms(out_dir: str | os.PathLike, records_csv: str | os.Path
     cluster (same lesion seed) in both views, a negative record none (but the
     usual distractors).  With a mix preset each patient gets one device.
     Skipped records are logged and listed in ``OUT/cohort_skipped.csv``;
-    ``OUT/manifest.csv`` lists every image written.
+    ``OUT/manifest.csv`` lists every image written.  ``workers`` and
+    ``reuse_existing`` as in :func:`write_phantom_set`.
     """
     records, skipped = read_cohort_records(records_csv)
     resolve_preset(preset, np.random.default_rng(0))
@@ -200,7 +229,7 @@ def write_cohort_phantoms(out_dir: str | os.PathLike, records_csv: str | os.Path
                               patient_id=rec.patient_id, study_uid=study_uid,
                               lesion_seed=derive_seed("lesion", pseed) if rec.microcalcification else None),
                          f"{key}_{rec.laterality}{view}"))
-    paths = _manifest(out, _run_jobs(jobs, out, workers))
+    paths = _manifest(out, _run_jobs(jobs, out, workers, reuse_existing))
     _write_csv(out / "cohort_skipped.csv", ["row_number", "patient_id", "reason"],
                [[s.row_number, s.patient_id, s.reason] for s in skipped])
     return paths

@@ -99,3 +99,21 @@ def test_cli_cohort_reports_skipped_records(tmp_path, capsys):
 def test_cli_refuses_an_unknown_preset_and_a_missing_file(tmp_path):
     assert main(["phantoms", str(tmp_path / "o"), "--preset", "acme"]) == EXIT_FATAL
     assert main(["phantoms", str(tmp_path / "o"), "--cohort", str(tmp_path / "missing.csv")]) == EXIT_FATAL
+
+
+def test_reuse_keeps_existing_images_and_regenerates_changed_ones(tmp_path):
+    out = tmp_path / "o"
+    write_phantom_set(out, n=2, seed=8, preset="small")
+    first = (out / "phantom_0000.dcm").stat().st_mtime_ns
+    write_phantom_set(out, n=2, seed=8, preset="small", reuse_existing=True)
+    assert (out / "phantom_0000.dcm").stat().st_mtime_ns == first
+    write_phantom_set(out, n=2, seed=9, preset="small", reuse_existing=True)  # other seed: rewritten
+    assert json.loads((out / "phantom_0000.truth.json").read_text())["seed"] != 0
+    assert (out / "phantom_0000.dcm").stat().st_mtime_ns != first
+
+
+def test_workers_give_the_same_files(tmp_path):
+    write_phantom_set(tmp_path / "a", n=2, seed=6, preset="small", workers=1)
+    write_phantom_set(tmp_path / "b", n=2, seed=6, preset="small", workers=2)
+    for i in range(2):
+        assert (tmp_path / "a" / f"phantom_{i:04d}.dcm").read_bytes() == (tmp_path / "b" / f"phantom_{i:04d}.dcm").read_bytes()
