@@ -21,6 +21,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from calcdetect import __version__
+from calcdetect.config import DetectorConfig
 
 from .discover import discover_inputs
 from .html_index import render_index_html
@@ -121,8 +122,9 @@ def scan_folder(
         uninterrupted run (except timings).
     overlays : bool
         Write review PNGs and ``overlays/index.html``.
-    config : DetectorConfig, optional
-        Detector configuration (default: ``DetectorConfig.default()``).
+    config : DetectorConfig or dict, optional
+        Detector configuration (default: ``DetectorConfig.default()``); a
+        dict is read with ``DetectorConfig.from_dict``.
     default_spacing_mm : float, optional
         Pixel spacing for files whose header has none (otherwise they are
         reported as ``no_spacing``).
@@ -159,9 +161,12 @@ def scan_folder(
         raise ScanError(f"input folder {str(dicom_dir)!r} does not exist or is not a folder")
     _prepare_out_dir(dicom_path, out_path)
     if config is None:
-        from calcdetect.config import DetectorConfig
-
         config = DetectorConfig.default()
+    elif isinstance(config, dict):
+        try:
+            config = DetectorConfig.from_dict(config)
+        except (TypeError, ValueError) as exc:
+            raise ScanError(f"bad detector configuration: {exc}") from exc
     settings = ScanSettings(config=config, default_spacing_mm=default_spacing_mm,
                             pseudonymize_key=pseudonymize_key, overlays=overlays)
     settings_id = settings.settings_id
@@ -174,9 +179,9 @@ def scan_folder(
                 "configuration, default spacing, pseudonymisation key or calcdetect version); "
                 "run again with the same settings, or without --resume to start over"
             )
-    else:
-        _forget_previous_outputs(out_path, store)
     try:
+        if not resume:
+            _forget_previous_outputs(out_path, store)
         store.start({"settings_id": settings_id, "version": __version__, "config": config.to_dict()},
                     resume=resume)
     except OSError as exc:

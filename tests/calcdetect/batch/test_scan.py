@@ -224,3 +224,16 @@ def test_progress_bar_on_request(good_folder, tmp_path, capsys):
     assert "scan" in err and "6/6" in err
     scan_folder(good_folder, tmp_path / "out2", overlays=False)  # stderr is not a terminal here: quiet
     assert capsys.readouterr().err == ""
+
+
+def test_a_new_run_replaces_the_previous_outputs(good_folder, tmp_path):
+    out = tmp_path / "out"
+    scan_folder(good_folder, out)
+    _, before = read_csv(out / "images.csv")
+    (good_folder / before[0]["path"]).unlink()
+    (out / "notes-of-the-user.txt").write_text("keep me")
+    scan_folder(good_folder, out)
+    _, after = read_csv(out / "images.csv")
+    assert [r["path"] for r in after] == [r["path"] for r in before[1:]]
+    assert not (out / before[0]["overlay"]).exists()  # no stale overlay of the removed file
+    assert (out / "notes-of-the-user.txt").read_text() == "keep me"
