@@ -83,6 +83,16 @@ def _forget_previous_outputs(out_dir: Path, store: WorkStore) -> None:
     shutil.rmtree(out_dir / "overlays", ignore_errors=True)
 
 
+def _remove_stale_temp_files(out_dir: Path) -> None:
+    """Drop the temporary files a killed run may have left (never a final file: those are renamed)."""
+    candidates = list(out_dir.glob(".*.tmp"))
+    for sub in (".work", "overlays"):
+        if (out_dir / sub).is_dir():
+            candidates.extend((out_dir / sub).rglob(".*.tmp"))
+    for path in candidates:
+        path.unlink(missing_ok=True)
+
+
 def _progress_bar(total: int, initial: int, enabled: bool | None):
     from tqdm.auto import tqdm
 
@@ -180,6 +190,7 @@ def scan_folder(
                 "run again with the same settings, or without --resume to start over"
             )
     try:
+        _remove_stale_temp_files(out_path)
         if not resume:
             _forget_previous_outputs(out_path, store)
         store.start({"settings_id": settings_id, "version": __version__, "config": config.to_dict()},

@@ -97,9 +97,12 @@ def test_resume_after_partial_run_equals_uninterrupted_run(mixed_folder, referen
         (out / name).unlink()
     shutil.rmtree(out / "overlays")
     (out / ".work" / "records" / f".{records[1].name}.123.abcd.tmp").write_text('{"half": ')
+    (out / "overlays" / "x").mkdir(parents=True)
+    (out / "overlays" / "x" / ".1.2.3.png.123.abcd.tmp").write_bytes(b"\x89PNG half")
 
     summary = scan_folder(mixed_folder, out, workers=1, resume=True)
     assert summary.n_resumed == len(records) - len(records[::2])
+    assert not list(out.rglob("*.tmp")), "temporary files of the killed run are cleared"
     assert tables_without_timings(out) == tables_without_timings(reference)
     assert overlay_files(out) == overlay_files(reference)
     run = json.loads((out / "run.json").read_text())
