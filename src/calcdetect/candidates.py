@@ -90,13 +90,12 @@ def find_candidates(
     snr : ndarray of float
         Sorted by decreasing SNR, at most ``config.max_candidates``.
     """
-    centre_map = noise.threshold_map(0.0)
-    sigma_map = noise.threshold_map(1.0)
-    cv2.subtract(sigma_map, centre_map, dst=sigma_map)
-    excess = cv2.subtract(response, centre_map)
+    # Pre-select local maxima above the lowest tile threshold (one pass, no
+    # full-size threshold map), then compute each one's own SNR.
+    floor = float(np.min(noise.centre + config.snr_threshold * noise.sigma))
     dil = cv2.dilate(response, np.ones((3, 3), np.uint8))
     peaks = cv2.bitwise_and(
-        cv2.compare(excess, cv2.multiply(sigma_map, config.snr_threshold), cv2.CMP_GT),
+        cv2.compare(response, floor, cv2.CMP_GT),
         cv2.compare(response, dil, cv2.CMP_GE),
     )
     found = cv2.findNonZero(peaks)  # (x, y) pairs, or None
@@ -113,10 +112,13 @@ def find_candidates(
         keep = mask.lookup(mask.search, rows, cols) & (rows >= br) & (rows < H - br) & (cols >= bc) & (cols < W - bc)
         rows, cols = rows[keep], cols[keep]
     value = response[rows, cols].astype(np.float64)
-    sigma = sigma_map[rows, cols].astype(np.float64)
+    centre, sigma = noise.at(rows, cols)
+    keep = value - centre > config.snr_threshold * sigma
+    rows, cols, value, centre, sigma = rows[keep], cols[keep], value[keep], centre[keep], sigma[keep]
     if config.local_noise_mm > 0 and rows.size:
-        sigma = np.maximum(sigma, _local_texture_sigma(excess, sigma_map, rows, cols, spacing_mm, config.local_noise_mm))
-    snr = excess[rows, cols].astype(np.float64) / sigma
+        local = _local_texture_sigma(response, rows, cols, centre, sigma, spacing_mm, config.local_noise_mm)
+        sigma = np.maximum(sigma, local)
+    snr = (value - centre) / sigma
     keep = snr > config.snr_threshold
     rows, cols, value, snr = rows[keep], cols[keep], value[keep], snr[keep]
     # strongest first (ties broken by position, so results never depend on
@@ -137,28 +139,34 @@ def find_candidates(
 
 
 def _local_texture_sigma(
-    excess: np.ndarray,
-    sigma_map: np.ndarray,
+    response: np.ndarray,
     rows: np.ndarray,
     cols: np.ndarray,
+    centre: np.ndarray,
+    sigma: np.ndarray,
     spacing_mm: tuple[float, float],
     window_mm: float,
 ) -> np.ndarray:
-    """Local noise where the texture is busier than its tile, at the candidates.
+    """Local noise where the texture is busier than its tile, at each candidate.
 
-    RMS of the response's upper half (clipped at 3 tile sigmas) in blocks of
-    ``window_mm / 3``, then the median over the 3 x 3 blocks around each
-    candidate: a robust local estimate that a few calcifications of a dense
-    cluster in neighbouring blocks do not inflate.
+    Around the candidate, 3 x 3 blocks of ``window_mm / 3``: in each, the RMS
+    of the response's upper half above the tile centre (clipped at 3 tile
+    sigmas); the median of the 9 block values is the local sigma.  The
+    median keeps a few calcifications of a dense cluster in neighbouring
+    blocks from inflating it.
     """
-    x = np.clip(excess, 0.0, None)
-    np.minimum(x, cv2.multiply(sigma_map, 3.0), out=x)
-    cv2.multiply(x, x, dst=x)
-    blocks, (fr, fc) = shrink(x, spacing_mm=spacing_mm, target_mm=window_mm / 3.0)
-    rms = np.sqrt(2.0 * blocks).astype(np.float32)
-    robust = cv2.medianBlur(rms, 3) if min(rms.shape) >= 3 else rms
-    h, w = robust.shape
-    return robust[np.clip(rows // fr, 0, h - 1), np.clip(cols // fc, 0, w - 1)].astype(np.float64)
+    H, W = response.shape
+    br = max(1, int(round(mm_to_px(window_mm / 3.0, spacing_mm[0]))))
+    bc = max(1, int(round(mm_to_px(window_mm / 3.0, spacing_mm[1]))))
+    if H < 3 * br or W < 3 * bc:  # image smaller than the window
+        return np.zeros(rows.size)
+    r0 = np.clip(rows - (3 * br) // 2, 0, H - 3 * br)
+    c0 = np.clip(cols - (3 * bc) // 2, 0, W - 3 * bc)
+    windows = np.lib.stride_tricks.sliding_window_view(response, (3 * br, 3 * bc))
+    x = windows[r0, c0].astype(np.float64) - centre[:, None, None]  # (n, 3br, 3bc), a copy
+    np.clip(x, 0.0, (3.0 * sigma)[:, None, None], out=x)
+    blocks = (x * x).reshape(-1, 3, br, 3, bc).mean(axis=(2, 4)).reshape(-1, 9)
+    return np.sqrt(2.0 * np.median(blocks, axis=1))
 
 
 def _disc(radius_r: float, radius_c: float) -> np.ndarray:
