@@ -120,8 +120,7 @@ def process_one(task: tuple) -> dict:
 
 def _process_one(task: tuple) -> dict:
     """Read one phantom and run the detector, the reference and the naive pixel score on it."""
-    path, truth, resample_mm, with_reference, cache_dir = task
-    from calcdetect.config import DetectorConfig
+    path, truth, resample_mm, with_reference, cache_dir, config = task
     from calcdetect.detect import detect
     from calcdetect.io import read_mammogram
     from calcdetect.keys import patient_key
@@ -144,7 +143,7 @@ def _process_one(task: tuple) -> dict:
     if uid != truth["sop_instance_uid"]:
         raise RuntimeError(f"{path}: SOP Instance UID {uid} differs from its truth {truth['sop_instance_uid']}")
     t0 = time.perf_counter()
-    res = detect(pixels, spacing_mm=spacing, view=mammo.view, config=DetectorConfig.default())
+    res = detect(pixels, spacing_mm=spacing, view=mammo.view, config=config)
     t_det = time.perf_counter() - t0
     image = {
         "path": str(path), "sop_instance_uid": uid, "patient_key": patient_key(mammo.patient_id),
@@ -232,6 +231,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--resample-mm", type=float, default=None, help="analyse at this coarser pixel size (e.g. 0.2)")
     ap.add_argument("--no-reference", action="store_true", help="skip the naive reference (faster)")
+    ap.add_argument("--reference-subset", type=int, default=None,
+                    help="run the reference on the first K phantoms only (it costs ~10x the detector); the "
+                    "comparison then uses the detector on the same K")
     ap.add_argument("--cohort", type=Path, default=None,
                     help="make one patient per record of this clinical CSV (CC + MLO) instead of --n single images")
     ap.add_argument("--reuse-phantoms", action="store_true", help="use OUT/phantoms if it already holds the set")
@@ -247,7 +249,7 @@ def main(argv: list[str] | None = None) -> int:
     from calcdetect.reference import NAIVE_PIXEL_THRESHOLDS, REFERENCE_HEIGHT_THRESHOLDS
     from calcdetect.truth import Detections, truth_from_dicts
 
-    config = DetectorConfig.default()
+    config = DetectorConfig.default()  # read once: every worker uses this very configuration
     calib = str(config.calibration_seeds)
     if str(args.seed) in calib.replace(",", " ").replace("-", " ").split():
         print(f"seed {args.seed} is a calibration seed of the detector ({calib!r}); pick a fresh one")
@@ -268,10 +270,11 @@ def main(argv: list[str] | None = None) -> int:
     paths = sorted(p for p in paths if p.suffix == ".dcm")
     log.info("%d phantoms in %s (%.0f s)", len(paths), phantom_dir, t_gen)
     tasks = []
-    for p in paths:
+    n_ref = 0 if args.no_reference else len(paths) if args.reference_subset is None else args.reference_subset
+    for i, p in enumerate(paths):
         truth_path = p.with_name(p.name[: -len(".dcm")] + ".truth.json")
-        tasks.append((str(p), json.loads(truth_path.read_text()), args.resample_mm, not args.no_reference,
-                      str(args.out / "reference_cache")))  # fmt: skip
+        tasks.append((str(p), json.loads(truth_path.read_text()), args.resample_mm, i < n_ref,
+                      str(args.out / "reference_cache"), config))  # fmt: skip
 
     t0 = time.perf_counter()
     results = []
@@ -308,14 +311,28 @@ def main(argv: list[str] | None = None) -> int:
 
     references = {}
     comparison: dict[str, object] = {}
-    if not args.no_reference:
-        ref_images = images.assign(
-            score=[r["reference"]["score"] for r in results], flag="negative", n_clusters=0, n_calcifications=0
+    ref_results = [r for r in results if "reference" in r]
+    if ref_results:
+        ref_uids = {r["image"]["sop_instance_uid"] for r in ref_results}
+        subset = len(ref_results) < len(results)
+        truth_ref = truth_from_dicts([r["truth"] for r in ref_results]) if subset else truth
+        if subset:  # the detector on exactly the reference's images, for a like-for-like comparison
+            keep = lambda t: t[t["sop_instance_uid"].isin(ref_uids)]  # noqa: E731
+            det_ref = Detections(keep(det.images), keep(det.calcifications), keep(det.clusters), None)
+            result_cmp = evaluate(det_ref, truth_ref, operating_threshold=config.image_threshold)
+            references["detector_on_reference_subset"] = result_cmp
+        else:
+            result_cmp = result
+        truth = truth_ref
+        images_ref = images[images["sop_instance_uid"].isin(ref_uids)]
+        ref_score = {r["image"]["sop_instance_uid"]: r["reference"]["score"] for r in ref_results}
+        ref_images = images_ref.assign(
+            score=images_ref["sop_instance_uid"].map(ref_score), flag="negative", n_clusters=0, n_calcifications=0
         )
-        ref_cl = _frame([c for r in results for c in r["reference"]["clusters"]], cl_cols + ["level"])
+        ref_cl = _frame([c for r in ref_results for c in r["reference"]["clusters"]], cl_cols + ["level"])
         ref_det = Detections(
             images=ref_images,
-            calcifications=_frame([c for r in results for c in r["reference"]["calcifications"]], calc_cols),
+            calcifications=_frame([c for r in ref_results for c in r["reference"]["calcifications"]], calc_cols),
             clusters=ref_cl[ref_cl["level"] == 0][cl_cols],
             patients=None,
         )
@@ -331,21 +348,22 @@ def main(argv: list[str] | None = None) -> int:
         swept = FrocCurve(
             fp_per_image=np.array(fp), sensitivity=np.array(sens),
             thresholds=np.r_[np.inf, np.array(REFERENCE_HEIGHT_THRESHOLDS)[::-1]],
-            n_truth=result.cluster_froc.n_truth, n_images=result.n_images,
-            breast_area_cm2=result.cluster_froc.breast_area_cm2,
+            n_truth=result_cmp.cluster_froc.n_truth, n_images=result_cmp.n_images,
+            breast_area_cm2=result_cmp.cluster_froc.breast_area_cm2,
         )  # fmt: skip
         ref = replace(ref, cluster_froc=swept)
         references["naive_reference"] = ref
-        d_at = {str(x): result.cluster_froc.sensitivity_at(x) for x in COMPARE_FP}
+        d_at = {str(x): result_cmp.cluster_froc.sensitivity_at(x) for x in COMPARE_FP}
         r_at = {str(x): ref.cluster_froc.sensitivity_at(x) for x in COMPARE_FP}
-        kd, kr = result.calcification_froc_min_size, ref.calcification_froc_min_size
+        kd, kr = result_cmp.calcification_froc_min_size, ref.calcification_froc_min_size
         cd = {str(x): kd.sensitivity_at_fp_per_cm2(x) for x in (0.1, 0.25, 0.5, 1.0, 2.0)}
         cr = {str(x): kr.sensitivity_at_fp_per_cm2(x) for x in (0.1, 0.25, 0.5, 1.0, 2.0)}
         comparison = {
+            "n_images_compared": result_cmp.n_images,
             "cluster_sensitivity_at_fp_per_image": {"detector": d_at, "naive_reference": r_at},
             "cluster_froc_better_at_every_fp_rate": all(d_at[k] > r_at[k] for k in d_at),
             "calcification_sensitivity_min_size_at_fp_per_cm2": {"detector": cd, "naive_reference": cr},
-            "image_auc": {"detector": result.image_roc.auc, "naive_reference": ref.image_roc.auc},
+            "image_auc": {"detector": result_cmp.image_roc.auc, "naive_reference": ref.image_roc.auc},
         }
     labels = result.images.set_index("sop_instance_uid")["label"]
     naive = np.array([r["naive_pixel"] for r in results])
@@ -370,8 +388,8 @@ def main(argv: list[str] | None = None) -> int:
             "seconds_generation": t_gen,
             "seconds_analysis": t_run,
             "detector_seconds_per_image_mean": float(np.mean([r["seconds_detector"] for r in results])),
-            "reference_seconds_per_image_mean": float(np.mean([r["reference"]["seconds"] for r in results]))
-            if not args.no_reference
+            "reference_seconds_per_image_mean": float(np.mean([r["reference"]["seconds"] for r in ref_results]))
+            if ref_results
             else None,
             "image_shapes": sorted({f"{r['image']['rows']}x{r['image']['cols']}" for r in results}),
             "detector_config": config.to_dict(),
