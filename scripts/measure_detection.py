@@ -53,32 +53,6 @@ def _single_thread() -> None:
     cv2.setNumThreads(1)
 
 
-def resample_truth(doc: dict, factor_rc: tuple[float, float], new_shape: tuple[int, int]) -> dict:
-    """Truth of an image resampled by ``factor_rc`` (new pixel = factor × old pixel)."""
-    fr, fc = factor_rc
-    out = json.loads(json.dumps(doc))
-
-    def r(v):
-        return (float(v) + 0.5) / fr - 0.5
-
-    def c(v):
-        return (float(v) + 0.5) / fc - 0.5
-
-    out["rows"], out["cols"] = int(new_shape[0]), int(new_shape[1])
-    out["spacing_mm"] = [doc["spacing_mm"][0] * fr, doc["spacing_mm"][1] * fc]
-    for k in out.get("calcifications", []):
-        k["row"], k["col"] = r(k["row"]), c(k["col"])
-    for k in out.get("clusters", []):
-        k["row"], k["col"] = r(k["row"]), c(k["col"])
-        k["hull_rc"] = [[r(a), c(b)] for a, b in k.get("hull_rc", [])]
-    for d in out.get("distractors", []):
-        b = d["bbox"]
-        d["bbox"] = [math.floor(r(b[0])), math.floor(c(b[1])), math.ceil(r(b[2])), math.ceil(c(b[3]))]
-        if "row" in d:
-            d["row"], d["col"] = r(d["row"]), c(d["col"])
-    return out
-
-
 def _resample(pixels: np.ndarray, spacing: tuple[float, float], target_mm: float):
     import cv2
 
@@ -137,7 +111,10 @@ def _process_one(task: tuple) -> dict:
     pixels, spacing = mammo.pixels, tuple(float(v) for v in mammo.spacing_mm)
     if resample_mm:
         pixels, spacing, factor = _resample(pixels, spacing, resample_mm)
-        truth = resample_truth(truth, factor, pixels.shape) if factor != (1.0, 1.0) else truth
+        if factor != (1.0, 1.0):
+            from calcdetect.truth import resample_truth
+
+            truth = resample_truth(truth, factor, pixels.shape)
     t_read = time.perf_counter() - t0
     uid = mammo.sop_instance_uid
     if uid != truth["sop_instance_uid"]:

@@ -12,10 +12,13 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
+import copy
+import math
+
 import numpy as np
 import pandas as pd
 
-__all__ = ["TruthSet", "Detections", "truth_from_dicts", "TRUTH_FORMAT"]
+__all__ = ["TruthSet", "Detections", "truth_from_dicts", "resample_truth", "TRUTH_FORMAT"]
 
 #: value of the ``format`` field this module understands (prefix match on the major version)
 TRUTH_FORMAT = "calcdetect-phantom-truth/1"
@@ -207,3 +210,44 @@ def truth_from_dicts(truths: Iterable[Mapping], *, names: Iterable[str] | None =
             distractors, ["sop_instance_uid", "kind", "row", "col", "row_min", "col_min", "row_max", "col_max"]
         ),
     )
+
+
+def resample_truth(doc: Mapping, factor_rc: tuple[float, float], new_shape: tuple[int, int]) -> dict:
+    """Truth of an image resampled to coarser pixels (new pixel = ``factor`` old pixels).
+
+    Pixel centres map as ``new = (old + 0.5) / factor - 0.5``; spacing grows by
+    the factor; physical quantities (diameters, mm positions, breast area)
+    are unchanged; distractor boxes are widened to whole new pixels.
+
+    Examples
+    --------
+    >>> doc = {"rows": 4, "cols": 4, "spacing_mm": [0.1, 0.1],
+    ...        "calcifications": [{"row": 1.5, "col": 3.5}], "clusters": [], "distractors": []}
+    >>> out = resample_truth(doc, (2.0, 2.0), (2, 2))
+    >>> out["spacing_mm"], out["calcifications"][0]["row"], out["calcifications"][0]["col"]
+    ([0.2, 0.2], 0.5, 1.5)
+    """
+    fr, fc = (float(f) for f in factor_rc)
+    if not (fr > 0 and fc > 0):
+        raise ValueError(f"resampling factors must be positive, got {factor_rc!r}")
+    out = copy.deepcopy(dict(doc))
+
+    def r(v: float) -> float:
+        return (float(v) + 0.5) / fr - 0.5
+
+    def c(v: float) -> float:
+        return (float(v) + 0.5) / fc - 0.5
+
+    out["rows"], out["cols"] = int(new_shape[0]), int(new_shape[1])
+    out["spacing_mm"] = [float(doc["spacing_mm"][0]) * fr, float(doc["spacing_mm"][1]) * fc]
+    for k in out.get("calcifications", []):
+        k["row"], k["col"] = r(k["row"]), c(k["col"])
+    for k in out.get("clusters", []):
+        k["row"], k["col"] = r(k["row"]), c(k["col"])
+        k["hull_rc"] = [[r(a), c(b)] for a, b in k.get("hull_rc", [])]
+    for d in out.get("distractors", []):
+        b = d["bbox"]
+        d["bbox"] = [math.floor(r(b[0])), math.floor(c(b[1])), math.ceil(r(b[2])), math.ceil(c(b[3]))]
+        if "row" in d:
+            d["row"], d["col"] = r(d["row"]), c(d["col"])
+    return out

@@ -86,3 +86,16 @@ def test_bad_truth_is_refused(tiny_truth):
         truth_from_dicts([bad])
     with pytest.raises(ValueError, match="two truth files"):
         truth_from_dicts([tiny_truth[0], tiny_truth[0]])
+
+
+def test_resampled_truth_keeps_physical_positions(tiny_truth):
+    from calcdetect.truth import resample_truth
+
+    doc = resample_truth(tiny_truth[0], (2.0, 2.0), (300, 300))
+    assert doc["spacing_mm"] == [0.2, 0.2] and doc["rows"] == 300
+    for old, new in zip(tiny_truth[0]["calcifications"], doc["calcifications"], strict=True):
+        # the centre keeps its physical place: (row + 0.5) * spacing is unchanged
+        assert (new["row"] + 0.5) * 0.2 == pytest.approx((old["row"] + 0.5) * 0.1)
+        assert new["diameter_mm"] == old["diameter_mm"]
+    assert doc["distractors"][0]["bbox"] == [149, 149, 151, 151]
+    assert tiny_truth[0]["spacing_mm"] == [0.1, 0.1]  # the input is not modified
