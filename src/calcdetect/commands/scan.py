@@ -22,6 +22,7 @@ logger = logging.getLogger(__name__)
 
 
 def add_parser(subparsers) -> argparse.ArgumentParser:
+    """Register ``calcdetect scan`` and its options on the CLI's subparsers."""
     parser = subparsers.add_parser(
         "scan",
         help="detect microcalcification clusters in every DICOM file of a folder",
@@ -56,6 +57,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
 
 
 def _load_config(path: str):
+    """A DetectorConfig from a JSON or TOML file (missing keys keep their defaults)."""
     from calcdetect.config import DetectorConfig
 
     text = Path(path).read_text("utf-8")
@@ -66,6 +68,7 @@ def _load_config(path: str):
 
 
 def run(args: argparse.Namespace) -> int:
+    """Run the scan; print the summary; return EXIT_OK, EXIT_SOME_SKIPPED or EXIT_FATAL."""
     from calcdetect.batch import ScanError, format_summary, scan_folder
     from calcdetect.cli import EXIT_FATAL, EXIT_OK, EXIT_SOME_SKIPPED
 
