@@ -141,6 +141,10 @@ def test_killed_cli_run_resumes_to_the_same_files(mixed_folder, reference, tmp_p
     # whatever was written is whole: every record parses, every overlay decodes
     for record in records.glob("*.json"):
         json.loads(record.read_text())
+    import cv2
+
+    for png in (out / ".work" / "overlays").glob("*.png"):
+        assert cv2.imread(str(png)) is not None, png
     assert not (out / "images.csv").exists()
 
     scan_folder(mixed_folder, out, resume=True)
