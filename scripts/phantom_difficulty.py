@@ -103,7 +103,7 @@ def main() -> None:
     ap.add_argument("--k", type=float, default=4.0, help="top-hat threshold (chosen on other seeds)")
     args = ap.parse_args()
     ap_det = args.detector
-    labels, naive_max, naive_count, tophat, det = [], [], [], [], []
+    labels, naive_max, naive_count, tophat, det, ref = [], [], [], [], [], []
     t0 = time.perf_counter()
     for i in range(args.n):
         positive = i % 2 == 0
@@ -122,10 +122,15 @@ def main() -> None:
 
             sp = ph.preset.spacing_mm
             det.append(detect(read, spacing_mm=(sp, sp), view=ph.view).score)
+            from calcdetect.reference import reference_candidates, reference_image_score  # noqa: PLC0415
+
+            calcs, _ = reference_candidates(read, spacing_mm=(sp, sp))
+            ref.append(reference_image_score(calcs, spacing_mm=(sp, sp)))
     y = np.array(labels)
     print(f"{args.n} phantoms, preset {args.preset}, seed {args.seed} ({time.perf_counter() - t0:.0f} s)")
     for name, s in (("naive: brightest breast pixel", naive_max), ("naive: count > mean+4sd", naive_count),
-                    ("white top-hat spots / 1 cm2", tophat)) + ((("calcdetect.detect score", det),) if det else ()):
+                    ("white top-hat spots / 1 cm2", tophat)) + ((("calcdetect.reference (textbook top-hat + blob_log, global threshold)", ref),
+                     ("calcdetect.detect score", det)) if det else ()):
         s = np.asarray(s)
         print(f"  AUC {auc(s[y], s[~y]):.3f}  {name}")
 
