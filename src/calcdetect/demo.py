@@ -34,7 +34,7 @@ _PAPER_TABLE = ((34, 8), (22, 17))  # Table 3, microcalcification x metastasis, 
 _PAPER_OR = "OR 3.284 (95% CI 1.212-8.899), p 0.032"
 
 
-def _make_phantoms(records_csv: Path, phantom_dir: Path, *, seed: int, preset: str) -> float:
+def _make_phantoms(records_csv: Path, phantom_dir: Path, *, seed: int, preset: str, workers: int) -> float:
     """Generate the cohort phantoms unless a completed set is already there."""
     from calcdetect.phantom import write_cohort_phantoms
 
@@ -47,7 +47,8 @@ def _make_phantoms(records_csv: Path, phantom_dir: Path, *, seed: int, preset: s
         return 0.0
     print(f"[1/4] phantoms: generating one patient per record of {records_csv.name} ({preset} preset)...")
     started = time.perf_counter()
-    write_cohort_phantoms(phantom_dir, records_csv, seed=seed, preset=preset)
+    write_cohort_phantoms(phantom_dir, records_csv, seed=seed, preset=preset, workers=workers,
+                          reuse_existing=True)
     done_marker.write_text(json.dumps(wanted))
     return time.perf_counter() - started
 
@@ -65,7 +66,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=Path("demo-output"))
     parser.add_argument("--records", type=Path, default=_DEFAULT_RECORDS)
     parser.add_argument("--seed", type=int, default=2025)
-    parser.add_argument("--preset", default="demo")
+    parser.add_argument("--preset", default="demo-mix",
+                        help="phantom preset (default: a mix of vendor-like presets at the demo matrix size)")
     parser.add_argument("--workers", type=int, default=2)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
@@ -79,7 +81,8 @@ def main(argv: list[str] | None = None) -> int:
     analysis_dir, reproduce_dir = out / "analysis", out / "reproduce"
     out.mkdir(parents=True, exist_ok=True)
 
-    t_generate = _make_phantoms(args.records, phantom_dir, seed=args.seed, preset=args.preset)
+    t_generate = _make_phantoms(args.records, phantom_dir, seed=args.seed, preset=args.preset,
+                                workers=args.workers)
 
     print(f"[2/4] calcdetect scan {phantom_dir} -o {scan_dir} --workers {args.workers}")
     t0 = time.perf_counter()
