@@ -172,6 +172,9 @@ def main(argv: list[str] | None = None) -> int:
           f"{100 * (b1o_cpu - b1_cpu) / detect_s:+5.1f} % cpu  (target <= 30 %)")
     print(f"overlay cost (worker timings) : {100 * overlay_worker:+5.1f} %  "
           f"({timings['worker_overlay_sum']:.2f} s overlays / {timings['worker_detect_sum']:.2f} s detection)")
+    read_detect = timings["worker_read_sum"] + timings["worker_detect_sum"]
+    print(f"overlay cost vs read+detect   : {100 * timings['worker_overlay_sum'] / read_detect:+5.1f} %  "
+          f"(worker timings; what overlays add to a scan without them), {100 * (b1o_cpu / b1_cpu - 1):+5.1f} % cpu")
     return 0
 
 

@@ -152,9 +152,9 @@ def render_overlay(
     *,
     patient_key: str,
     window: tuple[float, float] | None = None,
-    max_overview_px: int = 1600,
-    inset_px: int = 360,
-    max_insets: int = 8,
+    max_overview_px: int = 1200,
+    inset_px: int = 300,
+    max_insets: int = 6,
 ) -> np.ndarray:
     """Draw the review image of one mammogram.
 
@@ -263,6 +263,6 @@ def encode_thumbnail(image: np.ndarray, *, height_px: int = 220, quality: int = 
 
 def render_review_files(mammogram: Mammogram, result: ImageResult, *, patient_key: str) -> tuple[bytes, bytes]:
     """The overlay PNG and its thumbnail JPEG, as bytes (nothing is written)."""
-    image, view = _render(mammogram, result, patient_key=patient_key, window=None, max_overview_px=1600,
-                          inset_px=360, max_insets=8)
+    image, view = _render(mammogram, result, patient_key=patient_key, window=None, max_overview_px=1200,
+                          inset_px=300, max_insets=6)
     return encode_png(image), encode_thumbnail(view)
