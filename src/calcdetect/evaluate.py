@@ -34,7 +34,7 @@ import pandas as pd
 from calcdetect.breakdown import bin_sensitivity, category_sensitivity, distractor_table, image_strata
 from calcdetect.froc import FrocCurve, OperatingPoint, RocCurve, froc_curve, operating_point, roc_curve
 from calcdetect.keys import patient_key
-from calcdetect.match import box_overlaps_polygon, distance_to_polygon_mm, match_calcifications, match_clusters
+from calcdetect.match import match_calcifications, match_clusters
 from calcdetect.truth import Detections, TruthSet
 
 __all__ = ["EvaluationResult", "evaluate", "TARGETS", "FP_RATES"]
@@ -181,22 +181,42 @@ def _infer_threshold(images: pd.DataFrame) -> float:
     return thr
 
 
-def _box_polygon(r0: float, c0: float, r1: float, c1: float) -> np.ndarray:
-    return np.array([[r0 - 0.5, c0 - 0.5], [r0 - 0.5, c1 + 0.5], [r1 + 0.5, c1 + 0.5], [r1 + 0.5, c0 - 0.5]])
+def _distractor_kinds(
+    points_rc: np.ndarray,
+    boxes_px: np.ndarray | None,
+    dist: pd.DataFrame,
+    spacing: tuple[float, float],
+    margin_mm: float,
+) -> np.ndarray:
+    """Kind of the nearest distractor box each detection lands on ('' for none).
 
-
-def _distractor_hit(
-    point_rc: np.ndarray, bbox: np.ndarray | None, dist: pd.DataFrame, spacing: tuple[float, float], margin_mm: float
-) -> str:
-    """Kind of the nearest distractor a detection lands on ('' for none)."""
-    best, best_d = "", math.inf
-    for d in dist.itertuples(index=False):
-        poly = _box_polygon(d.row_min, d.col_min, d.row_max, d.col_max)
-        dd = distance_to_polygon_mm(point_rc, poly, spacing_mm=spacing)
-        hit = dd <= margin_mm or (bbox is not None and box_overlaps_polygon(bbox, poly))
-        if hit and dd < best_d:
-            best, best_d = d.kind, dd
-    return best
+    A detection lands on a box when its centre is within ``margin_mm`` of the
+    box (covering its pixels, ±0.5 px) or, for clusters, when its own box
+    overlaps it.  Vectorised: the reference detector yields ~10^5 points.
+    """
+    pts = np.asarray(points_rc, dtype=float).reshape(-1, 2)
+    out = np.full(len(pts), "", dtype=object)
+    if len(pts) == 0 or dist is None or dist.empty:
+        return out
+    r0 = dist["row_min"].to_numpy(float)[None, :] - 0.5
+    c0 = dist["col_min"].to_numpy(float)[None, :] - 0.5
+    r1 = dist["row_max"].to_numpy(float)[None, :] + 0.5
+    c1 = dist["col_max"].to_numpy(float)[None, :] + 0.5
+    pr, pc = pts[:, :1], pts[:, 1:]
+    dr = np.maximum(np.maximum(r0 - pr, pr - r1), 0.0) * spacing[0]
+    dc = np.maximum(np.maximum(c0 - pc, pc - c1), 0.0) * spacing[1]
+    d_mm = np.hypot(dr, dc)
+    hit = d_mm <= margin_mm + 1e-9
+    if boxes_px is not None:
+        b = np.asarray(boxes_px, dtype=float).reshape(-1, 4)
+        hit |= (
+            (b[:, :1] - 0.5 <= r1) & (b[:, 2:3] + 0.5 >= r0) & (b[:, 1:2] - 0.5 <= c1) & (b[:, 3:4] + 0.5 >= c0)
+        )
+    d_mm = np.where(hit, d_mm, np.inf)
+    nearest = np.argmin(d_mm, axis=1)
+    any_hit = hit.any(axis=1)
+    out[any_hit] = dist["kind"].to_numpy(object)[nearest[any_hit]]
+    return out
 
 
 def evaluate(
@@ -289,11 +309,8 @@ def evaluate(
         t_calc.loc[hit_idx, "matched_score"] = scores[m.is_tp]
         diam = np.full(len(dc), np.nan)
         diam[m.is_tp] = tc["diameter_mm"].to_numpy(float)[m.truth_index[m.is_tp]]
-        dist = dist_by.get(u)
-        kinds = [""] * len(dc)
-        if dist is not None:
-            for i in np.flatnonzero(~m.is_tp):
-                kinds[i] = _distractor_hit(dc[["row", "col"]].to_numpy(float)[i], None, dist, sp, min_radius_mm)
+        kinds = _distractor_kinds(dc[["row", "col"]].to_numpy(float), None, dist_by.get(u), sp, min_radius_mm)
+        kinds[m.is_tp] = ""
         c_rows.append(
             pd.DataFrame(
                 {
@@ -345,11 +362,8 @@ def evaluate(
         hit_idx = tk.index.to_numpy()[m.truth_index[m.is_tp]]
         t_clu.loc[hit_idx, "matched"] = True
         t_clu.loc[hit_idx, "matched_score"] = scores[m.is_tp]
-        dist = dist_by.get(u)
-        kinds = [""] * len(dk)
-        if dist is not None:
-            for i in np.flatnonzero(~m.is_tp):
-                kinds[i] = _distractor_hit(centres[i], boxes[i], dist, sp, margin_mm)
+        kinds = _distractor_kinds(centres, boxes, dist_by.get(u), sp, margin_mm)
+        kinds[m.is_tp] = ""
         k_rows.append(
             pd.DataFrame(
                 {

@@ -262,14 +262,19 @@ def cluster_eligibility(
     n_det, n_tru = det.shape[0], len(hulls_rc)
     eligible = np.zeros((n_det, n_tru), dtype=bool)
     dist = np.full((n_det, n_tru), np.inf)
-    extent_mm = np.maximum(
-        (boxes[:, 2] - boxes[:, 0] + 1) * float(spacing_mm[0]), (boxes[:, 3] - boxes[:, 1] + 1) * float(spacing_mm[1])
-    )
+    if n_det == 0:
+        return eligible, dist
+    sp = np.asarray(spacing_mm, dtype=float)
+    extent_mm = np.maximum((boxes[:, 2] - boxes[:, 0] + 1) * sp[0], (boxes[:, 3] - boxes[:, 1] + 1) * sp[1])
     box_ok = np.ones(n_det, bool) if max_overlap_extent_mm is None else extent_mm <= max_overlap_extent_mm
-    for j, hull in enumerate(hulls_rc):
-        for i in range(n_det):
-            dist[i, j] = distance_to_polygon_mm(det[i], hull, spacing_mm=spacing_mm)
-            eligible[i, j] = dist[i, j] <= margin_mm + 1e-9 or (box_ok[i] and box_overlaps_polygon(boxes[i], hull))
+    pts_mm = det * sp
+    for j, hull_rc in enumerate(hulls_rc):
+        hull_px = _convex_hull(np.asarray(hull_rc, dtype=float).reshape(-1, 2))
+        if hull_px.shape[0] == 0:
+            raise ValueError("a cluster hull needs at least one vertex")
+        dist[:, j] = _distances_to_convex(pts_mm, hull_px * sp)
+        overlap = _boxes_overlap_convex(boxes, hull_px)
+        eligible[:, j] = (dist[:, j] <= margin_mm + 1e-9) | (box_ok & overlap)
     return eligible, dist
 
 
@@ -316,3 +321,40 @@ def match_clusters(
     if scores.shape[0] != eligible.shape[0]:
         raise ValueError("one score per detected cluster is required")
     return _greedy(scores, eligible, dist)
+
+
+def _distances_to_convex(pts: np.ndarray, hull: np.ndarray) -> np.ndarray:
+    """Distance of each point (n, 2) to a convex hull (k, 2), 0 inside; same units, vectorised."""
+    a = hull
+    b = np.roll(hull, -1, axis=0)
+    ab = b - a  # (k, 2)
+    ap = pts[:, None, :] - a[None, :, :]  # (n, k, 2)
+    denom = np.einsum("kj,kj->k", ab, ab)
+    t = np.clip(np.einsum("nkj,kj->nk", ap, ab) / np.where(denom > 0, denom, 1.0), 0.0, 1.0)
+    closest = a[None] + t[..., None] * ab[None]
+    d = np.hypot(*(pts[:, None, :] - closest).transpose(2, 0, 1)).min(axis=1)
+    if hull.shape[0] >= 3:
+        cross = ab[None, :, 0] * ap[..., 1] - ab[None, :, 1] * ap[..., 0]
+        tol = 1e-9 * max(float(np.abs(cross).max()), 1.0)
+        inside = np.all(cross >= -tol, axis=1) | np.all(cross <= tol, axis=1)
+        d = np.where(inside, 0.0, d)
+    return d
+
+
+def _boxes_overlap_convex(boxes_px: np.ndarray, hull: np.ndarray) -> np.ndarray:
+    """Separating-axis overlap test of many inclusive pixel boxes (n, 4) with one convex hull."""
+    r0, c0, r1, c1 = (boxes_px[:, i] for i in range(4))
+    corners = np.stack(
+        [np.stack([r0 - 0.5, c0 - 0.5], 1), np.stack([r0 - 0.5, c1 + 0.5], 1),
+         np.stack([r1 + 0.5, c1 + 0.5], 1), np.stack([r1 + 0.5, c0 - 0.5], 1)], axis=1,
+    )  # (n, 4, 2)  # fmt: skip
+    axes = [np.array([1.0, 0.0]), np.array([0.0, 1.0])]
+    if hull.shape[0] >= 2:
+        edges = np.roll(hull, -1, axis=0) - hull
+        axes += [np.array([-e[1], e[0]]) for e in edges if np.any(e)]
+    ok = np.ones(boxes_px.shape[0], bool)
+    for ax in axes:
+        pb = corners @ ax  # (n, 4)
+        ph = hull @ ax
+        ok &= ~((pb.max(axis=1) < ph.min() - 1e-9) | (ph.max() < pb.min(axis=1) - 1e-9))
+    return ok

@@ -92,3 +92,20 @@ def test_a_breast_wide_box_does_not_match_by_overlap():
     huge = [[0, 0, 600, 600]]  # 60 mm box whose centre is far from the hull
     assert not match_clusters([[400, 400]], huge, [1.0], [HULL], spacing_mm=SP).is_tp.any()
     assert match_clusters([[400, 400]], huge, [1.0], [HULL], spacing_mm=SP, max_overlap_extent_mm=None).is_tp.all()
+
+
+def test_vectorised_eligibility_agrees_with_the_scalar_rules():
+    from calcdetect.match import cluster_eligibility
+
+    rng = np.random.default_rng(5)
+    centres = rng.uniform(50, 250, (200, 2))
+    half = rng.uniform(0, 40, (200, 2))
+    boxes = np.c_[centres - half, centres + half]
+    hulls = [HULL, np.array([[150.0, 150.0]]), np.array([[60.0, 60.0], [60.0, 90.0]])]
+    sp = (0.1, 0.12)
+    eligible, dist = cluster_eligibility(centres, boxes, hulls, spacing_mm=sp, max_overlap_extent_mm=None)
+    for j, hull in enumerate(hulls):
+        for i in range(0, 200, 7):
+            d = distance_to_polygon_mm(centres[i], hull, spacing_mm=sp)
+            assert dist[i, j] == pytest.approx(d, abs=1e-9)
+            assert eligible[i, j] == (d <= 2.5 or box_overlaps_polygon(boxes[i], hull))
