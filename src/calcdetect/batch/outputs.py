@@ -17,7 +17,7 @@ from pathlib import Path
 
 from calcdetect.errors import DuplicateImageError
 
-from .records import atomic_write_text
+from calcdetect.atomic import atomic_write_text
 
 __all__ = [
     "IMAGE_COLUMNS",

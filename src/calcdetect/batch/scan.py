@@ -27,7 +27,9 @@ from .discover import discover_inputs
 from .html_index import render_index_html
 from .outputs import assemble_tables, write_tables
 from .parallel import ScanError, run_inputs
-from .records import WorkStore, atomic_link_or_copy, atomic_write_text
+from calcdetect.atomic import atomic_link_or_copy, atomic_write_text
+
+from .records import WorkStore
 from .summary import ScanSummary
 from .worker import ScanSettings
 

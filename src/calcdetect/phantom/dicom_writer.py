@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 import uuid
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -32,13 +31,14 @@ from pydicom.uid import (
 )
 
 from calcdetect import __version__
+from calcdetect.atomic import atomic_write
 from calcdetect.phantom.presets import FOR_PRESENTATION
 
 if TYPE_CHECKING:
     from calcdetect.phantom.generate import Phantom
 
 __all__ = ["SOP_CLASS_FOR_PRESENTATION", "SOP_CLASS_FOR_PROCESSING", "phantom_dataset", "write_phantom",
-           "atomic_write_bytes", "phantom_uid"]
+           "phantom_uid"]
 
 SOP_CLASS_FOR_PRESENTATION = "1.2.840.10008.5.1.4.1.1.1.2"
 SOP_CLASS_FOR_PROCESSING = "1.2.840.10008.5.1.4.1.1.1.2.1"
@@ -153,19 +153,6 @@ def phantom_dataset(phantom: Phantom) -> Dataset:
     return ds
 
 
-def atomic_write_bytes(path: Path, write) -> None:
-    """Call ``write(tmp_path)`` then rename the temporary file to ``path``."""
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    try:
-        write(Path(tmp))
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def write_phantom(phantom: Phantom, out_dir: str | os.PathLike, name: str) -> tuple[Path, Path]:
     """Write ``NAME.dcm`` and ``NAME.truth.json`` into ``out_dir`` (atomically).
 
@@ -180,7 +167,7 @@ def write_phantom(phantom: Phantom, out_dir: str | os.PathLike, name: str) -> tu
     ds = phantom_dataset(phantom)
     dcm = out / f"{name}.dcm"
     truth = out / f"{name}.truth.json"
-    atomic_write_bytes(dcm, lambda t: pydicom.dcmwrite(t, ds, enforce_file_format=True))
+    atomic_write(dcm, lambda t: pydicom.dcmwrite(t, ds, enforce_file_format=True))
     text = json.dumps(phantom.truth, indent=1)
-    atomic_write_bytes(truth, lambda t: t.write_text(text))
+    atomic_write(truth, lambda t: t.write_text(text))
     return dcm, truth

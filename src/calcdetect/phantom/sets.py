@@ -22,7 +22,8 @@ import pandas as pd
 
 from calcdetect import __version__
 from calcdetect.keys import patient_key
-from calcdetect.phantom.dicom_writer import atomic_write_bytes, phantom_uid, write_phantom
+from calcdetect.atomic import atomic_write
+from calcdetect.phantom.dicom_writer import phantom_uid, write_phantom
 from calcdetect.phantom.generate import DENSITIES, make_phantom
 from calcdetect.phantom.presets import resolve_preset
 
@@ -117,7 +118,7 @@ def _write_csv(path: Path, header: list[str], rows: list[list]) -> None:
             wr = csv.writer(fh)
             wr.writerow(header)
             wr.writerows(rows)
-    atomic_write_bytes(path, w)
+    atomic_write(path, w)
 
 
 def _existing_truth(kwargs: dict, out_dir: str, name: str) -> dict | None:
