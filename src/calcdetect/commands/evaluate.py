@@ -182,7 +182,7 @@ def _plot_froc(curves: Mapping[str, FrocCurve], path: Path, *, title: str, per_c
     ax.set_ylim(-0.02, 1.02)
     ax.grid(True, alpha=0.3)
     ax.set_title(title)
-    ax.legend(loc="lower right", fontsize="small")
+    ax.legend(loc="upper left", fontsize="small")
     _save(fig, path)
 
 
