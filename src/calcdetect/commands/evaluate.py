@@ -244,7 +244,8 @@ def write_evaluation(
     for label, roc in [("image", result.image_roc), ("patient", result.patient_roc)] + [
         (f"{k} image", r.image_roc) for k, r in references.items()
     ]:
-        ax.plot(roc.fpr, roc.tpr, drawstyle="steps-post", label=f"{label} (AUC {roc.auc:.3f})")
+        # straight segments: a tie between a positive and a negative moves diagonally
+        ax.plot(roc.fpr, roc.tpr, label=f"{label} (AUC {roc.auc:.3f})")
     ax.plot([0, 1], [0, 1], color="grey", lw=0.5)
     ax.set_xlabel("1 - specificity")
     ax.set_ylabel("sensitivity")
