@@ -191,7 +191,7 @@ def _table1_checks(paper: PublishedPaper) -> list[Check]:
             count, n = ("table1", v, lv, str(j)), ("table1", "", "", f"n{j}")
             out.append(Check(
                 f"t1.pct.{v}.{lv}.{j}", "table1", v, lv, heads[j], "percent", row.percent_decimals[j],
-                f"100 x count / column n",
+                "100 x count / column n",
                 printed=lambda c, k=("table1", v, lv, f"pct{j}"): c[k],
                 recomputed=lambda c, s, a=count, b=n: 100.0 * c[a] / c[b],
                 printed_cell=("table1", v, lv, f"pct{j}"),

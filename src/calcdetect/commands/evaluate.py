@@ -20,14 +20,13 @@ import argparse
 import json
 import logging
 import math
-import os
-import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from calcdetect.atomic import atomic_write
 from calcdetect.evaluate import EvaluationResult, evaluate
 from calcdetect.froc import FrocCurve
 from calcdetect.truth import Detections, TruthSet, truth_from_dicts
@@ -129,21 +128,8 @@ def _json_safe(obj: object) -> object:
     return obj
 
 
-def _atomic_write(path: Path, write) -> None:
-    """Write through a temporary file in the same folder, then rename."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=path.suffix)
-    os.close(fd)
-    try:
-        write(Path(tmp))
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def _write_csv(df: pd.DataFrame, path: Path) -> None:
-    _atomic_write(path, lambda p: df.to_csv(p, index=False))
+    atomic_write(path, lambda p: df.to_csv(p, index=False))
 
 
 def _froc_table(curve: FrocCurve) -> pd.DataFrame:
@@ -168,7 +154,7 @@ def _figure():
 
 def _save(fig, path: Path) -> None:
     fig.tight_layout()
-    _atomic_write(path, lambda p: fig.savefig(p, format="png"))
+    atomic_write(path, lambda p: fig.savefig(p, format="png"))
 
 
 def _plot_froc(curves: Mapping[str, FrocCurve], path: Path, *, title: str, per_cm2: bool = False) -> None:
@@ -215,7 +201,7 @@ def write_evaluation(
         metrics["references"] = {k: r.summary() for k, r in references.items()}
     metrics.update(extra_metrics or {})
     metrics = _json_safe(metrics)
-    _atomic_write(eval_dir / "metrics.json", lambda p: p.write_text(json.dumps(metrics, indent=2) + "\n"))
+    atomic_write(eval_dir / "metrics.json", lambda p: p.write_text(json.dumps(metrics, indent=2) + "\n"))
 
     _write_csv(_froc_table(result.cluster_froc), eval_dir / "froc_clusters.csv")
     calc = _froc_table(result.calcification_froc).rename(columns={"sensitivity": "sensitivity_all"})

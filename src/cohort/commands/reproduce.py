@@ -147,7 +147,7 @@ def _report(paper, results, audit, inputs, n_feasible, stage, verdict, tables) -
     doc.heading("Patient-level reconstruction")
     doc.paragraph(
         "An 81-patient data set whose cross-tabulations reproduce Tables 2 and 3 and the microcalcification x "
-        f"metastasis table exactly exists (feasible 3-way tables per variable: "
+        "metastasis table exactly exists (feasible 3-way tables per variable: "
         + ", ".join(f"{k} {v}" for k, v in n_feasible.items())
         + f"; {math.prod(n_feasible.values())} combinations). Where the paper is inconsistent:"
     )
