@@ -24,7 +24,6 @@ __all__ = [
     "MissingSpacingError",
     "InvalidHeaderError",
     "DuplicateImageError",
-    "DetectionError",
     "FileAccessError",
     "InternalError",
     "ERROR_CODES",
@@ -103,10 +102,6 @@ class DuplicateImageError(CalcdetectError):
     code = "duplicate"
 
 
-class DetectionError(CalcdetectError):
-    code = "detection_failed"
-
-
 class FileAccessError(CalcdetectError):
     """The path does not exist, is not a regular file, or cannot be read."""
 
@@ -137,7 +132,6 @@ ERROR_CODES: dict[str, type[CalcdetectError]] = {
         MissingSpacingError,
         InvalidHeaderError,
         DuplicateImageError,
-        DetectionError,
         FileAccessError,
         InternalError,
     )
