@@ -280,9 +280,13 @@ def run(args: argparse.Namespace) -> int:
     eval_dir = args.output if args.output is not None else Path(args.out) / "evaluation"
     metrics = write_evaluation(result, eval_dir)
     d = metrics["detector"]
+    def fmt(value) -> str:  # None where a metric is undefined (e.g. no true cluster)
+        return "n/a" if value is None else f"{value:.3f}"
+
     print(
         f"{d['n_images']} images ({d['n_missing_images']} missing from the scan); "
-        f"cluster sensitivity at 0.1 FP/image {d['clusters']['sensitivity_at_fp_per_image']['0.1']}; "
-        f"image AUC {d['image']['auc']}; patient accuracy {d['patient']['accuracy']}; written to {eval_dir}"
+        f"cluster sensitivity at 0.1 FP/image {fmt(d['clusters']['sensitivity_at_fp_per_image']['0.1'])}; "
+        f"image AUC {fmt(d['image']['auc'])}; patient accuracy {fmt(d['patient']['accuracy'])}; "
+        f"written to {eval_dir}"
     )
     return EXIT_OK
