@@ -22,7 +22,6 @@ from pathlib import Path
 
 import pandas as pd
 
-from cohort.join import DETECTED
 
 __all__ = ["main"]
 
@@ -101,29 +100,31 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def _detected_table(joined: pd.DataFrame) -> tuple[tuple[int, int], tuple[int, int]]:
-    """MC (detected) x bone metastasis, laid out as the paper's Table 3 row."""
-    mc_pos = joined[DETECTED].eq("positive")
-    met_pos = joined["bone_metastasis"].str.lower().eq("positive")
-    return ((int((~mc_pos & ~met_pos).sum()), int((~mc_pos & met_pos).sum())),
-            (int((mc_pos & ~met_pos).sum()), int((mc_pos & met_pos).sum())))
+def _detected_table(table3: pd.DataFrame) -> tuple[tuple[tuple[int, int], tuple[int, int]], str]:
+    """MC (detected) x bone metastasis as ``cohort analyze`` wrote it in table3.csv, and its OR line."""
+    mc = table3[table3["variable"].eq("microcalcification")].set_index("level")
+    counts = tuple((int(mc.loc[level, "n_negative"]), int(mc.loc[level, "n_positive"]))
+                   for level in ("negative", "positive"))
+    row = mc.loc["negative"]
+    if pd.isna(row["odds_ratio"]):
+        or_text = "OR N/A (a zero cell)"
+    else:
+        or_text = (f"OR {row['odds_ratio']:.3f} (95% CI {row['ci_low']:.3f}-{row['ci_high']:.3f}), "
+                   f"p {row['p_value']:.3f} [{row['test']}]")
+    return counts, or_text  # type: ignore[return-value]
 
 
 def _print_summary(records_csv: Path, scan_dir: Path, analysis_dir: Path, reproduce_dir: Path,
                    *, seconds: dict[str, float]) -> None:
     from cohort.join import join_records
     from cohort.records import load_records
-    from cohort.stats import analyze_2x2
 
     images = pd.read_csv(scan_dir / "images.csv")
     errors = pd.read_csv(scan_dir / "errors.csv")
     joined = join_records(load_records(records_csv), scan_dir / "patients.csv")
     agree = joined.agreement
-    detected = _detected_table(joined.data)
-    res = analyze_2x2(detected)
-    odds = res.odds_ratio
-    or_text = ("OR N/A (a zero cell)" if odds.estimate is None else
-               f"OR {odds.estimate:.3f} (95% CI {odds.ci_low:.3f}-{odds.ci_high:.3f}), p {res.reported_p:.3f}")
+    # the numbers of the report itself, not a second computation of them
+    detected, or_text = _detected_table(pd.read_csv(analysis_dir / "table3.csv"))
 
     adjusted_line = f"see {analysis_dir / 'adjusted.csv'}"
     adjusted = pd.read_csv(analysis_dir / "adjusted.csv")
@@ -148,7 +149,7 @@ def _print_summary(records_csv: Path, scan_dir: Path, analysis_dir: Path, reprod
     for label, det_row, paper_row in zip(("negative", "positive"), detected, _PAPER_TABLE):
         print(f"  MC {label}: metastasis no / yes       {det_row[0]:>3} / {det_row[1]:<3}         "
               f"{paper_row[0]} / {paper_row[1]}")
-    print(f"  detected: {or_text} [{res.reported_test}]")
+    print(f"  detected: {or_text}")
     print(f"  paper:    {_PAPER_OR}")
     print(f"stage-adjusted (detected flags): {adjusted_line}")
     print(f"numbers in the paper that do not add up: {n_discrepancies} (see {reproduce_dir / 'audit.md'})")

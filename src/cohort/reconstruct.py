@@ -50,17 +50,7 @@ logger = logging.getLogger(__name__)
 
 #: Columns of the shipped records file, in order (docs/cohort-records.md).
 RECORD_COLUMNS: tuple[str, ...] = (
-    "patient_id",
-    "age_group",
-    "bmi_group",
-    "menopausal_status",
-    "stage",
-    "ihc_subtype",
-    "histology",
-    "histology_detail",
-    "microcalcification",
-    "bone_metastasis",
-    "laterality",
+    "patient_id", *VARIABLES, "histology_detail", "microcalcification", "bone_metastasis", "laterality",
     "is_reconstruction",
 )
 
