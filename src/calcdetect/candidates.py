@@ -257,6 +257,8 @@ def measure_candidates(
         resp = response[r0:r1, c0:c1]
         level = centre[k] + config.shape_level * (float(value[k]) - centre[k])
         labels, _ = ndimage.label(resp >= level)
+        if labels[pr, pc] == 0:  # no detail above the local median here: measure the peak pixel alone
+            labels[pr, pc] = labels.max() + 1
         region = labels == labels[pr, pc]
         rr, cc = np.nonzero(region)
         a = rr.size

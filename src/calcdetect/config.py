@@ -45,6 +45,7 @@ def mm_to_px(length_mm: float, spacing_mm: float) -> float:
 _BOUNDS: dict[str, tuple[float | None, float | None]] = {
     "tophat_size_mm": (0.2, 5.0),
     "smooth_sigma_mm": (0.0, 1.0),
+    "dog_outer_mm": (0.0, 5.0),
     "min_diameter_mm": (0.01, 2.0),
     "max_diameter_mm": (0.1, 10.0),
     "max_length_mm": (0.1, 20.0),
@@ -76,7 +77,11 @@ class DetectorConfig:
         bright structures narrower than this pass, tissue does not.
     smooth_sigma_mm : float
         Gaussian applied to the top-hat (matched filter for the smallest
-        calcifications); the result is the detection response.
+        calcifications); the result is the shape response.
+    dog_outer_mm : float
+        Outer sigma of the difference-of-Gaussians detection response
+        ``G(smooth_sigma_mm) - G(dog_outer_mm)`` of the image, on which the
+        SNR is measured; 0 detects on the smoothed top-hat instead.
     min_diameter_mm, max_diameter_mm : float
         Range of blob scales searched for each candidate; a candidate whose
         best scale exceeds ``max_diameter_mm`` is a coarse calcification
@@ -125,6 +130,7 @@ class DetectorConfig:
 
     tophat_size_mm: float = 1.0
     smooth_sigma_mm: float = 0.06
+    dog_outer_mm: float = 0.15
     min_diameter_mm: float = 0.1
     max_diameter_mm: float = 1.0
     max_length_mm: float = 1.6

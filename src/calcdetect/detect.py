@@ -5,13 +5,17 @@
 same :class:`~calcdetect.results.ImageResult`.  Stages (each timed in
 ``ImageResult.timings_s``):
 
+0. ``prepare``: float32, isolated saturated pixels (detector defects) repaired;
 1. ``mask``: breast, skin band, pectoral muscle on MLO (coarse grid);
 2. ``tophat``: white top-hat with a ``tophat_size_mm`` square;
-3. ``smooth``: Gaussian matched to the smallest calcifications (response);
-4. ``noise``: robust per-tile centre and sigma of the response;
-5. ``candidates``: local maxima with SNR >= ``snr_threshold`` in the search region;
-6. ``measure``: size and shape of each candidate, coarse/linear rejection;
-7. ``cluster``: >= ``cluster_min_count`` within ``cluster_area_mm2``, scores;
+3. ``smooth``: Gaussian matched to the smallest calcifications (the shape
+   response, on which size and shape are measured);
+4. ``dog``: difference of Gaussians ``smooth_sigma_mm`` - ``dog_outer_mm`` of
+   the image (the detection response, on which the SNR is measured);
+5. ``noise``: robust per-tile centre and sigma of both responses;
+6. ``candidates``: local maxima with SNR >= ``snr_threshold`` in the search region;
+7. ``measure``: size and shape of each candidate, coarse/linear rejection;
+8. ``cluster``: >= ``cluster_min_count`` within ``cluster_area_mm2``, scores;
 image score = best cluster score, flag = score >= ``image_threshold``.
 """
 
@@ -26,7 +30,8 @@ import numpy as np
 from calcdetect.candidates import REJECT_REASONS, find_candidates, measure_candidates, mid_band_at
 from calcdetect.cluster import cluster_calcifications
 from calcdetect.config import DetectorConfig
-from calcdetect.enhance import estimate_noise, smooth_mm, white_tophat_mm
+from calcdetect.defects import repair_isolated_saturated
+from calcdetect.enhance import dog_mm, estimate_noise, smooth_mm, white_tophat_mm
 from calcdetect.mask import breast_mask
 from calcdetect.results import Calcification, ImageResult, Mammogram
 
@@ -106,23 +111,33 @@ def detect(
     image = np.ascontiguousarray(arr, dtype=np.float32)
     if not np.isfinite(image).all():  # NaN/inf would poison every filter
         image = np.nan_to_num(image, nan=0.0, posinf=0.0, neginf=0.0)
+    image, n_defects = repair_isolated_saturated(image)
+    if n_defects:
+        log.debug("repaired %d isolated saturated pixels (detector defects)", n_defects)
     tick("prepare")
     mask = breast_mask(image, spacing_mm=spacing, view=view, config=cfg)
     tick("mask")
     tophat = white_tophat_mm(image, spacing_mm=spacing, size_mm=cfg.tophat_size_mm)
     tick("tophat")
-    response = smooth_mm(tophat, spacing_mm=spacing, sigma_mm=cfg.smooth_sigma_mm)
+    shape_response = smooth_mm(tophat, spacing_mm=spacing, sigma_mm=cfg.smooth_sigma_mm)
     tick("smooth")
+    if cfg.dog_outer_mm > 0:
+        response = dog_mm(image, spacing_mm=spacing, inner_mm=cfg.smooth_sigma_mm, outer_mm=cfg.dog_outer_mm)
+        tick("dog")
+    else:
+        response = shape_response
     noise = estimate_noise(response, mask.search, spacing_mm=spacing, tile_mm=cfg.noise_tile_mm)
+    shape_noise = noise if response is shape_response else estimate_noise(
+        shape_response, mask.search, spacing_mm=spacing, tile_mm=cfg.noise_tile_mm)
     tick("noise")
-    if noise is None:
+    if noise is None or shape_noise is None:
         log.info("no breast region large enough to search; nothing detected")
         return ImageResult(breast_area_mm2=mask.area_mm2, timings_s=timings)
     rows, cols, value, snr = find_candidates(response, noise, mask, spacing_mm=spacing, config=cfg)
     tick("candidates")
     mid = mid_band_at(image, rows, cols, spacing_mm=spacing, config=cfg)
     cand = measure_candidates(
-        image, response, rows, cols, snr, noise=noise, tophat=tophat, mid_band=mid, spacing_mm=spacing, config=cfg
+        image, shape_response, rows, cols, snr, noise=shape_noise, tophat=tophat, mid_band=mid, spacing_mm=spacing, config=cfg
     )
     tick("measure")
     ok = cand.accepted

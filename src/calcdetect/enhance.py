@@ -1,10 +1,17 @@
-"""Enhancement: white top-hat in mm, matched smoothing, and a local noise model.
+"""Enhancement: white top-hat and difference of Gaussians in mm, and a local noise model.
 
-The detection response is ``GaussianBlur(white_tophat(image))``: the top-hat
-(opening with a square of ``tophat_size_mm``) removes tissue wider than the
-element and keeps calcifications, the Gaussian is matched to the smallest
-calcifications and suppresses pixel noise (top-hat followed by a Gaussian is
-a band-pass, i.e. the difference-of-Gaussians role in the pipeline).
+Two responses are computed.  The *shape response* is
+``GaussianBlur(white_tophat(image))``: the top-hat (opening with a square of
+``tophat_size_mm``) removes tissue wider than the element and keeps
+calcifications whole, so their size, shape and contrast are measured on it.
+The *detection response*, on which the SNR threshold applies, is a
+difference of Gaussians ``G(smooth_sigma_mm) - G(dog_outer_mm)`` of the
+image: a linear, zero-mean band-pass at calcification scales.  The top-hat is
+not used for detection because on textured (dense) tissue every crest of the
+texture narrower than the element passes it with a height of about
+curvature x size² / 8; the DoG's leak is curvature x (outer² - inner²) / 2,
+an order of magnitude less at these sizes.  Measured on training phantoms the
+DoG raised the image AUC from 0.62 to 0.69 (``docs/evaluation.md``).
 
 The noise depends on the signal (quantum noise) and on the tissue (texture at
 calcification scales), so it is estimated *per region*: the response is
@@ -30,7 +37,7 @@ from scipy import ndimage
 
 from calcdetect.config import mm_to_px
 
-__all__ = ["white_tophat_mm", "smooth_mm", "shrink", "NoiseModel", "estimate_noise"]
+__all__ = ["white_tophat_mm", "smooth_mm", "dog_mm", "shrink", "NoiseModel", "estimate_noise"]
 
 #: samples wanted on the sparse grid (enough for ~400 per tile on a full image)
 _TARGET_SAMPLES = 400_000
@@ -98,6 +105,17 @@ def smooth_mm(image: np.ndarray, *, spacing_mm: tuple[float, float], sigma_mm: f
         return image
     return cv2.GaussianBlur(image, (0, 0), sigmaX=max(sc, 0.3), sigmaY=max(sr, 0.3),
                             borderType=cv2.BORDER_REPLICATE)
+
+
+def dog_mm(image: np.ndarray, *, spacing_mm: tuple[float, float], inner_mm: float, outer_mm: float) -> np.ndarray:
+    """Difference of Gaussians ``G(inner_mm) - G(outer_mm)`` (sigmas in mm).
+
+    A zero-mean band-pass at calcification scales: unlike the top-hat, its
+    response to smooth tissue grows only with the tissue's curvature times
+    ``outer_mm**2``, so the texture of dense breasts leaks far less into it.
+    """
+    return smooth_mm(image, spacing_mm=spacing_mm, sigma_mm=inner_mm) - smooth_mm(
+        image, spacing_mm=spacing_mm, sigma_mm=outer_mm)
 
 
 @dataclass(frozen=True, eq=False)
