@@ -22,6 +22,8 @@ __all__ = ["TruthSet", "Detections", "truth_from_dicts", "resample_truth", "TRUT
 
 #: value of the ``format`` field this module understands (prefix match on the major version)
 TRUTH_FORMAT = "calcdetect-phantom-truth/1"
+#: a cluster is as visible as its third-brightest calcification (three make a cluster)
+VISIBILITY_RANK = 3
 
 _IMAGE_KEYS = ("sop_instance_uid", "rows", "cols", "spacing_mm", "has_cluster", "breast_area_mm2")
 _REQUIRED_COLUMNS = {
@@ -47,6 +49,8 @@ class TruthSet:
         sop_instance_uid, id, row, col, diameter_mm, contrast, snr, shape, cluster_id.
     clusters : DataFrame
         sop_instance_uid, cluster_id, row, col, n_calcifications, morphology,
+        third_snr (SNR of its third-brightest calcification: how visible the
+        cluster is, since three calcifications make a cluster),
         hull_rc (object: ndarray (k, 2) of pixel vertices).
     distractors : DataFrame
         sop_instance_uid, kind, row, col, row_min, col_min, row_max, col_max.
@@ -161,9 +165,10 @@ def truth_from_dicts(truths: Iterable[Mapping], *, names: Iterable[str] | None =
                 }
             )
         for k in doc_clusters:
+            members = [c for c in doc_calcs if int(c.get("cluster_id", -1)) == int(k["cluster_id"])]
+            member_snr = sorted((float(c.get("snr", np.nan)) for c in members), reverse=True)
             hull = np.asarray(k.get("hull_rc") or [], dtype=float).reshape(-1, 2)
             if hull.shape[0] == 0:  # no hull given: the member centres stand in for it
-                members = [c for c in doc_calcs if int(c.get("cluster_id", -1)) == int(k["cluster_id"])]
                 hull = np.array([[float(c["row"]), float(c["col"])] for c in members]).reshape(-1, 2)
             if hull.shape[0] == 0:
                 hull = np.array([[float(k["row"]), float(k["col"])]])
@@ -175,6 +180,7 @@ def truth_from_dicts(truths: Iterable[Mapping], *, names: Iterable[str] | None =
                     "col": float(k["col"]),
                     "n_calcifications": int(k.get("n_calcifications", len(k.get("member_ids", [])))),
                     "morphology": str(k.get("morphology", "")),
+                    "third_snr": member_snr[VISIBILITY_RANK - 1] if len(member_snr) >= VISIBILITY_RANK else np.nan,
                     "hull_rc": hull,
                 }
             )
@@ -204,7 +210,8 @@ def truth_from_dicts(truths: Iterable[Mapping], *, names: Iterable[str] | None =
             calcs, ["sop_instance_uid", "id", "row", "col", "diameter_mm", "contrast", "snr", "shape", "cluster_id"]
         ),
         clusters=frame(
-            clusters, ["sop_instance_uid", "cluster_id", "row", "col", "n_calcifications", "morphology", "hull_rc"]
+            clusters,
+            ["sop_instance_uid", "cluster_id", "row", "col", "n_calcifications", "morphology", "third_snr", "hull_rc"],
         ),
         distractors=frame(
             distractors, ["sop_instance_uid", "kind", "row", "col", "row_min", "col_min", "row_max", "col_max"]

@@ -68,6 +68,12 @@ def test_breakdowns(result):
     assert size["n_truth"].sum() == 4
     assert size.loc["[0.2, 0.3)", "n_detected"] == 0  # 0.3 mm sits in [0.3, 0.4)
     assert size.loc["[0.3, 0.4)", "n_detected"] == 1 and size.loc["[0.3, 0.4)", "n_truth"] == 2
+    # A's cluster is as visible as its third-brightest calcification (SNRs 6, 4, 2.5);
+    # D's single calcification cannot make a cluster and has no such rank
+    vis = result.breakdowns["clusters_by_visibility"].set_index("third_snr")
+    assert vis["n_truth"].sum() == 1
+    assert vis.loc["[2.0, 3.0)", "n_truth"] == 1
+    assert vis.loc["[2.0, 3.0)", "sensitivity_at_operating_point"] == 1.0
     assert result.targets()["image_auc"]["met"] is False
 
 
