@@ -16,7 +16,11 @@ stronger one.  Each is then measured on a small patch of the image:
   image with discs of ``max_diameter_mm`` and 3 x ``max_diameter_mm`` give
   the *mid* part: the height of an object 1-3 mm wide under it.
 
-Rejected: coarse (``mid > coarse_ratio * fine``: the rim of a coarse
+Rejected: edge (no detail above the local median in the shape response under
+a detection peak: the bright side of a step such as the pectoral edge, which
+the zero-mean DoG marks and the top-hat does not), speck (measured diameter
+below ``MIN_DIAMETER_MM``, narrower than any blurred X-ray object: pixel
+noise), coarse (``mid > coarse_ratio * fine``: the rim of a coarse
 calcification or a marker, whose fine detail is only a sliver, or a
 diameter over ``max_diameter_mm``), line-like (major axis over
 ``max_length_mm`` or elongation over ``max_elongation``: vessels and vascular
@@ -40,8 +44,12 @@ from calcdetect.mask import BreastMask
 __all__ = ["Candidates", "find_candidates", "mid_band_at", "measure_candidates", "REJECT_REASONS"]
 
 #: reasons a measured candidate is not a calcification
-REJECT_REASONS = ("coarse", "linear")
+REJECT_REASONS = ("edge", "coarse", "speck", "linear")
 
+#: a calcification measured narrower than this (after removing the matched
+#: smoothing) is pixel noise; no true calcification in the training phantoms
+#: measured below 0.05 mm, 3 % of false ones in negatives measured 0
+MIN_DIAMETER_MM = 0.05
 _FWHM_PER_SIGMA = 2.0 * np.sqrt(2.0 * np.log(2.0))
 
 
@@ -256,9 +264,11 @@ def measure_candidates(
         # the peak (over the local median), connected to the peak
         resp = response[r0:r1, c0:c1]
         level = centre[k] + config.shape_level * (float(value[k]) - centre[k])
+        fine = float(value[k]) - centre[k]
+        if fine <= 0:  # a DoG peak with no detail narrower than the top-hat element: the bright side of a step
+            reason[k] = "edge"
+            continue
         labels, _ = ndimage.label(resp >= level)
-        if labels[pr, pc] == 0:  # no detail above the local median here: measure the peak pixel alone
-            labels[pr, pc] = labels.max() + 1
         region = labels == labels[pr, pc]
         rr, cc = np.nonzero(region)
         a = rr.size
@@ -274,10 +284,11 @@ def measure_candidates(
         compact[k] = min(1.0, 4.0 * np.pi * a / perim**2)
         # coarse: the candidate sits on a bright object wider than
         # max_diameter_mm that is brighter than the candidate's own detail
-        fine = float(value[k]) - centre[k]
         mid = float(mid_band[k])
-        if mid > config.coarse_ratio * max(fine, 0.0) or diam[k] > config.max_diameter_mm:
+        if mid > config.coarse_ratio * fine or diam[k] > config.max_diameter_mm:
             reason[k] = "coarse"
+        elif diam[k] < MIN_DIAMETER_MM:
+            reason[k] = "speck"
         elif length[k] > config.max_length_mm or elong[k] > config.max_elongation:
             reason[k] = "linear"
     return Candidates(

@@ -48,6 +48,18 @@ def test_vessel_line_is_rejected(scene, config):
     assert not result.flag
 
 
+def test_bright_step_edge_is_not_a_row_of_calcifications(scene, config):
+    # like the pectoral edge: the DoG marks the bright side of a step all along it
+    img = scene(background_cols_mm=5.0).render(0.1)
+    img[:, 200:] += 60.0  # a 30-sigma step at x = 20 mm, 40 mm long
+    result = detect(img, spacing_mm=(0.1, 0.1), config=config)
+    assert result.rejected["edge"] >= 5
+    on_edge = [c for c in result.calcifications if abs(c.col_px * 0.1 - 20.0) < 1.0]
+    assert len(on_edge) <= 3  # a few noise peaks on the bright side survive, not a row
+    assert result.clusters == ()
+    assert not result.flag
+
+
 def test_coarse_two_mm_calcification_is_rejected(scene, config):
     img = scene(discs=[(20.0, 20.0, 2.0, 80.0)]).render(0.1)
     result = detect(img, spacing_mm=(0.1, 0.1), config=config)
