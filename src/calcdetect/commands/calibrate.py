@@ -13,7 +13,7 @@ import logging
 import os
 from pathlib import Path
 
-from calcdetect.calibrate import calibrate
+from calcdetect.calibrate import FP_PER_IMAGE, calibrate
 from calcdetect.cli import EXIT_FATAL, EXIT_OK
 from calcdetect.config import DetectorConfig
 
@@ -36,8 +36,8 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     parser.add_argument("--seed", type=int, required=True, help="seed of the TRAINING phantom set (recorded)")
     parser.add_argument("--n", type=int, default=40, help="number of training images (default 40, half positive)")
     parser.add_argument("--preset", default="demo-mix", help="phantom preset or mix (default demo-mix)")
-    parser.add_argument("--snr", type=_floats, default=[3.0, 3.25, 3.5, 4.0],
-                        help="candidate SNR thresholds to choose from (default 3,3.25,3.5,4)")
+    parser.add_argument("--snr", type=_floats, default=[3.5, 4.0, 4.5, 5.0],
+                        help="candidate SNR thresholds to choose from (default 3.5,4,4.5,5)")
     parser.add_argument("--base", type=Path, help="configuration JSON for every other parameter")
     parser.add_argument("--workers", type=int, default=1, help="processes for writing phantoms")
     parser.set_defaults(run=run)
@@ -52,12 +52,14 @@ def run(args: argparse.Namespace) -> int:
     except (ValueError, OSError) as exc:
         log.error("calibration failed: %s", exc)
         return EXIT_FATAL
+    chosen = result.config.snr_threshold
     out = args.out_config
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(out.name + ".tmp")
     tmp.write_text(result.config.to_json(), encoding="utf-8")
     os.replace(tmp, out)
     print(f"wrote {out}: snr_threshold {result.config.snr_threshold:g}, image_threshold "
-          f"{result.config.image_threshold:g} (training AUC {max(result.auc_by_snr.values()):.3f}, "
+          f"{result.config.image_threshold:g} (training: cluster sensitivity at {FP_PER_IMAGE:g} FP/image "
+          f"{result.cluster_sensitivity_by_snr[chosen]:.2f}, image AUC {result.auc_by_snr[chosen]:.3f}, "
           f"sensitivity {result.sensitivity:.2f}, specificity {result.specificity:.2f}, {result.n_images} images)")
     return EXIT_OK

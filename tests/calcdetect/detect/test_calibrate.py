@@ -5,8 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from calcdetect.calibrate import choose_image_threshold, image_auc
+from calcdetect.calibrate import choose_image_threshold, cluster_outcomes, image_auc
 from calcdetect.config import DetectorConfig
+from calcdetect.results import Cluster, ImageResult
 
 
 def test_auc_known_values():
@@ -28,6 +29,25 @@ def test_threshold_maximises_youden_and_sits_between_scores():
 def test_threshold_refuses_when_no_image_has_a_cluster():
     with pytest.raises(ValueError, match="no image has a cluster"):
         choose_image_threshold(np.zeros(4), np.array([0, 1, 0, 1], bool))
+
+
+def _cluster(cid, row, col, half, score):
+    return Cluster(cluster_id=cid, n_calcifications=3, row_px=row, col_px=col,
+                   bbox_px=(row - half, col - half, row + half, col + half), area_mm2=1.0, score=score)
+
+
+def test_cluster_outcomes_count_only_clusters_that_localise_the_lesion():
+    truth = {"clusters": [{"row": 500, "col": 500, "hull_rc": [[480, 480], [480, 520], [520, 500]]}]}
+    result = ImageResult(clusters=(
+        _cluster(0, 900, 900, 20, 9.0),     # elsewhere: a false positive
+        _cluster(1, 505, 500, 20, 8.0),     # on the lesion
+        _cluster(2, 1000, 1000, 600, 7.0),  # chains noise over 12 cm around it: localises nothing
+    ))  # fmt: skip
+    scores, is_tp = cluster_outcomes(result, truth, (0.1, 0.1))
+    assert scores.tolist() == [9.0, 8.0, 7.0]
+    assert is_tp.tolist() == [False, True, False]
+    no_truth = cluster_outcomes(result, {"clusters": []}, (0.1, 0.1))[1]
+    assert not no_truth.any()
 
 
 def test_calibrate_command_writes_a_loadable_config_recording_its_seed(tmp_path):
