@@ -214,6 +214,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--cohort", type=Path, default=None,
                     help="make one patient per record of this clinical CSV (CC + MLO) instead of --n single images")
     ap.add_argument("--reuse-phantoms", action="store_true", help="use OUT/phantoms if it already holds the set")
+    ap.add_argument("--config", type=Path, default=None,
+                    help="detector configuration JSON (default: the calibrated DetectorConfig.default())")
     args = ap.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
@@ -226,7 +228,8 @@ def main(argv: list[str] | None = None) -> int:
     from calcdetect.reference import NAIVE_PIXEL_THRESHOLDS, REFERENCE_HEIGHT_THRESHOLDS
     from calcdetect.truth import Detections, truth_from_dicts
 
-    config = DetectorConfig.default()  # read once: every worker uses this very configuration
+    # read once: every worker uses this very configuration
+    config = DetectorConfig.from_json(str(args.config)) if args.config else DetectorConfig.default()
     calib = str(config.calibration_seeds)
     if str(args.seed) in calib.replace(",", " ").replace("-", " ").split():
         print(f"seed {args.seed} is a calibration seed of the detector ({calib!r}); pick a fresh one")
