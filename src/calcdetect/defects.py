@@ -25,6 +25,8 @@ _MIN_STEP_FRACTION = 0.8
 #: ... and at least this many times the 99.9th percentile of that jump over
 #: the image
 _MIN_JUMP_RATIO = 5.0
+#: spacing (pixels) of the grid of ordinary pixels that sets the typical jump
+_GRID_STEP = 15
 
 
 def repair_isolated_saturated(image: np.ndarray) -> tuple[np.ndarray, int]:
@@ -51,28 +53,47 @@ def repair_isolated_saturated(image: np.ndarray) -> tuple[np.ndarray, int]:
     """
     if image.size == 0:
         return image, 0
-    top = image == image.max()
-    if top.all():
+    top_value = image.max()
+    found = cv2.findNonZero(cv2.compare(image, float(top_value), cv2.CMP_GE))  # (x, y); 4x faster than np.nonzero
+    if found is None or found.size == 2 * image.size:
         return image, 0
-    top_u8 = top.astype(np.uint8)
-    neighbours = cv2.boxFilter(top_u8, cv2.CV_16U, (3, 3), normalize=False, borderType=cv2.BORDER_CONSTANT)
-    defect = top & (neighbours - top_u8 <= _MAX_SATURATED_NEIGHBOURS)
-    if not defect.any():
+    found = found.reshape(-1, 2)
+    cols, rows = found[:, 0].astype(np.intp), found[:, 1].astype(np.intp)
+    # only pixels at the maximum are examined, so medians are taken at those
+    # few places (a full-image median filter would cost ~40 ms per image)
+    at_top = _window(image, rows, cols, 1) == top_value  # (9, n), centre included
+    isolated = at_top.sum(axis=0) - 1 <= _MAX_SATURATED_NEIGHBOURS
+    rows, cols = rows[isolated], cols[isolated]
+    if rows.size == 0:
         return image, 0
     # the median of a 3 x 3 window holding at most 3 defect pixels is a normal pixel
-    median = cv2.medianBlur(np.ascontiguousarray(image, dtype=np.float32), 3)
-    jump = image - median
+    median = np.median(_window(image, rows, cols, 1), axis=0)
+    jump = top_value - median
     # narrower than the point spread function: the whole step is between the
     # pixel and its 3 x 3 neighbours (a blurred object still rises across them)
-    wide = cv2.medianBlur(np.ascontiguousarray(image, dtype=np.float32), 5)
-    defect &= jump > _MIN_STEP_FRACTION * (image - wide)
-    # and far above any detail in the image (defects themselves excluded)
-    sample = jump[::3, ::3][~top[::3, ::3]]
-    typical_jump = float(np.percentile(sample, 99.9)) if sample.size else 0.0
-    defect &= jump > _MIN_JUMP_RATIO * max(typical_jump, np.finfo(np.float32).tiny)
-    n = int(np.count_nonzero(defect))
+    wide = np.median(_window(image, rows, cols, 2), axis=0)
+    keep = jump > _MIN_STEP_FRACTION * (top_value - wide)
+    if not keep.any():  # the usual case: the maximum is the peak of a real object
+        return image, 0
+    # and far above any detail in the image: the 99.9th percentile of the same
+    # jump on a sparse grid of ordinary pixels
+    gr, gc = np.mgrid[1:image.shape[0] - 1:_GRID_STEP, 1:image.shape[1] - 1:_GRID_STEP]
+    gr, gc = gr.ravel(), gc.ravel()
+    ordinary = image[gr, gc] < top_value
+    grid_jump = image[gr[ordinary], gc[ordinary]] - np.median(_window(image, gr[ordinary], gc[ordinary], 1), axis=0)
+    typical_jump = float(np.percentile(grid_jump, 99.9)) if grid_jump.size else 0.0
+    keep &= jump > _MIN_JUMP_RATIO * max(typical_jump, float(np.finfo(np.float32).tiny))
+    n = int(np.count_nonzero(keep))
     if n == 0:
         return image, 0
     repaired = image.copy()
-    repaired[defect] = median[defect]
+    repaired[rows[keep], cols[keep]] = median[keep]
     return repaired, n
+
+
+def _window(image: np.ndarray, rows: np.ndarray, cols: np.ndarray, half: int) -> np.ndarray:
+    """Values of the (2 half + 1)² window around each (row, col), borders replicated: shape (k, n)."""
+    d = np.arange(-half, half + 1)
+    rr = np.clip(rows[None, :] + np.repeat(d, d.size)[:, None], 0, image.shape[0] - 1)
+    cc = np.clip(cols[None, :] + np.tile(d, d.size)[:, None], 0, image.shape[1] - 1)
+    return image[rr, cc]
