@@ -91,7 +91,8 @@ class Calcification:
     """One detected calcification (a bright, small, compact spot).
 
     ``contrast`` is in the units of the analysed pixels (top-hat height);
-    ``snr`` is contrast over the local noise estimate.  ``cluster_id`` is -1
+    ``snr`` is the difference-of-Gaussians detection response over its local
+    noise estimate.  ``cluster_id`` is -1
     for a calcification that belongs to no cluster.
     """
 
