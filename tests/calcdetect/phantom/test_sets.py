@@ -75,6 +75,7 @@ def test_set_has_the_requested_number_of_positives_and_is_reproducible(tmp_path)
     a = write_phantom_set(tmp_path / "a", n=6, seed=3, preset="small", positive_fraction=0.5)
     b = write_phantom_set(tmp_path / "b", n=6, seed=3, preset="small", positive_fraction=0.5)
     assert [p.name for p in a] == [f"phantom_{i:04d}.dcm" for i in range(6)]
+    assert [p.name for p in b] == [p.name for p in a]
     ta, tb = _truths(tmp_path / "a"), _truths(tmp_path / "b")
     assert ta == tb
     assert sum(t["has_cluster"] for t in ta.values()) == 3
