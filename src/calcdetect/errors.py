@@ -25,6 +25,7 @@ __all__ = [
     "InvalidHeaderError",
     "DuplicateImageError",
     "FileAccessError",
+    "AnalysisTimeoutError",
     "InternalError",
     "ERROR_CODES",
 ]
@@ -114,6 +115,12 @@ class InternalError(CalcdetectError):
     code = "internal_error"
 
 
+class AnalysisTimeoutError(CalcdetectError):
+    """Reading and analysing the file took longer than the scan's per-file time limit."""
+
+    code = "timeout"
+
+
 #: code -> exception class, for documentation and errors.csv readers.
 ERROR_CODES: dict[str, type[CalcdetectError]] = {
     cls.code: cls
@@ -133,6 +140,7 @@ ERROR_CODES: dict[str, type[CalcdetectError]] = {
         InvalidHeaderError,
         DuplicateImageError,
         FileAccessError,
+        AnalysisTimeoutError,
         InternalError,
     )
 }

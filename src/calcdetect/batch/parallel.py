@@ -13,6 +13,15 @@ code that reads one file:
 * Dask: the scheduler already retries tasks whose worker died and gives up
   with ``KilledWorker`` after a few tries; that file is reported the same way.
 
+A file that *hangs* its worker (a decoder looping on a corrupt codestream)
+is handled like one that crashes it: with ``settings.timeout_s`` each local
+worker arms a real-time timer for every file, whose signal (SIGALRM, default
+action) ends the process even inside a C decoder that never returns to
+Python; the file is then re-run alone and, if it runs out of time again,
+reported with code ``timeout``.  With a time limit, one local worker also
+runs in a child process (the limit cannot end the scan itself).  Dask runs
+tasks in worker threads, where no such timer exists: no limit there.
+
 Each worker process uses one thread for OpenCV / OpenMP / BLAS: parallelism
 comes from the number of workers.
 """
@@ -22,13 +31,15 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import signal
+import time
 from collections import deque
 from collections.abc import Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 import multiprocessing
 
-from calcdetect.errors import InternalError
+from calcdetect.errors import AnalysisTimeoutError, InternalError
 
 from .discover import InputFile
 from .worker import ScanSettings, WorkResult, error_result, process_input
@@ -54,6 +65,30 @@ def _crash_result(item: InputFile, settings: ScanSettings, reason: str) -> WorkR
         "crashes a pixel decoder or needs more memory than available; check it with another DICOM "
         "viewer and please report it",
     )
+
+
+def _timeout_result(item: InputFile, settings: ScanSettings) -> WorkResult:
+    return error_result(
+        item,
+        settings.settings_id,
+        AnalysisTimeoutError.code,
+        f"reading and analysing this file took longer than the limit of {settings.timeout_s:g} s, twice "
+        "(a pixel decoder probably hangs on it); check it with another DICOM viewer, or raise --timeout-s "
+        "if your images are unusually large",
+        seconds=float(settings.timeout_s or 0.0),
+    )
+
+
+def _process_with_deadline(item: InputFile, settings: ScanSettings) -> WorkResult:
+    """:func:`process_input` in a worker process, ended by SIGALRM after ``settings.timeout_s``."""
+    if not settings.timeout_s:
+        return process_input(item, settings)
+    signal.signal(signal.SIGALRM, signal.SIG_DFL)  # default action: terminate, even inside C code
+    signal.setitimer(signal.ITIMER_REAL, float(settings.timeout_s))
+    try:
+        return process_input(item, settings)
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0.0)
 
 
 @contextlib.contextmanager
@@ -119,11 +154,13 @@ def _run_isolated(suspects: Sequence[InputFile], settings: ScanSettings) -> Iter
         for item in sorted(suspects, key=lambda f: f.rel_path):
             if pool is None:
                 pool = _new_pool(1)
+            started = time.monotonic()
             try:
                 with _single_thread_env():
-                    future = pool.submit(process_input, item, settings)
+                    future = pool.submit(_process_with_deadline, item, settings)
                 result = future.result()
             except BrokenProcessPool:
+                ran_out = bool(settings.timeout_s) and time.monotonic() - started >= 0.9 * settings.timeout_s
                 pool.shutdown(wait=True, cancel_futures=True)
                 pool = None
                 if not _pool_starts():
@@ -132,7 +169,10 @@ def _run_isolated(suspects: Sequence[InputFile], settings: ScanSettings) -> Iter
                         "call scan_folder from a script, put the call under `if __name__ == \"__main__\":`; "
                         "otherwise run with --workers 1 and report this"
                     ) from None
-                result = _crash_result(item, settings, "worker process terminated abruptly")
+                if ran_out:
+                    result = _timeout_result(item, settings)
+                else:
+                    result = _crash_result(item, settings, "worker process terminated abruptly")
             yield result
     finally:
         if pool is not None:
@@ -151,7 +191,7 @@ def _run_pool(items: Sequence[InputFile], settings: ScanSettings, workers: int) 
             try:
                 with _single_thread_env():
                     while pending and len(inflight) < window:
-                        inflight[pool.submit(process_input, pending[0], settings)] = pending[0]
+                        inflight[pool.submit(_process_with_deadline, pending[0], settings)] = pending[0]
                         pending.popleft()
             except BrokenProcessPool:  # a worker died since the last wait(); pending[0] was not taken
                 broken = True
@@ -226,7 +266,8 @@ def run_inputs(
     items : sequence of InputFile
     settings : ScanSettings
     workers : int
-        Processes on this machine (1: in this process); with ``dask_address="local"``
+        Processes on this machine (1: in this process, unless ``settings.timeout_s``
+        is set); with ``dask_address="local"``
         the number of workers of the local Dask cluster.
     dask_address : str, optional
         ``"local"`` for a new local Dask cluster, or a scheduler address
@@ -242,6 +283,6 @@ def run_inputs(
         return iter(())
     if dask_address:
         return _run_dask(items, settings, dask_address, workers)
-    if workers <= 1:
+    if workers <= 1 and not settings.timeout_s:
         return _run_serial(items, settings)
-    return _run_pool(items, settings, workers)
+    return _run_pool(items, settings, max(workers, 1))

@@ -44,9 +44,12 @@ def _now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
 
-def _check_arguments(workers, default_spacing_mm, pseudonymize_key, dask_address) -> None:
+def _check_arguments(workers, default_spacing_mm, pseudonymize_key, dask_address, timeout_s=None) -> None:
     if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
         raise ScanError(f"workers must be a whole number >= 1, got {workers!r}")
+    if timeout_s is not None and not (isinstance(timeout_s, (int, float)) and not isinstance(timeout_s, bool)
+                                      and math.isfinite(timeout_s) and timeout_s > 0):
+        raise ScanError(f"the per-file time limit must be a positive number of seconds, got {timeout_s!r}")
     if default_spacing_mm is not None:
         if not (isinstance(default_spacing_mm, (int, float)) and math.isfinite(default_spacing_mm)
                 and 0.0 < default_spacing_mm <= 1.0):
@@ -115,6 +118,7 @@ def scan_folder(
     pseudonymize_key: str | None = None,
     dask_address: str | None = None,
     progress: bool | None = None,
+    timeout_s: float | None = None,
 ) -> ScanSummary:
     """Analyse every file under ``dicom_dir`` and write the scan outputs to ``out_dir``.
 
@@ -146,6 +150,10 @@ def scan_folder(
         Dask scheduler address, or ``"local"`` for a local Dask cluster.
     progress : bool, optional
         Show a progress bar on stderr; default: only when stderr is a terminal.
+    timeout_s : float, optional
+        Per-file limit (seconds) for reading and analysing one file in a local
+        worker process; a file over it twice is reported as ``timeout``.  Not
+        applied on Dask.  Default: no limit.
 
     Returns
     -------
@@ -167,7 +175,7 @@ def scan_folder(
     for any :mod:`multiprocessing` or Dask code.
     """
     started_at, t_start = _now(), time.perf_counter()
-    _check_arguments(workers, default_spacing_mm, pseudonymize_key, dask_address)
+    _check_arguments(workers, default_spacing_mm, pseudonymize_key, dask_address, timeout_s)
     dicom_path, out_path = Path(dicom_dir).resolve(), Path(out_dir).resolve()
     if not dicom_path.is_dir():
         raise ScanError(f"input folder {str(dicom_dir)!r} does not exist or is not a folder")
@@ -180,7 +188,8 @@ def scan_folder(
         except (TypeError, ValueError) as exc:
             raise ScanError(f"bad detector configuration: {exc}") from exc
     settings = ScanSettings(config=config, default_spacing_mm=default_spacing_mm,
-                            pseudonymize_key=pseudonymize_key, overlays=overlays)
+                            pseudonymize_key=pseudonymize_key, overlays=overlays,
+                            timeout_s=None if dask_address else timeout_s)
     settings_id = settings.settings_id
     store = WorkStore(out_path)
     if resume:
@@ -278,6 +287,7 @@ def scan_folder(
             "default_spacing_mm": default_spacing_mm,
             "pseudonymized": pseudonymize_key is not None,
             "dask": dask_address,
+            "timeout_s": timeout_s,
         },
         "config": config.to_dict(),
         "settings_id": settings_id,

@@ -46,7 +46,7 @@ _MAX_MESSAGE = 600
 class ScanSettings:
     """Everything that decides what a worker computes for a file.
 
-    ``settings_id`` (a digest of all fields but ``overlays``) is stored in
+    ``settings_id`` (a digest of all fields but ``overlays`` and ``timeout_s``) is stored in
     every record so that ``--resume`` never mixes results of two settings.
     """
 
@@ -54,6 +54,8 @@ class ScanSettings:
     default_spacing_mm: float | None = None
     pseudonymize_key: str | None = field(default=None, repr=False)
     overlays: bool = True
+    #: per-file limit in worker processes (not part of ``settings_id``: it never changes a result)
+    timeout_s: float | None = None
 
     @property
     def settings_id(self) -> str:

@@ -153,8 +153,10 @@ def test_killed_cli_run_resumes_to_the_same_files(mixed_folder, reference, tmp_p
 
 
 CRASHY_MODULE = '''
-"""Imported in each worker when the settings are unpickled: file names with CRASH kill the process."""
+"""Imported in each worker when the settings are unpickled: file names with CRASH kill the
+process, file names with HANG never return (as a decoder looping on a corrupt codestream)."""
 import os
+import time
 
 import calcdetect.batch.worker as worker
 from calcdetect.config import DetectorConfig
@@ -165,6 +167,8 @@ _read = worker.read_mammogram
 def _read_or_die(path, **kwargs):
     if "CRASH" in os.path.basename(str(path)):
         os._exit(139)  # as a segfaulting decoder would
+    if "HANG" in os.path.basename(str(path)):
+        time.sleep(3600)
     return _read(path, **kwargs)
 
 
@@ -176,7 +180,8 @@ class CrashyConfig(DetectorConfig):
 '''
 
 
-def test_a_file_that_kills_its_worker_is_reported_and_the_rest_analysed(good_folder, tmp_path, monkeypatch):
+def _scan_with_crashy_workers(folder, tmp_path, monkeypatch, **kwargs):
+    """scan_folder with worker processes whose reader crashes on CRASH* and hangs on HANG* files."""
     import importlib
     import sys
 
@@ -188,12 +193,28 @@ def test_a_file_that_kills_its_worker_is_reported_and_the_rest_analysed(good_fol
     crashy = importlib.import_module("crashy_helpers")
     try:
         config = crashy.CrashyConfig(**DetectorConfig.default().to_dict())
-        shutil.copy(good_folder / "study1" / "IM0000", good_folder / "study1" / "CRASH-IM0000")
-        out = tmp_path / "out"
-        summary = scan_folder(good_folder, out, workers=2, overlays=False, config=config)
+        return scan_folder(folder, tmp_path / "out", overlays=False, config=config, **kwargs)
     finally:
         crashy.worker.read_mammogram = crashy._read  # undo the patch in this process
         sys.modules.pop("crashy_helpers", None)
+
+
+def test_a_file_that_hangs_its_worker_is_reported_as_timeout_and_the_rest_analysed(good_folder, tmp_path,
+                                                                                   monkeypatch):
+    shutil.copy(good_folder / "study1" / "IM0000", good_folder / "study1" / "HANG-IM0000")
+    started = time.monotonic()
+    summary = _scan_with_crashy_workers(good_folder, tmp_path, monkeypatch, workers=1, timeout_s=2.0)
+    assert time.monotonic() - started < 60  # two 2 s limits and two worker starts, not the hour it sleeps
+    errors = (tmp_path / "out" / "errors.csv").read_text().splitlines()
+    assert len(errors) == 2 and errors[1].startswith("study1/HANG-IM0000,timeout,")
+    assert "longer than the limit of 2 s" in errors[1]
+    assert summary.n_images == 6 and summary.errors_by_code == {"timeout": 1}
+
+
+def test_a_file_that_kills_its_worker_is_reported_and_the_rest_analysed(good_folder, tmp_path, monkeypatch):
+    shutil.copy(good_folder / "study1" / "IM0000", good_folder / "study1" / "CRASH-IM0000")
+    summary = _scan_with_crashy_workers(good_folder, tmp_path, monkeypatch, workers=2)
+    out = tmp_path / "out"
     errors = (out / "errors.csv").read_text().splitlines()
     assert len(errors) == 2 and errors[1].startswith("study1/CRASH-IM0000,internal_error,")
     assert "died" in errors[1]
