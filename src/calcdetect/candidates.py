@@ -19,7 +19,7 @@ stronger one.  Each is then measured on a small patch of the image:
 Rejected: edge (no detail above the local median in the shape response under
 a detection peak: the bright side of a step such as the pectoral edge, which
 the zero-mean DoG marks and the top-hat does not), speck (measured diameter
-below ``MIN_DIAMETER_MM``, narrower than any blurred X-ray object: pixel
+below ``min_diameter_mm``, narrower than any blurred X-ray object: pixel
 noise), coarse (``mid > coarse_ratio * fine``: the rim of a coarse
 calcification or a marker, whose fine detail is only a sliver, or a
 diameter over ``max_diameter_mm``), line-like (major axis over
@@ -46,10 +46,6 @@ __all__ = ["Candidates", "find_candidates", "mid_band_at", "measure_candidates",
 #: reasons a measured candidate is not a calcification
 REJECT_REASONS = ("edge", "coarse", "speck", "linear")
 
-#: a calcification measured narrower than this (after removing the matched
-#: smoothing) is pixel noise; no true calcification in the training phantoms
-#: measured below 0.05 mm, 3 % of false ones in negatives measured 0
-MIN_DIAMETER_MM = 0.05
 _FWHM_PER_SIGMA = 2.0 * np.sqrt(2.0 * np.log(2.0))
 
 
@@ -287,7 +283,7 @@ def measure_candidates(
         mid = float(mid_band[k])
         if mid > config.coarse_ratio * fine or diam[k] > config.max_diameter_mm:
             reason[k] = "coarse"
-        elif diam[k] < MIN_DIAMETER_MM:
+        elif diam[k] < config.min_diameter_mm:
             reason[k] = "speck"
         elif length[k] > config.max_length_mm or elong[k] > config.max_elongation:
             reason[k] = "linear"
