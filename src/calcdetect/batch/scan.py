@@ -24,6 +24,7 @@ from calcdetect import __version__
 from calcdetect.config import DetectorConfig
 
 from .discover import discover_inputs
+from .lock import OutputLock
 from .html_index import render_index_html
 from .outputs import assemble_tables, write_tables
 from .parallel import ScanError, run_inputs
@@ -180,6 +181,16 @@ def scan_folder(
     if not dicom_path.is_dir():
         raise ScanError(f"input folder {str(dicom_dir)!r} does not exist or is not a folder")
     _prepare_out_dir(dicom_path, out_path)
+    with OutputLock(out_path):
+        return _scan(dicom_path, out_path, workers=workers, resume=resume, overlays=overlays, config=config,
+                     default_spacing_mm=default_spacing_mm, pseudonymize_key=pseudonymize_key,
+                     dask_address=dask_address, progress=progress, timeout_s=timeout_s,
+                     started_at=started_at, t_start=t_start)
+
+
+def _scan(dicom_path: Path, out_path: Path, *, workers, resume, overlays, config, default_spacing_mm,
+          pseudonymize_key, dask_address, progress, timeout_s, started_at, t_start) -> ScanSummary:
+    """The body of :func:`scan_folder`, run while holding the output folder's lock."""
     if config is None:
         config = DetectorConfig.default()
     elif isinstance(config, dict):
