@@ -54,6 +54,8 @@ MU_BLOOD_PER_MM = 0.080
 DENSITY_GLANDULAR_FRACTION = {"a": 0.10, "b": 0.26, "c": 0.46, "d": 0.68}
 
 _GRID_MM = 0.2
+#: width (Gaussian sigma) of the pectoral muscle's edge in the tissue maps
+_PECTORAL_EDGE_SIGMA_MM = 0.4
 
 
 @dataclass(frozen=True, eq=False)
@@ -294,7 +296,10 @@ def make_anatomy(rng: np.random.Generator, *, rows: int, cols: int, spacing_mm: 
     field = power_law_field(rng, (hl, wl), spacing_mm=grid_mm, beta=3.0)
     half_h = float(mask_low[:, 1].sum()) / 2
     gland = _glandular_fraction(rng, field, mask_low, sd_low, cw_mm, nipple_low, half_h, density, grid_mm)
-    gland *= ~pect
+    # the muscle edge is a smooth curve: cut the glandular tissue with an
+    # anti-aliased copy of the coarse mask (a hard cut on the 0.2 mm grid left
+    # a staircase whose 0.2 mm corners look like calcifications to any detector)
+    gland *= 1.0 - cv2.GaussianBlur(pect.astype(np.float32), (0, 0), _PECTORAL_EDGE_SIGMA_MM / grid_mm)
     texture = power_law_field(rng, (hl, wl), spacing_mm=grid_mm, beta=3.0)
     extra = (MU_GLAND_PER_MM - MU_ADIPOSE_PER_MM) * gland * t_low
     extra += np.float32(0.012) * texture * t_low * np.float32(MU_ADIPOSE_PER_MM)  # fat lobule texture
