@@ -439,12 +439,15 @@ def evaluate(
     breakdowns["clusters_by_size"] = bin_sensitivity(
         t_clu["n_calcifications"], t_clu["detected_at_operating_point"], _NCALC_BINS, name="n_calcifications"
     )
-    # how visible the cluster is: sensitivity by the SNR of its third-brightest calcification
-    vis = bin_sensitivity(t_clu["third_snr"], t_clu["detected_at_operating_point"], _SNR_BINS, name="third_snr")
-    vis = vis.rename(columns={"n_detected": "n_detected_at_operating_point", "sensitivity": "sensitivity_at_operating_point"})
-    vis["sensitivity_any_score"] = bin_sensitivity(t_clu["third_snr"], t_clu["matched"], _SNR_BINS, name="third_snr")[
-        "sensitivity"].to_numpy()
-    breakdowns["clusters_by_visibility"] = vis
+    # how visible the cluster is: sensitivity by the peak SNR, and by the ideal-observer d',
+    # of its third-brightest calcification
+    for column, name in (("third_snr", "clusters_by_visibility"), ("third_d_prime", "clusters_by_detectability")):
+        vis = bin_sensitivity(t_clu[column], t_clu["detected_at_operating_point"], _SNR_BINS, name=column)
+        vis = vis.rename(columns={"n_detected": "n_detected_at_operating_point",
+                                  "sensitivity": "sensitivity_at_operating_point"})
+        vis["sensitivity_any_score"] = bin_sensitivity(t_clu[column], t_clu["matched"], _SNR_BINS, name=column)[
+            "sensitivity"].to_numpy()
+        breakdowns[name] = vis
     breakdowns["images_by_density"] = image_strata(t_img, "density")
     breakdowns["images_by_preset"] = image_strata(t_img, "preset")
     breakdowns["distractors"] = distractor_table(t_img, truth.distractors, k_match, c_match, thr)

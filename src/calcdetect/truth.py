@@ -50,7 +50,8 @@ class TruthSet:
     clusters : DataFrame
         sop_instance_uid, cluster_id, row, col, n_calcifications, morphology,
         third_snr (SNR of its third-brightest calcification: how visible the
-        cluster is, since three calcifications make a cluster),
+        cluster is, since three calcifications make a cluster), third_d_prime
+        (the same for the ideal-observer d'; NaN for truth files without it),
         hull_rc (object: ndarray (k, 2) of pixel vertices).
     distractors : DataFrame
         sop_instance_uid, kind, row, col, row_min, col_min, row_max, col_max.
@@ -167,6 +168,7 @@ def truth_from_dicts(truths: Iterable[Mapping], *, names: Iterable[str] | None =
         for k in doc_clusters:
             members = [c for c in doc_calcs if int(c.get("cluster_id", -1)) == int(k["cluster_id"])]
             member_snr = sorted((float(c.get("snr", np.nan)) for c in members), reverse=True)
+            member_dp = sorted((float(c.get("d_prime", np.nan)) for c in members), reverse=True)
             hull = np.asarray(k.get("hull_rc") or [], dtype=float).reshape(-1, 2)
             if hull.shape[0] == 0:  # no hull given: the member centres stand in for it
                 hull = np.array([[float(c["row"]), float(c["col"])] for c in members]).reshape(-1, 2)
@@ -181,6 +183,7 @@ def truth_from_dicts(truths: Iterable[Mapping], *, names: Iterable[str] | None =
                     "n_calcifications": int(k.get("n_calcifications", len(k.get("member_ids", [])))),
                     "morphology": str(k.get("morphology", "")),
                     "third_snr": member_snr[VISIBILITY_RANK - 1] if len(member_snr) >= VISIBILITY_RANK else np.nan,
+                    "third_d_prime": member_dp[VISIBILITY_RANK - 1] if len(member_dp) >= VISIBILITY_RANK else np.nan,
                     "hull_rc": hull,
                 }
             )
@@ -211,7 +214,8 @@ def truth_from_dicts(truths: Iterable[Mapping], *, names: Iterable[str] | None =
         ),
         clusters=frame(
             clusters,
-            ["sop_instance_uid", "cluster_id", "row", "col", "n_calcifications", "morphology", "third_snr", "hull_rc"],
+            ["sop_instance_uid", "cluster_id", "row", "col", "n_calcifications", "morphology", "third_snr",
+             "third_d_prime", "hull_rc"],
         ),
         distractors=frame(
             distractors, ["sop_instance_uid", "kind", "row", "col", "row_min", "col_min", "row_max", "col_max"]

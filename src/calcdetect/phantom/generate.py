@@ -18,7 +18,7 @@ import cv2
 import numpy as np
 
 from calcdetect import __version__
-from calcdetect.phantom.acquisition import Response, detect, fit_response, plan_exposure
+from calcdetect.phantom.acquisition import Response, detect, fit_response, ideal_observer_snr, plan_exposure
 from calcdetect.phantom.anatomy import make_anatomy
 from calcdetect.phantom.distractors import add_patch, add_physical_distractors, add_stored_distractors
 from calcdetect.phantom.lesions import ClusterSpec, draw_cluster, path_length_patch
@@ -211,8 +211,10 @@ def make_phantom(*, seed: int, preset: str = "demo", view: str = "CC", lateralit
     # --- truth of the calcifications, measured on noise-free renderings ---
     calcs_truth = []
     if with_cluster:
-        n_b = exposure.blur(exposure.mean_quanta(before, *bs))
-        n_a = exposure.blur(exposure.mean_quanta(after, *bs))
+        n_b0 = exposure.mean_quanta(before, *bs)
+        delta0 = exposure.mean_quanta(after, *bs) - n_b0  # unblurred: for the ideal observer
+        n_b = exposure.blur(n_b0)
+        n_a = exposure.blur(n_b0 + delta0)
         diff = response.display(n_a, *bs) - response.display(n_b, *bs)
         for k, pc in enumerate(placed):
             patch = pc["patch"]
@@ -229,10 +231,16 @@ def make_phantom(*, seed: int, preset: str = "demo", view: str = "CC", lateralit
             ri, ci = int(round(r)), int(round(c))
             sigma = response.noise_sigma(float(n_b[ri - box[0], ci - box[1]]), exposure,
                                          slice(ri, ri + 1), slice(ci, ci + 1))
+            # this calcification's own signal: the change inside its (dilated) footprint
+            r0w, c0w = max(int(rr.min()) - 1, 0), max(int(cc.min()) - 1, 0)
+            r1w, c1w = int(rr.max()) + 2, int(cc.max()) + 2
+            d_prime = ideal_observer_snr(np.where(foot, delta0, 0.0)[r0w:r1w, c0w:c1w],
+                                         float(n_b0[ri - box[0], ci - box[1]]), exposure)
             cs = pc["spec"]
             calcs_truth.append({
                 "id": k, "row": r, "col": c, "diameter_mm": round(cs.diameter_mm, 3),
-                "contrast": contrast, "snr": contrast / sigma, "shape": cs.shape, "cluster_id": 0,
+                "contrast": contrast, "snr": contrast / sigma, "d_prime": round(d_prime, 3),
+                "shape": cs.shape, "cluster_id": 0,
                 "mu_per_mm": round(pc["mu"], 4), "snr_target": round(cs.snr_target, 2),
             })
     stored = response.stored(n_det)

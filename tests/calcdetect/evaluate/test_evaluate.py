@@ -74,6 +74,7 @@ def test_breakdowns(result):
     assert vis["n_truth"].sum() == 1
     assert vis.loc["[2.0, 3.0)", "n_truth"] == 1
     assert vis.loc["[2.0, 3.0)", "sensitivity_at_operating_point"] == 1.0
+    assert result.breakdowns["clusters_by_detectability"]["n_truth"].sum() == 0  # these truths have no d_prime
     assert result.targets()["image_auc"]["met"] is False
 
 
