@@ -160,6 +160,8 @@ def _run_isolated(suspects: Sequence[InputFile], settings: ScanSettings) -> Iter
                     future = pool.submit(_process_with_deadline, item, settings)
                 result = future.result()
             except BrokenProcessPool:
+                # the worker's own timer killed it when (at least) the limit has passed; the
+                # process start counts here too, so a crash just before the limit reads as a timeout
                 ran_out = bool(settings.timeout_s) and time.monotonic() - started >= 0.9 * settings.timeout_s
                 pool.shutdown(wait=True, cancel_futures=True)
                 pool = None

@@ -165,7 +165,8 @@ def scan_folder(
     ScanError
         For fatal problems: missing input folder, unwritable output folder,
         bad arguments, unreachable Dask scheduler, settings that differ from
-        the run being resumed.  Problems with single files never raise: they
+        the run being resumed, another scan writing to the same output folder
+        (:mod:`.lock`).  Problems with single files never raise: they
         are rows of ``errors.csv``.
 
     Notes
