@@ -219,6 +219,52 @@ def _distractor_kinds(
     return out
 
 
+def _match_by_image(
+    uids, det_by: dict, tru_by: dict, truth_table: pd.DataFrame, dist_by: dict, spacing: dict, *,
+    score_column: str, box_columns: list[str] | None, tolerance_mm: float, match, truth_id: str,
+):
+    """One pass over the images that have detections: match them to their truths.
+
+    Marks ``truth_table`` rows that were hit (``matched``, ``matched_score``) and
+    yields, per image, ``(frame, match, truths, detections)`` where ``frame``
+    has one row per detection: sop_instance_uid, row, col, score,
+    ``truth_<truth_id>`` (-1 when none), status (tp / duplicate / fp) and
+    distractor_kind.  ``match(centres, boxes, scores, truths, spacing)``
+    matches one image (:func:`match_calcifications` or :func:`match_clusters`).
+    """
+    truth_table["matched"] = False
+    truth_table["matched_score"] = np.nan
+    empty = truth_table.iloc[:0]
+    for u in uids:
+        det = det_by.get(u)
+        if det is None or det.empty:
+            continue
+        tru = tru_by.get(u, empty)
+        sp = spacing[u]
+        scores = det[score_column].to_numpy(float)
+        centres = det[["row", "col"]].to_numpy(float)
+        boxes = det[box_columns].to_numpy(float) if box_columns else None
+        m = match(centres, boxes, scores, tru, sp)
+        hit_idx = tru.index.to_numpy()[m.truth_index[m.is_tp]]
+        truth_table.loc[hit_idx, "matched"] = True
+        truth_table.loc[hit_idx, "matched_score"] = scores[m.is_tp]
+        kinds = _distractor_kinds(centres, boxes, dist_by.get(u), sp, tolerance_mm)
+        kinds[m.is_tp] = ""
+        taken = np.where(m.is_tp, tru[truth_id].to_numpy()[np.maximum(m.truth_index, 0)], -1) if len(tru) else -1
+        frame = pd.DataFrame(
+            {
+                "sop_instance_uid": u,
+                "row": centres[:, 0],
+                "col": centres[:, 1],
+                "score": scores,
+                f"truth_{truth_id}": taken,
+                "status": np.where(m.is_tp, "tp", np.where(m.duplicate, "duplicate", "fp")),
+                "distractor_kind": kinds,
+            }
+        )
+        yield frame, m, tru, det
+
+
 def evaluate(
     detections: Detections,
     truth: TruthSet,
@@ -287,48 +333,27 @@ def evaluate(
     spacing = dict(zip(uid, zip(t_img["spacing_row_mm"], t_img["spacing_col_mm"], strict=True), strict=True))
 
     # ---- calcifications ----------------------------------------------------------
-    det_c, tru_c = _group(detections.calcifications), _group(truth.calcifications)
     dist_by = _group(truth.distractors)
     t_calc = truth.calcifications.copy()
-    t_calc["matched"] = False
-    t_calc["matched_score"] = np.nan
-    c_rows = []
-    for u in uid:
-        dc = det_c.get(u)
-        if dc is None or dc.empty:
-            continue
-        tc = tru_c.get(u, truth.calcifications.iloc[:0])
-        sp = spacing[u]
-        scores = dc[calcification_score].to_numpy(float)
-        m = match_calcifications(
-            dc[["row", "col"]].to_numpy(float), scores, tc[["row", "col"]].to_numpy(float),
-            tc["diameter_mm"].to_numpy(float), spacing_mm=sp, min_radius_mm=min_radius_mm,
+
+    def match_image_calcs(centres, boxes, scores, tc, sp):
+        return match_calcifications(
+            centres, scores, tc[["row", "col"]].to_numpy(float), tc["diameter_mm"].to_numpy(float),
+            spacing_mm=sp, min_radius_mm=min_radius_mm,
         )  # fmt: skip
-        hit_idx = tc.index.to_numpy()[m.truth_index[m.is_tp]]
-        t_calc.loc[hit_idx, "matched"] = True
-        t_calc.loc[hit_idx, "matched_score"] = scores[m.is_tp]
-        diam = np.full(len(dc), np.nan)
+
+    c_rows = []
+    for frame, m, tc, _ in _match_by_image(
+        uid, _group(detections.calcifications), _group(truth.calcifications), t_calc, dist_by, spacing,
+        score_column=calcification_score, box_columns=None, tolerance_mm=min_radius_mm, match=match_image_calcs,
+        truth_id="id",
+    ):  # fmt: skip
+        diam = np.full(len(frame), np.nan)
         diam[m.is_tp] = tc["diameter_mm"].to_numpy(float)[m.truth_index[m.is_tp]]
-        kinds = _distractor_kinds(dc[["row", "col"]].to_numpy(float), None, dist_by.get(u), sp, min_radius_mm)
-        kinds[m.is_tp] = ""
-        c_rows.append(
-            pd.DataFrame(
-                {
-                    "sop_instance_uid": u,
-                    "row": dc["row"].to_numpy(float),
-                    "col": dc["col"].to_numpy(float),
-                    "score": scores,
-                    "truth_id": np.where(m.is_tp, tc["id"].to_numpy()[np.maximum(m.truth_index, 0)], -1)
-                    if len(tc)
-                    else -1,
-                    "truth_diameter_mm": diam,
-                    "status": np.where(m.is_tp, "tp", np.where(m.duplicate, "duplicate", "fp")),
-                    "distractor_kind": kinds,
-                }
-            )
-        )
+        frame["truth_diameter_mm"] = diam
+        c_rows.append(frame)
     cm_cols = ["sop_instance_uid", "row", "col", "score", "truth_id", "truth_diameter_mm", "status", "distractor_kind"]
-    c_match = pd.concat(c_rows, ignore_index=True) if c_rows else pd.DataFrame(columns=cm_cols)
+    c_match = pd.concat(c_rows, ignore_index=True)[cm_cols] if c_rows else pd.DataFrame(columns=cm_cols)
     c_tp = (c_match["status"] == "tp").to_numpy(bool)
     calc_froc = froc_curve(
         c_match["score"].to_numpy(float), c_tp, n_truth=len(t_calc), n_images=n_images, breast_area_cm2=area_cm2
@@ -344,44 +369,21 @@ def evaluate(
     )
 
     # ---- clusters ----------------------------------------------------------------
-    det_k, tru_k = _group(detections.clusters), _group(truth.clusters)
     t_clu = truth.clusters.copy()
-    t_clu["matched"] = False
-    t_clu["matched_score"] = np.nan
+
+    def match_image_clusters(centres, boxes, scores, tk, sp):
+        return match_clusters(centres, boxes, scores, list(tk["hull_rc"]), spacing_mm=sp, margin_mm=margin_mm)
+
     k_rows = []
-    for u in uid:
-        dk = det_k.get(u)
-        if dk is None or dk.empty:
-            continue
-        tk = tru_k.get(u, truth.clusters.iloc[:0])
-        sp = spacing[u]
-        scores = dk["score"].to_numpy(float)
-        boxes = dk[["row_min", "col_min", "row_max", "col_max"]].to_numpy(float)
-        centres = dk[["row", "col"]].to_numpy(float)
-        m = match_clusters(centres, boxes, scores, list(tk["hull_rc"]), spacing_mm=sp, margin_mm=margin_mm)
-        hit_idx = tk.index.to_numpy()[m.truth_index[m.is_tp]]
-        t_clu.loc[hit_idx, "matched"] = True
-        t_clu.loc[hit_idx, "matched_score"] = scores[m.is_tp]
-        kinds = _distractor_kinds(centres, boxes, dist_by.get(u), sp, margin_mm)
-        kinds[m.is_tp] = ""
-        k_rows.append(
-            pd.DataFrame(
-                {
-                    "sop_instance_uid": u,
-                    "cluster_id": dk["cluster_id"].to_numpy(),
-                    "row": centres[:, 0],
-                    "col": centres[:, 1],
-                    "score": scores,
-                    "truth_cluster_id": np.where(m.is_tp, tk["cluster_id"].to_numpy()[np.maximum(m.truth_index, 0)], -1)
-                    if len(tk)
-                    else -1,
-                    "status": np.where(m.is_tp, "tp", np.where(m.duplicate, "duplicate", "fp")),
-                    "distractor_kind": kinds,
-                }
-            )
-        )
+    for frame, _, _, dk in _match_by_image(
+        uid, _group(detections.clusters), _group(truth.clusters), t_clu, dist_by, spacing,
+        score_column="score", box_columns=["row_min", "col_min", "row_max", "col_max"], tolerance_mm=margin_mm,
+        match=match_image_clusters, truth_id="cluster_id",
+    ):  # fmt: skip
+        frame["cluster_id"] = dk["cluster_id"].to_numpy()
+        k_rows.append(frame)
     km_cols = ["sop_instance_uid", "cluster_id", "row", "col", "score", "truth_cluster_id", "status", "distractor_kind"]
-    k_match = pd.concat(k_rows, ignore_index=True) if k_rows else pd.DataFrame(columns=km_cols)
+    k_match = pd.concat(k_rows, ignore_index=True)[km_cols] if k_rows else pd.DataFrame(columns=km_cols)
     cl_froc = froc_curve(
         k_match["score"].to_numpy(float),
         (k_match["status"] == "tp").to_numpy(bool),
