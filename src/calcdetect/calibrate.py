@@ -36,10 +36,13 @@ from calcdetect.froc import froc_curve
 from calcdetect.match import match_clusters
 from calcdetect.results import ImageResult
 
-__all__ = ["CalibrationResult", "calibrate", "choose_image_threshold", "image_auc", "cluster_outcomes", "FP_PER_IMAGE"]
+__all__ = ["CalibrationResult", "calibrate", "choose_image_threshold", "image_auc", "cluster_outcomes", "FP_PER_IMAGE",
+           "DEFAULT_SNR_THRESHOLDS"]
 
 #: false-positive clusters per image at which the cluster sensitivity is compared (issue 4's target)
 FP_PER_IMAGE = 0.1
+#: candidate SNR thresholds the calibration chooses from unless told otherwise
+DEFAULT_SNR_THRESHOLDS = (3.5, 4.0, 4.5, 5.0)
 
 log = logging.getLogger(__name__)
 
@@ -121,7 +124,7 @@ def calibrate(
     set_seed: int,
     n: int,
     preset: str = "demo-mix",
-    snr_thresholds: Sequence[float] = (3.5, 4.0, 4.5, 5.0),
+    snr_thresholds: Sequence[float] = DEFAULT_SNR_THRESHOLDS,
     base: DetectorConfig | None = None,
     workers: int = 1,
 ) -> CalibrationResult:

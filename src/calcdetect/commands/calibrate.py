@@ -13,7 +13,7 @@ import logging
 import os
 from pathlib import Path
 
-from calcdetect.calibrate import FP_PER_IMAGE, calibrate
+from calcdetect.calibrate import DEFAULT_SNR_THRESHOLDS, FP_PER_IMAGE, calibrate
 from calcdetect.cli import EXIT_FATAL, EXIT_OK
 from calcdetect.config import DetectorConfig
 
@@ -36,8 +36,9 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     parser.add_argument("--seed", type=int, required=True, help="seed of the TRAINING phantom set (recorded)")
     parser.add_argument("--n", type=int, default=40, help="number of training images (default 40, half positive)")
     parser.add_argument("--preset", default="demo-mix", help="phantom preset or mix (default demo-mix)")
-    parser.add_argument("--snr", type=_floats, default=[3.5, 4.0, 4.5, 5.0],
-                        help="candidate SNR thresholds to choose from (default 3.5,4,4.5,5)")
+    parser.add_argument("--snr", type=_floats, default=list(DEFAULT_SNR_THRESHOLDS),
+                        help="candidate SNR thresholds to choose from (default "
+                             f"{','.join(f'{t:g}' for t in DEFAULT_SNR_THRESHOLDS)})")
     parser.add_argument("--base", type=Path, help="configuration JSON for every other parameter")
     parser.add_argument("--workers", type=int, default=1, help="processes for writing phantoms")
     parser.set_defaults(run=run)
