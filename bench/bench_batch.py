@@ -55,7 +55,7 @@ def _pure_loop(files: list[Path]) -> tuple[float, float, float, float]:
     import cv2
 
     from calcdetect.config import DetectorConfig
-    from calcdetect.detect import detect_mammogram
+    from calcdetect.detector.pipeline import detect_mammogram
     from calcdetect.io import read_mammogram
 
     cv2.setNumThreads(1)

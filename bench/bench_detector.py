@@ -7,7 +7,7 @@ as DICOM when ``calcdetect.io`` and the phantom writer exist, and times in
 
 * the detector, DICOM file -> clusters (or array -> clusters), per stage;
 * the naive reference: scikit-image disk ``white_tophat`` + ``blob_log`` on
-  the full image with a global threshold (``calcdetect.reference`` when it
+  the full image with a global threshold (``calcdetect.evaluation.reference`` when it
   exists, else the same recipe written here).
 
 Single process, single OpenCV thread.  Prints per-stage times, the speed
@@ -97,7 +97,7 @@ def _child_detector(spec: dict, repeat: int) -> dict:
 
     cv2.setNumThreads(1)
     from calcdetect.config import DetectorConfig
-    from calcdetect.detect import detect
+    from calcdetect.detector.pipeline import detect
 
     cfg = DetectorConfig.default()
     best: dict | None = None

@@ -7,11 +7,11 @@
    the script refuses the detector's recorded calibration seeds);
 2. reads each DICOM once with ``calcdetect.io.read_mammogram`` (optionally
    resampled to a coarser pixel, ``--resample-mm 0.2``) and runs, on the same
-   pixels: the detector (``calcdetect.detect.detect`` with the default,
+   pixels: the detector (``calcdetect.detector.pipeline.detect`` with the default,
    calibrated ``DetectorConfig``), the naive reference
-   (``calcdetect.reference``, swept over its global threshold) and the
+   (``calcdetect.evaluation.reference``, swept over its global threshold) and the
    bright-pixel count;
-3. scores all of them with ``calcdetect.evaluate`` and writes, in
+3. scores all of them with ``calcdetect.evaluation.scoring`` and writes, in
    ``OUT/evaluation``: metrics.json (detector, reference, naive pixel AUCs,
    the FROC comparison, issue-4 targets met or not, how the set was made),
    FROC/ROC CSVs and PNGs with the reference drawn beside the detector, and
@@ -41,7 +41,7 @@ log = logging.getLogger("measure_detection")
 #: FP/image read-outs of the detector-vs-reference comparison
 COMPARE_FP = (0.02, 0.05, 0.1, 0.2, 0.5, 1.0, 2.0)
 
-#: bump when calcdetect.reference changes its algorithm (invalidates the cache)
+#: bump when calcdetect.evaluation.reference changes its algorithm (invalidates the cache)
 REFERENCE_CODE_VERSION = 2
 
 
@@ -95,10 +95,10 @@ def process_one(task: tuple) -> dict:
 def _process_one(task: tuple) -> dict:
     """Read one phantom and run the detector, the reference and the naive pixel score on it."""
     path, truth, resample_mm, with_reference, cache_dir, config = task
-    from calcdetect.detect import detect
+    from calcdetect.detector.pipeline import detect
     from calcdetect.io import read_mammogram
     from calcdetect.keys import patient_key
-    from calcdetect.reference import (
+    from calcdetect.evaluation.reference import (
         REFERENCE_HEIGHT_THRESHOLDS,
         ReferenceConfig,
         naive_pixel_scores,
@@ -112,7 +112,7 @@ def _process_one(task: tuple) -> dict:
     if resample_mm:
         pixels, spacing, factor = _resample(pixels, spacing, resample_mm)
         if factor != (1.0, 1.0):
-            from calcdetect.truth import resample_truth
+            from calcdetect.evaluation.truth import resample_truth
 
             truth = resample_truth(truth, factor, pixels.shape)
     t_read = time.perf_counter() - t0
@@ -222,11 +222,12 @@ def main(argv: list[str] | None = None) -> int:
     from calcdetect import __version__
     from calcdetect.commands.evaluate import write_evaluation
     from calcdetect.config import DetectorConfig
-    from calcdetect.evaluate import evaluate
-    from calcdetect.froc import FrocCurve, roc_auc
+    from calcdetect.evaluation.scoring import evaluate
+    from calcdetect.evaluation.froc import FrocCurve, roc_auc
     from calcdetect.phantom import write_cohort_phantoms, write_phantom_set
-    from calcdetect.reference import NAIVE_PIXEL_THRESHOLDS, REFERENCE_HEIGHT_THRESHOLDS
-    from calcdetect.truth import Detections, truth_from_dicts
+    from calcdetect.evaluation.reference import NAIVE_PIXEL_THRESHOLDS, REFERENCE_HEIGHT_THRESHOLDS
+    from calcdetect.evaluation.truth import Detections, truth_from_dicts
+    from calcdetect.evaluation.truth_files import truth_path_for
 
     # read once: every worker uses this very configuration
     config = DetectorConfig.from_json(str(args.config)) if args.config else DetectorConfig.default()
@@ -252,7 +253,7 @@ def main(argv: list[str] | None = None) -> int:
     tasks = []
     n_ref = 0 if args.no_reference else len(paths) if args.reference_subset is None else args.reference_subset
     for i, p in enumerate(paths):
-        truth_path = p.with_name(p.name[: -len(".dcm")] + ".truth.json")
+        truth_path = truth_path_for(p)
         tasks.append((str(p), json.loads(truth_path.read_text()), args.resample_mm, i < n_ref,
                       str(args.out / "reference_cache"), config))  # fmt: skip
 

@@ -99,7 +99,7 @@ def main() -> None:
     ap.add_argument("--n", type=int, default=60)
     ap.add_argument("--preset", default="small")
     ap.add_argument("--seed", type=int, default=20260)
-    ap.add_argument("--detector", action="store_true", help="also score calcdetect.detect (project detector)")
+    ap.add_argument("--detector", action="store_true", help="also score calcdetect.detector.pipeline (project detector)")
     ap.add_argument("--k", type=float, default=4.0, help="top-hat threshold (chosen on other seeds)")
     args = ap.parse_args()
     ap_det = args.detector
@@ -118,19 +118,19 @@ def main() -> None:
         naive_count.append(b)
         tophat.append(tophat_score(read, mask, ph.preset.spacing_mm, k=args.k))
         if ap_det:
-            from calcdetect.detect import detect  # noqa: PLC0415
+            from calcdetect.detector.pipeline import detect  # noqa: PLC0415
 
             sp = ph.preset.spacing_mm
             det.append(detect(read, spacing_mm=(sp, sp), view=ph.view).score)
-            from calcdetect.reference import reference_candidates, reference_image_score  # noqa: PLC0415
+            from calcdetect.evaluation.reference import reference_candidates, reference_image_score  # noqa: PLC0415
 
             calcs, _ = reference_candidates(read, spacing_mm=(sp, sp))
             ref.append(reference_image_score(calcs, spacing_mm=(sp, sp)))
     y = np.array(labels)
     print(f"{args.n} phantoms, preset {args.preset}, seed {args.seed} ({time.perf_counter() - t0:.0f} s)")
     for name, s in (("naive: brightest breast pixel", naive_max), ("naive: count > mean+4sd", naive_count),
-                    ("white top-hat spots / 1 cm2", tophat)) + ((("calcdetect.reference (textbook top-hat + blob_log, global threshold)", ref),
-                     ("calcdetect.detect score", det)) if det else ()):
+                    ("white top-hat spots / 1 cm2", tophat)) + ((("calcdetect.evaluation.reference (textbook top-hat + blob_log, global threshold)", ref),
+                     ("calcdetect.detector.pipeline score", det)) if det else ()):
         s = np.asarray(s)
         print(f"  AUC {auc(s[y], s[~y]):.3f}  {name}")
 

@@ -14,6 +14,7 @@ import cv2
 import numpy as np
 
 from calcdetect.phantom import make_phantom
+from calcdetect.evaluation.truth_files import read_truth_file, truth_path_for
 
 
 def _to8(img: np.ndarray, mask: np.ndarray | None = None) -> np.ndarray:
@@ -66,7 +67,7 @@ def main() -> None:
         import pydicom  # noqa: PLC0415
 
         for dcm in sorted(args.dicom.glob("*.dcm")):
-            truth = json.loads(dcm.with_suffix(".truth.json").read_text())
+            truth = read_truth_file(truth_path_for(dcm))
             arr = pydicom.dcmread(dcm).pixel_array
             preview(_read_units(arr, PRESETS[truth["preset"]]), truth, args.out, dcm.stem)
         return

@@ -5,17 +5,10 @@ from __future__ import annotations
 import sys
 
 from calcdetect import __version__
+from calcdetect.exit_status import EXIT_FATAL, EXIT_OK, EXIT_SOME_SKIPPED
 from calcdetect.subcommands import run_command_line
 
 __all__ = ["main", "EXIT_OK", "EXIT_SOME_SKIPPED", "EXIT_FATAL"]
-
-#: every input analysed
-EXIT_OK = 0
-#: bad arguments, unwritable output, or another error that stopped the run
-EXIT_FATAL = 2
-#: the run finished and its outputs are complete, but some inputs were skipped
-#: (each is a row of errors.csv)
-EXIT_SOME_SKIPPED = 3
 
 
 def main(argv: list[str] | None = None) -> int:

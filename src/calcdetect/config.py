@@ -4,6 +4,11 @@ Sizes are physical so that one configuration serves every vendor and pixel
 spacing; :func:`mm_to_px` is the single place where they become pixels.
 :meth:`DetectorConfig.default` loads the calibrated defaults shipped in
 ``calcdetect/data/default_config.json`` (written by ``calcdetect calibrate``).
+
+There is one default, the calibrated one: the field defaults of
+:class:`DetectorConfig` are read from that file, so ``DetectorConfig()``,
+``DetectorConfig.default()`` and ``DetectorConfig.from_dict({})`` are the same
+configuration, and a partial configuration changes only the keys it names.
 """
 
 from __future__ import annotations
@@ -19,6 +24,16 @@ __all__ = ["DetectorConfig", "mm_to_px", "DEFAULT_CONFIG_RESOURCE"]
 
 #: package resource holding the calibrated defaults
 DEFAULT_CONFIG_RESOURCE = "data/default_config.json"
+
+
+def _shipped_defaults() -> dict[str, Any]:
+    # Read once at import: the defaults are immutable package data, and a
+    # missing file or key is a broken install that must fail loudly here.
+    text = resources.files("calcdetect").joinpath(DEFAULT_CONFIG_RESOURCE).read_text(encoding="utf-8")
+    return json.loads(text)
+
+
+_SHIPPED = _shipped_defaults()
 
 
 def mm_to_px(length_mm: float, spacing_mm: float) -> float:
@@ -131,29 +146,29 @@ class DetectorConfig:
         Where ``image_threshold`` came from.
     """
 
-    tophat_size_mm: float = 1.0
-    smooth_sigma_mm: float = 0.06
-    dog_outer_mm: float = 0.15
-    min_diameter_mm: float = 0.05
-    max_diameter_mm: float = 1.0
-    max_length_mm: float = 1.6
-    coarse_ratio: float = 1.5
-    shape_level: float = 0.5
-    max_elongation: float = 3.5
-    snr_threshold: float = 4.5
-    min_separation_mm: float = 0.3
-    max_candidates: int = 4000
-    noise_tile_mm: float = 8.0
-    local_noise_mm: float = 1.0
-    mask_spacing_mm: float = 0.5
-    skin_margin_mm: float = 2.0
-    pectoral_margin_mm: float = 3.0
-    cluster_min_count: int = 3
-    cluster_area_mm2: float = 100.0
-    image_threshold: float = 5.0
-    calibration_seeds: str = ""
-    calibration_date: str = ""
-    calibration_note: str = "uncalibrated built-in defaults"
+    tophat_size_mm: float = _SHIPPED["tophat_size_mm"]
+    smooth_sigma_mm: float = _SHIPPED["smooth_sigma_mm"]
+    dog_outer_mm: float = _SHIPPED["dog_outer_mm"]
+    min_diameter_mm: float = _SHIPPED["min_diameter_mm"]
+    max_diameter_mm: float = _SHIPPED["max_diameter_mm"]
+    max_length_mm: float = _SHIPPED["max_length_mm"]
+    coarse_ratio: float = _SHIPPED["coarse_ratio"]
+    shape_level: float = _SHIPPED["shape_level"]
+    max_elongation: float = _SHIPPED["max_elongation"]
+    snr_threshold: float = _SHIPPED["snr_threshold"]
+    min_separation_mm: float = _SHIPPED["min_separation_mm"]
+    max_candidates: int = _SHIPPED["max_candidates"]
+    noise_tile_mm: float = _SHIPPED["noise_tile_mm"]
+    local_noise_mm: float = _SHIPPED["local_noise_mm"]
+    mask_spacing_mm: float = _SHIPPED["mask_spacing_mm"]
+    skin_margin_mm: float = _SHIPPED["skin_margin_mm"]
+    pectoral_margin_mm: float = _SHIPPED["pectoral_margin_mm"]
+    cluster_min_count: int = _SHIPPED["cluster_min_count"]
+    cluster_area_mm2: float = _SHIPPED["cluster_area_mm2"]
+    image_threshold: float = _SHIPPED["image_threshold"]
+    calibration_seeds: str = _SHIPPED["calibration_seeds"]
+    calibration_date: str = _SHIPPED["calibration_date"]
+    calibration_note: str = _SHIPPED["calibration_note"]
 
     def __post_init__(self) -> None:
         for f in dataclasses.fields(self):
@@ -187,7 +202,7 @@ class DetectorConfig:
     def from_dict(cls, data: dict[str, Any]) -> DetectorConfig:
         """Build a configuration from a dict such as :meth:`to_dict` returns.
 
-        Missing keys take the built-in defaults.  Unknown keys or bad values
+        Missing keys take the calibrated defaults (:meth:`default`).  Unknown keys or bad values
         raise :class:`ValueError` naming them.
         """
         if not isinstance(data, dict):
@@ -210,15 +225,8 @@ class DetectorConfig:
 
     @classmethod
     def default(cls) -> DetectorConfig:
-        """The calibrated defaults shipped with the package.
-
-        Raises
-        ------
-        FileNotFoundError
-            If the package data file is missing (a broken install).
-        """
-        text = resources.files("calcdetect").joinpath(DEFAULT_CONFIG_RESOURCE).read_text(encoding="utf-8")
-        return cls.from_dict(json.loads(text))
+        """The calibrated defaults shipped with the package (the same as ``DetectorConfig()``)."""
+        return cls()
 
     def replace(self, **changes: Any) -> DetectorConfig:
         """Return a copy with some fields changed (validated)."""

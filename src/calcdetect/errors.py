@@ -28,6 +28,7 @@ __all__ = [
     "AnalysisTimeoutError",
     "InternalError",
     "ERROR_CODES",
+    "ScanError",
 ]
 
 
@@ -144,3 +145,11 @@ ERROR_CODES: dict[str, type[CalcdetectError]] = {
         InternalError,
     )
 }
+
+
+class ScanError(Exception):
+    """A fatal problem with the scan as a whole (bad arguments, unwritable output, no scheduler).
+
+    Not a :class:`CalcdetectError`: it stops the run (exit status 2) instead of
+    skipping one file.
+    """

@@ -33,6 +33,8 @@ __all__ = [
     "canonical_level",
     "histology_of",
     "VARIABLES",
+    "headline",
+    "format_headline",
 ]
 
 #: canonical variable name -> spellings used in the paper's tables.
@@ -291,3 +293,29 @@ def load_published(path: str | Path | None = None) -> PublishedPaper:
         ),
         raw=raw,
     )
+
+
+def headline(paper: PublishedPaper | None = None) -> AssociationRow:
+    """The paper's headline: Table 3, microcalcification x bone metastasis.
+
+    Examples
+    --------
+    >>> row = headline()
+    >>> row.counts, row.odds_ratio
+    (((34, 8), (22, 17)), 3.284)
+    """
+    return (paper or load_published()).association("table3", "microcalcification")
+
+
+def format_headline(row: AssociationRow, *, dash: str = "\u2013") -> str:
+    """``"OR 3.284 (95% CI 1.212–8.899), p 0.032"`` for a printed association row.
+
+    Examples
+    --------
+    >>> format_headline(headline(), dash="-")
+    'OR 3.284 (95% CI 1.212-8.899), p 0.032'
+    """
+    if row.odds_ratio is None or row.ci95 is None or row.p_value is None:
+        raise ValueError(f"the paper prints no odds ratio for {row.variable!r}")
+    low, high = row.ci95
+    return f"OR {row.odds_ratio:.3f} (95% CI {low:.3f}{dash}{high:.3f}), p {row.p_value:.3f}"

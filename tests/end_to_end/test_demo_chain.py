@@ -1,16 +1,27 @@
 """The whole chain on a reduced cohort, through the real commands:
 phantoms --cohort -> calcdetect scan -> cohort analyze -> cohort reproduce."""
 
+import importlib.util
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
-from calcdetect.demo import main as demo_main
 from calcdetect.keys import patient_key
 
 REPO = Path(__file__).resolve().parents[2]
 RECORDS = REPO / "data" / "cohort" / "records.csv"
+
+
+def _load_demo_main():
+    """``scripts/demo.py`` is a script of the repository, not part of the installed library."""
+    spec = importlib.util.spec_from_file_location("calcdetect_demo_script", REPO / "scripts" / "demo.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.main
+
+
+demo_main = _load_demo_main()
 
 
 @pytest.fixture(scope="module")

@@ -9,7 +9,7 @@ See docs/outputs.md for the files written.
 
 from __future__ import annotations
 
-from .parallel import ScanError
+from calcdetect.errors import ScanError
 from .scan import scan_folder
 from .summary import ScanSummary, format_summary
 

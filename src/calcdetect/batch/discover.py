@@ -21,12 +21,14 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from calcdetect.evaluation.truth_files import TRUTH_SUFFIX
+
 __all__ = ["InputFile", "discover_inputs", "SIDECAR_SUFFIXES"]
 
 logger = logging.getLogger(__name__)
 
 #: file-name endings that are never inputs (phantom ground truth)
-SIDECAR_SUFFIXES: tuple[str, ...] = (".truth.json",)
+SIDECAR_SUFFIXES: tuple[str, ...] = (TRUTH_SUFFIX,)
 #: names that are not inputs in a folder that holds phantom ground truth
 _PHANTOM_SET_FILES = ("manifest.csv", "cohort_skipped.csv")
 

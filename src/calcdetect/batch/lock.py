@@ -18,7 +18,7 @@ import time
 from datetime import datetime, timezone
 from pathlib import Path
 
-from .parallel import ScanError
+from calcdetect.errors import ScanError
 
 __all__ = ["OutputLock", "LOCK_NAME"]
 

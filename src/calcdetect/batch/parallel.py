@@ -39,21 +39,17 @@ from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 import multiprocessing
 
-from calcdetect.errors import AnalysisTimeoutError, InternalError
+from calcdetect.errors import AnalysisTimeoutError, InternalError, ScanError
 
 from .discover import InputFile
 from .worker import ScanSettings, WorkResult, error_result, process_input
 
-__all__ = ["run_inputs", "ScanError"]
+__all__ = ["run_inputs"]
 
 logger = logging.getLogger(__name__)
 
 _THREAD_ENV = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMEXPR_NUM_THREADS",
                "VECLIB_MAXIMUM_THREADS")
-
-
-class ScanError(Exception):
-    """A fatal problem with the scan as a whole (bad arguments, unwritable output, no scheduler)."""
 
 
 def _crash_result(item: InputFile, settings: ScanSettings, reason: str) -> WorkResult:

@@ -17,8 +17,10 @@ import shutil
 import sys
 import time
 from collections import Counter
+from collections.abc import Mapping
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Any
 
 from calcdetect import __version__
 from calcdetect.config import DetectorConfig
@@ -27,7 +29,9 @@ from .discover import discover_inputs
 from .lock import OutputLock
 from .html_index import render_index_html
 from .outputs import assemble_tables, write_tables
-from .parallel import ScanError, run_inputs
+from calcdetect.errors import ScanError
+
+from .parallel import run_inputs
 from calcdetect.atomic import atomic_link_or_copy, atomic_write_text
 
 from .records import WorkStore
@@ -114,7 +118,7 @@ def scan_folder(
     workers: int = 1,
     resume: bool = False,
     overlays: bool = True,
-    config=None,
+    config: DetectorConfig | Mapping[str, Any] | None = None,
     default_spacing_mm: float | None = None,
     pseudonymize_key: str | None = None,
     dask_address: str | None = None,
@@ -139,9 +143,10 @@ def scan_folder(
         uninterrupted run (except timings).
     overlays : bool
         Write review PNGs and ``overlays/index.html``.
-    config : DetectorConfig or dict, optional
-        Detector configuration (default: ``DetectorConfig.default()``); a
-        dict is read with ``DetectorConfig.from_dict``.
+    config : DetectorConfig or mapping, optional
+        Detector configuration (default: the calibrated ``DetectorConfig()``); a
+        mapping is read with ``DetectorConfig.from_dict`` (keys it does not name
+        keep their calibrated values).
     default_spacing_mm : float, optional
         Pixel spacing for files whose header has none (otherwise they are
         reported as ``no_spacing``).
@@ -194,11 +199,13 @@ def _scan(dicom_path: Path, out_path: Path, *, workers, resume, overlays, config
     """The body of :func:`scan_folder`, run while holding the output folder's lock."""
     if config is None:
         config = DetectorConfig.default()
-    elif isinstance(config, dict):
+    elif isinstance(config, Mapping):
         try:
             config = DetectorConfig.from_dict(config)
         except (TypeError, ValueError) as exc:
             raise ScanError(f"bad detector configuration: {exc}") from exc
+    elif not isinstance(config, DetectorConfig):
+        raise ScanError(f"config must be a DetectorConfig or a mapping, got {type(config).__name__}")
     settings = ScanSettings(config=config, default_spacing_mm=default_spacing_mm,
                             pseudonymize_key=pseudonymize_key, overlays=overlays,
                             timeout_s=None if dask_address else timeout_s)

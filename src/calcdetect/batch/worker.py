@@ -17,10 +17,10 @@ import json
 import re
 import time
 from dataclasses import dataclass, field
-from typing import Any
 
 from calcdetect import __version__
-from calcdetect.detect import detect_mammogram
+from calcdetect.config import DetectorConfig
+from calcdetect.detector.pipeline import detect_mammogram
 from calcdetect.errors import CalcdetectError, ImageTooLargeError, InternalError, FileAccessError
 from calcdetect.io import read_mammogram
 from calcdetect.keys import patient_key as make_patient_key
@@ -50,7 +50,7 @@ class ScanSettings:
     every record so that ``--resume`` never mixes results of two settings.
     """
 
-    config: Any  # calcdetect.config.DetectorConfig
+    config: DetectorConfig
     default_spacing_mm: float | None = None
     pseudonymize_key: str | None = field(default=None, repr=False)
     overlays: bool = True

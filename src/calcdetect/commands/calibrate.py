@@ -13,8 +13,8 @@ import logging
 import os
 from pathlib import Path
 
-from calcdetect.calibrate import DEFAULT_SNR_THRESHOLDS, FP_PER_IMAGE, calibrate
-from calcdetect.cli import EXIT_FATAL, EXIT_OK
+from calcdetect.evaluation.calibration import DEFAULT_SNR_THRESHOLDS, FP_PER_IMAGE, calibrate
+from calcdetect.exit_status import EXIT_FATAL, EXIT_OK
 from calcdetect.config import DetectorConfig
 
 __all__ = ["add_parser", "run"]

@@ -2,7 +2,7 @@
 
 Reads the tables of a ``calcdetect scan`` output folder (``docs/outputs.md``)
 and the ``*.truth.json`` files of the phantoms (``docs/phantom-truth.md``),
-runs :func:`calcdetect.evaluate.evaluate` and writes, in ``EVAL_DIR``
+runs :func:`calcdetect.evaluation.scoring.evaluate` and writes, in ``EVAL_DIR``
 (default ``OUT/evaluation``):
 
 * ``metrics.json``: headline numbers and the issue-4 targets, met or not;
@@ -27,16 +27,13 @@ import numpy as np
 import pandas as pd
 
 from calcdetect.atomic import atomic_write
-from calcdetect.evaluate import EvaluationResult, evaluate
-from calcdetect.froc import FrocCurve
-from calcdetect.truth import Detections, TruthSet, truth_from_dicts
+from calcdetect.evaluation.scoring import EvaluationResult, evaluate
+from calcdetect.evaluation.froc import FrocCurve
+from calcdetect.evaluation.truth_files import read_scan_output, read_truth_dir
 
-__all__ = ["add_parser", "run", "read_scan_output", "read_truth_dir", "write_evaluation"]
+__all__ = ["add_parser", "run", "write_evaluation"]
 
 log = logging.getLogger(__name__)
-
-_STR_COLUMNS = {"sop_instance_uid": str, "patient_key": str, "path": str, "flag": str}
-
 
 def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     parser = subparsers.add_parser(
@@ -56,49 +53,6 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     parser.add_argument("--min-diameter-mm", type=float, default=0.2, help="size of interest for calcifications")
     parser.set_defaults(run=run)
     return parser
-
-
-def _read_csv(path: Path) -> pd.DataFrame:
-    return pd.read_csv(path, dtype=_STR_COLUMNS, keep_default_na=False, na_values=[""])
-
-
-def read_scan_output(out_dir: Path) -> tuple[Detections, dict]:
-    """The tables of a scan output folder, and its ``run.json`` (``{}`` when absent).
-
-    Raises
-    ------
-    FileNotFoundError
-        ``images.csv``, ``calcifications.csv`` or ``clusters.csv`` is missing.
-    """
-    out_dir = Path(out_dir)
-    tables = {}
-    for name in ("images", "calcifications", "clusters"):
-        path = out_dir / f"{name}.csv"
-        if not path.is_file():
-            raise FileNotFoundError(f"{path} not found: is {out_dir} the output folder of `calcdetect scan`?")
-        tables[name] = _read_csv(path)
-    patients = _read_csv(out_dir / "patients.csv") if (out_dir / "patients.csv").is_file() else None
-    run_info = {}
-    if (out_dir / "run.json").is_file():
-        try:
-            run_info = json.loads((out_dir / "run.json").read_text())
-        except (OSError, ValueError) as exc:
-            log.warning("could not read %s (%s); ignoring it", out_dir / "run.json", exc)
-    return Detections(patients=patients, **tables), run_info
-
-
-def read_truth_dir(truth_dir: Path) -> TruthSet:
-    """Every ``*.truth.json`` under ``truth_dir`` (recursively) as a :class:`TruthSet`."""
-    paths = sorted(Path(truth_dir).rglob("*.truth.json"))
-    if not paths:
-        raise FileNotFoundError(f"no *.truth.json under {truth_dir}: point --truth at a `calcdetect phantoms` folder")
-    docs = []
-    for p in paths:
-        try:
-            docs.append(json.loads(p.read_text()))
-        except (OSError, ValueError) as exc:
-            raise ValueError(f"cannot read truth file {p}: {exc}") from exc
-    return truth_from_dicts(docs, names=[str(p) for p in paths])
 
 
 def _find_key(obj: object, key: str) -> object | None:
@@ -253,7 +207,7 @@ def write_evaluation(
 
 def run(args: argparse.Namespace) -> int:
     """Evaluate ``args.out`` against ``args.truth``; 0 on success, 2 when it cannot."""
-    from calcdetect.cli import EXIT_FATAL, EXIT_OK
+    from calcdetect.exit_status import EXIT_FATAL, EXIT_OK
 
     try:
         detections, run_info = read_scan_output(args.out)

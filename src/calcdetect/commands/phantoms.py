@@ -14,7 +14,7 @@ import logging
 import time
 from pathlib import Path
 
-from calcdetect.cli import EXIT_FATAL, EXIT_OK, EXIT_SOME_SKIPPED
+from calcdetect.exit_status import EXIT_FATAL, EXIT_OK, EXIT_SOME_SKIPPED
 
 __all__ = ["add_parser", "run"]
 

@@ -77,7 +77,7 @@ def _load_config(path: str):
 def run(args: argparse.Namespace) -> int:
     """Run the scan; print the summary; return EXIT_OK, EXIT_SOME_SKIPPED or EXIT_FATAL."""
     from calcdetect.batch import ScanError, format_summary, scan_folder
-    from calcdetect.cli import EXIT_FATAL, EXIT_OK, EXIT_SOME_SKIPPED
+    from calcdetect.exit_status import EXIT_FATAL, EXIT_OK, EXIT_SOME_SKIPPED
 
     config = None
     if args.config:

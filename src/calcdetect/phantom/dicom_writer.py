@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import json
 import os
-import uuid
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -32,13 +31,13 @@ from pydicom.uid import (
 
 from calcdetect import __version__
 from calcdetect.atomic import atomic_write
+from calcdetect.evaluation.truth_files import truth_path_for
 from calcdetect.phantom.presets import FOR_PRESENTATION
 
 if TYPE_CHECKING:
     from calcdetect.phantom.generate import Phantom
 
-__all__ = ["SOP_CLASS_FOR_PRESENTATION", "SOP_CLASS_FOR_PROCESSING", "phantom_dataset", "write_phantom",
-           "phantom_uid"]
+__all__ = ["SOP_CLASS_FOR_PRESENTATION", "SOP_CLASS_FOR_PROCESSING", "phantom_dataset", "write_phantom"]
 
 SOP_CLASS_FOR_PRESENTATION = "1.2.840.10008.5.1.4.1.1.1.2"
 SOP_CLASS_FOR_PROCESSING = "1.2.840.10008.5.1.4.1.1.1.2.1"
@@ -49,19 +48,6 @@ _VIEW_CODES = {  # SNOMED CT codes of the ViewCodeSequence
 }
 _ORIENTATION = {("L", "CC"): ["A", "R"], ("R", "CC"): ["P", "L"],
                 ("L", "MLO"): ["A", "FR"], ("R", "MLO"): ["P", "FL"]}
-
-
-_UID_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://calcdetect.invalid/phantom")
-
-
-def phantom_uid(*parts: object) -> str:
-    """A DICOM UID ``2.25.<int>`` from a name-based (version 5) UUID of ``parts``.
-
-    Deterministic: the same parts give the same UID.  (pydicom's
-    ``generate_uid(prefix=None, entropy_srcs=...)`` ignores the entropy and
-    returns a random UUID, so it cannot be used for reproducible phantoms.)
-    """
-    return f"2.25.{uuid.uuid5(_UID_NAMESPACE, chr(31).join(map(str, parts))).int}"
 
 
 def phantom_dataset(phantom: Phantom) -> Dataset:
@@ -166,7 +152,7 @@ def write_phantom(phantom: Phantom, out_dir: str | os.PathLike, name: str) -> tu
     out.mkdir(parents=True, exist_ok=True)
     ds = phantom_dataset(phantom)
     dcm = out / f"{name}.dcm"
-    truth = out / f"{name}.truth.json"
+    truth = truth_path_for(out / f"{name}.dcm")
     atomic_write(dcm, lambda t: pydicom.dcmwrite(t, ds, enforce_file_format=True))
     text = json.dumps(phantom.truth, indent=1)
     atomic_write(truth, lambda t: t.write_text(text))

@@ -23,6 +23,7 @@ from calcdetect.phantom.anatomy import make_anatomy
 from calcdetect.phantom.distractors import add_patch, add_physical_distractors, add_stored_distractors
 from calcdetect.phantom.lesions import ClusterSpec, draw_cluster, path_length_patch
 from calcdetect.phantom.presets import FOR_PROCESSING, VendorPreset, resolve_preset
+from calcdetect.phantom.uids import phantom_uid
 
 __all__ = ["Phantom", "make_phantom", "TRUTH_FORMAT", "DENSITIES", "VIEWS", "LATERALITIES"]
 
@@ -68,12 +69,6 @@ class Phantom:
 
 def _read_units(stored: np.ndarray, preset: VendorPreset) -> np.ndarray:
     return Response(preset=preset).read(stored)
-
-
-def _uid(*parts: object) -> str:
-    from calcdetect.phantom.dicom_writer import phantom_uid  # noqa: PLC0415 (writer imports this module)
-
-    return phantom_uid(*parts)
 
 
 def _place_cluster(rng, anatomy, spec: ClusterSpec, spacing_mm: float) -> tuple[float, float]:
@@ -273,9 +268,9 @@ def make_phantom(*, seed: int, preset: str = "demo", view: str = "CC", lateralit
             "area_mm2": round(area_mm2, 2), "conspicuity": round(spec.conspicuity, 2),
         })
 
-    study_uid = study_uid or _uid("study", patient_id, seed)
-    series_uid = _uid("series", study_uid, view, laterality, seed)
-    sop_uid = _uid("sop", study_uid, view, laterality, seed, p.name)
+    study_uid = study_uid or phantom_uid("study", patient_id, seed)
+    series_uid = phantom_uid("series", study_uid, view, laterality, seed)
+    sop_uid = phantom_uid("sop", study_uid, view, laterality, seed, p.name)
     read = response.read(stored[::4, ::4])
     in_breast = read[(anat.mask[::4, ::-4] if flip else anat.mask[::4, ::4])]
     lo, hi = np.percentile(in_breast if in_breast.size else read, [1, 99.5])

@@ -23,7 +23,9 @@ import pandas as pd
 from calcdetect import __version__
 from calcdetect.keys import patient_key
 from calcdetect.atomic import atomic_write
-from calcdetect.phantom.dicom_writer import phantom_uid, write_phantom
+from calcdetect.evaluation.truth_files import truth_path_for
+from calcdetect.phantom.dicom_writer import write_phantom
+from calcdetect.phantom.uids import phantom_uid
 from calcdetect.phantom.generate import DENSITIES, make_phantom
 from calcdetect.phantom.presets import resolve_preset
 
@@ -123,7 +125,7 @@ def _write_csv(path: Path, header: list[str], rows: list[list]) -> None:
 
 def _existing_truth(kwargs: dict, out_dir: str, name: str) -> dict | None:
     """The truth of an image already written with the same seed and arguments, else None."""
-    dcm, truth = Path(out_dir) / f"{name}.dcm", Path(out_dir) / f"{name}.truth.json"
+    dcm, truth = Path(out_dir) / f"{name}.dcm", truth_path_for(Path(out_dir) / f"{name}.dcm")
     if not (dcm.is_file() and truth.is_file()):
         return None
     try:

@@ -22,6 +22,8 @@ import pandas as pd
 
 from cohort.adjusted import adjusted_estimates
 from cohort.join import DETECTED, join_records
+from cohort.published import format_headline
+from cohort.published import headline as paper_headline
 from cohort.records import RecordsError, load_records
 from cohort.report import Document, ForestEntry, forest_entries, forest_plot
 from cohort.tables import table1, table2, table3, to_html, to_markdown
@@ -30,9 +32,6 @@ __all__ = ["add_parser", "run", "analyze"]
 
 log = logging.getLogger(__name__)
 
-#: The paper's headline (Table 3), shown next to the result for comparison.
-_PAPER_MC_TABLE = ((34, 8), (22, 17))
-_PAPER_HEADLINE = "OR 3.284 (95% CI 1.212–8.899), p 0.032"
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
@@ -165,10 +164,10 @@ def _report(loaded, data, mc_source, join_counts, agreement, cells, headline, ad
     doc.heading("Microcalcification and bone metastasis")
     doc.table(
         ["", "metastasis − (this data)", "metastasis + (this data)", "metastasis − (paper)", "metastasis + (paper)"],
-        [["microcalcification −", cells[0][0], cells[0][1], *_PAPER_MC_TABLE[0]],
-         ["microcalcification +", cells[1][0], cells[1][1], *_PAPER_MC_TABLE[1]]],
+        [["microcalcification −", cells[0][0], cells[0][1], *paper_headline().counts[0]],
+         ["microcalcification +", cells[1][0], cells[1][1], *paper_headline().counts[1]]],
     )
-    doc.paragraph(f"This data: {headline}. Paper: {_PAPER_HEADLINE}.")
+    doc.paragraph(f"This data: {headline}. Paper: {format_headline(paper_headline())}.")
     doc.heading("Adjusted for stage")
     doc.table(
         ["analysis", "exposure", "adjusted for", "OR", "95% CI", "p", "note"],

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from calcdetect.calibrate import choose_image_threshold, cluster_outcomes, image_auc
+from calcdetect.evaluation.calibration import choose_image_threshold, cluster_outcomes, image_auc
 from calcdetect.config import DetectorConfig
 from calcdetect.results import Cluster, ImageResult
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from calcdetect.cluster import cluster_calcifications, cluster_radius_mm
+from calcdetect.detector.cluster import cluster_calcifications, cluster_radius_mm
 from calcdetect.config import DetectorConfig
 from calcdetect.results import Calcification
 

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
+import calcdetect
 from calcdetect.config import DetectorConfig, mm_to_px
 
 
@@ -71,3 +73,31 @@ def test_mm_to_px(mm, spacing, px):
 def test_mm_to_px_refuses_bad_spacing():
     with pytest.raises(ValueError, match="positive"):
         mm_to_px(1.0, 0.0)
+
+
+def test_there_is_one_default_the_calibrated_one():
+    shipped = json.loads((Path(calcdetect.__file__).parent / "data" / "default_config.json").read_text())
+    assert DetectorConfig().to_dict() == shipped
+    assert DetectorConfig() == DetectorConfig.default() == DetectorConfig.from_dict({})
+
+
+def test_a_partial_config_changes_only_what_it_names():
+    default = DetectorConfig.default()
+    partial = DetectorConfig.from_dict({"tophat_size_mm": default.tophat_size_mm + 0.5})
+    assert partial.tophat_size_mm == default.tophat_size_mm + 0.5
+    assert partial.replace(tophat_size_mm=default.tophat_size_mm) == default
+
+
+def test_scan_records_the_whole_resolved_configuration(tmp_path):
+    from calcdetect.cli import main
+
+    sample = Path(__file__).resolve().parents[3] / "data" / "phantoms" / "small_neg_RMLO.dcm"
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / sample.name).write_bytes(sample.read_bytes())
+    config_file = tmp_path / "partial.toml"
+    config_file.write_text("snr_threshold = 6.0\n")
+    status = main(["scan", str(tmp_path / "in"), "-o", str(tmp_path / "out"), "--workers", "1",
+                   "--no-overlays", "--config", str(config_file)])
+    assert status == 0
+    recorded = json.loads((tmp_path / "out" / "run.json").read_text())["config"]
+    assert recorded == DetectorConfig.default().replace(snr_threshold=6.0).to_dict()

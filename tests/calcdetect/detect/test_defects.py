@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from calcdetect.defects import repair_isolated_saturated
-from calcdetect.detect import detect
+from calcdetect.detector.defects import repair_isolated_saturated
+from calcdetect.detector.pipeline import detect
 
 TOP = 4095.0
 

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from calcdetect.config import DetectorConfig
-from calcdetect.detect import detect, patient_flag
+from calcdetect.detector.pipeline import detect, patient_flag
 from calcdetect.results import ImageResult
 
 

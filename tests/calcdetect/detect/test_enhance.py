@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from calcdetect.enhance import dog_mm, white_tophat_mm
+from calcdetect.detector.enhance import dog_mm, white_tophat_mm
 
 
 def test_dog_ignores_a_linear_ramp_that_the_tophat_keeps_part_of():

@@ -6,8 +6,8 @@ import numpy as np
 from skimage.draw import ellipse, polygon
 
 from calcdetect.config import DetectorConfig
-from calcdetect.detect import detect
-from calcdetect.mask import breast_mask
+from calcdetect.detector.pipeline import detect
+from calcdetect.detector.mask import breast_mask
 
 CFG = DetectorConfig(image_threshold=5.0)
 

@@ -16,7 +16,7 @@ phantom = pytest.importorskip("calcdetect.phantom")
 io = pytest.importorskip("calcdetect.io")
 
 from calcdetect.config import DetectorConfig  # noqa: E402
-from calcdetect.detect import detect_mammogram  # noqa: E402
+from calcdetect.detector.pipeline import detect_mammogram  # noqa: E402
 
 
 def _run(tmp_path, *, seed, preset, view):

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 from numpy.testing import assert_allclose
 
-from calcdetect.evaluate import evaluate
-from calcdetect.truth import Detections, truth_from_dicts
+from calcdetect.evaluation.scoring import evaluate
+from calcdetect.evaluation.truth import Detections, truth_from_dicts
 
 
 @pytest.fixture
@@ -96,7 +96,7 @@ def test_bad_truth_is_refused(tiny_truth):
 
 
 def test_resampled_truth_keeps_physical_positions(tiny_truth):
-    from calcdetect.truth import resample_truth
+    from calcdetect.evaluation.truth import resample_truth
 
     doc = resample_truth(tiny_truth[0], (2.0, 2.0), (300, 300))
     assert doc["spacing_mm"] == [0.2, 0.2] and doc["rows"] == 300

@@ -5,7 +5,7 @@ import pytest
 from numpy.testing import assert_allclose
 from scipy import stats
 
-from calcdetect.froc import froc_curve, operating_point, roc_auc, roc_curve
+from calcdetect.evaluation.froc import froc_curve, operating_point, roc_auc, roc_curve
 
 
 def test_auc_matches_hand_computed_value():

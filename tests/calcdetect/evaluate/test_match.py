@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from calcdetect.match import (
+from calcdetect.evaluation.match import (
     box_overlaps_polygon,
     distance_to_polygon_mm,
     match_calcifications,
@@ -95,7 +95,7 @@ def test_a_breast_wide_box_does_not_match_by_overlap():
 
 
 def test_vectorised_eligibility_agrees_with_the_scalar_rules():
-    from calcdetect.match import cluster_eligibility
+    from calcdetect.evaluation.match import cluster_eligibility
 
     rng = np.random.default_rng(5)
     centres = rng.uniform(50, 250, (200, 2))

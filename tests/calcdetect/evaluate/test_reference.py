@@ -2,14 +2,14 @@ import numpy as np
 import pytest
 from skimage.draw import disk
 
-from calcdetect.reference import (
+from calcdetect.evaluation.reference import (
     ReferenceConfig,
     naive_pixel_scores,
     reference_candidates,
     reference_detect,
     reference_image_score,
 )
-from calcdetect.reference import _tophat
+from calcdetect.evaluation.reference import _tophat
 
 
 def _image(spots, *, seed=0, size=240):

@@ -1,7 +1,7 @@
 """FROC and ROC curves from scored, already matched detections.
 
 Pure functions on arrays: matching (which detection is a true positive) is
-:mod:`calcdetect.match`'s job; here a detection is a score plus an outcome.
+:mod:`calcdetect.evaluation.match`'s job; here a detection is a score plus an outcome.
 
 Why hand-written: scikit-learn is not a dependency of this project, and the
 two formulas needed are short.  The ROC AUC is the Mann–Whitney U statistic
@@ -164,7 +164,7 @@ def froc_curve(
 
     The matching must be *prefix-consistent*: the outcome of a detection may
     not change when weaker detections are dropped.  Greedy matching in order
-    of decreasing score (:mod:`calcdetect.match`) has this property, so one
+    of decreasing score (:mod:`calcdetect.evaluation.match`) has this property, so one
     pass over the sorted detections gives every point of the curve.
 
     Parameters

@@ -8,7 +8,7 @@
    ``cohort reproduce``;
 4. a summary a person can read in ten seconds.
 
-Run from a clone: ``python -m calcdetect.demo [--out demo-output]``.
+Run from a clone: ``python scripts/demo.py [--out demo-output]`` (``make demo``).
 """
 
 from __future__ import annotations
@@ -27,10 +27,8 @@ __all__ = ["main"]
 
 log = logging.getLogger(__name__)
 
-_REPO_ROOT = Path(__file__).resolve().parents[2]
+_REPO_ROOT = Path(__file__).resolve().parents[1]
 _DEFAULT_RECORDS = _REPO_ROOT / "data" / "cohort" / "records.csv"
-_PAPER_TABLE = ((34, 8), (22, 17))  # Table 3, microcalcification x metastasis, as printed
-_PAPER_OR = "OR 3.284 (95% CI 1.212-8.899), p 0.032"
 
 
 def _make_phantoms(records_csv: Path, phantom_dir: Path, *, seed: int, preset: str, workers: int) -> float:
@@ -61,7 +59,7 @@ def _run_cli(main, argv: list[str], what: str) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     """Run the demo; return the exit status."""
-    parser = argparse.ArgumentParser(prog="python -m calcdetect.demo", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python scripts/demo.py", description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=Path("demo-output"))
     parser.add_argument("--records", type=Path, default=_DEFAULT_RECORDS)
     parser.add_argument("--seed", type=int, default=2025)
@@ -117,8 +115,10 @@ def _detected_table(table3: pd.DataFrame) -> tuple[tuple[tuple[int, int], tuple[
 def _print_summary(records_csv: Path, scan_dir: Path, analysis_dir: Path, reproduce_dir: Path,
                    *, seconds: dict[str, float]) -> None:
     from cohort.join import join_records
+    from cohort.published import format_headline, headline
     from cohort.records import load_records
 
+    paper = headline()
     images = pd.read_csv(scan_dir / "images.csv")
     errors = pd.read_csv(scan_dir / "errors.csv")
     joined = join_records(load_records(records_csv), scan_dir / "patients.csv")
@@ -146,11 +146,11 @@ def _print_summary(records_csv: Path, scan_dir: Path, analysis_dir: Path, reprod
           f"specificity {agree.specificity:.3f} ({agree.both_negative}/{agree.both_negative + agree.detector_only}), "
           f"kappa {agree.kappa:.3f}")
     print("microcalcification x bone metastasis       detected flags    paper")
-    for label, det_row, paper_row in zip(("negative", "positive"), detected, _PAPER_TABLE):
+    for label, det_row, paper_row in zip(("negative", "positive"), detected, paper.counts):
         print(f"  MC {label}: metastasis no / yes       {det_row[0]:>3} / {det_row[1]:<3}         "
               f"{paper_row[0]} / {paper_row[1]}")
     print(f"  detected: {or_text}")
-    print(f"  paper:    {_PAPER_OR}")
+    print(f"  paper:    {format_headline(paper, dash='-')}")
     print(f"stage-adjusted (detected flags): {adjusted_line}")
     print(f"numbers in the paper that do not add up: {n_discrepancies} (see {reproduce_dir / 'audit.md'})")
     print(f"report:   {analysis_dir / 'report.html'}")

@@ -1,8 +1,8 @@
 """Score a detection run against phantom ground truth (FROC, ROC, breakdowns).
 
 ``evaluate(detections, truth)`` takes the tables of a ``calcdetect scan``
-output folder (:class:`~calcdetect.truth.Detections`) and the phantoms' ground
-truth (:class:`~calcdetect.truth.TruthSet`) and returns an
+output folder (:class:`~calcdetect.evaluation.truth.Detections`) and the phantoms' ground
+truth (:class:`~calcdetect.evaluation.truth.TruthSet`) and returns an
 :class:`EvaluationResult`:
 
 * FROC curves for clusters and for calcifications (all sizes, and those of at
@@ -14,7 +14,7 @@ truth (:class:`~calcdetect.truth.TruthSet`) and returns an
   density, vendor preset and cluster morphology, and the false-flag rate of
   each distractor kind.
 
-Counting rules: one match per truth (:mod:`calcdetect.match`); a detection
+Counting rules: one match per truth (:mod:`calcdetect.evaluation.match`); a detection
 that only finds truths already matched by stronger detections (a duplicate) is
 a false positive; a detected calcification that matches a true calcification
 smaller than ``min_diameter_mm`` counts neither way in the size-restricted
@@ -31,11 +31,11 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from calcdetect.breakdown import bin_sensitivity, category_sensitivity, distractor_table, image_strata
-from calcdetect.froc import FrocCurve, OperatingPoint, RocCurve, froc_curve, operating_point, roc_curve
+from calcdetect.evaluation.breakdown import bin_sensitivity, category_sensitivity, distractor_table, image_strata
+from calcdetect.evaluation.froc import FrocCurve, OperatingPoint, RocCurve, froc_curve, operating_point, roc_curve
 from calcdetect.keys import patient_key
-from calcdetect.match import match_calcifications, match_clusters
-from calcdetect.truth import Detections, TruthSet
+from calcdetect.evaluation.match import match_calcifications, match_clusters
+from calcdetect.evaluation.truth import Detections, TruthSet
 
 __all__ = ["EvaluationResult", "evaluate", "TARGETS", "FP_RATES"]
 
@@ -294,7 +294,7 @@ def evaluate(
     min_diameter_mm : float
         Smallest true calcification counted in the size-restricted curve.
     min_radius_mm, margin_mm : float
-        Matching tolerances (see :mod:`calcdetect.match`).
+        Matching tolerances (see :mod:`calcdetect.evaluation.match`).
     fp_rates : tuple of float
         Cluster FROC read-outs reported in :meth:`EvaluationResult.summary`.
 

@@ -8,7 +8,7 @@ configuration, so that evaluation seeds can be kept apart
 
 Rule: for each SNR threshold, the cluster sensitivity at
 ``FP_PER_IMAGE`` false clusters per image (detected clusters matched to the
-true ones as in :mod:`calcdetect.evaluate`, so a "cluster" that chains noise
+true ones as in :mod:`calcdetect.evaluation.scoring`, so a "cluster" that chains noise
 across the breast and does not localise the lesion does not count); the best
 wins, ties broken by the image-level ROC AUC, then by the higher threshold
 (fewer candidates).  Image AUC alone was the rule before: it cannot see
@@ -31,9 +31,10 @@ from pathlib import Path
 import numpy as np
 
 from calcdetect.config import DetectorConfig
-from calcdetect.detect import detect
-from calcdetect.froc import froc_curve
-from calcdetect.match import match_clusters
+from calcdetect.detector.pipeline import detect
+from calcdetect.evaluation.froc import froc_curve
+from calcdetect.evaluation.match import match_clusters
+from calcdetect.evaluation.truth_files import read_truth_file, truth_path_for
 from calcdetect.results import ImageResult
 
 __all__ = ["CalibrationResult", "calibrate", "choose_image_threshold", "image_auc", "cluster_outcomes", "FP_PER_IMAGE",
@@ -168,7 +169,7 @@ def calibrate(
         import json
 
         for path in paths:
-            truth = json.loads(Path(str(path).removesuffix(".dcm") + ".truth.json").read_text())
+            truth = read_truth_file(truth_path_for(path))
             labels.append(bool(truth["has_cluster"]))
             n_true_clusters += len(truth.get("clusters", []))
             m = read_mammogram(path)

@@ -27,12 +27,12 @@ from collections.abc import Iterable
 
 import numpy as np
 
-from calcdetect.candidates import REJECT_REASONS, find_candidates, measure_candidates, mid_band_at
-from calcdetect.cluster import cluster_calcifications
+from calcdetect.detector.candidates import REJECT_REASONS, find_candidates, measure_candidates, mid_band_at
+from calcdetect.detector.cluster import cluster_calcifications
 from calcdetect.config import DetectorConfig
-from calcdetect.defects import repair_isolated_saturated
-from calcdetect.enhance import dog_mm, estimate_noise, smooth_mm, white_tophat_mm
-from calcdetect.mask import breast_mask
+from calcdetect.detector.defects import repair_isolated_saturated
+from calcdetect.detector.enhance import dog_mm, estimate_noise, smooth_mm, white_tophat_mm
+from calcdetect.detector.mask import breast_mask
 from calcdetect.results import Calcification, ImageResult, Mammogram
 
 __all__ = ["detect", "detect_mammogram", "patient_flag"]

@@ -21,7 +21,7 @@ from skimage.filters import threshold_otsu
 from skimage.transform import hough_line, hough_line_peaks
 
 from calcdetect.config import DetectorConfig
-from calcdetect.enhance import shrink
+from calcdetect.detector.enhance import shrink
 
 __all__ = ["BreastMask", "breast_mask"]
 

@@ -4,7 +4,7 @@
   image to its own grey range, scikit-image ``white_tophat`` with a disk,
   ``blob_log``, one **global** threshold on the top-hat height, no noise
   model, no shape rejection — clustered by the detector's own rule
-  (:func:`calcdetect.cluster.cluster_calcifications`, at least 3 within
+  (:func:`calcdetect.detector.cluster.cluster_calcifications`, at least 3 within
   1 cm²), so any difference in the cluster FROC comes from detection, not
   from grouping.  The only concession to sanity is a crude breast mask
   (largest Otsu region), so that blobs in the air or on a burned-in label are
@@ -33,7 +33,7 @@ from skimage.feature import blob_log
 from skimage.filters import threshold_otsu
 from skimage.morphology import disk, white_tophat
 
-from calcdetect.cluster import cluster_calcifications
+from calcdetect.detector.cluster import cluster_calcifications
 from calcdetect.config import DetectorConfig
 from calcdetect.results import Calcification, Cluster, ImageResult
 

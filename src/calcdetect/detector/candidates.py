@@ -38,8 +38,8 @@ from scipy import ndimage
 from scipy.spatial import cKDTree
 
 from calcdetect.config import DetectorConfig, mm_to_px
-from calcdetect.enhance import NoiseModel, shrink
-from calcdetect.mask import BreastMask
+from calcdetect.detector.enhance import NoiseModel, shrink
+from calcdetect.detector.mask import BreastMask
 
 __all__ = ["Candidates", "find_candidates", "mid_band_at", "measure_candidates", "REJECT_REASONS"]
 

@@ -1,4 +1,4 @@
-"""Phantom ground truth and scan outputs as tables, ready for :mod:`calcdetect.evaluate`.
+"""Phantom ground truth and scan outputs as tables, ready for :mod:`calcdetect.evaluation.scoring`.
 
 :func:`truth_from_dicts` turns parsed ``*.truth.json`` documents (format in
 ``docs/phantom-truth.md``) into a :class:`TruthSet` of DataFrames;

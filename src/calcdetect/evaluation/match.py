@@ -15,7 +15,7 @@ eligible, still unmatched truths the nearest is taken.  Greedy (rather than a
 Hungarian assignment, :func:`scipy.optimize.linear_sum_assignment`) is chosen
 on purpose: its outcome for a detection never depends on weaker detections,
 so the outcome at every threshold of a FROC sweep is a prefix of one matching
-and the whole curve comes from a single pass (:func:`calcdetect.froc.froc_curve`).
+and the whole curve comes from a single pass (:func:`calcdetect.evaluation.froc.froc_curve`).
 A detection that is eligible only for truths already taken by stronger
 detections is a *duplicate*; the evaluation counts it as a false positive.
 

@@ -1,6 +1,6 @@
-"""Sensitivity and false-flag tables by stratum, for :mod:`calcdetect.evaluate`.
+"""Sensitivity and false-flag tables by stratum, for :mod:`calcdetect.evaluation.scoring`.
 
-Pure functions on the per-object tables that :func:`calcdetect.evaluate.evaluate`
+Pure functions on the per-object tables that :func:`calcdetect.evaluation.scoring.evaluate`
 builds (one row per true calcification, true cluster, image or detection).
 """
 
@@ -10,7 +10,7 @@ import math
 
 import pandas as pd
 
-from calcdetect.froc import operating_point, roc_curve
+from calcdetect.evaluation.froc import operating_point, roc_curve
 
 __all__ = ["bin_sensitivity", "category_sensitivity", "image_strata", "distractor_table"]
 
