@@ -53,34 +53,16 @@ def _single_thread() -> None:
     cv2.setNumThreads(1)
 
 
-def _resample(pixels: np.ndarray, spacing: tuple[float, float], target_mm: float):
-    import cv2
-
-    fr, fc = target_mm / spacing[0], target_mm / spacing[1]
-    if fr <= 1.0 and fc <= 1.0:
-        return pixels, spacing, (1.0, 1.0)
-    new = (max(1, round(pixels.shape[0] / fr)), max(1, round(pixels.shape[1] / fc)))
-    out = cv2.resize(pixels.astype(np.float32), (new[1], new[0]), interpolation=cv2.INTER_AREA)
-    fr, fc = pixels.shape[0] / new[0], pixels.shape[1] / new[1]
-    return out, (spacing[0] * fr, spacing[1] * fc), (fr, fc)
-
-
 def _calc_rows(uid: str, calcs, spacing) -> list[dict]:
-    return [
-        {"sop_instance_uid": uid, "calcification_id": i, "row": c.row_px, "col": c.col_px,
-         "x_mm": c.col_px * spacing[1], "y_mm": c.row_px * spacing[0], "diameter_mm": c.diameter_mm,
-         "contrast": c.contrast, "snr": c.snr, "cluster_id": c.cluster_id}
-        for i, c in enumerate(calcs)
-    ]  # fmt: skip
+    from calcdetect.batch.outputs import calcification_rows
+
+    return [{"sop_instance_uid": uid, **row} for row in calcification_rows(calcs, spacing_mm=spacing)]
 
 
 def _cluster_rows(uid: str, clusters) -> list[dict]:
-    return [
-        {"sop_instance_uid": uid, "cluster_id": k.cluster_id, "n_calcifications": k.n_calcifications,
-         "row": k.row_px, "col": k.col_px, "row_min": k.bbox_px[0], "col_min": k.bbox_px[1],
-         "row_max": k.bbox_px[2], "col_max": k.bbox_px[3], "area_mm2": k.area_mm2, "score": k.score}
-        for k in clusters
-    ]  # fmt: skip
+    from calcdetect.batch.outputs import cluster_rows
+
+    return [{"sop_instance_uid": uid, **row} for row in cluster_rows(clusters)]
 
 
 def process_one(task: tuple) -> dict:
@@ -97,6 +79,7 @@ def _process_one(task: tuple) -> dict:
     path, truth, resample_mm, with_reference, cache_dir, config = task
     from calcdetect.detector.pipeline import detect
     from calcdetect.io import read_mammogram
+    from calcdetect.learning.dataset import resample_image
     from calcdetect.keys import patient_key
     from calcdetect.evaluation.reference import (
         REFERENCE_HEIGHT_THRESHOLDS,
@@ -110,7 +93,7 @@ def _process_one(task: tuple) -> dict:
     mammo = read_mammogram(path)
     pixels, spacing = mammo.pixels, tuple(float(v) for v in mammo.spacing_mm)
     if resample_mm:
-        pixels, spacing, factor = _resample(pixels, spacing, resample_mm)
+        pixels, spacing, factor = resample_image(pixels, spacing, resample_mm)
         if factor != (1.0, 1.0):
             from calcdetect.evaluation.truth import resample_truth
 
@@ -274,7 +257,7 @@ def main(argv: list[str] | None = None) -> int:
     truth = truth_from_dicts(truth_all)  # failed phantoms stay in: they count as missed
     images = pd.DataFrame([r["image"] for r in results])
     calc_cols = ["sop_instance_uid", "calcification_id", "row", "col", "x_mm", "y_mm", "diameter_mm", "contrast",
-                 "snr", "cluster_id"]  # fmt: skip
+                 "snr", "probability", "cluster_id"]  # fmt: skip
     cl_cols = ["sop_instance_uid", "cluster_id", "n_calcifications", "row", "col", "row_min", "col_min", "row_max",
                "col_max", "area_mm2", "score"]  # fmt: skip
     det = Detections(

@@ -59,14 +59,11 @@ def mm_to_px(length_mm: float, spacing_mm: float) -> float:
 # name -> (minimum, maximum) allowed value, inclusive; None = unbounded
 _BOUNDS: dict[str, tuple[float | None, float | None]] = {
     "tophat_size_mm": (0.2, 5.0),
-    "smooth_sigma_mm": (0.0, 1.0),
-    "dog_outer_mm": (0.0, 5.0),
-    "min_diameter_mm": (0.01, 2.0),
+    "scale_min_mm": (0.005, 1.0),
+    "scale_ratio": (1.1, 3.0),
+    "n_scales": (1, 12),
+    "scale_floor_px": (0.3, 3.0),
     "max_diameter_mm": (0.1, 10.0),
-    "max_length_mm": (0.1, 20.0),
-    "coarse_ratio": (0.1, 100.0),
-    "shape_level": (0.05, 0.95),
-    "max_elongation": (1.0, 100.0),
     "snr_threshold": (0.5, 100.0),
     "min_separation_mm": (0.0, 5.0),
     "max_candidates": (1, 10_000_000),
@@ -75,10 +72,14 @@ _BOUNDS: dict[str, tuple[float | None, float | None]] = {
     "mask_spacing_mm": (0.05, 5.0),
     "skin_margin_mm": (0.0, 50.0),
     "pectoral_margin_mm": (0.0, 50.0),
+    "accept_probability": (0.0, 1.0),
     "cluster_min_count": (2, 1000),
     "cluster_area_mm2": (1.0, 10_000.0),
     "image_threshold": (0.0, None),
 }
+
+#: fields holding text, not numbers
+_TEXT_FIELDS = ("fp_model", "calibration_seeds", "calibration_date", "calibration_note")
 
 
 @dataclass(frozen=True)
@@ -88,73 +89,59 @@ class DetectorConfig:
     Attributes
     ----------
     tophat_size_mm : float
-        Width of the square structuring element of the white top-hat;
-        bright structures narrower than this pass, tissue does not.
-    smooth_sigma_mm : float
-        Gaussian applied to the top-hat (matched filter for the smallest
-        calcifications); the result is the shape response.
-    dog_outer_mm : float
-        Outer sigma of the difference-of-Gaussians detection response
-        ``G(smooth_sigma_mm) - G(dog_outer_mm)`` of the image, on which the
-        SNR is measured; 0 detects on the smoothed top-hat instead.
-    min_diameter_mm, max_diameter_mm : float
-        Range of measured diameters (after removing the matched smoothing) of
-        a calcification.  Below ``min_diameter_mm`` a candidate is a speck of
-        pixel noise, narrower than any blurred X-ray object (no true
-        calcification of the training phantoms measured under 0.05 mm, 3 % of
-        the false candidates in negative images measured 0); above
-        ``max_diameter_mm`` it is a coarse calcification or a marker.
-    max_length_mm : float
-        Longest axis allowed for a calcification; longer is a vessel or a
-        vascular track.
-    shape_level : float
-        Fraction of a candidate's peak response (over the local median) at
-        which its region is cut for size and shape; lower follows a vessel
-        further, so line-like structures are recognised.
-    coarse_ratio : float
-        A candidate is coarse when the part of its height carried by an
-        object 1-3 x ``max_diameter_mm`` wide exceeds this times the part
-        carried by finer detail.
-    max_elongation : float
-        Major/minor axis ratio above which a candidate is line-like.
+        Width of the square structuring element of the white top-hat (the
+        morphological contrast of each candidate); bright structures narrower
+        than this pass, tissue does not.
+    scale_min_mm, scale_ratio, n_scales : float, float, int
+        The blob scales: Gaussian sigmas ``scale_min_mm * scale_ratio**k``
+        for ``k = 0 .. n_scales`` (``n_scales`` difference-of-Gaussians levels).
+    scale_floor_px : float
+        No scale below this many pixels (a coarser image gets fewer levels).
+    max_diameter_mm : float
+        Objects wider than this are coarse (benign calcifications, markers):
+        the scale of the ``mid_ratio`` feature.
     snr_threshold : float
-        Detection threshold on response / local noise (robust, per region).
+        Candidate threshold on each level's response over that level's noise
+        (the image's own noise model, raised by the texture of its tile):
+        low, the classifier decides.
     min_separation_mm : float
-        Local maxima closer than this are one candidate.
+        Peaks closer than this are one candidate.
     max_candidates : int
-        Hard cap on candidates measured per image (the strongest are kept).
+        Hard cap on candidates per image (the strongest are kept).
     noise_tile_mm : float
-        Side of the regions in which the noise is estimated.
+        Side of the regions in which each level's texture noise (over the
+        noise model's) is measured: the candidate threshold is in those units.
     local_noise_mm : float
-        Window of the local texture term of the noise (0 disables it): the
-        sigma is at least the RMS of the response's upper half within it.
+        Window of the local texture feature (0 disables it).
     mask_spacing_mm : float
-        Working resolution of the breast mask and pectoral search.
+        Working resolution of the breast mask, pectoral search and noise model.
     skin_margin_mm : float
         Candidates closer than this to the breast edge are skin artefacts.
     pectoral_margin_mm : float
         Band beyond the pectoral muscle edge (MLO) where candidates are ignored.
+    accept_probability : float
+        A candidate whose classifier probability reaches this is a calcification.
     cluster_min_count : int
         Calcifications needed for a cluster (BI-RADS style).
     cluster_area_mm2 : float
         They must lie within a disc of this area around a member.
     image_threshold : float
         Operating point: an image is positive when its best cluster score
-        (the SNR of the cluster's ``cluster_min_count``-th strongest member)
-        is at least this (chosen by ``calcdetect calibrate``).
+        (the classifier probability of the cluster's ``cluster_min_count``-th
+        most probable member) is at least this.
+    fp_model : str
+        False-positive model: empty for the one shipped in the package, or a
+        path ``PATH`` to ``PATH.txt`` + ``PATH.json`` written by ``calcdetect train``.
     calibration_seeds, calibration_date, calibration_note : str
         Where ``image_threshold`` came from.
     """
 
     tophat_size_mm: float = _SHIPPED["tophat_size_mm"]
-    smooth_sigma_mm: float = _SHIPPED["smooth_sigma_mm"]
-    dog_outer_mm: float = _SHIPPED["dog_outer_mm"]
-    min_diameter_mm: float = _SHIPPED["min_diameter_mm"]
+    scale_min_mm: float = _SHIPPED["scale_min_mm"]
+    scale_ratio: float = _SHIPPED["scale_ratio"]
+    n_scales: int = _SHIPPED["n_scales"]
+    scale_floor_px: float = _SHIPPED["scale_floor_px"]
     max_diameter_mm: float = _SHIPPED["max_diameter_mm"]
-    max_length_mm: float = _SHIPPED["max_length_mm"]
-    coarse_ratio: float = _SHIPPED["coarse_ratio"]
-    shape_level: float = _SHIPPED["shape_level"]
-    max_elongation: float = _SHIPPED["max_elongation"]
     snr_threshold: float = _SHIPPED["snr_threshold"]
     min_separation_mm: float = _SHIPPED["min_separation_mm"]
     max_candidates: int = _SHIPPED["max_candidates"]
@@ -163,9 +150,11 @@ class DetectorConfig:
     mask_spacing_mm: float = _SHIPPED["mask_spacing_mm"]
     skin_margin_mm: float = _SHIPPED["skin_margin_mm"]
     pectoral_margin_mm: float = _SHIPPED["pectoral_margin_mm"]
+    accept_probability: float = _SHIPPED["accept_probability"]
     cluster_min_count: int = _SHIPPED["cluster_min_count"]
     cluster_area_mm2: float = _SHIPPED["cluster_area_mm2"]
     image_threshold: float = _SHIPPED["image_threshold"]
+    fp_model: str = _SHIPPED["fp_model"]
     calibration_seeds: str = _SHIPPED["calibration_seeds"]
     calibration_date: str = _SHIPPED["calibration_date"]
     calibration_note: str = _SHIPPED["calibration_note"]
@@ -173,7 +162,7 @@ class DetectorConfig:
     def __post_init__(self) -> None:
         for f in dataclasses.fields(self):
             value = getattr(self, f.name)
-            if f.name.startswith("calibration_"):
+            if f.name in _TEXT_FIELDS:
                 if not isinstance(value, str):
                     raise ValueError(f"{f.name} must be a string, got {value!r}")
                 continue
@@ -188,11 +177,6 @@ class DetectorConfig:
             if (lo is not None and value < lo) or (hi is not None and value > hi):
                 raise ValueError(f"{f.name} must be in [{lo}, {hi}], got {value!r}")
             object.__setattr__(self, f.name, int(value) if integer else float(value))
-        if self.min_diameter_mm >= self.max_diameter_mm:
-            raise ValueError(
-                f"min_diameter_mm ({self.min_diameter_mm}) must be below "
-                f"max_diameter_mm ({self.max_diameter_mm})"
-            )
 
     def to_dict(self) -> dict[str, Any]:
         """Return the configuration as a JSON-safe dict (field name -> value)."""

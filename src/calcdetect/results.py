@@ -91,8 +91,8 @@ class Calcification:
     """One detected calcification (a bright, small, compact spot).
 
     ``contrast`` is in the units of the analysed pixels (top-hat height);
-    ``snr`` is the difference-of-Gaussians detection response over its local
-    noise estimate.  ``cluster_id`` is -1
+    ``snr`` is the best difference-of-Gaussians response over that level's
+    noise, from the image's own noise model.  ``cluster_id`` is -1
     for a calcification that belongs to no cluster.
     """
 
@@ -105,6 +105,8 @@ class Calcification:
     elongation: float = 1.0
     cluster_id: int = -1
     compactness: float = 1.0
+    #: the false-positive classifier's probability that this is a calcification
+    probability: float = 1.0
 
 
 @dataclass(frozen=True)
@@ -136,4 +138,6 @@ class ImageResult:
     #: candidates measured, and how many were rejected for each reason
     n_candidates: int = 0
     rejected: dict[str, int] = field(default_factory=dict)
+    #: the image's fitted noise curve (:meth:`calcdetect.detector.noise_model.NoiseCurve.to_dict`)
+    noise_model: dict = field(default_factory=dict, compare=False)
     timings_s: dict[str, float] = field(default_factory=dict, compare=False)

@@ -27,6 +27,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from cohort.errors import ProblemCode, RecordsError
 from cohort.schema import ID, Schema, default_schema, load_schema, normalize_header, normalize_label
 
 __all__ = [
@@ -57,17 +58,22 @@ class Problem:
         The offending value as written.
     rule : str
         The rule that was broken, in words.
-    code : str
-        Short code: ``missing_column``, ``missing_id``, ``missing_value``,
-        ``not_allowed``, ``not_a_number``, ``impossible_number``,
-        ``inconsistent``, ``duplicate_id``, ``unreadable``.
+    code : ProblemCode
+        Short code (a string enum: ``missing_column``, ``missing_id``, ...).
     """
 
     row: int | None
     column: str | None
     value: str | None
     rule: str
-    code: str
+    code: ProblemCode
+
+    def describe(self) -> str:
+        """``row 12, column 'Stage', value 'IV': stage must be one of [...]``."""
+        where = f"row {self.row}" if self.row is not None else "file"
+        col = f", column {self.column!r}" if self.column else ""
+        val = f", value {self.value!r}" if self.value is not None else ""
+        return f"{where}{col}{val}: {self.rule}"
 
 
 @dataclass(frozen=True)
@@ -113,20 +119,6 @@ class RecordsResult:
         return pd.DataFrame([e.__dict__ for e in self.excluded], columns=["row", "patient_id", "reason"])
 
 
-class RecordsError(ValueError):
-    """The records file cannot be used at all; ``problems`` lists every reason."""
-
-    def __init__(self, message: str, problems: Sequence[Problem] = ()) -> None:
-        lines = [message, *(f"  - {_describe(p)}" for p in problems)]
-        super().__init__("\n".join(lines))
-        self.problems = tuple(problems)
-
-
-def _describe(p: Problem) -> str:
-    where = f"row {p.row}" if p.row is not None else "file"
-    col = f", column {p.column!r}" if p.column else ""
-    val = f", value {p.value!r}" if p.value is not None else ""
-    return f"{where}{col}{val}: {p.rule}"
 
 
 def read_table(path: str | Path) -> tuple[pd.DataFrame, int]:
@@ -218,7 +210,7 @@ def _find_columns(frame: pd.DataFrame, schema: Schema) -> tuple[dict[str, str], 
             if hit is None:
                 problems.append(Problem(None, wanted, None,
                                         f"the mapping names column {wanted!r} for {name}, but the file has no such "
-                                        f"column (columns: {[str(c) for c in frame.columns]})", "missing_column"))
+                                        f"column (columns: {[str(c) for c in frame.columns]})", ProblemCode.MISSING_COLUMN))
             return hit
         for cand in (normalize_header(name), *candidates):
             if cand in by_norm:
@@ -229,7 +221,7 @@ def _find_columns(frame: pd.DataFrame, schema: Schema) -> tuple[dict[str, str], 
     if pid is None and ID not in schema.columns:
         problems.append(Problem(None, None, None,
                                 f"no patient-id column: name it one of {list(schema.id_headers)} or map it with "
-                                "[columns] patient_id = \"...\"", "missing_column"))
+                                "[columns] patient_id = \"...\"", ProblemCode.MISSING_COLUMN))
     elif pid is not None:
         used[ID] = pid
     for cont in schema.continuous:
@@ -249,7 +241,7 @@ def _find_columns(frame: pd.DataFrame, schema: Schema) -> tuple[dict[str, str], 
             problems.append(Problem(None, None, None,
                                     f"required variable {var.name!r} has no column{extra}: map it with "
                                     f"[columns] {var.name} = \"your header\" or drop it from [required]",
-                                    "missing_column"))
+                                    ProblemCode.MISSING_COLUMN))
     return used, problems
 
 
@@ -281,84 +273,112 @@ def validate_records(frame: pd.DataFrame, *, schema: Schema | None = None, first
     used, column_problems = _find_columns(frame, schema)
     if column_problems:
         raise RecordsError(f"{source}: the records cannot be used", column_problems)
-
-    problems: list[Problem] = []
-    bad_rows: dict[int, list[str]] = {}
+    found = _Findings()
+    extra_columns = [c for c in frame.columns if str(c) not in set(used.values())]
     out_rows: list[dict] = []
-    canonical_headers = set(used.values())
-    extra_columns = [c for c in frame.columns if str(c) not in canonical_headers]
-
-    def flag(row: int, column: str | None, value: object, rule: str, code: str, *, exclude: bool = True) -> None:
-        problems.append(Problem(row, column, None if value is None else _as_text(value), rule, code))
-        if exclude:
-            bad_rows.setdefault(row, []).append(rule if column is None else f"{column}: {rule}")
-
     for i, (_, raw) in enumerate(frame.iterrows()):
         row = first_row + i
-        rec: dict[str, object] = {"source_row": row}
-        pid_raw = raw[used[ID]]
-        if _is_missing(pid_raw):
-            flag(row, used[ID], None, "the patient id is empty", "missing_id")
-            rec[ID] = None
-        else:
-            rec[ID] = _as_text(pid_raw)
-
-        for cont in schema.continuous:
-            if cont.name not in used:
-                continue
-            header = used[cont.name]
-            value = raw[header]
-            rec[cont.name] = math.nan
-            if _is_missing(value):
-                continue  # the group variable reports it if required
-            try:
-                number = float(str(value).replace(",", ".")) if not isinstance(value, (int, float)) else float(value)
-            except ValueError:
-                flag(row, header, value, f"{cont.name} must be a number in {cont.unit}", "not_a_number")
-                continue
-            if not (cont.min_value <= number <= cont.max_value) or math.isnan(number):
-                flag(row, header, value, f"impossible {cont.name}: must be between {cont.min_value:g} and "
-                     f"{cont.max_value:g} {cont.unit}", "impossible_number")
-                continue
-            rec[cont.name] = number
-
-        for var in schema.variables:
-            level = None
-            header = used.get(var.name)
-            if header is not None and not _is_missing(raw[header]):
-                value = raw[header]
-                if not var.levels:
-                    level = _as_text(value)
-                else:
-                    level = var.labels.get(normalize_label(value))
-                    if level is None:
-                        flag(row, header, value, f"{var.name} must be one of {list(var.levels)} "
-                             "(or a label mapped to one in [labels." + var.name + "])", "not_allowed")
-                        rec[var.name] = math.nan
-                        continue
-            for cont in schema.continuous:
-                if cont.group != var.name or cont.name not in used:
-                    continue
-                number = rec.get(cont.name, math.nan)
-                if isinstance(number, float) and math.isnan(number):
-                    continue
-                grouped = var.levels[0] if number <= cont.cut else var.levels[1]
-                if level is not None and level != grouped:
-                    flag(row, header, raw[header], f"{var.name} {level!r} disagrees with {cont.name} "
-                         f"{number:g} (> {cont.cut:g} is {var.levels[1]!r})", "inconsistent")
-                level = grouped
-            if level is None:
-                if var.required and not any(p.row == row and p.column in (header, used.get(_cont_of(schema, var.name)))
-                                            for p in problems):
-                    flag(row, header or var.name, None, f"{var.name} is missing (incomplete record)", "missing_value")
-                rec[var.name] = math.nan
-            else:
-                rec[var.name] = level
+        rec: dict[str, object] = {"source_row": row, ID: _patient_id(raw, row, used, found)}
+        rec.update(_continuous_values(raw, row, schema, used, found))
+        rec.update(_categorical_values(raw, row, rec, schema, used, found))
         for c in extra_columns:
             rec[_extra_name(c, schema)] = raw[c]
         out_rows.append(rec)
+    _flag_duplicate_ids(out_rows, schema, used, found)
+    return _result(out_rows, found, schema, used, extra_columns, source)
 
-    # duplicate patient ids: identical copies keep the first, conflicting ones are all excluded
+
+class _Findings:
+    """Problems found so far and the rows they exclude."""
+
+    def __init__(self) -> None:
+        self.problems: list[Problem] = []
+        self.bad_rows: dict[int, list[str]] = {}
+
+    def flag(self, row: int, column: str | None, value: object, rule: str, code: ProblemCode, *,
+             exclude: bool = True) -> None:
+        self.problems.append(Problem(row, column, None if value is None else _as_text(value), rule, code))
+        if exclude:
+            self.bad_rows.setdefault(row, []).append(rule if column is None else f"{column}: {rule}")
+
+    def has_problem(self, row: int, columns: Sequence[str | None]) -> bool:
+        return any(p.row == row and p.column in columns for p in self.problems)
+
+
+def _patient_id(raw: pd.Series, row: int, used: dict[str, str], found: _Findings) -> str | None:
+    value = raw[used[ID]]
+    if _is_missing(value):
+        found.flag(row, used[ID], None, "the patient id is empty", ProblemCode.MISSING_ID)
+        return None
+    return _as_text(value)
+
+
+def _continuous_values(raw: pd.Series, row: int, schema: Schema, used: dict[str, str],
+                       found: _Findings) -> dict[str, float]:
+    """Continuous columns (age, BMI) as numbers; NaN when missing or impossible (flagged)."""
+    out: dict[str, float] = {}
+    for cont in schema.continuous:
+        if cont.name not in used:
+            continue
+        header = used[cont.name]
+        value = raw[header]
+        out[cont.name] = math.nan
+        if _is_missing(value):
+            continue  # the group variable reports it if required
+        try:
+            number = float(str(value).replace(",", ".")) if not isinstance(value, (int, float)) else float(value)
+        except ValueError:
+            found.flag(row, header, value, f"{cont.name} must be a number in {cont.unit}", ProblemCode.NOT_A_NUMBER)
+            continue
+        if not (cont.min_value <= number <= cont.max_value) or math.isnan(number):
+            found.flag(row, header, value, f"impossible {cont.name}: must be between {cont.min_value:g} and "
+                       f"{cont.max_value:g} {cont.unit}", ProblemCode.IMPOSSIBLE_NUMBER)
+            continue
+        out[cont.name] = number
+    return out
+
+
+def _categorical_values(raw: pd.Series, row: int, rec: dict, schema: Schema, used: dict[str, str],
+                        found: _Findings) -> dict[str, object]:
+    """Each variable's canonical level: from its label, or grouped from its continuous column."""
+    out: dict[str, object] = {}
+    for var in schema.variables:
+        level = None
+        header = used.get(var.name)
+        if header is not None and not _is_missing(raw[header]):
+            value = raw[header]
+            if not var.levels:
+                level = _as_text(value)
+            else:
+                level = var.labels.get(normalize_label(value))
+                if level is None:
+                    found.flag(row, header, value, f"{var.name} must be one of {list(var.levels)} "
+                               "(or a label mapped to one in [labels." + var.name + "])", ProblemCode.NOT_ALLOWED)
+                    out[var.name] = math.nan
+                    continue
+        for cont in schema.continuous:
+            if cont.group != var.name or cont.name not in used:
+                continue
+            number = rec.get(cont.name, math.nan)
+            if isinstance(number, float) and math.isnan(number):
+                continue
+            grouped = var.levels[0] if number <= cont.cut else var.levels[1]
+            if level is not None and level != grouped:
+                found.flag(row, header, raw[header], f"{var.name} {level!r} disagrees with {cont.name} "
+                           f"{number:g} (> {cont.cut:g} is {var.levels[1]!r})", ProblemCode.INCONSISTENT)
+            level = grouped
+        if level is None:
+            if var.required and not found.has_problem(row, (header, used.get(_cont_of(schema, var.name)))):
+                found.flag(row, header or var.name, None, f"{var.name} is missing (incomplete record)",
+                           ProblemCode.MISSING_VALUE)
+            out[var.name] = math.nan
+        else:
+            out[var.name] = level
+    return out
+
+
+def _flag_duplicate_ids(out_rows: list[dict], schema: Schema, used: dict[str, str], found: _Findings) -> None:
+    """Identical copies keep the first; conflicting ones are all excluded."""
     columns = [ID, *[v.name for v in schema.variables], *[c.name for c in schema.continuous if c.name in used]]
     by_id: dict[str, list[dict]] = {}
     for rec in out_rows:
@@ -372,22 +392,26 @@ def validate_records(frame: pd.DataFrame, *, schema: Schema | None = None, first
         for r in recs[0 if not same else 1:]:
             rule = (f"duplicate patient id: an exact copy of row {rows[0]}" if same
                     else f"duplicate patient id with conflicting values (rows {rows}); fix the records")
-            flag(r["source_row"], used[ID], pid, rule, "duplicate_id")
+            found.flag(r["source_row"], used[ID], pid, rule, ProblemCode.DUPLICATE_ID)
 
+
+def _result(out_rows: list[dict], found: _Findings, schema: Schema, used: dict[str, str], extra_columns: list,
+            source: str) -> RecordsResult:
+    bad_rows = found.bad_rows
     records = [r for r in out_rows if r["source_row"] not in bad_rows]
     excluded = tuple(
         Exclusion(r["source_row"], r[ID], "; ".join(bad_rows[r["source_row"]]))
         for r in out_rows if r["source_row"] in bad_rows
     )
+    # variables the file does not have stay as all-missing columns, so downstream code sees one shape
     order = [ID, *[v.name for v in schema.variables], *[c.name for c in schema.continuous if c.name in used],
              "source_row", *[_extra_name(c, schema) for c in extra_columns]]
     df = pd.DataFrame(records, columns=order)
-    # variables the file does not have stay as all-missing columns, so downstream code sees one shape
-    for n, cnt in (("records", len(df)), ("excluded", len(excluded)), ("problems", len(problems))):
+    for n, cnt in (("records", len(df)), ("excluded", len(excluded)), ("problems", len(found.problems))):
         logger.debug("%s: %d %s", source, cnt, n)
     if excluded:
         logger.warning("%s: %d of %d records excluded (see the excluded list)", source, len(excluded), len(out_rows))
-    return RecordsResult(records=df, problems=tuple(problems), excluded=excluded, source=source,
+    return RecordsResult(records=df, problems=tuple(found.problems), excluded=excluded, source=source,
                          columns_used=dict(used))
 
 

@@ -54,12 +54,10 @@ __all__ = [
     "ID",
 ]
 
+from cohort.errors import SchemaError  # noqa: E402 (re-exported)
+
 #: the canonical name of the patient-id column
 ID = "patient_id"
-
-
-class SchemaError(ValueError):
-    """A schema file that cannot be used (bad TOML, unknown variable or level)."""
 
 
 @dataclass(frozen=True)

@@ -37,15 +37,13 @@ __all__ = [
     "as_count_table",
 ]
 
+from cohort.errors import ExactTestTooLargeError  # noqa: E402 (re-exported)
+
 logger = logging.getLogger(__name__)
 
 #: relative tolerance used to decide that a table is "as or less probable"
 #: than the observed one (the same 1e-7 that R's fisher.test uses).
 _REL_TOL = 1e-7
-
-
-class ExactTestTooLargeError(ValueError):
-    """The exact test would need more tables than allowed; nothing was approximated."""
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,8 @@ from calcdetect.errors import DuplicateImageError
 from calcdetect.atomic import atomic_write_text
 
 __all__ = [
+    "calcification_rows",
+    "cluster_rows",
     "IMAGE_COLUMNS",
     "CALCIFICATION_COLUMNS",
     "CLUSTER_COLUMNS",
@@ -38,7 +40,7 @@ IMAGE_COLUMNS = (
 )
 CALCIFICATION_COLUMNS = (
     "sop_instance_uid", "calcification_id", "row", "col", "x_mm", "y_mm", "diameter_mm",
-    "contrast", "snr", "cluster_id",
+    "contrast", "snr", "probability", "cluster_id",
 )
 CLUSTER_COLUMNS = (
     "sop_instance_uid", "cluster_id", "n_calcifications", "row", "col", "row_min", "col_min",
@@ -65,6 +67,29 @@ class ScanTables:
     errors: list[dict] = field(default_factory=list)
     #: (job_id, path of the overlay relative to OUT without suffix) per reported image
     overlays: list[tuple[str, str]] = field(default_factory=list)
+
+
+def calcification_rows(calcifications, *, spacing_mm: tuple[float, float]) -> list[dict]:
+    """One ``calcifications.csv`` row per :class:`~calcdetect.results.Calcification` (without the image's UID)."""
+    row_mm, col_mm = spacing_mm
+    return [
+        {"calcification_id": i, "row": float(c.row_px), "col": float(c.col_px),
+         "x_mm": float(c.col_px) * col_mm, "y_mm": float(c.row_px) * row_mm,
+         "diameter_mm": float(c.diameter_mm), "contrast": float(c.contrast), "snr": float(c.snr),
+         "probability": float(c.probability), "cluster_id": int(c.cluster_id)}
+        for i, c in enumerate(calcifications)
+    ]  # fmt: skip
+
+
+def cluster_rows(clusters) -> list[dict]:
+    """One ``clusters.csv`` row per :class:`~calcdetect.results.Cluster` (without the image's UID)."""
+    return [
+        {"cluster_id": int(k.cluster_id), "n_calcifications": int(k.n_calcifications),
+         "row": float(k.row_px), "col": float(k.col_px), "row_min": int(k.bbox_px[0]),
+         "col_min": int(k.bbox_px[1]), "row_max": int(k.bbox_px[2]), "col_max": int(k.bbox_px[3]),
+         "area_mm2": float(k.area_mm2), "score": float(k.score)}
+        for k in clusters
+    ]  # fmt: skip
 
 
 def assemble_tables(records: list[dict], *, overlays: bool) -> ScanTables:

@@ -26,6 +26,7 @@ from calcdetect.io import read_mammogram
 from calcdetect.keys import patient_key as make_patient_key
 
 from .discover import InputFile
+from .outputs import calcification_rows, cluster_rows
 from .overlay import render_review_files
 
 __all__ = [
@@ -235,35 +236,8 @@ def _process(item: InputFile, settings: ScanSettings, settings_id: str, started:
             "flag": "positive" if result.flag else "negative",
         },
         overlay_name=overlay_name,
-        calcifications=[
-            {
-                "calcification_id": i,
-                "row": float(c.row_px),
-                "col": float(c.col_px),
-                "x_mm": float(c.col_px) * spacing_col_mm,
-                "y_mm": float(c.row_px) * spacing_row_mm,
-                "diameter_mm": float(c.diameter_mm),
-                "contrast": float(c.contrast),
-                "snr": float(c.snr),
-                "cluster_id": int(c.cluster_id),
-            }
-            for i, c in enumerate(result.calcifications)
-        ],
-        clusters=[
-            {
-                "cluster_id": int(k.cluster_id),
-                "n_calcifications": int(k.n_calcifications),
-                "row": float(k.row_px),
-                "col": float(k.col_px),
-                "row_min": int(k.bbox_px[0]),
-                "col_min": int(k.bbox_px[1]),
-                "row_max": int(k.bbox_px[2]),
-                "col_max": int(k.bbox_px[3]),
-                "area_mm2": float(k.area_mm2),
-                "score": float(k.score),
-            }
-            for k in result.clusters
-        ],
+        calcifications=calcification_rows(result.calcifications, spacing_mm=(spacing_row_mm, spacing_col_mm)),
+        clusters=cluster_rows(result.clusters),
         timings_s={"read": t1 - t0, "detect": t2 - t1, "overlay": t3 - t2},
         seconds=round(t3 - started, 4),
     )

@@ -8,14 +8,11 @@ calcifications within the radius of a core member join its cluster (this is
 DBSCAN, written out with a k-d tree because scikit-learn is not a dependency).
 A single speck, or two, can therefore never form a cluster.
 
-A cluster's score is the SNR of its k-th strongest member, k =
-``cluster_min_count``: a cluster is as convincing as the weakest of the
-calcifications it needs to be a cluster, so one or two very bright spots
-(a speck, a skin calcification) beside noise cannot carry it, and a chance
-triple of barely-threshold noise peaks scores barely above the threshold.
-(Compared on training phantoms with the sum of capped member SNRs, the
-member count and the sum of excess SNRs, it separated positive from
-negative images best.)
+A cluster's score is the k-th highest member score, k = ``cluster_min_count``
+(by default the members' classifier probabilities): a cluster is as
+convincing as the weakest of the calcifications it needs to be a cluster, so
+one or two very bright spots (a speck, a skin calcification) beside noise
+cannot carry it.
 """
 
 from __future__ import annotations
@@ -50,6 +47,7 @@ def cluster_calcifications(
     *,
     spacing_mm: tuple[float, float],
     config: DetectorConfig,
+    member_scores: np.ndarray | None = None,
 ) -> tuple[tuple[Calcification, ...], tuple[Cluster, ...]]:
     """Group calcifications into clusters.
 
@@ -59,6 +57,9 @@ def cluster_calcifications(
     spacing_mm : (float, float)
     config : DetectorConfig
         Uses ``cluster_min_count`` and ``cluster_area_mm2``.
+    member_scores : ndarray, optional
+        Score of each calcification for the cluster score (default: their
+        ``probability``).
 
     Returns
     -------
@@ -94,7 +95,8 @@ def cluster_calcifications(
             if np.isfinite(dist) and idx < n and core[idx]:
                 label[i] = label[idx]
                 break
-    snr = np.array([c.snr for c in calcs])
+    snr = (np.asarray(member_scores, float) if member_scores is not None
+           else np.array([c.probability for c in calcs]))
     k = config.cluster_min_count
     groups = []
     for lab in np.unique(label[label >= 0]):

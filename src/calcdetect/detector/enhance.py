@@ -38,7 +38,8 @@ from scipy import ndimage
 
 from calcdetect.config import mm_to_px
 
-__all__ = ["white_tophat_mm", "smooth_mm", "dog_mm", "shrink", "NoiseModel", "estimate_noise"]
+__all__ = ["white_tophat_mm", "smooth_mm", "dog_mm", "shrink", "NoiseModel", "estimate_noise", "tile_noise",
+           "noise_sampling_step"]
 
 #: samples wanted on the sparse grid (enough for ~400 per tile on a full image)
 _TARGET_SAMPLES = 400_000
@@ -178,13 +179,37 @@ def estimate_noise(
     NoiseModel, or None when no tile has enough valid samples.
     """
     rows, cols = response.shape
-    step = max(1, int(np.sqrt(rows * cols / _TARGET_SAMPLES)))
-    m_r = max(2, int(round(mm_to_px(tile_mm, spacing_mm[0]) / step)))
-    m_c = max(2, int(round(mm_to_px(tile_mm, spacing_mm[1]) / step)))
+    step = noise_sampling_step(response.shape)
     off = step // 2
     sub = response[off::step, off::step]
     sh, sw = sub.shape
     ok = cv2.resize(valid.astype(np.uint8), (sw, sh), interpolation=cv2.INTER_NEAREST).astype(bool)
+    return tile_noise(sub, ok, step=step, full_shape=(rows, cols), spacing_mm=spacing_mm, tile_mm=tile_mm)
+
+
+def noise_sampling_step(shape: tuple[int, int]) -> int:
+    """Stride of the sparse grid on which :func:`tile_noise` samples a response."""
+    return max(1, int(np.sqrt(shape[0] * shape[1] / _TARGET_SAMPLES)))
+
+
+def tile_noise(
+    sub: np.ndarray,
+    ok: np.ndarray,
+    *,
+    step: int,
+    full_shape: tuple[int, int],
+    spacing_mm: tuple[float, float],
+    tile_mm: float,
+) -> NoiseModel | None:
+    """Per-tile robust centre and upper-half sigma of a response sampled every ``step`` pixels.
+
+    ``sub`` is the response at full-resolution pixels ``(step // 2 + i * step,
+    step // 2 + j * step)``, ``ok`` where the samples count (the breast).
+    """
+    rows, cols = full_shape
+    sh, sw = sub.shape
+    m_r = max(2, int(round(mm_to_px(tile_mm, spacing_mm[0]) / step)))
+    m_c = max(2, int(round(mm_to_px(tile_mm, spacing_mm[1]) / step)))
     ty, tx = -(-sh // m_r), -(-sw // m_c)
     padded = np.full((ty * m_r, tx * m_c), np.inf, np.float32)
     padded[:sh, :sw] = np.where(ok, sub, np.inf)

@@ -1,4 +1,4 @@
-"""The detector pipeline: pixels -> calcifications -> clusters -> image flag.
+"""The detector pipeline: pixels -> candidates -> calcifications -> clusters -> image flag.
 
 ``detect`` is a pure function of the pixels, the spacing, the view and a
 :class:`~calcdetect.config.DetectorConfig`; the same input always gives the
@@ -7,16 +7,21 @@ same :class:`~calcdetect.results.ImageResult`.  Stages (each timed in
 
 0. ``prepare``: float32, isolated saturated pixels (detector defects) repaired;
 1. ``mask``: breast, skin band, pectoral muscle on MLO (coarse grid);
-2. ``tophat``: white top-hat with a ``tophat_size_mm`` square;
-3. ``smooth``: Gaussian matched to the smallest calcifications (the shape
-   response, on which size and shape are measured);
-4. ``dog``: difference of Gaussians ``smooth_sigma_mm`` - ``dog_outer_mm`` of
-   the image (the detection response, on which the SNR is measured);
-5. ``noise``: robust per-tile centre and sigma of both responses;
-6. ``candidates``: local maxima with SNR >= ``snr_threshold`` in the search region;
-7. ``measure``: size and shape of each candidate, coarse/linear rejection;
-8. ``cluster``: >= ``cluster_min_count`` within ``cluster_area_mm2``, scores;
+2. ``noise``: the image's own noise curve sigma(I) (:mod:`.noise_model`);
+3. ``scales``: Gaussian scale space and its difference-of-Gaussians levels,
+   each normalised by its noise (:mod:`.responses`);
+4. ``candidates``: peaks of any level above ``snr_threshold`` (:mod:`.candidates`);
+5. ``tophat``: white top-hat with a ``tophat_size_mm`` square (the contrast);
+6. ``features``: scale profile, contrast, size, shape, curvature, texture,
+   position of every candidate (:mod:`.features`);
+7. ``classify``: probability of being a calcification (:mod:`.fp_model`);
+   candidates at or above ``accept_probability`` are calcifications;
+8. ``cluster``: >= ``cluster_min_count`` within ``cluster_area_mm2``; a cluster
+   scores the probability of its ``cluster_min_count``-th most probable member;
 image score = best cluster score, flag = score >= ``image_threshold``.
+
+:func:`analyse_candidates` runs stages 0-6 only: training uses it to get the
+same candidates and features the detector classifies.
 """
 
 from __future__ import annotations
@@ -24,30 +29,125 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 
 import numpy as np
 
-from calcdetect.detector.candidates import REJECT_REASONS, find_candidates, measure_candidates, mid_band_at
-from calcdetect.detector.cluster import cluster_calcifications
 from calcdetect.config import DetectorConfig
+from calcdetect.detector.candidates import CandidatePeaks, find_candidates
+from calcdetect.detector.cluster import cluster_calcifications
 from calcdetect.detector.defects import repair_isolated_saturated
-from calcdetect.detector.enhance import dog_mm, estimate_noise, smooth_mm, white_tophat_mm
-from calcdetect.detector.mask import breast_mask
+from calcdetect.detector.enhance import white_tophat_mm
+from calcdetect.detector.features import FEATURE_NAMES, CandidateFeatures, candidate_features
+from calcdetect.detector.fp_model import load_fp_model
+from calcdetect.detector.mask import BreastMask, breast_mask
+from calcdetect.detector.noise_model import NoiseCurve, fit_noise_curve, local_mean
+from calcdetect.detector.responses import scale_space
 from calcdetect.results import Calcification, ImageResult, Mammogram
 
-__all__ = ["detect", "detect_mammogram", "patient_flag"]
+__all__ = ["detect", "detect_mammogram", "patient_flag", "analyse_candidates", "CandidateAnalysis"]
 
 log = logging.getLogger(__name__)
 
 
-def _check_spacing(spacing_mm: tuple[float, float]) -> tuple[float, float]:
+@dataclass(frozen=True, eq=False)
+class CandidateAnalysis:
+    """Everything the detector knows about an image before classifying its candidates."""
+
+    peaks: CandidatePeaks
+    features: CandidateFeatures
+    mask: BreastMask
+    noise: NoiseCurve | None
+    timings_s: dict[str, float] = field(default_factory=dict)
+
+
+class _Stopwatch:
+    def __init__(self) -> None:
+        self.timings: dict[str, float] = {}
+        self._t0 = time.perf_counter()
+
+    def tick(self, name: str) -> None:
+        now = time.perf_counter()
+        self.timings[name] = now - self._t0
+        self._t0 = now
+
+
+def _check_inputs(pixels: np.ndarray, spacing_mm: tuple[float, float]) -> tuple[np.ndarray, tuple[float, float]]:
     try:
         sr, sc = (float(v) for v in spacing_mm)
     except (TypeError, ValueError):
         raise ValueError(f"spacing_mm must be two numbers (row, col) in mm, got {spacing_mm!r}") from None
     if not (np.isfinite(sr) and np.isfinite(sc) and sr > 0 and sc > 0):
         raise ValueError(f"spacing_mm must be positive and finite, got {spacing_mm!r}")
-    return sr, sc
+    arr = np.asarray(pixels)
+    if arr.ndim != 2 or arr.size == 0 or not np.issubdtype(arr.dtype, np.number) or np.iscomplexobj(arr):
+        raise ValueError(f"pixels must be a non-empty 2-D real array, got shape {arr.shape} dtype {arr.dtype}")
+    return arr, (sr, sc)
+
+
+def _prepare(arr: np.ndarray) -> np.ndarray:
+    image = np.ascontiguousarray(arr, dtype=np.float32)
+    if not np.isfinite(image).all():  # NaN/inf would poison every filter
+        image = np.nan_to_num(image, nan=0.0, posinf=0.0, neginf=0.0)
+    image, n_defects = repair_isolated_saturated(image)
+    if n_defects:
+        log.debug("repaired %d isolated saturated pixels (detector defects)", n_defects)
+    return image
+
+
+def _empty(mask: BreastMask, noise: NoiseCurve | None, n_levels: int, watch: _Stopwatch) -> CandidateAnalysis:
+    peaks = CandidatePeaks.empty(n_levels)
+    empty = CandidateFeatures(np.zeros((0, len(FEATURE_NAMES)), np.float32), *(np.zeros(0) for _ in range(4)),
+                              np.zeros(0, np.int64))
+    return CandidateAnalysis(peaks, empty, mask, noise, watch.timings)
+
+
+def analyse_candidates(
+    pixels: np.ndarray,
+    *,
+    spacing_mm: tuple[float, float],
+    view: str = "",
+    config: DetectorConfig | None = None,
+) -> CandidateAnalysis:
+    """Stages 0-6 of the pipeline: candidates and their features, not yet classified.
+
+    Parameters and errors as :func:`detect`.
+    """
+    cfg = config if config is not None else DetectorConfig.default()
+    arr, spacing = _check_inputs(pixels, spacing_mm)
+    watch = _Stopwatch()
+    image = _prepare(arr)
+    watch.tick("prepare")
+    mask = breast_mask(image, spacing_mm=spacing, view=view, config=cfg)
+    watch.tick("mask")
+    local_small = local_mean(image, mask.factor)
+    valid = mask.search[: local_small.shape[0], : local_small.shape[1]]
+    noise = fit_noise_curve(image, local_small, valid, factor=mask.factor)
+    watch.tick("noise")
+    if noise is None:
+        log.info("no breast region large enough to search; nothing detected")
+        return _empty(mask, None, 0, watch)
+    sigma_small = noise.sigma(local_small)
+
+    def sigma_at(rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+        return mask.lookup(sigma_small, rows, cols)
+
+    def in_search(rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+        return mask.lookup(mask.search, rows, cols)
+
+    space = scale_space(image, spacing_mm=spacing, config=cfg, valid=in_search, sigma_at=sigma_at)
+    watch.tick("scales")
+    if space is None:
+        log.info("breast region too small to measure the noise of the responses; nothing detected")
+        return _empty(mask, noise, 0, watch)
+    sigma_min = float(sigma_small[valid].min()) if valid.any() else float(sigma_small.min())
+    peaks = find_candidates(space, sigma_at, sigma_min, mask, spacing_mm=spacing, config=cfg)
+    watch.tick("candidates")
+    tophat = white_tophat_mm(image, spacing_mm=spacing, size_mm=cfg.tophat_size_mm)
+    watch.tick("tophat")
+    feats = candidate_features(image, tophat, local_small, space, peaks, mask, spacing_mm=spacing, config=cfg)
+    watch.tick("features")
+    return CandidateAnalysis(peaks, feats, mask, noise, watch.timings)
 
 
 def detect(
@@ -69,7 +169,7 @@ def detect(
     view : str, optional
         ``"CC"``, ``"MLO"``, ...; MLO enables the pectoral muscle search.
     config : DetectorConfig, optional
-        Defaults to :meth:`DetectorConfig.default` (the calibrated defaults).
+        Defaults to the calibrated ``DetectorConfig()``.
 
     Returns
     -------
@@ -95,75 +195,43 @@ def detect(
     (1, 3)
     """
     cfg = config if config is not None else DetectorConfig.default()
-    spacing = _check_spacing(spacing_mm)
-    arr = np.asarray(pixels)
-    if arr.ndim != 2 or arr.size == 0 or not np.issubdtype(arr.dtype, np.number) or np.iscomplexobj(arr):
-        raise ValueError(f"pixels must be a non-empty 2-D real array, got shape {arr.shape} dtype {arr.dtype}")
-    timings: dict[str, float] = {}
-    t0 = time.perf_counter()
-
-    def tick(name: str) -> None:
-        nonlocal t0
-        now = time.perf_counter()
-        timings[name] = now - t0
-        t0 = now
-
-    image = np.ascontiguousarray(arr, dtype=np.float32)
-    if not np.isfinite(image).all():  # NaN/inf would poison every filter
-        image = np.nan_to_num(image, nan=0.0, posinf=0.0, neginf=0.0)
-    image, n_defects = repair_isolated_saturated(image)
-    if n_defects:
-        log.debug("repaired %d isolated saturated pixels (detector defects)", n_defects)
-    tick("prepare")
-    mask = breast_mask(image, spacing_mm=spacing, view=view, config=cfg)
-    tick("mask")
-    tophat = white_tophat_mm(image, spacing_mm=spacing, size_mm=cfg.tophat_size_mm)
-    tick("tophat")
-    shape_response = smooth_mm(tophat, spacing_mm=spacing, sigma_mm=cfg.smooth_sigma_mm)
-    tick("smooth")
-    if cfg.dog_outer_mm > 0:
-        response = dog_mm(image, spacing_mm=spacing, inner_mm=cfg.smooth_sigma_mm, outer_mm=cfg.dog_outer_mm)
-        tick("dog")
-    else:
-        response = shape_response
-    noise = estimate_noise(response, mask.search, spacing_mm=spacing, tile_mm=cfg.noise_tile_mm)
-    shape_noise = noise if response is shape_response else estimate_noise(
-        shape_response, mask.search, spacing_mm=spacing, tile_mm=cfg.noise_tile_mm)
-    tick("noise")
-    if noise is None or shape_noise is None:
-        log.info("no breast region large enough to search; nothing detected")
-        return ImageResult(breast_area_mm2=mask.area_mm2, timings_s=timings)
-    rows, cols, value, snr = find_candidates(response, noise, mask, spacing_mm=spacing, config=cfg)
-    tick("candidates")
-    mid = mid_band_at(image, rows, cols, spacing_mm=spacing, config=cfg)
-    cand = measure_candidates(
-        image, shape_response, rows, cols, snr, noise=shape_noise, tophat=tophat, mid_band=mid, spacing_mm=spacing, config=cfg
-    )
-    tick("measure")
-    ok = cand.accepted
-    calcs = [
-        Calcification(
-            row_px=float(cand.row_px[i]), col_px=float(cand.col_px[i]),
-            diameter_mm=float(cand.diameter_mm[i]), contrast=float(cand.contrast[i]),
-            snr=float(cand.snr[i]), area_px=int(cand.area_px[i]),
-            elongation=float(cand.elongation[i]), compactness=float(cand.compactness[i]),
-        )
-        for i in np.flatnonzero(ok)
-    ]
+    analysis = analyse_candidates(pixels, spacing_mm=spacing_mm, view=view, config=cfg)
+    spacing = _check_inputs(pixels, spacing_mm)[1]
+    watch = _Stopwatch()
+    timings = dict(analysis.timings_s)
+    model = load_fp_model(cfg.fp_model)
+    probability = model.probability(analysis.features.matrix)
+    watch.tick("classify")
+    calcs = _calcifications(analysis, probability, cfg)
     calcs_out, clusters = cluster_calcifications(calcs, spacing_mm=spacing, config=cfg)
     score = clusters[0].score if clusters else 0.0
-    tick("cluster")
-    rejected = {r: int((cand.reason == r).sum()) for r in REJECT_REASONS}
+    watch.tick("cluster")
+    timings.update(watch.timings)
     return ImageResult(
         calcifications=calcs_out,
         clusters=clusters,
         score=float(score),
         flag=bool(clusters) and score >= cfg.image_threshold,
-        breast_area_mm2=mask.area_mm2,
-        n_candidates=len(cand),
-        rejected=rejected,
+        breast_area_mm2=analysis.mask.area_mm2,
+        n_candidates=len(analysis.peaks),
+        rejected={"classifier": int((probability < cfg.accept_probability).sum())},
+        noise_model=analysis.noise.to_dict() if analysis.noise is not None else {},
         timings_s=timings,
     )
+
+
+def _calcifications(analysis: CandidateAnalysis, probability: np.ndarray, cfg: DetectorConfig) -> list[Calcification]:
+    peaks, feats = analysis.peaks, analysis.features
+    snr = peaks.snr
+    return [
+        Calcification(
+            row_px=float(peaks.row_px[i]), col_px=float(peaks.col_px[i]),
+            diameter_mm=float(feats.diameter_mm[i]), contrast=float(feats.contrast[i]),
+            snr=float(snr[i]), area_px=int(feats.area_px[i]), elongation=float(feats.elongation[i]),
+            compactness=float(min(feats.fill[i], 1.0)), probability=float(probability[i]),
+        )
+        for i in np.flatnonzero(probability >= cfg.accept_probability)
+    ]
 
 
 def detect_mammogram(mammogram: Mammogram, *, config: DetectorConfig | None = None) -> ImageResult:

@@ -1,30 +1,30 @@
-"""Choose the detector's operating point on training phantoms.
+"""Choose the detector's operating point: the image threshold on the best cluster score.
 
-The operating point is the SNR threshold of the candidates (from a short
-list) and the image threshold on the best cluster score.  Both are chosen on
-a phantom set made from *training* seeds that are recorded in the written
-configuration, so that evaluation seeds can be kept apart
-(``scripts/measure_detection.py`` refuses a recorded calibration seed).
+One rule, two sources of false clusters:
 
-Rule: for each SNR threshold, the cluster sensitivity at
-``FP_PER_IMAGE`` false clusters per image (detected clusters matched to the
-true ones as in :mod:`calcdetect.evaluation.scoring`, so a "cluster" that chains noise
-across the breast and does not localise the lesion does not count); the best
-wins, ties broken by the image-level ROC AUC, then by the higher threshold
-(fewer candidates).  Image AUC alone was the rule before: it cannot see
-localisation, and on full-size images it chose a threshold at which noise
-peaks (1.6 per cm²) chained true clusters into breast-wide ones.  Then the
-image threshold maximising Youden's J (sensitivity + specificity - 1; ties:
-the higher threshold, fewer false flags), placed midway between the two
-neighbouring observed scores.
+* **on a site's own normal exams** (``calcdetect calibrate --normals DIR``): no
+  truth is needed -- every cluster the detector finds on a normal image is a
+  false one, so the threshold is set where ``fp_per_image`` false clusters
+  per image remain.  This is what a site does when it brings a new vendor,
+  processing or film scanner: the classifier's probabilities are not
+  re-learned, only the point where they become a flag.
+* **on training phantoms** (``calcdetect calibrate --seed S``): clusters that
+  do not localise a true cluster (matched as in
+  :mod:`calcdetect.evaluation.scoring`) are the false ones; the threshold is
+  set the same way, and the sensitivity it leaves is reported.  The seeds are
+  recorded in the configuration so evaluation seeds stay apart.
+
+The threshold lies midway between the score of the last false cluster
+allowed and the next one, so ties and rounding do not move the rate.
 """
 
 from __future__ import annotations
 
 import datetime as _dt
 import logging
-import tempfile
-from collections.abc import Sequence
+import math
+import os
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -32,64 +32,59 @@ import numpy as np
 
 from calcdetect.config import DetectorConfig
 from calcdetect.detector.pipeline import detect
-from calcdetect.evaluation.froc import froc_curve
 from calcdetect.evaluation.match import match_clusters
 from calcdetect.evaluation.truth_files import read_truth_file, truth_path_for
 from calcdetect.results import ImageResult
 
-__all__ = ["CalibrationResult", "calibrate", "choose_image_threshold", "image_auc", "cluster_outcomes", "FP_PER_IMAGE",
-           "DEFAULT_SNR_THRESHOLDS"]
+__all__ = ["CalibrationResult", "threshold_for_fp_rate", "cluster_outcomes", "calibrate_on_normals",
+           "calibrate_on_phantoms", "FP_PER_IMAGE"]
 
-#: false-positive clusters per image at which the cluster sensitivity is compared (issue 4's target)
+#: false clusters per image at the operating point (issue 12's target)
 FP_PER_IMAGE = 0.1
-#: candidate SNR thresholds the calibration chooses from unless told otherwise
-DEFAULT_SNR_THRESHOLDS = (3.5, 4.0, 4.5, 5.0)
 
 log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
 class CalibrationResult:
-    """The calibrated configuration and what it was chosen from."""
+    """The calibrated configuration and what it was chosen from.
+
+    ``sensitivity`` is the share of true clusters found at the threshold
+    (NaN on normals, which have none); ``false_clusters_per_image`` and
+    ``flagged_fraction`` are on the images that were calibrated on.
+    """
 
     config: DetectorConfig
-    auc_by_snr: dict[float, float]
-    cluster_sensitivity_by_snr: dict[float, float]
-    sensitivity: float
-    specificity: float
     n_images: int
+    n_false_clusters: int
+    false_clusters_per_image: float
+    flagged_fraction: float
+    sensitivity: float
 
 
-def image_auc(scores: np.ndarray, labels: np.ndarray) -> float:
-    """ROC AUC (Mann-Whitney, ties count one half)."""
-    s, y = np.asarray(scores, float), np.asarray(labels, bool)
-    pos, neg = s[y], s[~y]
-    if pos.size == 0 or neg.size == 0:
-        raise ValueError("calibration needs images with and without clusters")
-    greater = (pos[:, None] > neg[None, :]).sum()
-    ties = (pos[:, None] == neg[None, :]).sum()
-    return float((greater + 0.5 * ties) / (pos.size * neg.size))
+def threshold_for_fp_rate(false_scores: np.ndarray, n_images: int, fp_per_image: float) -> float:
+    """The lowest threshold that leaves at most ``fp_per_image * n_images`` false clusters.
 
-
-def choose_image_threshold(scores: np.ndarray, labels: np.ndarray) -> tuple[float, float, float]:
-    """Threshold maximising Youden's J; returns (threshold, sensitivity, specificity)."""
-    s, y = np.asarray(scores, float), np.asarray(labels, bool)
-    values = np.unique(s)
-    best = (-2.0, 0.0, 0.0, 0.0)
-    for i, v in enumerate(values):
-        if v <= 0:  # score 0 means no cluster: never a positive
-            continue
-        flag = s >= v
-        sens = float(flag[y].mean()) if y.any() else 0.0
-        spec = float((~flag[~y]).mean()) if (~y).any() else 0.0
-        j = sens + spec - 1
-        lower = values[i - 1] if i > 0 else 0.0
-        thr = 0.5 * (v + lower) if lower > 0 else v
-        if j >= best[0]:  # ">=": ties go to the higher threshold
-            best = (j, thr, sens, spec)
-    if best[0] == -2.0:
-        raise ValueError("no image has a cluster at any threshold: nothing to calibrate")
-    return best[1], best[2], best[3]
+    Examples
+    --------
+    >>> threshold_for_fp_rate(np.array([0.9, 0.8, 0.3, 0.2]), 20, 0.1)  # 2 allowed
+    0.55
+    >>> threshold_for_fp_rate(np.array([0.9]), 20, 0.1)  # fewer than allowed: the lowest
+    0.0
+    """
+    if n_images <= 0:
+        raise ValueError(f"n_images must be positive, got {n_images!r}")
+    if not fp_per_image >= 0:
+        raise ValueError(f"fp_per_image must be >= 0, got {fp_per_image!r}")
+    scores = np.sort(np.asarray(false_scores, float))[::-1]
+    allowed = int(math.floor(fp_per_image * n_images + 1e-9))
+    if scores.size <= allowed:
+        return 0.0
+    above = scores[allowed - 1] if allowed > 0 else None
+    below = scores[allowed]
+    if above is None:
+        return float(np.nextafter(below, np.inf))
+    return float(round(0.5 * (above + below), 6)) if above > below else float(np.nextafter(below, np.inf))
 
 
 def cluster_outcomes(result: ImageResult, truth: dict, spacing_mm: tuple[float, float]) -> tuple[np.ndarray, np.ndarray]:
@@ -120,83 +115,92 @@ def cluster_outcomes(result: ImageResult, truth: dict, spacing_mm: tuple[float, 
     return scores, m.truth_index >= 0
 
 
-def calibrate(
-    *,
-    set_seed: int,
-    n: int,
-    preset: str = "demo-mix",
-    snr_thresholds: Sequence[float] = DEFAULT_SNR_THRESHOLDS,
-    base: DetectorConfig | None = None,
-    workers: int = 1,
-) -> CalibrationResult:
-    """Generate ``n`` training phantoms (half with clusters) and choose the
-    operating point (see the module docstring).
+def _with_threshold(base: DetectorConfig, threshold: float, seeds: str, note: str) -> DetectorConfig:
+    return base.replace(image_threshold=float(threshold), calibration_seeds=seeds,
+                        calibration_date=_dt.date.today().isoformat(), calibration_note=note)
+
+
+def _flagged(best_scores: Sequence[float], threshold: float) -> float:
+    best = np.asarray(best_scores, float)
+    return float(((best >= threshold) & (best > 0)).mean()) if best.size else 0.0
+
+
+def calibrate_on_normals(results: Iterable[ImageResult], *, fp_per_image: float = FP_PER_IMAGE,
+                         base: DetectorConfig | None = None, source: str = "") -> CalibrationResult:
+    """Threshold from detections on normal images (every cluster is a false one).
 
     Parameters
     ----------
-    set_seed : int
-        Seed of the training set (``write_phantom_set(seed=set_seed)``); the
-        image seeds are derived from it.
-    n : int
-        Number of images (at least 4).
-    preset : str
-        Phantom preset or mix.
-    snr_thresholds : sequence of float
-        Candidate SNR thresholds to choose from.
+    results : iterable of ImageResult
+        The detector's results on normal exams, at the configuration ``base``.
+    fp_per_image : float
     base : DetectorConfig, optional
-        Every other parameter (default: the built-in values).
-    workers : int
-        Processes used to write the phantoms.
-
-    Returns
-    -------
-    CalibrationResult
+    source : str
+        Where the normals came from (recorded in the configuration).
     """
+    base = base or DetectorConfig.default()
+    results = list(results)
+    if not results:
+        raise ValueError("no normal image was analysed: nothing to calibrate on")
+    scores = np.concatenate([np.array([c.score for c in r.clusters], float) for r in results])
+    thr = threshold_for_fp_rate(scores, len(results), fp_per_image)
+    n_false = int((scores >= thr).sum())
+    note = (f"calcdetect calibrate --normals: {len(results)} normal images ({source}); "
+            f"{n_false} false clusters at {fp_per_image:g}/image allowed")
+    cfg = _with_threshold(base, thr, f"normals {source}", note)
+    return CalibrationResult(cfg, len(results), n_false, n_false / len(results),
+                             _flagged([r.score for r in results], thr), float("nan"))
+
+
+def calibrate_on_phantoms(paths: Sequence[str | os.PathLike], *, fp_per_image: float = FP_PER_IMAGE,
+                          base: DetectorConfig | None = None, seeds: str = "",
+                          resample_mm: Sequence[float | None] = (None,)) -> CalibrationResult:
+    """Threshold from detections on phantoms with truth, at each resolution in ``resample_mm``."""
+    from calcdetect.evaluation.truth import resample_truth
     from calcdetect.io import read_mammogram
-    from calcdetect.phantom import write_phantom_set
+    from calcdetect.learning.dataset import resample_image
 
-    if n < 4:
-        raise ValueError(f"calibration needs at least 4 images, got n={n}")
-    base = base or DetectorConfig()
-    configs = {float(t): base.replace(snr_threshold=float(t)) for t in snr_thresholds}
-    scores: dict[float, list[float]] = {t: [] for t in configs}
-    cluster_scores: dict[float, list[np.ndarray]] = {t: [] for t in configs}
-    cluster_tp: dict[float, list[np.ndarray]] = {t: [] for t in configs}
-    labels: list[bool] = []
-    n_true_clusters = 0
-    with tempfile.TemporaryDirectory(prefix="calcdetect-calibrate-") as tmp:
-        paths = write_phantom_set(tmp, n=n, seed=set_seed, preset=preset, workers=workers)
-        import json
-
-        for path in paths:
+    base = base or DetectorConfig.default()
+    false_scores: list[np.ndarray] = []
+    true_scores: list[tuple[np.ndarray, int]] = []  # per image: TP cluster scores, true clusters
+    negative_best: list[float] = []
+    for path in paths:
+        m = read_mammogram(path)
+        for target in resample_mm:
             truth = read_truth_file(truth_path_for(path))
-            labels.append(bool(truth["has_cluster"]))
-            n_true_clusters += len(truth.get("clusters", []))
-            m = read_mammogram(path)
-            for t, cfg in configs.items():
-                result = detect(m.pixels, spacing_mm=m.spacing_mm, view=m.view, config=cfg)
-                scores[t].append(result.score)
-                s_t, tp_t = cluster_outcomes(result, truth, m.spacing_mm)
-                cluster_scores[t].append(s_t)
-                cluster_tp[t].append(tp_t)
-            log.info("%s: cluster=%s scores=%s", Path(path).name, labels[-1], [round(scores[t][-1], 2) for t in configs])
-    y = np.array(labels)
-    aucs = {t: image_auc(np.array(v), y) for t, v in scores.items()}
-    sens = {
-        t: froc_curve(np.concatenate(cluster_scores[t]), np.concatenate(cluster_tp[t]),
-                      n_truth=max(n_true_clusters, 1), n_images=len(labels)).sensitivity_at(FP_PER_IMAGE)
-        for t in configs
-    }  # fmt: skip
-    best_t = max(configs, key=lambda t: (sens[t], aucs[t], t))
-    thr, sensitivity, specificity = choose_image_threshold(np.array(scores[best_t]), y)
-    cfg = configs[best_t].replace(
-        image_threshold=float(round(thr, 4)),
-        calibration_seeds=f"set seed {set_seed}",
-        calibration_date=_dt.date.today().isoformat(),
-        calibration_note=(f"calcdetect calibrate: {n} phantoms, preset {preset}, write_phantom_set(seed={set_seed}); "
-                          f"cluster sensitivity at {FP_PER_IMAGE:g} FP/image by SNR threshold "
-                          f"{', '.join(f'{t:g}: {v:.3f}' for t, v in sens.items())}; "
-                          f"image AUC {', '.join(f'{t:g}: {a:.3f}' for t, a in aucs.items())}; "
-                          f"training image sensitivity {sensitivity:.3f}, specificity {specificity:.3f}"),
-    )
-    return CalibrationResult(cfg, aucs, sens, sensitivity, specificity, n)
+            pixels, spacing = m.pixels, m.spacing_mm
+            if target:
+                pixels, spacing, factor = resample_image(pixels, spacing, target)
+                truth = resample_truth(truth, factor, pixels.shape)
+            result = detect(pixels, spacing_mm=spacing, view=m.view, config=base)
+            scores, is_tp = cluster_outcomes(result, truth, spacing)
+            false_scores.append(scores[~is_tp])
+            true_scores.append((scores[is_tp], len(truth.get("clusters", []))))
+            if not truth.get("clusters"):
+                negative_best.append(result.score)
+    n_images = len(false_scores)
+    if n_images == 0:
+        raise ValueError("no phantom was analysed: nothing to calibrate on")
+    fs = np.concatenate(false_scores)
+    thr = threshold_for_fp_rate(fs, n_images, fp_per_image)
+    n_true = sum(n for _, n in true_scores)
+    found = sum(min(int((tp >= thr).sum()), n) for tp, n in true_scores)
+    sens = found / n_true if n_true else float("nan")
+    n_false = int((fs >= thr).sum())
+    note = (f"calcdetect calibrate: {len(paths)} phantoms x resolutions {list(resample_mm)} ({seeds}); "
+            f"{n_false} false clusters in {n_images} images; true-cluster sensitivity {sens:.3f}")
+    cfg = _with_threshold(base, thr, seeds, note)
+    return CalibrationResult(cfg, n_images, n_false, n_false / n_images, _flagged(negative_best, thr), sens)
+
+
+def read_normals(folder: str | os.PathLike) -> Iterable[tuple[Path, object]]:
+    """Every readable mammogram under ``folder`` (files that cannot be read are logged and skipped)."""
+    from calcdetect.batch.discover import discover_inputs
+    from calcdetect.errors import CalcdetectError
+    from calcdetect.io import read_mammogram
+
+    for item in discover_inputs(Path(folder)):
+        try:
+            yield Path(item.path), read_mammogram(item.path)
+        except CalcdetectError as exc:
+            log.warning("skipped %s: %s", item.path, exc)

@@ -203,7 +203,8 @@ def reference_clusters(
     cfg = config or ReferenceConfig()
     kept = [c for c in calcifications if c.contrast >= height_threshold]
     rule = replace(DetectorConfig(), cluster_min_count=cfg.cluster_min_count, cluster_area_mm2=cfg.cluster_area_mm2)
-    calcs_out, clusters = cluster_calcifications(kept, spacing_mm=spacing_mm, config=rule)
+    calcs_out, clusters = cluster_calcifications(kept, spacing_mm=spacing_mm, config=rule,
+                                                 member_scores=np.array([c.snr for c in kept]))
     k = cfg.cluster_min_count
     rescored = []
     for cl in clusters:

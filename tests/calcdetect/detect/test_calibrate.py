@@ -1,34 +1,41 @@
-"""Operating-point choice and the ``calcdetect calibrate`` command."""
+"""Operating-point choice: the threshold rule, cluster outcomes and the ``calcdetect calibrate`` command."""
 
 from __future__ import annotations
+
+import shutil
+from pathlib import Path
 
 import numpy as np
 import pytest
 
-from calcdetect.evaluation.calibration import choose_image_threshold, cluster_outcomes, image_auc
 from calcdetect.config import DetectorConfig
+from calcdetect.evaluation.calibration import calibrate_on_normals, cluster_outcomes, threshold_for_fp_rate
 from calcdetect.results import Cluster, ImageResult
 
-
-def test_auc_known_values():
-    assert image_auc(np.array([3.0, 4.0, 1.0, 2.0]), np.array([1, 1, 0, 0])) == 1.0
-    assert image_auc(np.array([1.0, 2.0, 3.0, 4.0]), np.array([1, 1, 0, 0])) == 0.0
-    assert image_auc(np.array([1.0, 1.0]), np.array([1, 0])) == 0.5  # a tie counts one half
-    with pytest.raises(ValueError, match="with and without"):
-        image_auc(np.array([1.0]), np.array([1]))
+SAMPLES = Path(__file__).resolve().parents[3] / "data" / "phantoms"
 
 
-def test_threshold_maximises_youden_and_sits_between_scores():
-    scores = np.array([0.0, 3.2, 3.6, 5.0, 6.0, 7.0])
-    labels = np.array([0, 0, 0, 1, 1, 1], bool)
-    thr, sens, spec = choose_image_threshold(scores, labels)
-    assert 3.6 < thr <= 5.0 and thr == pytest.approx(4.3)
-    assert (sens, spec) == (1.0, 1.0)
+@pytest.mark.parametrize("scores, n_images, fp, allowed", [
+    ([0.9, 0.8, 0.3, 0.2], 20, 0.1, 2),
+    ([0.5, 0.5, 0.5, 0.1], 10, 0.1, 1),  # ties: none of the tied scores may pass
+    ([0.7, 0.6], 100, 0.1, 2),            # fewer false clusters than allowed
+    ([0.7, 0.6, 0.1], 5, 0.0, 0),
+])
+def test_the_threshold_leaves_at_most_the_allowed_false_clusters(scores, n_images, fp, allowed):
+    thr = threshold_for_fp_rate(np.array(scores), n_images, fp)
+    kept = int((np.array(scores) >= thr).sum())
+    assert kept <= allowed
+    # and it is the lowest such threshold: any lower observed score would let one more through
+    lower = [s for s in scores if s < thr]
+    if lower:
+        assert int((np.array(scores) >= max(lower)).sum()) > allowed
 
 
-def test_threshold_refuses_when_no_image_has_a_cluster():
-    with pytest.raises(ValueError, match="no image has a cluster"):
-        choose_image_threshold(np.zeros(4), np.array([0, 1, 0, 1], bool))
+def test_the_threshold_refuses_nonsense():
+    with pytest.raises(ValueError, match="n_images"):
+        threshold_for_fp_rate(np.array([1.0]), 0, 0.1)
+    with pytest.raises(ValueError, match="fp_per_image"):
+        threshold_for_fp_rate(np.array([1.0]), 10, -1.0)
 
 
 def _cluster(cid, row, col, half, score):
@@ -39,30 +46,54 @@ def _cluster(cid, row, col, half, score):
 def test_cluster_outcomes_count_only_clusters_that_localise_the_lesion():
     truth = {"clusters": [{"row": 500, "col": 500, "hull_rc": [[480, 480], [480, 520], [520, 500]]}]}
     result = ImageResult(clusters=(
-        _cluster(0, 900, 900, 20, 9.0),     # elsewhere: a false positive
-        _cluster(1, 505, 500, 20, 8.0),     # on the lesion
-        _cluster(2, 1000, 1000, 600, 7.0),  # chains noise over 12 cm around it: localises nothing
+        _cluster(0, 900, 900, 20, 0.9),     # elsewhere: a false positive
+        _cluster(1, 505, 500, 20, 0.8),     # on the lesion
+        _cluster(2, 1000, 1000, 600, 0.7),  # chains noise over 12 cm around it: localises nothing
     ))  # fmt: skip
     scores, is_tp = cluster_outcomes(result, truth, (0.1, 0.1))
-    assert scores.tolist() == [9.0, 8.0, 7.0]
+    assert scores.tolist() == [0.9, 0.8, 0.7]
     assert is_tp.tolist() == [False, True, False]
-    no_truth = cluster_outcomes(result, {"clusters": []}, (0.1, 0.1))[1]
-    assert not no_truth.any()
+    assert not cluster_outcomes(result, {"clusters": []}, (0.1, 0.1))[1].any()
 
 
-def test_calibrate_command_writes_a_loadable_config_recording_its_seed(tmp_path):
-    pytest.importorskip("calcdetect.phantom")
+def test_calibration_on_normals_flags_at_most_the_allowed_rate():
+    rng = np.random.default_rng(3)
+    results = [ImageResult(clusters=tuple(_cluster(i, 100, 100, 5, float(s)) for i, s in enumerate(rng.random(k))),
+                           score=0.0) for k in rng.integers(0, 3, 50)]
+    out = calibrate_on_normals(results, fp_per_image=0.1, base=DetectorConfig(), source="test")
+    all_scores = np.array([c.score for r in results for c in r.clusters])
+    assert int((all_scores >= out.config.image_threshold).sum()) <= 5
+    assert out.config.calibration_seeds == "normals test" and out.n_images == 50
+
+
+def test_calibrate_command_on_a_folder_of_normals(tmp_path):
+    from calcdetect.cli import main
+
+    normals = tmp_path / "normals"
+    normals.mkdir()
+    for p in SAMPLES.glob("*_neg_*.dcm"):
+        shutil.copy(p, normals / p.name)
+    (normals / "notes.txt").write_text("not a DICOM file")
+    out = tmp_path / "site.json"
+    assert main(["calibrate", str(out), "--normals", str(normals), "--fp-per-image", "0.5"]) == 0
+    cfg = DetectorConfig.from_json(str(out))
+    assert cfg.calibration_seeds.startswith("normals ") and cfg.image_threshold >= 0
+    # everything but the image threshold and its provenance is the default
+    assert cfg.replace(image_threshold=DetectorConfig().image_threshold, calibration_seeds="", calibration_date="",
+                       calibration_note="") == DetectorConfig().replace(calibration_seeds="", calibration_date="",
+                                                                        calibration_note="")
+
+
+def test_calibrate_command_on_phantoms_records_its_seed(tmp_path):
     from calcdetect.cli import main
 
     out = tmp_path / "cfg.json"
-    code = main(["calibrate", str(out), "--seed", "4242", "--n", "6", "--preset", "small", "--snr", "3.5,4"])
-    assert code == 0  # the set is seeded: these six images do hold detectable clusters
+    assert main(["calibrate", str(out), "--seed", "4242", "--n", "4", "--preset", "small"]) == 0
     cfg = DetectorConfig.from_json(str(out))
     assert cfg.calibration_seeds == "set seed 4242" and cfg.calibration_date
-    assert cfg.snr_threshold in (3.5, 4.0) and cfg.image_threshold > 0
 
 
-def test_calibrate_command_rejects_bad_snr_list(capsys):
+def test_calibrate_command_needs_a_source(capsys):
     from calcdetect.cli import main
 
-    assert main(["calibrate", "x.json", "--seed", "1", "--snr", "a,b"]) != 0
+    assert main(["calibrate", "x.json"]) != 0

@@ -1,0 +1,270 @@
+"""Features of each candidate that do not depend on a vendor's grey scale or pixel size.
+
+Every intensity feature is divided by the image's own noise (the noise
+curve's sigma at the candidate, times the level's gain), every length is in
+mm, every shape measure is a ratio, so a classifier trained on one set of
+presets can be applied to another vendor, bit depth or resolution.  The
+features, in :data:`FEATURE_NAMES` order:
+
+* ``snr``, ``best_scale_mm``, ``z_finest``, ``z_coarsest``,
+  ``z_finer_ratio``, ``z_coarser_ratio``: the blob response's scale profile
+  (a calcification peaks at the scale of its size; pixel noise at the finest
+  level; tissue at the coarsest);
+* ``tophat_snr``: white top-hat height over the fine noise sigma (the
+  morphological contrast), ``mid_ratio``: height of a 1-3 mm wide object under
+  it over the top-hat height (coarse benign calcifications, markers);
+* ``diameter_mm``, ``elongation``, ``fill``: half-maximum region of the best
+  level around the peak (size, line-likeness, how ellipse-like);
+* ``blob_anisotropy``, ``vessel_anisotropy``, ``vessel_ridge``: Hessian
+  eigenvalues at the best scale and at the coarsest (vessel) scale: a line
+  has one large and one small curvature (a linear calcification at the fine
+  scale, a vessel at the coarse one);
+* ``texture_ratio``: the busier of tile and local texture over the level's
+  noise (dense, structured tissue), ``density``: the local intensity's rank
+  in the breast;
+* ``dist_skin_mm``, ``dist_pectoral_mm``: where in the breast.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+from scipy import ndimage
+
+from calcdetect.config import DetectorConfig, mm_to_px
+from calcdetect.detector.candidates import CandidatePeaks
+from calcdetect.detector.enhance import shrink
+from calcdetect.detector.mask import BreastMask
+from calcdetect.detector.responses import ScaleSpace
+
+__all__ = ["FEATURE_NAMES", "CandidateFeatures", "candidate_features", "mid_band_at"]
+
+FEATURE_NAMES: tuple[str, ...] = (
+    "snr", "best_scale_mm", "z_finest", "z_coarsest", "z_finer_ratio", "z_coarser_ratio",
+    "tophat_snr", "mid_ratio",
+    "diameter_mm", "elongation", "fill",
+    "blob_anisotropy", "vessel_anisotropy", "vessel_ridge",
+    "texture_ratio", "density",
+    "dist_skin_mm", "dist_pectoral_mm",
+)
+
+#: half-width of the patch on which size and shape are measured
+_SHAPE_RADIUS_MM = 0.45
+#: a candidate farther than this from any pectoral muscle (or on a CC view)
+_FAR_MM = 100.0
+
+
+@dataclass(frozen=True, eq=False)
+class CandidateFeatures:
+    """The feature matrix of the candidates and the measurements written to the outputs.
+
+    Attributes
+    ----------
+    matrix : ndarray of float32, shape (n, len(FEATURE_NAMES))
+    contrast : ndarray
+        White top-hat height at the candidate, read units (``calcifications.csv``).
+    diameter_mm, elongation, fill : ndarray
+    area_px : ndarray of int
+    """
+
+    matrix: np.ndarray
+    contrast: np.ndarray
+    diameter_mm: np.ndarray
+    elongation: np.ndarray
+    fill: np.ndarray
+    area_px: np.ndarray
+
+    def column(self, name: str) -> np.ndarray:
+        """One feature by name."""
+        return self.matrix[:, FEATURE_NAMES.index(name)]
+
+
+def _disc(radius_r: float, radius_c: float) -> np.ndarray:
+    kr, kc = max(1, int(round(radius_r))), max(1, int(round(radius_c)))
+    return cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * kc + 1, 2 * kr + 1))
+
+
+def mid_band_at(image: np.ndarray, rows: np.ndarray, cols: np.ndarray, *,
+                spacing_mm: tuple[float, float], config: DetectorConfig) -> np.ndarray:
+    """Height of the 1x-3x ``max_diameter_mm`` wide structure under each candidate.
+
+    Computed once per image on a copy shrunk to ``max_diameter_mm / 5``
+    spacing, as the difference of two grey openings (discs of
+    ``max_diameter_mm``, then a square of 3 x ``max_diameter_mm``); the
+    strongest of the neighbouring coarse pixels is read, so a candidate on the
+    rim of a coarse object sees the object, not the background beside it.
+    """
+    if rows.size == 0:
+        return np.zeros(0)
+    small, (fr, fc) = shrink(image, spacing_mm=spacing_mm, target_mm=config.max_diameter_mm / 5.0)
+    lo = (spacing_mm[0] * fr, spacing_mm[1] * fc)
+    d = config.max_diameter_mm
+    fine_el = _disc(mm_to_px(d / 2, lo[0]), mm_to_px(d / 2, lo[1]))
+    wide_el = cv2.getStructuringElement(
+        cv2.MORPH_RECT, (2 * int(round(mm_to_px(1.5 * d, lo[1]))) + 1, 2 * int(round(mm_to_px(1.5 * d, lo[0]))) + 1))
+    open_fine = cv2.morphologyEx(small, cv2.MORPH_OPEN, fine_el, borderType=cv2.BORDER_REPLICATE)
+    open_wide = cv2.morphologyEx(open_fine, cv2.MORPH_OPEN, wide_el, borderType=cv2.BORDER_REPLICATE)
+    band = cv2.dilate(open_fine - open_wide, np.ones((3, 3), np.uint8))
+    h, w = small.shape
+    return band[np.clip(rows // fr, 0, h - 1), np.clip(cols // fc, 0, w - 1)].astype(np.float64)
+
+
+def _patches(level: np.ndarray, rows: np.ndarray, cols: np.ndarray, rr: int, rc: int) -> np.ndarray:
+    H, W = level.shape
+    dr = np.arange(-rr, rr + 1)
+    dc = np.arange(-rc, rc + 1)
+    r = np.clip(rows[:, None, None] + dr[None, :, None], 0, H - 1)
+    c = np.clip(cols[:, None, None] + dc[None, None, :], 0, W - 1)
+    return level[r, c].astype(np.float64)
+
+
+def _shape(space: ScaleSpace, peaks: CandidatePeaks, spacing_mm: tuple[float, float]):
+    """Size and shape of the half-maximum region of the best level, inside a disc patch."""
+    n = len(peaks)
+    sr, sc = spacing_mm
+    rr = max(2, int(round(mm_to_px(_SHAPE_RADIUS_MM, sr))))
+    rc = max(2, int(round(mm_to_px(_SHAPE_RADIUS_MM, sc))))
+    yy, xx = np.mgrid[-rr:rr + 1, -rc:rc + 1]
+    in_disc = (yy / (rr + 0.5)) ** 2 + (xx / (rc + 0.5)) ** 2 <= 1.0
+    area = np.zeros(n, np.int64)
+    var_r, var_c, cov_rc = np.zeros(n), np.zeros(n), np.zeros(n)
+    best = peaks.best_level
+    for k, level in enumerate(space.levels):
+        idx = np.flatnonzero(best == k)
+        if idx.size == 0:
+            continue
+        p = _patches(level, peaks.row_px[idx], peaks.col_px[idx], rr, rc)
+        peak = p[:, rr, rc]
+        inside = (p >= 0.5 * peak[:, None, None]) & in_disc[None]
+        # keep the part connected to the centre along rows/cols is costly; the
+        # disc is small (about two calcification diameters), so take it whole
+        a = inside.sum(axis=(1, 2))
+        y = (yy[None] * inside).sum(axis=(1, 2)) / np.maximum(a, 1)
+        x = (xx[None] * inside).sum(axis=(1, 2)) / np.maximum(a, 1)
+        var_r[idx] = ((yy[None] - y[:, None, None]) ** 2 * inside).sum(axis=(1, 2)) / np.maximum(a, 1)
+        var_c[idx] = ((xx[None] - x[:, None, None]) ** 2 * inside).sum(axis=(1, 2)) / np.maximum(a, 1)
+        cov_rc[idx] = ((yy[None] - y[:, None, None]) * (xx[None] - x[:, None, None]) * inside).sum(axis=(1, 2)) / np.maximum(a, 1)
+        area[idx] = a
+    # second moments in mm^2, plus a pixel's own extent
+    vr, vc, cv = var_r * sr * sr + sr * sr / 12, var_c * sc * sc + sc * sc / 12, cov_rc * sr * sc
+    half_tr, det = 0.5 * (vr + vc), vr * vc - cv * cv
+    disc = np.sqrt(np.maximum(half_tr**2 - det, 0.0))
+    l1, l2 = half_tr + disc, np.maximum(half_tr - disc, 1e-12)
+    elongation = np.sqrt(l1 / l2)
+    area_mm2 = area * sr * sc
+    ellipse_mm2 = np.pi * 4.0 * np.sqrt(l1 * l2)  # semi-axes 2 sigma
+    fill = np.clip(area_mm2 / np.maximum(ellipse_mm2, 1e-12), 0.0, 2.0)
+    blur_mm = 2.0 * np.asarray(space.scales_mm)[best]  # the level's own width
+    d_obs = 2.0 * np.sqrt(area_mm2 / np.pi)
+    diameter = np.sqrt(np.maximum(d_obs**2 - blur_mm**2, 0.0))
+    return area, diameter, elongation, fill
+
+
+def _hessian_eigen(smoothed: np.ndarray, rows: np.ndarray, cols: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Eigenvalues (l1 <= l2) of the Hessian of ``smoothed`` by central differences, per pixel^2."""
+    H, W = smoothed.shape
+    r, c = np.clip(rows, 1, H - 2), np.clip(cols, 1, W - 2)
+    f = smoothed.astype(np.float64)
+    fxx = f[r, c + 1] - 2 * f[r, c] + f[r, c - 1]
+    fyy = f[r + 1, c] - 2 * f[r, c] + f[r - 1, c]
+    fxy = 0.25 * (f[r + 1, c + 1] - f[r + 1, c - 1] - f[r - 1, c + 1] + f[r - 1, c - 1])
+    half_tr = 0.5 * (fxx + fyy)
+    disc = np.sqrt(np.maximum(0.25 * (fxx - fyy) ** 2 + fxy**2, 0.0))
+    return half_tr - disc, half_tr + disc
+
+
+def _anisotropy(l1: np.ndarray, l2: np.ndarray) -> np.ndarray:
+    """0 for a bright line (one strong negative curvature), 1 for a round blob."""
+    return np.where(l1 < 0, np.clip(l2 / np.minimum(l1, -1e-12), -1.0, 1.0), 0.0)
+
+
+def _texture_ratio(space: ScaleSpace, peaks: CandidatePeaks, spacing_mm, config: DetectorConfig) -> np.ndarray:
+    """Upper-half RMS of the best level's normalised response in a ``local_noise_mm`` window, per gain."""
+    n = len(peaks)
+    out = np.ones(n)
+    if config.local_noise_mm <= 0 or n == 0:
+        return out
+    rr = max(2, int(round(mm_to_px(config.local_noise_mm / 2, spacing_mm[0]))))
+    rc = max(2, int(round(mm_to_px(config.local_noise_mm / 2, spacing_mm[1]))))
+    step = max(1, min(rr, rc) // 6)  # a sparse patch is enough for an RMS
+    best = peaks.best_level
+    for k, level in enumerate(space.levels):
+        idx = np.flatnonzero(best == k)
+        if idx.size == 0:
+            continue
+        p = _patches(level, peaks.row_px[idx], peaks.col_px[idx], rr, rc)[:, ::step, ::step]
+        z = p / (space.gain[k] * peaks.sigma[idx])[:, None, None]
+        upper = np.clip(z, 0.0, 3.0)  # clipped at 3: the calcifications themselves must not count
+        out[idx] = np.sqrt(2.0 * np.mean(upper**2, axis=(1, 2)))
+    return out
+
+
+def _distances_mm(mask: BreastMask, rows: np.ndarray, cols: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    sr, sc = mask.spacing_mm
+    skin = ndimage.distance_transform_edt(mask.breast, sampling=(sr, sc))
+    skin_at = mask.lookup(skin, rows, cols)
+    if mask.pectoral.any():
+        pect = ndimage.distance_transform_edt(~mask.pectoral, sampling=(sr, sc))
+        pect_at = np.minimum(mask.lookup(pect, rows, cols), _FAR_MM)
+    else:
+        pect_at = np.full(rows.size, _FAR_MM)
+    return skin_at, pect_at
+
+
+def _density(local_mean_small: np.ndarray, mask: BreastMask, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+    inside = np.sort(local_mean_small[mask.breast[: local_mean_small.shape[0], : local_mean_small.shape[1]]])
+    if inside.size == 0:
+        return np.full(rows.size, 0.5)
+    level = mask.lookup(local_mean_small, rows, cols)
+    return np.searchsorted(inside, level) / inside.size
+
+
+def candidate_features(
+    image: np.ndarray,
+    tophat: np.ndarray,
+    local_mean_small: np.ndarray,
+    space: ScaleSpace,
+    peaks: CandidatePeaks,
+    mask: BreastMask,
+    *,
+    spacing_mm: tuple[float, float],
+    config: DetectorConfig,
+) -> CandidateFeatures:
+    """Compute :data:`FEATURE_NAMES` for every candidate (see the module docstring)."""
+    n = len(peaks)
+    rows, cols = peaks.row_px, peaks.col_px
+    z = peaks.snr_levels
+    best = peaks.best_level
+    scales = np.asarray(space.scales_mm)
+    snr = peaks.snr
+    idx = np.arange(n)
+    finer = np.where(best > 0, z[idx, np.maximum(best - 1, 0)], z[idx, best])
+    coarser = np.where(best < z.shape[1] - 1, z[idx, np.minimum(best + 1, z.shape[1] - 1)], z[idx, best])
+    contrast = tophat[rows, cols].astype(np.float64)
+    tophat_snr = contrast / peaks.sigma
+    mid = mid_band_at(image, rows, cols, spacing_mm=spacing_mm, config=config)
+    mid_ratio = mid / np.maximum(contrast, 1e-6 * peaks.sigma)
+    area, diameter, elongation, fill = _shape(space, peaks, spacing_mm)
+    blob_l1, blob_l2 = np.zeros(n), np.zeros(n)
+    for k in range(len(space)):
+        sel = np.flatnonzero(best == k)
+        if sel.size:
+            blob_l1[sel], blob_l2[sel] = _hessian_eigen(space.smoothed[k], rows[sel], cols[sel])
+    vessel = space.smoothed[-1]
+    v1, v2 = _hessian_eigen(vessel, rows, cols)
+    vessel_px = mm_to_px(scales[-1] if scales.size else 0.1, min(spacing_mm))
+    vessel_ridge = -v1 * vessel_px**2 / peaks.sigma  # scale-normalised curvature in noise units
+    texture = _texture_ratio(space, peaks, spacing_mm, config)
+    skin_mm, pect_mm = _distances_mm(mask, rows, cols)
+    density = _density(local_mean_small, mask, rows, cols)
+    matrix = np.column_stack([
+        snr, scales[best] if n else np.zeros(0), z[:, 0], z[:, -1],
+        finer / np.maximum(snr, 1e-6), coarser / np.maximum(snr, 1e-6),
+        tophat_snr, mid_ratio,
+        diameter, elongation, fill,
+        _anisotropy(blob_l1, blob_l2), _anisotropy(v1, v2), vessel_ridge,
+        texture, density, skin_mm, pect_mm,
+    ]).astype(np.float32) if n else np.zeros((0, len(FEATURE_NAMES)), np.float32)
+    return CandidateFeatures(matrix, contrast, diameter, elongation, fill, area)

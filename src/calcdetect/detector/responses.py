@@ -1,0 +1,164 @@
+"""Multi-scale blob responses in mm with a floor in pixels, normalised by the image's noise model.
+
+A Gaussian scale space ``G(s_0) .. G(s_n)`` of the image (each level blurred
+from the previous one, so the cost grows with the scale step, not the scale)
+gives difference-of-Gaussians levels ``DoG_k = G(s_k) - G(s_{k+1})``: band-pass
+responses matched to bright spots of about ``2 s_k`` across.  The scales are
+physical (``scale_min_mm * scale_ratio**k``) so that one configuration serves
+0.05 mm detectors and 0.2 mm digitised film, with a floor of
+``scale_floor_px`` pixels: below it a Gaussian is no longer sampled and the
+level would only repeat pixel noise.  Levels that the floor makes coincide
+are merged.
+
+Each level is divided by ``sigma(I_local)`` from the image's own noise curve
+(:mod:`calcdetect.detector.noise_model`) and by the level's *gain* (the
+robust sigma of the normalised response over the breast), so ``z_k`` is in
+units of the noise of that level, the same on every vendor, bit depth and
+processing: one threshold per scale from the stabilised noise (Netsch &
+Peitgen 1999).  Anatomical texture adds to that noise where the tissue is
+dense, most at the coarse levels; each level's tiles measure how much
+(``texture``), and a candidate's SNR is measured against both.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from calcdetect.config import DetectorConfig, mm_to_px
+from calcdetect.detector.enhance import NoiseModel, noise_sampling_step, tile_noise
+
+__all__ = ["ScaleSpace", "blob_scales_mm", "scale_space"]
+
+_MAD_TO_SIGMA = 1.4826
+
+
+def blob_scales_mm(config: DetectorConfig, spacing_mm: float) -> tuple[float, ...]:
+    """The Gaussian scales (mm) of the scale space at a given pixel spacing.
+
+    ``n_scales + 1`` scales ``scale_min_mm * scale_ratio**k``, each at least
+    ``scale_floor_px`` pixels; scales closer than ``sqrt(scale_ratio)`` to the
+    previous one after flooring are dropped.  The last scale is only the
+    outer Gaussian of the last level.
+
+    Examples
+    --------
+    >>> from calcdetect.config import DetectorConfig
+    >>> cfg = DetectorConfig()
+    >>> len(blob_scales_mm(cfg, 0.05)) > len(blob_scales_mm(cfg, 0.2))
+    True
+    """
+    floor_mm = config.scale_floor_px * spacing_mm
+    scales: list[float] = []
+    for k in range(config.n_scales + 1):
+        s = max(config.scale_min_mm * config.scale_ratio**k, floor_mm)
+        if scales and s < scales[-1] * np.sqrt(config.scale_ratio):
+            continue
+        scales.append(float(s))
+    if len(scales) < 2:
+        scales.append(scales[-1] * config.scale_ratio)
+    return tuple(scales)
+
+
+@dataclass(frozen=True, eq=False)
+class ScaleSpace:
+    """DoG levels of one image and their noise.
+
+    Attributes
+    ----------
+    scales_mm : tuple of float
+        Inner Gaussian scale of each level (the outer one is the next entry of
+        :func:`blob_scales_mm`).
+    levels : list of ndarray of float32
+        ``DoG_k`` in read units, full resolution.
+    smoothed : list of ndarray of float32
+        ``G(s_k)`` for every scale (one more than ``levels``), for curvature.
+    gain : ndarray of float
+        Robust sigma of ``DoG_k / sigma(I_local)`` over the breast: the factor
+        from the fine-residual noise of the curve to the noise of level ``k``.
+        ``z_k = DoG_k / (gain_k * sigma(I_local))`` is in noise-model units.
+    texture : list of NoiseModel
+        Per tile, the centre and upper-half sigma of ``z_k``: 1 where the
+        noise model explains the level, more where anatomical texture adds
+        to it.  A candidate's SNR is ``(z_k - centre) / sigma`` of its tile.
+    """
+
+    scales_mm: tuple[float, ...]
+    levels: list[np.ndarray]
+    smoothed: list[np.ndarray]
+    gain: np.ndarray
+    texture: list[NoiseModel]
+
+    def __len__(self) -> int:
+        return len(self.levels)
+
+
+def _blur(image: np.ndarray, sigma_px: tuple[float, float]) -> np.ndarray:
+    return cv2.GaussianBlur(image, (0, 0), sigmaX=max(sigma_px[1], 1e-3), sigmaY=max(sigma_px[0], 1e-3),
+                            borderType=cv2.BORDER_REPLICATE)
+
+
+def _gaussian_stack(image: np.ndarray, scales_mm: tuple[float, ...], spacing_mm: tuple[float, float]) -> list[np.ndarray]:
+    """``G(s)`` for each scale, each blurred from the previous one (variances add)."""
+    smoothed: list[np.ndarray] = []
+    previous_px = (0.0, 0.0)
+    current = image
+    for s in scales_mm:
+        target = (mm_to_px(s, spacing_mm[0]), mm_to_px(s, spacing_mm[1]))
+        step = (np.sqrt(max(target[0] ** 2 - previous_px[0] ** 2, 0.0)),
+                np.sqrt(max(target[1] ** 2 - previous_px[1] ** 2, 0.0)))
+        current = _blur(current, step)
+        smoothed.append(current)
+        previous_px = target
+    return smoothed
+
+
+def scale_space(
+    image: np.ndarray,
+    *,
+    spacing_mm: tuple[float, float],
+    config: DetectorConfig,
+    valid: Callable[[np.ndarray, np.ndarray], np.ndarray],
+    sigma_at: Callable[[np.ndarray, np.ndarray], np.ndarray],
+) -> ScaleSpace | None:
+    """Build the DoG levels and measure each level's noise on a sparse grid in the breast.
+
+    Parameters
+    ----------
+    image : ndarray of float32
+    spacing_mm : (float, float)
+    config : DetectorConfig
+    valid : callable (rows, cols) -> ndarray of bool
+        Where the noise is measured (the search region of the breast).
+    sigma_at : callable (rows, cols) -> ndarray
+        The noise curve's sigma at full-resolution positions.
+
+    Returns
+    -------
+    ScaleSpace, or None when the region is too small to measure the noise.
+    """
+    scales = blob_scales_mm(config, min(spacing_mm))
+    smoothed = _gaussian_stack(image, scales, spacing_mm)
+    levels = [cv2.subtract(smoothed[k], smoothed[k + 1]) for k in range(len(scales) - 1)]
+    step = noise_sampling_step(image.shape)
+    off = step // 2
+    gr, gc = np.meshgrid(np.arange(off, image.shape[0], step), np.arange(off, image.shape[1], step), indexing="ij")
+    ok = valid(gr, gc)
+    sigma_sub = sigma_at(gr, gc)
+    gains, texture = [], []
+    for level in levels:
+        z = level[off::step, off::step].astype(np.float64) / sigma_sub
+        inside = z[ok]
+        med = float(np.median(inside)) if inside.size else 0.0
+        g = _MAD_TO_SIGMA * float(np.median(np.abs(inside - med))) if inside.size else 0.0
+        g = g if g > 0 else 1.0
+        tiles = tile_noise((z / g).astype(np.float32), ok, step=step, full_shape=image.shape,
+                           spacing_mm=spacing_mm, tile_mm=config.noise_tile_mm)
+        if tiles is None:
+            return None
+        gains.append(g)
+        texture.append(tiles)
+    return ScaleSpace(scales[:-1], levels, smoothed, np.asarray(gains), texture)

@@ -1,0 +1,40 @@
+"""Candidate features do not depend on the grey scale: what lets one model serve every vendor."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from calcdetect.detector.features import FEATURE_NAMES
+from calcdetect.detector.pipeline import analyse_candidates
+
+
+def _image(scene):
+    s = scene(discs=[(20.0, 20.0, 0.3, 60.0), (22.0, 23.0, 0.25, 50.0), (18.0, 24.0, 0.4, 70.0)],
+              lines=[(5.0, 5.0, 35.0, 12.0, 0.6, 25.0)], background_cols_mm=3.0, seed=4)
+    return s.render(0.1)
+
+
+@pytest.mark.parametrize("gain, offset", [(3.0, 0.0), (0.05, 500.0), (12.0, -3000.0)])
+def test_an_affine_grey_scale_leaves_candidates_and_features_unchanged(scene, config, gain, offset):
+    image = _image(scene)
+    a = analyse_candidates(image, spacing_mm=(0.1, 0.1), config=config)
+    b = analyse_candidates(gain * image.astype(np.float64) + offset, spacing_mm=(0.1, 0.1), config=config)
+    assert len(a.peaks) > 3
+    # the same candidates (float rounding may only reorder ties or move one across the threshold)
+    key_a = {(r, c): i for i, (r, c) in enumerate(zip(a.peaks.row_px.tolist(), a.peaks.col_px.tolist()))}
+    key_b = {(r, c): i for i, (r, c) in enumerate(zip(b.peaks.row_px.tolist(), b.peaks.col_px.tolist()))}
+    common = sorted(set(key_a) & set(key_b))
+    assert len(common) >= 0.98 * max(len(key_a), len(key_b))
+    ia, ib = [key_a[k] for k in common], [key_b[k] for k in common]
+    np.testing.assert_allclose(b.features.matrix[ib], a.features.matrix[ia], rtol=2e-3, atol=3e-2)  # float32 rounding of curvature ratios
+    assert a.features.matrix.shape[1] == len(FEATURE_NAMES)
+
+
+def test_the_inserted_calcifications_are_candidates_with_a_high_snr(scene, config):
+    image = _image(scene)
+    a = analyse_candidates(image, spacing_mm=(0.1, 0.1), config=config)
+    for y, x in [(20.0, 20.0), (22.0, 23.0), (18.0, 24.0)]:
+        d = np.hypot(a.peaks.row_px * 0.1 - y, a.peaks.col_px * 0.1 - x)
+        assert d.min() <= 0.2, (y, x)
+        assert a.peaks.snr[d.argmin()] > 8.0
