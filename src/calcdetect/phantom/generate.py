@@ -18,6 +18,7 @@ import cv2
 import numpy as np
 
 from calcdetect import __version__
+from calcdetect.evaluation.truth_record import TRUTH_FORMAT, PhantomTruth
 from calcdetect.phantom.acquisition import Response, detect, fit_response, ideal_observer_snr, plan_exposure
 from calcdetect.phantom.anatomy import make_anatomy
 from calcdetect.phantom.cluster_insert import insert_cluster
@@ -28,7 +29,6 @@ from calcdetect.phantom.uids import phantom_uid
 
 __all__ = ["Phantom", "make_phantom", "TRUTH_FORMAT", "DENSITIES", "VIEWS", "LATERALITIES"]
 
-TRUTH_FORMAT = "calcdetect-phantom-truth/1.1"
 DENSITIES = ("a", "b", "c", "d")
 VIEWS = ("CC", "MLO")
 LATERALITIES = ("L", "R")
@@ -45,7 +45,8 @@ class Phantom:
     stored : ndarray of uint16, shape (rows, cols)
         Pixel values exactly as they go into the DICOM file.
     truth : dict
-        The ground-truth JSON content (``docs/phantom-truth.md``).
+        The ground-truth JSON content (``docs/phantom-truth.md``); :attr:`record`
+        is the same as a typed, frozen :class:`~calcdetect.evaluation.truth_record.PhantomTruth`.
     preset : VendorPreset
     """
 
@@ -62,6 +63,11 @@ class Phantom:
     window_center: float
     window_width: float
     thickness_mm: float
+
+    @property
+    def record(self) -> PhantomTruth:
+        """The truth as a frozen record (parsed from :attr:`truth`, so it includes later additions)."""
+        return PhantomTruth.from_dict(self.truth, name=f"phantom seed {self.seed}")
 
     def read_pixels(self) -> np.ndarray:
         """The pixels in read units (denser = brighter), float32."""
