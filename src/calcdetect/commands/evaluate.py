@@ -5,8 +5,14 @@ and the ``*.truth.json`` files of the phantoms (``docs/phantom-truth.md``),
 runs :func:`calcdetect.evaluation.scoring.evaluate` and writes, in ``EVAL_DIR``
 (default ``OUT/evaluation``):
 
-* ``metrics.json``: headline numbers and the issue-4 targets, met or not;
-* ``froc_clusters.csv/.png``, ``froc_calcifications.csv/.png``;
+* ``metrics.json``: headline numbers; the primary figures on *visible*
+  clusters and the issue-12 targets, met or not (``targets``), subtle clusters
+  separately, hits on occult clusters neither counted nor penalised
+  (``visibility``); the all-cluster figures and issue-4 targets as the
+  secondary line (``clusters``, ``targets_issue4``);
+* ``froc_clusters.csv/.png`` (visible, subtle and all clusters),
+  ``froc_clusters_visible.csv``, ``froc_clusters_subtle.csv``,
+  ``froc_calcifications.csv/.png``;
 * ``roc_image.png`` (image and patient ROC), ``roc_image.csv``, ``roc_patient.csv``;
 * ``breakdown_<name>.csv`` (sensitivity by size, SNR, contrast, shape, density,
   preset, morphology; false flags by distractor kind);
@@ -158,6 +164,8 @@ def write_evaluation(
     atomic_write(eval_dir / "metrics.json", lambda p: p.write_text(json.dumps(metrics, indent=2) + "\n"))
 
     _write_csv(_froc_table(result.cluster_froc), eval_dir / "froc_clusters.csv")
+    for cls, fig in result.visibility_figures.items():
+        _write_csv(_froc_table(fig.cluster_froc), eval_dir / f"froc_clusters_{cls}.csv")
     calc = _froc_table(result.calcification_froc).rename(columns={"sensitivity": "sensitivity_all"})
     calc[f"sensitivity_min_{result.min_diameter_mm:g}mm"] = result.calcification_froc_min_size.sensitivity
     _write_csv(calc, eval_dir / "froc_calcifications.csv")
@@ -166,9 +174,12 @@ def write_evaluation(
         _write_csv(_froc_table(r.calcification_froc_min_size), eval_dir / f"froc_calcifications_{name}.csv")
 
     _plot_froc(
-        {"detector": result.cluster_froc, **{k: r.cluster_froc for k, r in references.items()}},
+        {**{f"detector, {c} clusters": f.cluster_froc for c, f in result.visibility_figures.items()
+            if f.cluster_froc.n_truth},
+         "detector, all clusters": result.cluster_froc,
+         **{f"{k}, all clusters": r.cluster_froc for k, r in references.items()}},
         eval_dir / "froc_clusters.png",
-        title="Cluster FROC",
+        title="Cluster FROC (a hit on another class counts neither way)",
     )
     _plot_froc(
         {
@@ -181,7 +192,9 @@ def write_evaluation(
         per_cm2=True,
     )
     fig, ax = _figure()
-    for label, roc in [("image", result.image_roc), ("patient", result.patient_roc)] + [
+    vis_rocs = [(f"image, {c} vs negative", f.image_roc) for c, f in result.visibility_figures.items()
+                if f.image_roc.n_positive and f.image_roc.n_negative]
+    for label, roc in vis_rocs + [("image, all", result.image_roc), ("patient, all", result.patient_roc)] + [
         (f"{k} image", r.image_roc) for k, r in references.items()
     ]:
         # straight segments: a tie between a positive and a negative moves diagonally
@@ -237,10 +250,19 @@ def run(args: argparse.Namespace) -> int:
     def fmt(value) -> str:  # None where a metric is undefined (e.g. no true cluster)
         return "n/a" if value is None else f"{value:.3f}"
 
+    v = d["visibility"]
+    counts = ", ".join(f"{k} {n}" for k, n in v["counts"].items() if n)
     print(
-        f"{d['n_images']} images ({d['n_missing_images']} missing from the scan); "
-        f"cluster sensitivity at 0.1 FP/image {fmt(d['clusters']['sensitivity_at_fp_per_image']['0.1'])}; "
-        f"image AUC {fmt(d['image']['auc'])}; patient accuracy {fmt(d['patient']['accuracy'])}; "
-        f"written to {eval_dir}"
+        f"{d['n_images']} images ({d['n_missing_images']} missing from the scan); clusters: {counts or 'none'}\n"
+        f"visible clusters: sensitivity at 0.1 FP/image {fmt(v['visible']['cluster_sensitivity_at_fp_per_image']['0.1'])}, "
+        f"image AUC {fmt(v['visible']['image']['auc'])}, patient sensitivity {fmt(v['visible']['patient']['sensitivity'])}; "
+        f"subtle: sensitivity at 0.1 FP/image {fmt(v['subtle']['cluster_sensitivity_at_fp_per_image']['0.1'])}\n"
+        f"all clusters (secondary): sensitivity at 0.1 FP/image "
+        f"{fmt(d['clusters']['sensitivity_at_fp_per_image']['0.1'])}, image AUC {fmt(d['image']['auc'])}; "
+        f"patient specificity {fmt(d['patient']['specificity'])}, accuracy {fmt(d['patient']['accuracy'])}\n"
+        f"issue-12 targets met: {sum(t['met'] is True for t in d['targets'].values())} of "
+        f"{sum(t['met'] is not None for t in d['targets'].values())} measurable; written to {eval_dir}"
     )
+    if v.get("note"):
+        print(f"note: {v['note']}")
     return EXIT_OK

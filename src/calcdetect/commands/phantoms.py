@@ -4,7 +4,10 @@ Either a set (``--n``, ``--preset``, ``--positive-fraction``) or, with
 ``--cohort RECORDS.csv``, one patient per clinical record (CC and MLO of the
 index breast; clusters exactly where the record says microcalcification is
 positive).  Every image is ``NAME.dcm`` + ``NAME.truth.json``; ``manifest.csv``
-lists them, and ``cohort_skipped.csv`` the records that could not be used.
+lists them (with each cluster's visibility class), ``set_summary.json`` gives
+the class mix (a set: 70 % visible, 20 % subtle, 10 % occult clusters; a
+cohort: every positive record's cluster visible), and ``cohort_skipped.csv``
+the records that could not be used.
 """
 
 from __future__ import annotations
@@ -52,7 +55,7 @@ def _skipped(path: Path) -> list[dict]:
 
 
 def run(args: argparse.Namespace) -> int:
-    from calcdetect.phantom.sets import write_cohort_phantoms, write_phantom_set  # noqa: PLC0415
+    from calcdetect.phantom.sets import read_set_summary, write_cohort_phantoms, write_phantom_set  # noqa: PLC0415
 
     t0 = time.perf_counter()
     try:
@@ -74,6 +77,12 @@ def run(args: argparse.Namespace) -> int:
     dt = time.perf_counter() - t0
     print(f"wrote {len(paths)} phantom image(s) to {args.out} in {dt:.1f} s"
           f" ({dt / max(len(paths), 1):.2f} s per image)")
+    summ = read_set_summary(args.out)
+    if summ.get("n_with_cluster"):
+        counts = summ["visibility_counts"]
+        asked = ", ".join(f"{k} {v:.0%}" for k, v in (summ.get("visibility_mix_requested") or {}).items())
+        print(f"clusters: {summ['n_with_cluster']} ({', '.join(f'{k} {v}' for k, v in counts.items())}; "
+              f"mix asked for: {asked}; rule in docs/phantom-truth.md), summary in {args.out / 'set_summary.json'}")
     if skipped:
         print(f"skipped {len(skipped)} record(s), listed in {args.out / 'cohort_skipped.csv'}:")
         for s in skipped:

@@ -18,14 +18,19 @@ import math
 import numpy as np
 import pandas as pd
 
+from calcdetect.evaluation.truth_record import TRUTH_FORMAT_MAJOR, PhantomTruth
+
 __all__ = ["TruthSet", "Detections", "truth_from_dicts", "resample_truth", "TRUTH_FORMAT"]
 
 #: value of the ``format`` field this module understands (prefix match on the major version)
-TRUTH_FORMAT = "calcdetect-phantom-truth/1"
+TRUTH_FORMAT = TRUTH_FORMAT_MAJOR
 #: a cluster is as visible as its third-brightest calcification (three make a cluster)
 VISIBILITY_RANK = 3
 
-_IMAGE_KEYS = ("sop_instance_uid", "rows", "cols", "spacing_mm", "has_cluster", "breast_area_mm2")
+_CALC_COLUMNS = ("sop_instance_uid", "id", "row", "col", "diameter_mm", "contrast", "snr", "shape", "cluster_id",
+                 "d_prime", "d_prime_quantum", "material")
+_CLUSTER_COLUMNS = ("sop_instance_uid", "cluster_id", "row", "col", "n_calcifications", "morphology", "visibility",
+                    "third_snr", "third_d_prime", "third_d_prime_quantum", "hull_rc")
 _REQUIRED_COLUMNS = {
     "images": ("sop_instance_uid", "score", "flag"),
     "calcifications": ("sop_instance_uid", "row", "col"),
@@ -46,13 +51,17 @@ class TruthSet:
         breast_area_mm2, has_cluster, n_clusters, n_calcifications,
         distractor_kinds (sorted, ``;``-joined).
     calcifications : DataFrame
-        sop_instance_uid, id, row, col, diameter_mm, contrast, snr, shape, cluster_id.
+        sop_instance_uid, id, row, col, diameter_mm, contrast, snr, shape,
+        cluster_id, d_prime (total noise; NaN in format-/1 files),
+        d_prime_quantum, material.
     clusters : DataFrame
         sop_instance_uid, cluster_id, row, col, n_calcifications, morphology,
+        visibility (visible / subtle / occult, or unknown for format-/1 files),
         third_snr (SNR of its third-brightest calcification: how visible the
         cluster is, since three calcifications make a cluster), third_d_prime
-        (the same for the ideal-observer d'; NaN for truth files without it),
-        hull_rc (object: ndarray (k, 2) of pixel vertices).
+        (the same for d' against the total noise), third_d_prime_quantum
+        (quantum-only ideal observer), hull_rc (object: ndarray (k, 2) of
+        pixel vertices).
     distractors : DataFrame
         sop_instance_uid, kind, row, col, row_min, col_min, row_max, col_max.
     """
@@ -85,12 +94,20 @@ class Detections:
                 raise ValueError(f"{name} table lacks column(s) {missing}; see docs/outputs.md")
 
 
-def _bad(doc_name: str, what: str) -> ValueError:
-    return ValueError(f"truth {doc_name}: {what} (format: docs/phantom-truth.md)")
+def _third(values: list[float]) -> float:
+    v = sorted((x for x in values if x is not None and not math.isnan(x)), reverse=True)
+    return v[VISIBILITY_RANK - 1] if len(v) >= VISIBILITY_RANK else np.nan
+
+
+def _opt(v: float | None) -> float:
+    return np.nan if v is None else float(v)
 
 
 def truth_from_dicts(truths: Iterable[Mapping], *, names: Iterable[str] | None = None) -> TruthSet:
     """Tables of ground truth from parsed truth JSON documents.
+
+    Each document is parsed into a :class:`~calcdetect.evaluation.truth_record.PhantomTruth`
+    (which checks it); files of format ``/1`` get visibility ``"unknown"``.
 
     Parameters
     ----------
@@ -114,83 +131,64 @@ def truth_from_dicts(truths: Iterable[Mapping], *, names: Iterable[str] | None =
     images, calcs, clusters, distractors = [], [], [], []
     seen: set[str] = set()
     for doc, name in zip(truths, names, strict=True):
-        fmt = str(doc.get("format", ""))
-        if fmt != TRUTH_FORMAT and not fmt.startswith(TRUTH_FORMAT + "."):
-            raise _bad(name, f"format {fmt!r} is not {TRUTH_FORMAT!r}")
-        missing = [k for k in _IMAGE_KEYS if k not in doc]
-        if missing:
-            raise _bad(name, f"missing key(s) {missing}")
-        uid = str(doc["sop_instance_uid"])
+        t = doc if isinstance(doc, PhantomTruth) else PhantomTruth.from_dict(doc, name=name)
+        uid = t.sop_instance_uid
         if uid in seen:
-            raise _bad(name, f"sop_instance_uid {uid!r} appears in two truth files")
+            raise ValueError(f"truth {name}: sop_instance_uid {uid!r} appears in two truth files "
+                             "(format: docs/phantom-truth.md)")
         seen.add(uid)
-        spacing = doc["spacing_mm"]
-        if len(spacing) != 2 or not all(float(s) > 0 for s in spacing):
-            raise _bad(name, f"spacing_mm must be two positive numbers, got {spacing!r}")
-        doc_calcs = list(doc.get("calcifications", []))
-        doc_clusters = list(doc.get("clusters", []))
-        doc_distractors = list(doc.get("distractors", []))
         images.append(
             {
                 "sop_instance_uid": uid,
-                "patient_id": str(doc.get("patient_id", "")),
-                "view": str(doc.get("view", "")),
-                "laterality": str(doc.get("laterality", "")),
-                "preset": str(doc.get("preset", "")),
-                "density": str(doc.get("density", "")),
-                "rows": int(doc["rows"]),
-                "cols": int(doc["cols"]),
-                "spacing_row_mm": float(spacing[0]),
-                "spacing_col_mm": float(spacing[1]),
-                "breast_area_mm2": float(doc["breast_area_mm2"]),
-                "has_cluster": bool(doc["has_cluster"]),
-                "n_clusters": len(doc_clusters),
-                "n_calcifications": len(doc_calcs),
-                "distractor_kinds": ";".join(sorted({str(d.get("kind", "")) for d in doc_distractors})),
+                "patient_id": str(t.get("patient_id", "")),
+                "view": str(t.get("view", "")),
+                "laterality": str(t.get("laterality", "")),
+                "preset": str(t.get("preset", "")),
+                "density": str(t.get("density", "")),
+                "rows": t.rows,
+                "cols": t.cols,
+                "spacing_row_mm": t.spacing_mm[0],
+                "spacing_col_mm": t.spacing_mm[1],
+                "breast_area_mm2": t.breast_area_mm2,
+                "has_cluster": t.has_cluster,
+                "n_clusters": len(t.clusters),
+                "n_calcifications": len(t.calcifications),
+                "distractor_kinds": ";".join(sorted({str(d.get("kind", "")) for d in t.distractors})),
             }
         )
-        if bool(doc["has_cluster"]) != bool(doc_clusters):
-            raise _bad(name, f"has_cluster={doc['has_cluster']} but {len(doc_clusters)} cluster(s) listed")
-        for c in doc_calcs:
+        for c in t.calcifications:
             calcs.append(
                 {
-                    "sop_instance_uid": uid,
-                    "id": int(c["id"]),
-                    "row": float(c["row"]),
-                    "col": float(c["col"]),
-                    "diameter_mm": float(c["diameter_mm"]),
-                    "contrast": float(c.get("contrast", np.nan)),
-                    "snr": float(c.get("snr", np.nan)),
-                    "shape": str(c.get("shape", "")),
-                    "cluster_id": int(c.get("cluster_id", -1)),
+                    "sop_instance_uid": uid, "id": c.id, "row": c.row, "col": c.col, "diameter_mm": c.diameter_mm,
+                    "contrast": c.contrast, "snr": c.snr, "shape": c.shape, "cluster_id": c.cluster_id,
+                    "d_prime": _opt(c.d_prime), "d_prime_quantum": _opt(c.d_prime_quantum),
+                    "material": c.material or "",
                 }
-            )
-        for k in doc_clusters:
-            members = [c for c in doc_calcs if int(c.get("cluster_id", -1)) == int(k["cluster_id"])]
-            member_snr = sorted((float(c.get("snr", np.nan)) for c in members), reverse=True)
-            member_dp = sorted((float(c.get("d_prime", np.nan)) for c in members), reverse=True)
-            hull = np.asarray(k.get("hull_rc") or [], dtype=float).reshape(-1, 2)
+            )  # fmt: skip
+        for k in t.clusters:
+            members = t.members(k)
+            hull = np.asarray(k.hull_rc, dtype=float).reshape(-1, 2)
             if hull.shape[0] == 0:  # no hull given: the member centres stand in for it
-                hull = np.array([[float(c["row"]), float(c["col"])] for c in members]).reshape(-1, 2)
+                hull = np.array([[c.row, c.col] for c in members]).reshape(-1, 2)
             if hull.shape[0] == 0:
-                hull = np.array([[float(k["row"]), float(k["col"])]])
+                hull = np.array([[k.row, k.col]])
             clusters.append(
                 {
                     "sop_instance_uid": uid,
-                    "cluster_id": int(k["cluster_id"]),
-                    "row": float(k["row"]),
-                    "col": float(k["col"]),
-                    "n_calcifications": int(k.get("n_calcifications", len(k.get("member_ids", [])))),
-                    "morphology": str(k.get("morphology", "")),
-                    "third_snr": member_snr[VISIBILITY_RANK - 1] if len(member_snr) >= VISIBILITY_RANK else np.nan,
-                    "third_d_prime": member_dp[VISIBILITY_RANK - 1] if len(member_dp) >= VISIBILITY_RANK else np.nan,
+                    "cluster_id": k.cluster_id,
+                    "row": k.row,
+                    "col": k.col,
+                    "n_calcifications": k.n_calcifications,
+                    "morphology": k.morphology,
+                    "visibility": k.visibility,
+                    "third_snr": _third([c.snr for c in members]),
+                    "third_d_prime": _third([_opt(c.d_prime) for c in members]),
+                    "third_d_prime_quantum": _third([_opt(c.d_prime_quantum) for c in members]),
                     "hull_rc": hull,
                 }
             )
-        for d in doc_distractors:
-            bbox = d.get("bbox")
-            if bbox is None or len(bbox) != 4:
-                raise _bad(name, f"distractor {d.get('kind')!r} needs a 4-number bbox, got {bbox!r}")
+        for d in t.distractors:
+            bbox = d["bbox"]
             distractors.append(
                 {
                     "sop_instance_uid": uid,
@@ -209,14 +207,8 @@ def truth_from_dicts(truths: Iterable[Mapping], *, names: Iterable[str] | None =
 
     return TruthSet(
         images=frame(images, list(images[0]) if images else ["sop_instance_uid", "has_cluster"]),
-        calcifications=frame(
-            calcs, ["sop_instance_uid", "id", "row", "col", "diameter_mm", "contrast", "snr", "shape", "cluster_id"]
-        ),
-        clusters=frame(
-            clusters,
-            ["sop_instance_uid", "cluster_id", "row", "col", "n_calcifications", "morphology", "third_snr",
-             "third_d_prime", "hull_rc"],
-        ),
+        calcifications=frame(calcs, list(_CALC_COLUMNS)),
+        clusters=frame(clusters, list(_CLUSTER_COLUMNS)),
         distractors=frame(
             distractors, ["sop_instance_uid", "kind", "row", "col", "row_min", "col_min", "row_max", "col_max"]
         ),

@@ -154,6 +154,7 @@ def write_phantom(phantom: Phantom, out_dir: str | os.PathLike, name: str) -> tu
     dcm = out / f"{name}.dcm"
     truth = truth_path_for(out / f"{name}.dcm")
     atomic_write(dcm, lambda t: pydicom.dcmwrite(t, ds, enforce_file_format=True))
-    text = json.dumps(phantom.truth, indent=1)
+    # through the typed record: a document that evaluation could not read is never written
+    text = json.dumps(phantom.record.to_dict(), indent=1)
     atomic_write(truth, lambda t: t.write_text(text))
     return dcm, truth

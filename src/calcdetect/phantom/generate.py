@@ -18,16 +18,17 @@ import cv2
 import numpy as np
 
 from calcdetect import __version__
+from calcdetect.evaluation.truth_record import TRUTH_FORMAT, PhantomTruth
 from calcdetect.phantom.acquisition import Response, detect, fit_response, ideal_observer_snr, plan_exposure
 from calcdetect.phantom.anatomy import make_anatomy
+from calcdetect.phantom.cluster_insert import insert_cluster
 from calcdetect.phantom.distractors import add_patch, add_physical_distractors, add_stored_distractors
-from calcdetect.phantom.lesions import ClusterSpec, draw_cluster, path_length_patch
+from calcdetect.phantom.visibility import REALISTIC_MIX, VISIBILITY_CLASSES
 from calcdetect.phantom.presets import FOR_PROCESSING, VendorPreset, resolve_preset
 from calcdetect.phantom.uids import phantom_uid
 
 __all__ = ["Phantom", "make_phantom", "TRUTH_FORMAT", "DENSITIES", "VIEWS", "LATERALITIES"]
 
-TRUTH_FORMAT = "calcdetect-phantom-truth/1"
 DENSITIES = ("a", "b", "c", "d")
 VIEWS = ("CC", "MLO")
 LATERALITIES = ("L", "R")
@@ -44,7 +45,8 @@ class Phantom:
     stored : ndarray of uint16, shape (rows, cols)
         Pixel values exactly as they go into the DICOM file.
     truth : dict
-        The ground-truth JSON content (``docs/phantom-truth.md``).
+        The ground-truth JSON content (``docs/phantom-truth.md``); :attr:`record`
+        is the same as a typed, frozen :class:`~calcdetect.evaluation.truth_record.PhantomTruth`.
     preset : VendorPreset
     """
 
@@ -62,6 +64,11 @@ class Phantom:
     window_width: float
     thickness_mm: float
 
+    @property
+    def record(self) -> PhantomTruth:
+        """The truth as a frozen record (parsed from :attr:`truth`, so it includes later additions)."""
+        return PhantomTruth.from_dict(self.truth, name=f"phantom seed {self.seed}")
+
     def read_pixels(self) -> np.ndarray:
         """The pixels in read units (denser = brighter), float32."""
         return _read_units(self.stored, self.preset)
@@ -69,28 +76,6 @@ class Phantom:
 
 def _read_units(stored: np.ndarray, preset: VendorPreset) -> np.ndarray:
     return Response(preset=preset).read(stored)
-
-
-def _place_cluster(rng, anatomy, spec: ClusterSpec, spacing_mm: float) -> tuple[float, float]:
-    fr, fc = anatomy.grid_factor
-    grid_mm = spacing_mm * fc
-    edge = anatomy.edge_distance_low_mm
-    hl, wl = edge.shape
-    rr, cc = np.mgrid[0:hl, 0:wl]
-    nr, nc = anatomy.nipple_rc[0] / fr, anatomy.nipple_rc[1] / fc
-    valid = (anatomy.mask_low & ~anatomy.pectoral_low & (edge > 10.0) & (cc * grid_mm > 8.0)
-             & (np.hypot(rr - nr, cc - nc) * grid_mm > 10.0))
-    if not valid.any():
-        valid = anatomy.mask_low & (edge > edge.max() * 0.5)
-    depth_col = nc * (1.0 - spec.depth_fraction)
-    band = valid & (np.abs(cc - depth_col) * grid_mm < 6.0)
-    if band.sum() > 20:
-        valid = band
-    idx = np.flatnonzero(valid)
-    w = 0.15 + anatomy.glandular_low.ravel()[idx]
-    k = int(rng.choice(idx, p=w / w.sum()))
-    rl, cl = divmod(k, wl)
-    return (rl + rng.random()) * fr - 0.5, (cl + rng.random()) * fc - 0.5
 
 
 def _flip_rc(col: float, cols: int, flip: bool) -> float:
@@ -105,7 +90,8 @@ def _flip_bbox(b, cols, flip):
 
 def make_phantom(*, seed: int, preset: str = "demo", view: str = "CC", laterality: str = "L",
                  density: str | None = None, with_cluster: bool | None = None, patient_id: str = "PHANTOM",
-                 study_uid: str | None = None, lesion_seed: int | None = None) -> Phantom:
+                 study_uid: str | None = None, lesion_seed: int | None = None,
+                 visibility: str | None = None) -> Phantom:
     """Generate one synthetic mammogram with its ground truth.
 
     Parameters
@@ -124,8 +110,14 @@ def make_phantom(*, seed: int, preset: str = "demo", view: str = "CC", lateralit
     patient_id, study_uid : str
         Header identifiers; the study UID is derived from seed and patient id when None.
     lesion_seed : int, optional
-        Seed of the cluster itself (morphology, layout, sizes, visibility), so
+        Seed of the cluster itself (morphology, material, layout, sizes), so
         the CC and MLO views of one breast can show the same lesion.
+    visibility : str, optional
+        Class the cluster must have (``"visible"``, ``"subtle"``, ``"occult"``,
+        see :mod:`.visibility`): lesions are redrawn until it does (bounded,
+        deterministic).  None draws the class from
+        :data:`~calcdetect.phantom.visibility.REALISTIC_MIX`; ``"any"`` keeps the
+        first lesion drawn, whatever its class.
 
     Returns
     -------
@@ -143,6 +135,8 @@ def make_phantom(*, seed: int, preset: str = "demo", view: str = "CC", lateralit
         raise ValueError(f"laterality must be one of {LATERALITIES}, got {laterality!r}")
     if density is not None and density not in DENSITIES:
         raise ValueError(f"density must be one of {DENSITIES} or None, got {density!r}")
+    if visibility is not None and visibility not in VISIBILITY_CLASSES + ("any",):
+        raise ValueError(f"visibility must be one of {VISIBILITY_CLASSES + ('any',)} or None, got {visibility!r}")
     rng = np.random.default_rng(seed)
     p = resolve_preset(preset, rng)
     if density is None:
@@ -159,6 +153,7 @@ def make_phantom(*, seed: int, preset: str = "demo", view: str = "CC", lateralit
                              shape=(rows, cols), preset=p, grid_mm=sp * anat.grid_factor[1], rng=rng)
 
     def mu_for(patch: np.ndarray, r: float, c: float, snr: float) -> float:
+        """Distractors only: the attenuation giving a peak SNR (calcifications get theirs from physics)."""
         ri, ci = int(np.clip(r, 0, rows - 1)), int(np.clip(c, 0, cols - 1))
         n = float(exposure.mean_quanta(atten[ri:ri + 1, ci:ci + 1], slice(ri, ri + 1), slice(ci, ci + 1))[0, 0])
         primary = float(np.exp(-atten[ri, ci]))
@@ -168,32 +163,24 @@ def make_phantom(*, seed: int, preset: str = "demo", view: str = "CC", lateralit
         # small-contrast approximation: d ln(N) = -mu * path * primary / (primary + scatter)
         return float(np.clip(snr * sig_ln / max(peak * primary_fraction, 1e-6), 0.02, _MU_MAX_PER_MM))
 
-    # --- the cluster ---
-    placed: list[dict] = []
+    # --- the cluster: physical contrast, redrawn until its visibility class is the one wanted ---
     avoid: list[tuple[float, float]] = []
     box = None
-    spec = None
+    cluster = None
     if with_cluster:
-        spec = draw_cluster(np.random.default_rng(lesion_seed) if lesion_seed is not None else rng)
-        cr, cc_ = _place_cluster(rng, anat, spec, sp)
-        avoid.append((cr, cc_))
-        rot = rng.uniform(0, 2 * math.pi)
-        cos_r, sin_r = math.cos(rot), math.sin(rot)
-        m = int(8.0 / sp)
-        box = (max(int(cr) - m, 0), max(int(cc_) - m, 0), min(int(cr) + m, rows - 1), min(int(cc_) + m, cols - 1))
+        wanted = visibility
+        if wanted is None:
+            wanted = str(rng.choice(list(REALISTIC_MIX), p=list(REALISTIC_MIX.values())))
+        lesion_rng = np.random.default_rng(lesion_seed if lesion_seed is not None else (int(seed), 0x1E5))
+        cluster = insert_cluster(lesion_rng=lesion_rng, site_rng=np.random.default_rng((int(seed), 0x5173)),
+                                 anat=anat, atten=atten, exposure=exposure, preset=p,
+                                 visibility=None if wanted == "any" else wanted)
+        avoid.append(cluster.centre_rc)
+        box = cluster.box
         bs = (slice(box[0], box[2] + 1), slice(box[1], box[3] + 1))
         before = atten[bs].copy()
-        for k, cs in enumerate(spec.calcs):
-            dy = cs.dy_mm * cos_r + cs.dx_mm * sin_r
-            dx = -cs.dy_mm * sin_r + cs.dx_mm * cos_r
-            r, c = cr + dy / sp, cc_ + dx / sp
-            patch, half = path_length_patch(cs.shape, diameter_mm=cs.diameter_mm, spacing_mm=sp,
-                                            frac_rc=(r % 1.0, c % 1.0), angle_rad=cs.angle_rad - rot,
-                                            seed=cs.shape_seed)
-            mu = mu_for(patch, r, c, cs.snr_target)
-            r0, c0 = int(r) - half, int(c) - half
-            add_patch(atten, patch, r0, c0, mu)
-            placed.append({"spec": cs, "patch": patch, "r0": r0, "c0": c0, "mu": mu})
+        for pc in cluster.calcifications:
+            add_patch(atten, pc.patch, pc.r0, pc.c0, pc.mu_per_mm)
         after = atten[bs].copy()
 
     distractors = add_physical_distractors(atten, anatomy=anat, spacing_mm=sp, rng=rng, mu_for=mu_for,
@@ -207,36 +194,29 @@ def make_phantom(*, seed: int, preset: str = "demo", view: str = "CC", lateralit
     calcs_truth = []
     if with_cluster:
         n_b0 = exposure.mean_quanta(before, *bs)
-        delta0 = exposure.mean_quanta(after, *bs) - n_b0  # unblurred: for the ideal observer
         n_b = exposure.blur(n_b0)
-        n_a = exposure.blur(n_b0 + delta0)
+        n_a = exposure.blur(exposure.mean_quanta(after, *bs))
         diff = response.display(n_a, *bs) - response.display(n_b, *bs)
-        for k, pc in enumerate(placed):
-            patch = pc["patch"]
+        for k, pc in enumerate(cluster.calcifications):
+            patch = pc.patch
             pr, pcol = np.nonzero(patch > 0)
             wts = patch[pr, pcol]
-            r = float((pr * wts).sum() / wts.sum()) + pc["r0"]
-            c = float((pcol * wts).sum() / wts.sum()) + pc["c0"]
+            r = float((pr * wts).sum() / wts.sum()) + pc.r0
+            c = float((pcol * wts).sum() / wts.sum()) + pc.c0
             foot = np.zeros(diff.shape, bool)
-            rr = np.clip(pr + pc["r0"] - box[0], 0, diff.shape[0] - 1)
-            cc = np.clip(pcol + pc["c0"] - box[1], 0, diff.shape[1] - 1)
+            rr = np.clip(pr + pc.r0 - box[0], 0, diff.shape[0] - 1)
+            cc = np.clip(pcol + pc.c0 - box[1], 0, diff.shape[1] - 1)
             foot[rr, cc] = True
             foot = cv2.dilate(foot.astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
             contrast = float(diff[foot].max())
             ri, ci = int(round(r)), int(round(c))
             sigma = response.noise_sigma(float(n_b[ri - box[0], ci - box[1]]), exposure,
                                          slice(ri, ri + 1), slice(ci, ci + 1))
-            # this calcification's own signal: the change inside its (dilated) footprint
-            r0w, c0w = max(int(rr.min()) - 1, 0), max(int(cc.min()) - 1, 0)
-            r1w, c1w = int(rr.max()) + 2, int(cc.max()) + 2
-            d_prime = ideal_observer_snr(np.where(foot, delta0, 0.0)[r0w:r1w, c0w:c1w],
-                                         float(n_b0[ri - box[0], ci - box[1]]), exposure)
-            cs = pc["spec"]
             calcs_truth.append({
-                "id": k, "row": r, "col": c, "diameter_mm": round(cs.diameter_mm, 3),
-                "contrast": contrast, "snr": contrast / sigma, "d_prime": round(d_prime, 3),
-                "shape": cs.shape, "cluster_id": 0,
-                "mu_per_mm": round(pc["mu"], 4), "snr_target": round(cs.snr_target, 2),
+                "id": k, "row": r, "col": c, "diameter_mm": round(pc.diameter_mm, 3),
+                "contrast": contrast, "snr": contrast / sigma, "d_prime": round(pc.d_prime, 3),
+                "d_prime_quantum": round(pc.d_prime_quantum, 3), "shape": pc.shape, "cluster_id": 0,
+                "material": cluster.spec.material, "mu_per_mm": round(pc.mu_per_mm, 4),
             })
     stored = response.stored(n_det)
     del n_det
@@ -264,8 +244,13 @@ def make_phantom(*, seed: int, preset: str = "demo", view: str = "CC", lateralit
         clusters_truth.append({
             "cluster_id": 0, "row": round(float(pts[:, 0].mean()), 2), "col": round(float(pts[:, 1].mean()), 2),
             "n_calcifications": len(calcs_truth), "member_ids": [c["id"] for c in calcs_truth],
-            "morphology": spec.morphology, "hull_rc": [[round(float(a), 2), round(float(b), 2)] for a, b in hull],
-            "area_mm2": round(area_mm2, 2), "conspicuity": round(spec.conspicuity, 2),
+            "morphology": cluster.spec.morphology,
+            "hull_rc": [[round(float(a), 2), round(float(b), 2)] for a, b in hull],
+            "area_mm2": round(area_mm2, 2), "visibility": cluster.visibility,
+            "third_d_prime": round(cluster.third_d_prime, 3) if math.isfinite(cluster.third_d_prime) else None,
+            "visibility_requested": cluster.visibility_requested, "lesion_draws": cluster.n_draws,
+            "material": cluster.spec.material, "size_scale": round(cluster.spec.size_scale, 3),
+            "glandular_fraction": round(cluster.glandular_fraction, 3),
         })
 
     study_uid = study_uid or phantom_uid("study", patient_id, seed)
@@ -306,6 +291,7 @@ def make_phantom(*, seed: int, preset: str = "demo", view: str = "CC", lateralit
         "compressed_thickness_mm": round(anat.thickness_mm, 1),
         "has_cluster": bool(clusters_truth),
         "lesion_seed": lesion_seed,
+        "beam": p.beam,
         "read_units": ("ln(max_value + 1) - ln(stored + 1)" if p.presentation_intent == FOR_PROCESSING
                        else ("max_value - stored" if p.photometric == "MONOCHROME1" else "stored")),
         "generator": f"calcdetect {__version__}",

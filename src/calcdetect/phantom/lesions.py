@@ -3,8 +3,10 @@
 A calcification is rendered as a *path-length map*: for every detector pixel,
 the length (mm) of the ray through the calcium, computed on a 4x supersampled
 grid and averaged down (so sub-pixel calcifications are partial-volume blurred
-the way a real detector sees them).  Multiplied by an effective attenuation
-coefficient it adds to the breast's line integral.  Shapes follow BI-RADS
+the way a real detector sees them).  Multiplied by the effective attenuation
+of the calcification's material over the tissue it displaces
+(:mod:`.materials`) it adds to the breast's line integral: contrast follows
+from material, size and shape, as in patients.  Shapes follow BI-RADS
 morphology: punctate (spheres), amorphous (small, hazy, low density),
 pleomorphic (irregular polygons of varied size), and fine linear branching
 (thin dashes along a branching duct).
@@ -45,7 +47,6 @@ class CalcSpec:
     shape: str  # punctate | amorphous | pleomorphic | linear
     diameter_mm: float  # largest extent (length for a linear dash)
     angle_rad: float
-    snr_target: float
     shape_seed: int
 
 
@@ -56,7 +57,8 @@ class ClusterSpec:
     morphology: str
     calcs: tuple[CalcSpec, ...]
     depth_fraction: float  # distance from the nipple / breast depth
-    conspicuity: float  # median target SNR of its calcifications
+    material: str  # hydroxyapatite | calcium_oxalate
+    size_scale: float  # this lesion's sizes relative to its morphology's typical sizes
 
 
 def _sizes(rng: np.random.Generator, morphology: str, n: int) -> np.ndarray:
@@ -68,7 +70,7 @@ def _sizes(rng: np.random.Generator, morphology: str, n: int) -> np.ndarray:
         d = rng.lognormal(math.log(0.33), 0.4, n)
     else:
         d = rng.uniform(0.3, 0.6, n)
-    return np.clip(d, 0.1, 0.6)
+    return d
 
 
 def _scatter_layout(rng, diam, max_tries=4000):
@@ -120,17 +122,31 @@ def _branching_layout(rng, diam):
     return [(y - cy, x - cx, a) for y, x, a in out]
 
 
+#: share of calcium oxalate (weddellite / whewellite, 1.78 g/cm³) among lesions; the rest are
+#: hydroxyapatite (3.06 g/cm³), the usual mineral of calcifications in carcinoma
+_OXALATE_P = {"amorphous": 0.5, "punctate": 0.15, "pleomorphic": 0.05, "fine_linear_branching": 0.0}
+#: per-lesion size factor (log-normal): lesions of one morphology range from a few tiny
+#: specks to coarse ones
+_SIZE_SCALE_SIGMA = 0.35
+
+
 def draw_cluster(rng: np.random.Generator, *, morphology: str | None = None) -> ClusterSpec:
-    """Draw a lesion: morphology, 3-30 calcifications, sizes, layout, visibility."""
+    """Draw a lesion: morphology, material, 3-30 calcifications, their sizes and layout.
+
+    How visible it is is not drawn: it follows from material and sizes once the
+    lesion is placed in an image (:mod:`.visibility`).
+    """
     if morphology is None:
         morphology = str(rng.choice(MORPHOLOGIES, p=_MORPH_P))
     elif morphology not in MORPHOLOGIES:
         raise ValueError(f"morphology must be one of {MORPHOLOGIES}, got {morphology!r}")
+    material = "calcium_oxalate" if rng.random() < _OXALATE_P[morphology] else "hydroxyapatite"
     n = int(min(30, 3 + rng.geometric(0.14) - 1))
-    diam = _sizes(rng, morphology, n)
+    size_scale = float(np.clip(rng.lognormal(0.0, _SIZE_SCALE_SIGMA), 0.35, 2.0))
+    diam = np.clip(_sizes(rng, morphology, n) * size_scale, 0.05, 0.8)
+    if morphology == "fine_linear_branching":
+        diam = np.maximum(diam, 0.2)  # a dash is longer than it is wide
     layout = _branching_layout(rng, diam) if morphology == "fine_linear_branching" else _scatter_layout(rng, diam)
-    # from barely visible (peak SNR ~3, less for tiny or amorphous calcs) to obvious (~20)
-    conspicuity = float(math.exp(rng.uniform(math.log(3.0), math.log(20.0))))
     calcs = []
     for (dy, dx, ang), d in zip(layout, diam):
         if morphology == "pleomorphic":
@@ -139,10 +155,8 @@ def draw_cluster(rng: np.random.Generator, *, morphology: str | None = None) -> 
             shape = "linear"
         else:
             shape = morphology
-        snr = conspicuity * float(rng.lognormal(0, 0.3)) * (0.75 if shape == "amorphous" else 1.0)
-        calcs.append(CalcSpec(float(dy), float(dx), shape, float(d), float(ang), snr,
-                              int(rng.integers(2**31))))
-    return ClusterSpec(morphology, tuple(calcs), float(rng.uniform(0.2, 0.85)), conspicuity)
+        calcs.append(CalcSpec(float(dy), float(dx), shape, float(d), float(ang), int(rng.integers(2**31))))
+    return ClusterSpec(morphology, tuple(calcs), float(rng.uniform(0.2, 0.85)), material, size_scale)
 
 
 def _dome(mask: np.ndarray, px_mm: float) -> np.ndarray:

@@ -74,6 +74,14 @@ class VendorPreset:
         ``"STORAGE"`` (computed radiography plate).
     model_name : str
         ManufacturerModelName written to the file.
+    anode, filter_material : str
+        Target and added filter of the tube (element symbols), e.g. ``"W"``
+        and ``"Rh"``.
+    filter_mm : float
+        Added filter thickness.
+    kvp : float
+        Tube voltage.  Beam and breast thickness set the calcifications'
+        contrast (``data/beam_attenuation.json``, from ``scripts/make_beam_table.py``).
     """
 
     name: str
@@ -89,6 +97,10 @@ class VendorPreset:
     blur_sigma_mm: float
     detector_type: str
     model_name: str
+    anode: str = "W"
+    filter_material: str = "Rh"
+    filter_mm: float = 0.05
+    kvp: float = 29.0
 
     def __post_init__(self) -> None:
         if self.bits_stored not in (12, 14):
@@ -101,6 +113,11 @@ class VendorPreset:
             raise ValueError(f"unknown presentation intent {self.presentation_intent!r}")
         if not (64 <= self.rows <= 4096 and 64 <= self.cols <= 4096):
             raise ValueError(f"matrix must be within 64..4096 pixels a side, got {self.rows}x{self.cols}")
+
+    @property
+    def beam(self) -> str:
+        """Key of the beam in the attenuation table: ``"W/Rh:0.05/29kV"``."""
+        return f"{self.anode}/{self.filter_material}:{self.filter_mm:g}/{self.kvp:g}kV"
 
     @property
     def manufacturer(self) -> str:
@@ -116,6 +133,8 @@ class VendorPreset:
         return self.quanta_per_mm2 * self.spacing_mm**2
 
 
+# Beams: W/Rh on a-Se systems, Rh/Rh on a CsI system, Mo/Mo on the older
+# unit a CR plate is read from (typical screening settings for ~5 cm).
 # Dose: ~ 1e5 .. 2e5 detected quanta/mm² unattenuated is the order of a
 # screening exposure behind 4-6 cm of breast giving a few hundred to a
 # thousand quanta per 0.1 mm pixel; CR has the lowest detective efficiency.
@@ -125,28 +144,28 @@ _VENDORS = (
         photometric="MONOCHROME2", presentation_intent=FOR_PRESENTATION,
         transfer_syntax_uid=ExplicitVRLittleEndian, quanta_per_mm2=1.6e5,
         electronic_noise=4.0, blur_sigma_mm=0.04, detector_type="DIRECT",
-        model_name="Synthetic a-Se FFDM",
+        model_name="Synthetic a-Se FFDM", anode="W", filter_material="Rh", filter_mm=0.05, kvp=29.0,
     ),
     VendorPreset(
         name="ge-like", rows=3062, cols=2394, spacing_mm=0.1, bits_stored=14,
         photometric="MONOCHROME1", presentation_intent=FOR_PRESENTATION,
         transfer_syntax_uid=JPEG2000Lossless, quanta_per_mm2=1.4e5,
         electronic_noise=6.0, blur_sigma_mm=0.075, detector_type="SCINTILLATOR",
-        model_name="Synthetic CsI FFDM",
+        model_name="Synthetic CsI FFDM", anode="Rh", filter_material="Rh", filter_mm=0.025, kvp=29.0,
     ),
     VendorPreset(
         name="siemens-like", rows=3328, cols=2560, spacing_mm=0.085, bits_stored=14,
         photometric="MONOCHROME2", presentation_intent=FOR_PROCESSING,
         transfer_syntax_uid=RLELossless, quanta_per_mm2=1.5e5,
         electronic_noise=5.0, blur_sigma_mm=0.05, detector_type="DIRECT",
-        model_name="Synthetic a-Se FFDM (raw)",
+        model_name="Synthetic a-Se FFDM (raw)", anode="W", filter_material="Rh", filter_mm=0.05, kvp=28.0,
     ),
     VendorPreset(
         name="fuji-cr-like", rows=4096, cols=3328, spacing_mm=0.05, bits_stored=12,
         photometric="MONOCHROME1", presentation_intent=FOR_PRESENTATION,
         transfer_syntax_uid=ImplicitVRLittleEndian, quanta_per_mm2=1.0e5,
         electronic_noise=3.0, blur_sigma_mm=0.07, detector_type="STORAGE",
-        model_name="Synthetic CR plate",
+        model_name="Synthetic CR plate", anode="Mo", filter_material="Mo", filter_mm=0.03, kvp=28.0,
     ),
 )
 

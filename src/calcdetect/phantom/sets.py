@@ -28,6 +28,7 @@ from calcdetect.phantom.dicom_writer import write_phantom
 from calcdetect.phantom.uids import phantom_uid
 from calcdetect.phantom.generate import DENSITIES, make_phantom
 from calcdetect.phantom.presets import resolve_preset
+from calcdetect.phantom.visibility import REALISTIC_MIX, VISIBILITY_CLASSES
 
 __all__ = [
     "CohortRecord",
@@ -36,7 +37,12 @@ __all__ = [
     "write_phantom_set",
     "write_cohort_phantoms",
     "derive_seed",
+    "SET_SUMMARY",
+    "read_set_summary",
 ]
+
+#: file written beside manifest.csv: the class mix asked for and obtained
+SET_SUMMARY = "set_summary.json"
 
 logger = logging.getLogger(__name__)
 
@@ -139,7 +145,8 @@ def _existing_truth(kwargs: dict, out_dir: str, name: str) -> dict | None:
 
 
 def _request(kwargs: dict) -> dict:
-    return {k: kwargs.get(k) for k in ("preset", "density", "with_cluster", "laterality", "lesion_seed")}
+    return {k: kwargs.get(k) for k in ("preset", "density", "with_cluster", "laterality", "lesion_seed",
+                                       "visibility")}
 
 
 def _job(kwargs: dict, out_dir: str, name: str, reuse: bool = False) -> tuple[str, dict]:
@@ -153,7 +160,10 @@ def _job(kwargs: dict, out_dir: str, name: str, reuse: bool = False) -> tuple[st
         dcm = Path(out_dir) / f"{name}.dcm"
     return str(dcm), {"patient_id": t["patient_id"], "view": t["view"], "laterality": t["laterality"],
                       "preset": t["preset"], "seed": t["seed"], "density": t["density"],
-                      "has_cluster": t["has_cluster"], "sop_instance_uid": t["sop_instance_uid"]}
+                      "has_cluster": t["has_cluster"], "sop_instance_uid": t["sop_instance_uid"],
+                      "visibility": ";".join(k.get("visibility", "unknown") for k in t.get("clusters", [])),
+                      "visibility_requested": kwargs.get("visibility") or "",
+                      "third_d_prime": ";".join(str(k.get("third_d_prime")) for k in t.get("clusters", []))}
 
 
 def _run_jobs(jobs: list[tuple[dict, str]], out_dir: Path, workers: int, reuse: bool) -> list[tuple[str, dict]]:
@@ -165,22 +175,53 @@ def _run_jobs(jobs: list[tuple[dict, str]], out_dir: Path, workers: int, reuse: 
 
 
 _MANIFEST = ["file", "patient_id", "view", "laterality", "preset", "seed", "density", "has_cluster",
-             "sop_instance_uid"]
+             "sop_instance_uid", "visibility", "visibility_requested", "third_d_prime"]
 
 
-def _manifest(out_dir: Path, results: list[tuple[str, dict]]) -> list[Path]:
+def _summary(results: list[tuple[str, dict]], mix: dict | None) -> dict:
+    """Class mix of the clusters written (what was asked for, and what each image got)."""
+    got = [m["visibility"] for _, m in results if m["has_cluster"]]
+    asked = [m["visibility_requested"] for _, m in results if m["has_cluster"]]
+    counts = {c: got.count(c) for c in VISIBILITY_CLASSES}
+    return {
+        "n_images": len(results),
+        "n_with_cluster": len(got),
+        "visibility_mix_requested": mix,
+        "visibility_counts": counts,
+        "visibility_fractions": {c: (n / len(got) if got else None) for c, n in counts.items()},
+        "n_not_as_requested": sum(a != g for a, g in zip(asked, got)),
+        "rule": "visible: >= 3 members with d' >= 6; subtle: third-strongest 4 <= d' < 6; occult: below "
+                "(docs/phantom-truth.md)",
+    }
+
+
+def _manifest(out_dir: Path, results: list[tuple[str, dict]], mix: dict | None = None) -> list[Path]:
     rows = [[Path(p).name] + [m[k] for k in _MANIFEST[1:]] for p, m in results]
     _write_csv(out_dir / "manifest.csv", _MANIFEST, rows)
+    summary = _summary(results, mix)
+    atomic_write(out_dir / SET_SUMMARY, lambda t: t.write_text(json.dumps(summary, indent=1) + "\n"))
     return [Path(p) for p, _ in results]
 
 
+def read_set_summary(out_dir: str | os.PathLike) -> dict:
+    """The ``set_summary.json`` of a phantom folder ({} when absent or unreadable)."""
+    try:
+        return json.loads((Path(out_dir) / SET_SUMMARY).read_text())
+    except (OSError, ValueError):
+        return {}
+
+
 def write_phantom_set(out_dir: str | os.PathLike, *, n: int, seed: int, preset: str = "mix",
-                      positive_fraction: float = 0.5, workers: int = 1, reuse_existing: bool = False) -> list[Path]:
-    """Write ``n`` phantoms ``phantom_0000.dcm`` ... with truth and ``manifest.csv``.
+                      positive_fraction: float = 0.5, workers: int = 1, reuse_existing: bool = False,
+                      visibility_mix: dict[str, float] | None = None) -> list[Path]:
+    """Write ``n`` phantoms ``phantom_0000.dcm`` ... with truth, ``manifest.csv`` and ``set_summary.json``.
 
     Exactly ``round(n * positive_fraction)`` images hold a cluster (which ones
     is drawn from the seed); view, laterality, density and (for a mix) preset
-    are drawn per image.  ``workers > 1`` uses that many processes (same
+    are drawn per image.  Each cluster's visibility class is drawn from
+    ``visibility_mix`` (default :data:`~calcdetect.phantom.visibility.REALISTIC_MIX`,
+    70 % visible, 20 % subtle, 10 % occult) and the lesion redrawn until it has
+    it; ``set_summary.json`` gives the mix asked for and obtained.  ``workers > 1`` uses that many processes (same
     files).  ``reuse_existing`` keeps an image already written by the same
     generator version with the same seed and arguments (a cache).
     """
@@ -191,15 +232,23 @@ def write_phantom_set(out_dir: str | os.PathLike, *, n: int, seed: int, preset: 
     resolve_preset(preset, np.random.default_rng(0))  # fail early on an unknown name
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
+    mix = dict(REALISTIC_MIX if visibility_mix is None else visibility_mix)
+    if set(mix) - set(VISIBILITY_CLASSES) or not all(v >= 0 for v in mix.values()) or sum(mix.values()) <= 0:
+        raise ValueError(f"visibility_mix must map {VISIBILITY_CLASSES} to non-negative weights, got {mix!r}")
+    classes = list(mix)
+    weights = np.array([mix[c] for c in classes], float) / sum(mix.values())
     rng = np.random.default_rng(derive_seed("set", seed))
     positive = np.zeros(n, bool)
     positive[rng.permutation(n)[: int(round(n * positive_fraction))]] = True
+    vis_rng = np.random.default_rng(derive_seed("visibility", seed))
     jobs = []
     for i in range(n):
+        vis = str(classes[int(vis_rng.choice(len(classes), p=weights))])
         jobs.append((dict(seed=derive_seed("image", seed, i), preset=preset,
                           view=str(rng.choice(["CC", "MLO"])), laterality=str(rng.choice(["L", "R"])),
-                          with_cluster=bool(positive[i]), patient_id=f"PHANTOM-{i:04d}"), f"phantom_{i:04d}"))
-    return _manifest(out, _run_jobs(jobs, out, workers, reuse_existing))
+                          with_cluster=bool(positive[i]), patient_id=f"PHANTOM-{i:04d}",
+                          visibility=vis if positive[i] else None), f"phantom_{i:04d}"))
+    return _manifest(out, _run_jobs(jobs, out, workers, reuse_existing), mix)
 
 
 def write_cohort_phantoms(out_dir: str | os.PathLike, records_csv: str | os.PathLike, *, seed: int,
@@ -207,9 +256,11 @@ def write_cohort_phantoms(out_dir: str | os.PathLike, records_csv: str | os.Path
     """One patient per record: CC and MLO of the index breast.
 
     Both images share the PatientID (the record's ``patient_id``) and a
-    StudyInstanceUID; a microcalcification-positive record gets the same
-    cluster (same lesion seed) in both views, a negative record none (but the
-    usual distractors).  With a mix preset each patient gets one device.
+    StudyInstanceUID; a microcalcification-positive record gets a *visible*
+    cluster (a radiologist reported it) from the same lesion seed in both views
+    (the same lesion unless the first lesion drawn is not visible in one view:
+    ``lesion_draws`` in the truth says), a negative record none (but the usual
+    distractors).  With a mix preset each patient gets one device.
     Skipped records are logged and listed in ``OUT/cohort_skipped.csv``;
     ``OUT/manifest.csv`` lists every image written.  ``workers`` and
     ``reuse_existing`` as in :func:`write_phantom_set`.
@@ -230,9 +281,10 @@ def write_cohort_phantoms(out_dir: str | os.PathLike, records_csv: str | os.Path
             jobs.append((dict(seed=derive_seed("view", pseed, view), preset=dev, view=view,
                               laterality=rec.laterality, density=density, with_cluster=rec.microcalcification,
                               patient_id=rec.patient_id, study_uid=study_uid,
-                              lesion_seed=derive_seed("lesion", pseed) if rec.microcalcification else None),
+                              lesion_seed=derive_seed("lesion", pseed) if rec.microcalcification else None,
+                              visibility="visible" if rec.microcalcification else None),
                          f"{key}_{rec.laterality}{view}"))
-    paths = _manifest(out, _run_jobs(jobs, out, workers, reuse_existing))
+    paths = _manifest(out, _run_jobs(jobs, out, workers, reuse_existing), {"visible": 1.0})
     _write_csv(out / "cohort_skipped.csv", ["row_number", "patient_id", "reason"],
                [[s.row_number, s.patient_id, s.reason] for s in skipped])
     return paths

@@ -32,7 +32,7 @@ def test_command_writes_every_file(tmp_path, tiny_truth, tiny_detections):
     assert metrics["image"]["auc"] == pytest.approx(0.75)
     assert metrics["clusters"]["sensitivity_at_fp_per_image"]["0.1"] == 0.5
     assert metrics["calcifications"]["n_truth_min_size"] == 3
-    assert metrics["targets"]["patient_accuracy"]["met"] is False
+    assert metrics["targets_issue4"]["patient_accuracy"]["met"] is False
     froc = pd.read_csv(ev / "froc_clusters.csv")
     assert froc["sensitivity"].tolist() == [0, 0.5, 0.5, 0.5]
     calc = pd.read_csv(ev / "froc_calcifications.csv")
