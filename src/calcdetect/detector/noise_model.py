@@ -4,23 +4,26 @@ Quantum noise grows with the signal, electronic noise does not, and every
 vendor's processing (logarithm, window, gamma) and film's characteristic
 curve bend that relation differently.  One threshold in "sigmas" only means
 the same on every image if the sigma comes from the image itself, as a
-function of the local intensity ``I``:
+function of the local intensity ``I``.
 
-    sigma^2(I) = c0 + c1 * I + c2 * I^2
-
-(electronic floor, quantum term linear in the signal, and a quadratic term
-for processed or logarithmic read units).  It is fitted to the fine-scale
-residual ``pixel - mean of its 3 x 3 neighbourhood`` inside the breast, binned
-by the local mean intensity, with a robust (MAD) sigma per bin: calcifications
-and edges are rare among the samples, so they barely move the medians.
+The fine-scale residual ``pixel - mean of its 3 x 3 neighbourhood`` is
+sampled inside the breast and binned by the local mean intensity (bins of
+equal counts); each bin gets a robust (MAD) sigma -- calcifications and
+edges are rare among the samples, so they barely move the medians -- and
+``sigma(I)`` interpolates the bins, smoothed by a running median of three.
+A parametric form (``sigma^2 = c0 + c1 I``, Poisson plus electronic, whose
+variance-stabilising transform is the generalised Anscombe transform) fits
+raw detector data but not presentation images: their gamma and window make
+the noise climb steeply at the bright end (see
+``docs/measurements/2026-11-30/detector/noise_model.png``), so the binned
+curve is used and the Poisson-Gaussian fit is only reported.
 
 Dividing a band-pass response by ``sigma(I_local)`` is the first-order form
-of a variance-stabilising transform ``T(I) = integral dI / sigma(I)`` (the
-generalised Anscombe transform when ``c2 = 0``): for the small fluctuations a
-band-pass filter passes, ``response(T(I)) ~= T'(I_local) * response(I)``.
-Doing it that way costs one coarse grid instead of a transform of every
-pixel (Bria et al., IEEE TMI 2018, report per-image stabilisation helping
-four detectors on three vendors).
+of the variance-stabilising transform ``T(I) = integral dI / sigma(I)``: for
+the small fluctuations a band-pass filter passes,
+``response(T(I)) ~= T'(I_local) * response(I)``.  Doing it that way costs one
+coarse grid instead of a transform of every pixel (Bria et al., IEEE TMI
+2018, report per-image stabilisation helping four detectors on three vendors).
 """
 
 from __future__ import annotations
@@ -34,7 +37,7 @@ __all__ = ["NoiseCurve", "fit_noise_curve", "fine_residual_sigma_factor", "local
 
 #: samples of the residual drawn inside the breast (enough for ~10^4 per bin)
 _TARGET_SAMPLES = 250_000
-_N_BINS = 24
+_N_BINS = 32
 _MAD_TO_SIGMA = 1.4826
 
 
@@ -45,41 +48,32 @@ def fine_residual_sigma_factor() -> float:
 
 @dataclass(frozen=True, eq=False)
 class NoiseCurve:
-    """Fine-scale noise sigma as a function of local intensity, fitted on one image.
+    """Fine-scale noise sigma as a function of local intensity, measured on one image.
 
     Attributes
     ----------
-    coeffs : (float, float, float)
-        ``(c0, c1, c2)`` of ``sigma^2(I) = c0 + c1 I + c2 I^2`` in read units.
-    intensity_lo, intensity_hi : float
-        Range of local intensities the fit saw (1st-99th percentile in the
-        breast); outside it sigma is held at the edge value.
     bin_intensity, bin_sigma : ndarray
-        The binned measurements the curve was fitted to (for plots and tests).
-    model : str
-        ``"quadratic"``, ``"linear"`` or ``"constant"``: the richest form whose
-        fit stayed positive over the range.
+        Median local intensity and robust sigma of each intensity bin
+        (smoothed); ``sigma(I)`` interpolates them and holds the edge values
+        outside.
+    poisson_gaussian : (float, float)
+        ``(c0, c1)`` of the least-squares fit ``sigma^2 = c0 + c1 I``
+        (electronic floor, quantum gain), reported for diagnostics.
     """
 
-    coeffs: tuple[float, float, float]
-    intensity_lo: float
-    intensity_hi: float
     bin_intensity: np.ndarray
     bin_sigma: np.ndarray
-    model: str
+    poisson_gaussian: tuple[float, float]
 
     def sigma(self, intensity: np.ndarray | float) -> np.ndarray:
         """Noise sigma (fine residual, read units) at the given local intensities."""
-        i = np.clip(np.asarray(intensity, dtype=np.float64), self.intensity_lo, self.intensity_hi)
-        c0, c1, c2 = self.coeffs
-        var = c0 + c1 * i + c2 * i * i
-        floor = 1e-6 * max(float(np.max(self.bin_sigma)) if self.bin_sigma.size else 1.0, 1e-12) ** 2
-        return np.sqrt(np.maximum(var, floor))
+        return np.interp(np.asarray(intensity, dtype=np.float64), self.bin_intensity, self.bin_sigma)
 
     def to_dict(self) -> dict[str, object]:
-        """JSON-safe summary (coefficients, range, model)."""
-        return {"coeffs": [float(c) for c in self.coeffs], "intensity_lo": self.intensity_lo,
-                "intensity_hi": self.intensity_hi, "model": self.model}
+        """JSON-safe summary (the bins and the Poisson-Gaussian fit)."""
+        return {"intensity": [round(float(v), 6) for v in self.bin_intensity],
+                "sigma": [round(float(v), 6) for v in self.bin_sigma],
+                "poisson_gaussian": [float(c) for c in self.poisson_gaussian]}
 
 
 def sample_grid(valid_small: np.ndarray, factor: tuple[int, int], shape: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
@@ -110,11 +104,18 @@ def _robust_sigma(x: np.ndarray) -> float:
     return float(_MAD_TO_SIGMA * np.median(np.abs(x - med)))
 
 
-def _fit(intensity: np.ndarray, var: np.ndarray, weight: np.ndarray, degree: int) -> np.ndarray:
-    design = np.vander(intensity, degree + 1, increasing=True)
-    w = np.sqrt(weight)
-    coef, *_ = np.linalg.lstsq(design * w[:, None], var * w, rcond=None)
-    return np.concatenate([coef, np.zeros(3 - coef.size)])
+def _running_median3(x: np.ndarray) -> np.ndarray:
+    if x.size < 3:
+        return x
+    padded = np.r_[x[0], x, x[-1]]
+    return np.median(np.lib.stride_tricks.sliding_window_view(padded, 3), axis=1)
+
+
+def _poisson_gaussian(intensity: np.ndarray, sigma: np.ndarray) -> tuple[float, float]:
+    if intensity.size < 2 or np.ptp(intensity) == 0:
+        return float(np.mean(sigma**2)), 0.0
+    c1, c0 = np.polyfit(intensity, sigma**2, 1)
+    return float(c0), float(c1)
 
 
 def fit_noise_curve(
@@ -124,7 +125,7 @@ def fit_noise_curve(
     *,
     factor: tuple[int, int],
 ) -> NoiseCurve | None:
-    """Fit ``sigma^2(I)`` of the fine-scale residual of ``image`` inside the breast.
+    """Measure ``sigma(I)`` of the fine-scale residual of ``image`` inside the breast.
 
     Parameters
     ----------
@@ -139,7 +140,7 @@ def fit_noise_curve(
 
     Returns
     -------
-    NoiseCurve, or None when the region holds too few samples for a fit.
+    NoiseCurve, or None when the region holds too few samples.
     """
     rows, cols = sample_grid(valid_small, factor, image.shape)
     if rows.size < 2000:
@@ -147,35 +148,22 @@ def fit_noise_curve(
     resid = _fine_residual(image, rows, cols) / fine_residual_sigma_factor()
     h, w = local_mean_small.shape
     level = local_mean_small[np.minimum(rows // factor[0], h - 1), np.minimum(cols // factor[1], w - 1)].astype(np.float64)
-    lo, hi = np.percentile(level, [1.0, 99.0])
-    if not hi > lo:
-        sigma = _robust_sigma(resid)
-        return NoiseCurve((sigma * sigma, 0.0, 0.0), float(lo), float(hi), np.array([lo]), np.array([sigma]), "constant")
-    edges = np.quantile(level, np.linspace(0.0, 1.0, _N_BINS + 1))
-    which = np.clip(np.searchsorted(edges, level, side="right") - 1, 0, _N_BINS - 1)
-    centres, sigmas, counts = [], [], []
-    for b in range(_N_BINS):
+    edges = np.unique(np.quantile(level, np.linspace(0.0, 1.0, _N_BINS + 1)))
+    which = np.clip(np.searchsorted(edges, level, side="right") - 1, 0, max(edges.size - 2, 0))
+    centres, sigmas = [], []
+    for b in range(max(edges.size - 1, 1)):
         sel = which == b
         if sel.sum() < 200:
             continue
         centres.append(float(np.median(level[sel])))
         sigmas.append(_robust_sigma(resid[sel]))
-        counts.append(int(sel.sum()))
-    centres_a, sigmas_a, counts_a = np.array(centres), np.array(sigmas), np.array(counts, float)
-    if centres_a.size < 3:
-        sigma = _robust_sigma(resid)
-        return NoiseCurve((sigma * sigma, 0.0, 0.0), float(lo), float(hi), centres_a, sigmas_a, "constant")
-    var = sigmas_a**2
-    # weights ~ 1 / Var(sample variance) ~ n / var^2
-    weight = counts_a / np.maximum(var, 1e-30) ** 2
-    grid = np.linspace(lo, hi, 64)
-    for degree, name in ((2, "quadratic"), (1, "linear")):
-        coef = _fit(centres_a, var, weight, degree)
-        fitted = coef[0] + coef[1] * grid + coef[2] * grid * grid
-        if np.all(fitted > 0.05 * var.min()):
-            return NoiseCurve(tuple(float(c) for c in coef), float(lo), float(hi), centres_a, sigmas_a, name)
-    mean_var = float(np.average(var, weights=counts_a))
-    return NoiseCurve((mean_var, 0.0, 0.0), float(lo), float(hi), centres_a, sigmas_a, "constant")
+    if not centres:
+        centres, sigmas = [float(np.median(level))], [_robust_sigma(resid)]
+    centres_a = np.asarray(centres)
+    sigmas_a = _running_median3(np.asarray(sigmas))
+    floor = 1e-3 * float(sigmas_a.max()) if sigmas_a.max() > 0 else 1e-12
+    sigmas_a = np.maximum(sigmas_a, max(floor, 1e-12))
+    return NoiseCurve(centres_a, sigmas_a, _poisson_gaussian(centres_a, sigmas_a))
 
 
 def local_mean(image: np.ndarray, factor: tuple[int, int]) -> np.ndarray:
