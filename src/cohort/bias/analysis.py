@@ -100,9 +100,28 @@ def power_rows(
 def run_bias_analysis(
     observed: Counts, *, accuracy: Accuracy | None = None, priors: Priors | None = None, n_draws: int = 20_000,
     seed: int = 20250411, adjusted: Sequence[AdjustedOR] = (), model: CohortModel | None = None,
-    power_simulations: int = 2000, source: str = "",
+    power_simulations: int = 2000, source: str = "", power_adjusted_or: float | None = None,
 ) -> BiasAnalysis:
-    """Simple and probabilistic bias analysis, tipping points, E-values and power for one table."""
+    """Simple and probabilistic bias analysis, tipping points, E-values and power for one table.
+
+    Parameters
+    ----------
+    observed : Counts
+    accuracy : Accuracy, optional
+        Point SE/SP for the simple analysis (skipped without).
+    priors : Priors, optional
+        Beta distributions for the probabilistic analysis (skipped without).
+    n_draws, seed : int
+    adjusted : sequence of AdjustedOR
+        Further odds ratios to give E-values for (the crude one is always there).
+    model : CohortModel, optional
+        The cohort the power is simulated from (no power rows without).
+    power_simulations : int
+    source : str
+        Where SE/SP come from, in words (default: the accuracy's or priors' own).
+    power_adjusted_or : float, optional
+        The stage-adjusted OR the power is computed for (default: the model's logistic one).
+    """
     simple = correct(observed, accuracy) if accuracy is not None else None
     prob = probabilistic_bias(observed, priors, n_draws=n_draws, seed=seed) if priors is not None else None
     tipping = tuple(tipping_points(observed))
@@ -116,9 +135,8 @@ def run_bias_analysis(
         evs.append(evalue_or(simple.odds_ratio, simple.ci_low, simple.ci_high, outcome_prevalence=prevalence,
                              label=f"misclassification-corrected ({accuracy.describe()})"))
     power: list[PowerRow] = []
-    if model is not None:
-        stage_adj = next((a.odds_ratio for a in adjusted if "stage" in a.label), None)
-        power = power_rows(model, adjusted_or=stage_adj, n_simulations=power_simulations, seed=seed)
+    if model is not None:  # the stage-adjusted OR of the power rows: the model's logistic one unless given
+        power = power_rows(model, adjusted_or=power_adjusted_or, n_simulations=power_simulations, seed=seed)
     src = source or (accuracy.source if accuracy is not None else priors.source if priors is not None else "none given")
     return BiasAnalysis(observed, accuracy, priors, simple, prob, tipping, tuple(evs), tuple(power), src)
 

@@ -135,7 +135,12 @@ def correct(observed: Counts, accuracy: Accuracy, *, alpha: float = 0.05) -> Cor
     se_log = _delta_log_or_se(observed, corrected, accuracy)
     log_or = math.log(estimate)
     return Correction(observed, accuracy, corrected, True, "", estimate,
-                      math.exp(log_or - z * se_log), math.exp(log_or + z * se_log))
+                      _exp(log_or - z * se_log), _exp(log_or + z * se_log))
+
+
+def _exp(x: float) -> float:
+    """``exp`` that gives ``inf`` instead of raising on overflow (near-boundary corrections)."""
+    return math.exp(x) if x < 709.0 else math.inf
 
 
 def correct_arrays(
