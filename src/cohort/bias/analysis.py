@@ -79,6 +79,10 @@ def power_rows(
         orr = adjusted_or if adjusted_or is not None else model.adjusted_odds_ratio
         specs.append(("stage-adjusted", orr, rho2, "Mantel–Haenszel test, continuity corrected"))
     for analysis, orr, r2, test in specs:
+        if not (math.isfinite(orr) and orr > 0):
+            rows.append(PowerRow(analysis, "not computed", orr, model.n, math.nan, target, math.nan, 0, math.nan,
+                                 "the odds ratio is not positive and finite"))
+            continue
         cf_power = closed_form_power(orr, n=model.n, share_exposed=share, baseline_risk=base, alpha=alpha, r_squared=r2)
         cf_n = closed_form_n(orr, power=target, share_exposed=share, baseline_risk=base, alpha=alpha, r_squared=r2)
         vif = f"; n deflated by 1 − ρ² = {1 - r2:.3f} (ρ = MC–stage correlation {math.sqrt(r2):.3f})" if r2 else ""
@@ -101,6 +105,7 @@ def run_bias_analysis(
     observed: Counts, *, accuracy: Accuracy | None = None, priors: Priors | None = None, n_draws: int = 20_000,
     seed: int = 20250411, adjusted: Sequence[AdjustedOR] = (), model: CohortModel | None = None,
     power_simulations: int = 2000, source: str = "", power_adjusted_or: float | None = None,
+    power_note: str = "no patient records were given",
 ) -> BiasAnalysis:
     """Simple and probabilistic bias analysis, tipping points, E-values and power for one table.
 
@@ -121,24 +126,37 @@ def run_bias_analysis(
         Where SE/SP come from, in words (default: the accuracy's or priors' own).
     power_adjusted_or : float, optional
         The stage-adjusted OR the power is computed for (default: the model's logistic one).
+    power_note : str
+        Why there is no ``model`` (one ``not computed`` row of ``power.csv`` says it).
     """
     simple = correct(observed, accuracy) if accuracy is not None else None
     prob = probabilistic_bias(observed, priors, n_draws=n_draws, seed=seed) if priors is not None else None
     tipping = tuple(tipping_points(observed))
     prevalence = observed.outcome_prevalence
     crude = correct(observed, Accuracy(1, 1, 1, 1))
-    evs = [evalue_or(crude.odds_ratio, crude.ci_low, crude.ci_high, outcome_prevalence=prevalence, label="crude")]
-    for adj in adjusted:
-        if adj.odds_ratio and math.isfinite(adj.odds_ratio) and adj.odds_ratio > 0:
-            evs.append(evalue_or(adj.odds_ratio, adj.ci_low, adj.ci_high, outcome_prevalence=prevalence, label=adj.label))
-    if simple is not None and simple.possible and 0 < simple.odds_ratio < math.inf:
-        evs.append(evalue_or(simple.odds_ratio, simple.ci_low, simple.ci_high, outcome_prevalence=prevalence,
-                             label=f"misclassification-corrected ({accuracy.describe()})"))
+    estimates = [AdjustedOR("crude", crude.odds_ratio, crude.ci_low, crude.ci_high), *adjusted]
+    if simple is not None and simple.possible:
+        estimates.append(AdjustedOR(f"misclassification-corrected ({accuracy.describe()})", simple.odds_ratio,
+                                    simple.ci_low, simple.ci_high))
+    evs = [_evalue(e, prevalence) for e in estimates]
     power: list[PowerRow] = []
     if model is not None:  # the stage-adjusted OR of the power rows: the model's logistic one unless given
         power = power_rows(model, adjusted_or=power_adjusted_or, n_simulations=power_simulations, seed=seed)
+    else:
+        power = [PowerRow("crude", "not computed", math.nan, observed.n, math.nan, 0.8, math.nan, 0, math.nan,
+                          power_note)]
     src = source or (accuracy.source if accuracy is not None else priors.source if priors is not None else "none given")
     return BiasAnalysis(observed, accuracy, priors, simple, prob, tipping, tuple(evs), tuple(power), src)
+
+
+def _evalue(estimate: AdjustedOR, prevalence: float) -> EValue:
+    """E-value of one estimate; an OR that is not positive and finite gets a row saying so."""
+    o = estimate.odds_ratio
+    if o is None or not math.isfinite(o) or o <= 0:
+        nan = math.nan
+        return EValue(estimate.label, nan if o is None else float(o), estimate.ci_low, estimate.ci_high, "",
+                      "no E-value: the odds ratio is not positive and finite (a zero cell)", nan, nan, nan, nan, nan, "")
+    return evalue_or(o, estimate.ci_low, estimate.ci_high, outcome_prevalence=prevalence, label=estimate.label)
 
 
 def _cells(c: Counts | None) -> dict[str, float]:
@@ -171,7 +189,9 @@ def bias_frame(result: BiasAnalysis) -> pd.DataFrame:
                          "odds_ratio": summ.median, "ci_low": summ.low, "ci_high": summ.high,
                          "interval": "median, 2.5th–97.5th percentile of the usable draws", "n_draws": summ.n_draws,
                          "n_impossible": summ.n_impossible, "possible": summ.n_used > 0, "source": pr.source,
-                         "note": f"{pr.describe()}; seed {p.seed}; {summ.share_at_or_below_1:.1%} of usable draws OR <= 1"
+                         "note": f"{pr.describe()}; seed {p.seed}; " + (
+                             f"{summ.share_at_or_below_1:.1%} of usable draws OR <= 1" if summ.n_used
+                             else "every draw impossible: shift the SE/SP distributions up")
                                  + ("; cells: mean corrected table of the usable draws" if summ is p.systematic else "")})
     for t in result.tipping:
         params = {"se_met_pos": 1.0, "sp_met_pos": 1.0, "se_met_neg": 1.0, "sp_met_neg": 1.0}

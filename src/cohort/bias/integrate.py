@@ -33,11 +33,12 @@ log = logging.getLogger(__name__)
 
 
 def _model(records: pd.DataFrame):
+    """The power model, or ``None`` and why (e.g. a zero cell, separation in a tiny data set)."""
     try:
-        return cohort_model(records)
-    except (ValueError, ArithmeticError) as exc:  # e.g. perfect separation in a tiny data set
+        return cohort_model(records), ""
+    except (ValueError, ArithmeticError) as exc:
         log.warning("power not computed: %s", exc)
-        return None
+        return None, f"power not computed: {exc}"
 
 
 def detector_bias(
@@ -67,9 +68,10 @@ def detector_bias(
     source = measured.accuracy.source if measured else (
         "none available (no --accuracy file, no radiologist reading in the records): only tipping points, "
         "the SE x SP grid, E-values and power")
+    model, note = _model(data)
     return run_bias_analysis(
         observed, accuracy=measured.accuracy if measured else None, priors=measured.priors if measured else None,
-        n_draws=n_draws, seed=seed, adjusted=extra, model=_model(data), source=source,
+        n_draws=n_draws, seed=seed, adjusted=extra, model=model, source=source, power_note=note,
     )
 
 
@@ -85,8 +87,9 @@ def paper_bias(paper, stage, records: pd.DataFrame, *, seed: int = 20250411) -> 
         extra.append(AdjustedOR("crude, as printed in the paper", row.odds_ratio, *row.ci95))
     for i, (o, lo, hi) in enumerate(zip(stage.mh_odds_ratios, stage.mh_ci_low, stage.mh_ci_high), start=1):
         extra.append(AdjustedOR(f"stage-adjusted (Mantel–Haenszel), reconstruction {i}", o, lo, hi))
+    model, note = _model(records)
     return run_bias_analysis(
-        Counts(a, b, c, d), adjusted=extra, model=_model(records), seed=seed,
+        Counts(a, b, c, d), adjusted=extra, model=model, seed=seed, power_note=note,
         source="unknown: the paper's microcalcification is a radiologist's reading whose accuracy it does not "
                "report; hence tipping points and the SE x SP grid rather than one correction",
     )

@@ -28,6 +28,7 @@ bracketing grid points; the closed form gives it directly.
 from __future__ import annotations
 
 import math
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -132,12 +133,22 @@ def cohort_model(records: pd.DataFrame) -> CohortModel:
 def _fit(mc: np.ndarray, stage: np.ndarray, met: np.ndarray) -> CohortModel:
     import statsmodels.api as sm
 
-    if len(set(mc.tolist())) < 2 or len(set(met.tolist())) < 2:
-        raise ValueError("power needs both MC groups and both metastasis groups in the data")
+    from statsmodels.tools.sm_exceptions import PerfectSeparationError
+
+    cells = [int(np.sum((mc == m) & (met == t))) for m in (0, 1) for t in (0, 1)]
+    if min(cells) == 0:
+        raise ValueError(f"power needs every MC x metastasis cell > 0 (the odds ratio is not finite), got {cells}")
     one_stage = len(set(stage.tolist())) < 2
     columns = [mc] if one_stage else [mc, stage]
     x = sm.add_constant(np.column_stack(columns).astype(float), has_constant="add")
-    fit = sm.Logit(met.astype(float), x).fit(disp=0, method="newton", maxiter=100, tol=1e-12)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            fit = sm.Logit(met.astype(float), x).fit(disp=0, method="newton", maxiter=100, tol=1e-12)
+        except (PerfectSeparationError, np.linalg.LinAlgError) as exc:
+            raise ValueError(f"the logistic model met ~ MC + stage cannot be fitted: {exc}") from exc
+    if not fit.mle_retvals.get("converged", True) or not np.all(np.isfinite(fit.params)):
+        raise ValueError("the logistic model met ~ MC + stage did not converge (separation?)")
     params = [float(v) for v in fit.params] + ([0.0] if one_stage else [])
     return CohortModel(mc, stage, met, tuple(params))
 

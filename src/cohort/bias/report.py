@@ -62,7 +62,8 @@ def add_bias_section(doc: Document, result: BiasAnalysis, *, level: int = 2,
         for summ in (p.systematic, p.total):
             rows.append([summ.analysis, p.priors.describe(), "", _f(summ.median), f"{_f(summ.low)}–{_f(summ.high)}",
                          f"{summ.n_impossible} of {summ.n_draws}",
-                         f"{summ.share_at_or_below_1:.1%} of usable draws with OR <= 1"])
+                         f"{summ.share_at_or_below_1:.1%} of usable draws with OR <= 1" if summ.n_used
+                         else "every draw impossible: shift the SE/SP distributions up"])
     doc.table(["analysis", "SE / SP", "corrected counts (MC− met−, MC− met+, MC+ met−, MC+ met+)", "OR",
                "interval", "impossible draws", "note"], rows)
     doc.heading("Tipping points (the others read perfectly)", level + 1)
@@ -74,11 +75,8 @@ def add_bias_section(doc: Document, result: BiasAnalysis, *, level: int = 2,
               [[e.label, f"{_f(e.odds_ratio)} ({_f(e.ci_low)}–{_f(e.ci_high)})", _f(e.rr), _f(e.evalue_estimate, 2),
                 _f(e.evalue_ci, 2), e.conversion_note] for e in result.evalues])
     doc.heading("Power and sample size", level + 1)
-    if not result.power:
-        doc.paragraph("Not computed: no patient records were given.")
-        return
     doc.table(["analysis", "method", "OR", "n", "power", "N for 80% power", "note"],
               [[r.analysis, r.method, _f(r.odds_ratio), f"{r.n:g}", _f(r.power),
-                "" if math.isnan(r.n_for_target) else f"{math.ceil(r.n_for_target)}",
+                "" if not math.isfinite(r.n_for_target) else f"{math.ceil(r.n_for_target)}",
                 r.note + (f" (Monte Carlo SE {r.monte_carlo_se:.3f}, {r.n_simulations} studies)" if r.n_simulations else "")]
                for r in result.power])

@@ -111,6 +111,16 @@ def _adjusted(text: str | None) -> list[AdjustedOR]:
     return [AdjustedOR("stage-adjusted (given)", *values)]
 
 
+def _power_model(records: Path | None, observed):
+    """The cohort the power is simulated from, or ``None`` and why (logged) when no model can be fitted."""
+    frame = load_records(records).records if records is not None else None  # a bad file is an error
+    try:
+        return (cohort_model(frame) if frame is not None else model_from_counts(observed)), ""
+    except ValueError as exc:
+        log.warning("power not computed: %s", exc)
+        return None, f"power not computed: {exc}"
+
+
 def run(args: argparse.Namespace) -> int:
     """Run ``cohort bias``; 0 on success, 2 when the inputs cannot be used (message logged)."""
     try:
@@ -119,13 +129,10 @@ def run(args: argparse.Namespace) -> int:
         observed = parse_counts(args.counts)
         accuracy, priors, source = _accuracy_and_priors(args)
         adjusted = _adjusted(args.adjusted_or)
-        if args.records is not None:
-            model = cohort_model(load_records(args.records).records)
-        else:
-            model = model_from_counts(observed)
+        model, power_note = _power_model(args.records, observed)
         result = run_bias_analysis(observed, accuracy=accuracy, priors=priors, n_draws=args.draws, seed=args.seed,
                                    adjusted=adjusted, model=model, power_simulations=args.power_simulations,
-                                   source=source)
+                                   source=source, power_note=power_note)
         write_bias_outputs(result, args.output)
         doc = Document("How much of the association is the detector's?")
         doc.paragraph(f"Table (MC− met−, MC− met+, MC+ met−, MC+ met+): {observed.as_text()}"
@@ -150,6 +157,7 @@ def _summary(result, out: Path) -> str:
             lines.append(f"{summ.analysis}: median OR {summ.median:.3f} ({summ.low:.3f}–{summ.high:.3f}), "
                          f"{summ.n_impossible} of {summ.n_draws} draws impossible")
     e = result.evalues[0]
-    lines.append(f"E-value (crude, {e.conversion} conversion): {e.evalue_estimate:.2f}, CI limit {e.evalue_ci:.2f}")
+    lines.append(f"E-value (crude, {e.conversion} conversion): {e.evalue_estimate:.2f}, CI limit {e.evalue_ci:.2f}"
+                 if e.conversion else f"E-value (crude): {e.conversion_note}")
     lines.append(f"Outputs in {out}")
     return "\n".join(lines)

@@ -120,3 +120,15 @@ def test_reproduce_applies_the_bias_analysis_to_the_paper(tmp_path):
     tips = pd.read_csv(out / "bias.csv").set_index("analysis")
     assert tips.loc["tipping point: se_met_neg", "se_met_neg"] == pytest.approx(22 * 25 / (17 * 56))
     assert "How large would the reading error have to be?" in (out / "report.md").read_text("utf-8")
+
+
+def test_cohort_bias_zero_cell_is_reported_not_a_crash(tmp_path):
+    out = tmp_path / "z"
+    assert main(["bias", "--counts", "10,0,5,7", "--se", "0.9", "--sp", "0.95", "--se-beta", "41,3", "--sp-beta", "45,5",
+                 "--draws", "10000", "-o", str(out)]) == 0
+    bias = pd.read_csv(out / "bias.csv").set_index("analysis")
+    # hand: met+ MC+ = (7 - 0.05 * 7) / 0.85 = 7.82 > 7 patients: MC- met+ = -0.82, impossible
+    assert bias.loc["simple, non-differential", "mc_neg_met_pos"] == pytest.approx(7 - 6.65 / 0.85)
+    assert bias.loc["probabilistic, systematic error", "n_impossible"] == 10000
+    assert "not positive and finite" in pd.read_csv(out / "evalues.csv").note.iloc[0]
+    assert pd.read_csv(out / "power.csv").method.tolist() == ["not computed"]
