@@ -226,6 +226,28 @@ def _mh_p(cells: np.ndarray) -> np.ndarray:
     return np.where(var > 0, sps.chi2.sf(stat, 1), 1.0)
 
 
+#: Patients drawn at once (studies x N) in :func:`simulate_power`; larger runs go in batches.
+_MAX_DRAWS_IN_MEMORY = 2_000_000
+#: The largest N :func:`simulated_n` simulates.
+MAX_SIMULATED_N = 20_000
+
+
+def _simulated_p(model: CohortModel, rng: np.random.Generator, *, n: int, n_studies: int,
+                 coef: tuple[float, float, float], analysis: str) -> np.ndarray:
+    b0, b_mc, b_stage = coef
+    idx = rng.integers(0, model.n, size=(n_studies, n))
+    mc, stage = model.mc[idx], model.stage[idx]
+    risk = 1.0 / (1.0 + np.exp(-(b0 + b_mc * mc + b_stage * stage)))
+    met = (rng.random((n_studies, n)) < risk).astype(int)
+    cell = 2 * mc + met  # 0 a: MC− met−, 1 b: MC− met+, 2 c: MC+ met−, 3 d: MC+ met+
+    if analysis == "crude":
+        counts = np.stack([(cell == k).sum(axis=1) for k in range(4)], axis=1)
+        return _yates_or_fisher_p(*(counts[:, k] for k in range(4)))
+    counts = np.stack([np.stack([((cell == k) & (stage == s)).sum(axis=1) for k in range(4)], axis=1)
+                       for s in (0, 1)], axis=1)
+    return _mh_p(counts)
+
+
 def simulate_power(
     model: CohortModel, *, n: int, analysis: str, n_simulations: int = 2000, seed: int = 0, alpha: float = 0.05,
     odds_ratio: float | None = None,
@@ -240,18 +262,12 @@ def simulate_power(
     b0, b_mc, b_stage = model.coef
     if odds_ratio is not None:
         b_mc = math.log(odds_ratio)
-    idx = rng.integers(0, model.n, size=(n_simulations, n))
-    mc, stage = model.mc[idx], model.stage[idx]
-    risk = 1.0 / (1.0 + np.exp(-(b0 + b_mc * mc + b_stage * stage)))
-    met = (rng.random((n_simulations, n)) < risk).astype(int)
-    cell = 2 * mc + met  # 0 a: MC− met−, 1 b: MC− met+, 2 c: MC+ met−, 3 d: MC+ met+
-    if analysis == "crude":
-        counts = np.stack([(cell == k).sum(axis=1) for k in range(4)], axis=1)
-        p = _yates_or_fisher_p(*(counts[:, k] for k in range(4)))
-    else:
-        counts = np.stack([np.stack([((cell == k) & (stage == s)).sum(axis=1) for k in range(4)], axis=1)
-                           for s in (0, 1)], axis=1)
-        p = _mh_p(counts)
+    batch = max(1, _MAX_DRAWS_IN_MEMORY // n)  # simulated studies per batch, to bound memory
+    p = np.concatenate([
+        _simulated_p(model, rng, n=n, n_studies=min(batch, n_simulations - start), coef=(b0, b_mc, b_stage),
+                     analysis=analysis)
+        for start in range(0, n_simulations, batch)
+    ])
     power = float(np.mean(p < alpha))
     return power, math.sqrt(power * (1.0 - power) / n_simulations)
 
@@ -263,11 +279,15 @@ def simulated_n(
     """Smallest N with simulated power >= ``target``, interpolated; and the (N, power) grid used.
 
     The grid is 0.5–2.5 x ``start`` (the closed-form N) in 12 steps, extended
-    upward until the target is reached (at most 4 times).
+    upward until the target is reached (at most 4 times, never beyond
+    :data:`MAX_SIMULATED_N`; NaN if not reached by then).
     """
     grid: list[tuple[int, float]] = []
     lo, hi = 0.5 * start, 2.5 * start
     for attempt in range(5):
+        if lo >= MAX_SIMULATED_N or not math.isfinite(lo):
+            break
+        hi = min(hi, MAX_SIMULATED_N)
         ns = sorted({max(10, int(round(x))) for x in np.linspace(lo, hi, 12)})
         for i, nn in enumerate(ns):
             pw, _ = simulate_power(model, n=nn, analysis=analysis, n_simulations=n_simulations,
@@ -282,4 +302,4 @@ def simulated_n(
             (n0, p0), (n1, p1) = grid[k - 1], grid[k]
             return float(n0 + (target - p0) * (n1 - n0) / (p1 - p0)) if p1 > p0 else float(n1), grid
         lo, hi = hi, hi * 2.0
-    return math.nan, grid
+    return math.nan, grid or [(0, math.nan)]
