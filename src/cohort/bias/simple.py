@@ -122,7 +122,8 @@ def correct(observed: Counts, accuracy: Accuracy, *, alpha: float = 0.05) -> Cor
         return Correction(observed, accuracy, None, False,
                           f"SE + SP <= 1 among {group}: the reading carries no information, no correction exists",
                           nan, nan, nan)
-    corrected = Counts(observed.n_controls - c, observed.n_cases - d, c, d)
+    # a cell that is zero up to rounding is zero (not a negative "impossible" one, nor a tiny positive)
+    corrected = Counts(*(0.0 if abs(v) < 1e-9 else v for v in (observed.n_controls - c, observed.n_cases - d, c, d)))
     negative = [f"{name} {value:.2f}" for name, value in zip(_CELL_NAMES, corrected.cells) if value < 0]
     if negative:
         return Correction(observed, accuracy, corrected, False,

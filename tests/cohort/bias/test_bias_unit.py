@@ -138,3 +138,9 @@ def test_read_accuracy_bad_files_say_what_is_needed(tmp_path, content, match):
     path.write_text(content)
     with pytest.raises(ValueError, match=match):
         read_accuracy(path)
+
+
+def test_a_cell_that_is_zero_up_to_rounding_is_zero_not_impossible():
+    # met+: 1 MC− and 2 MC+ read; SE 2/3 among met+, SP 1: true MC+ = 2 / (2/3) = 3, MC− = 0 (computed as -8.9e-16)
+    r = correct(Counts(3, 1, 0, 2), Accuracy.nondifferential(2 / 3, 1.0))
+    assert r.possible and r.corrected.mc_neg_met_pos == 0.0 and "zero" in r.reason
