@@ -30,6 +30,8 @@ log = logging.getLogger(__name__)
 
 #: The fewest draws the command accepts for the probabilistic analysis (issue 16).
 MIN_DRAWS = 10_000
+#: The most (a few arrays of this length are held in memory).
+MAX_DRAWS = 5_000_000
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
@@ -124,8 +126,11 @@ def _power_model(records: Path | None, observed):
 def run(args: argparse.Namespace) -> int:
     """Run ``cohort bias``; 0 on success, 2 when the inputs cannot be used (message logged)."""
     try:
-        if args.draws < MIN_DRAWS:
-            raise ValueError(f"--draws must be at least {MIN_DRAWS} for a stable probabilistic analysis, got {args.draws}")
+        if not MIN_DRAWS <= args.draws <= MAX_DRAWS:
+            raise ValueError(f"--draws must be between {MIN_DRAWS} (a stable probabilistic analysis) and {MAX_DRAWS}, "
+                             f"got {args.draws}")
+        if not 100 <= args.power_simulations <= 100_000:
+            raise ValueError(f"--power-simulations must be between 100 and 100000, got {args.power_simulations}")
         observed = parse_counts(args.counts)
         accuracy, priors, source = _accuracy_and_priors(args)
         adjusted = _adjusted(args.adjusted_or)

@@ -61,7 +61,8 @@ def test_cohort_bias_reads_accuracy_from_evaluate_metrics(tmp_path):
 
 
 @pytest.mark.parametrize("extra, message", [
-    (["--se", "0.9", "--sp", "0.9", "--draws", "5000"], "at least 10000"),
+    (["--se", "0.9", "--sp", "0.9", "--draws", "5000"], "between 10000"),
+    (["--se", "0.9", "--sp", "0.9", "--draws", "100000000"], "between 10000"),
     (["--se-cases", "0.9"], "all four"),
     ([], "say how accurate"),
     (["--se", "0.9"], "both --se and --sp"),
@@ -72,6 +73,26 @@ def test_cohort_bias_bad_input_exits_2_with_a_message(tmp_path, caplog, extra, m
         extra = [*extra, "--sp-beta", "45,5"]
     assert main(["bias", "--counts", "34,8,22,17", *extra, "-o", str(tmp_path / "x")]) == 2
     assert message in caplog.text
+
+
+def test_detector_bias_prefers_the_accuracy_file_to_the_radiologist_reading(tmp_path):
+    from cohort.bias.integrate import detector_bias
+    from cohort.join import Agreement
+
+    summary = tmp_path / "review.csv"
+    summary.write_text("source,tp,fn,tn,fp\nreader review (alice),30,9,38,4\n")
+    records = pd.read_csv(RECORDS, dtype=str)
+    nan = float("nan")
+    agreement = Agreement(n=81, both_positive=34, detector_only=0, radiologist_only=5, both_negative=42,
+                          kappa=nan, kappa_ci_low=nan, kappa_ci_high=nan, sensitivity=34 / 39, sensitivity_ci_low=nan,
+                          sensitivity_ci_high=nan, specificity=1.0, specificity_ci_low=nan, specificity_ci_high=nan)
+    r = detector_bias([[34, 13], [22, 12]], records, agreement=agreement, accuracy_file=summary, n_draws=2000)
+    assert r.accuracy.source == "reader review (alice)" and r.accuracy.counts == (30, 9, 38, 4)
+    assert r.priors.se_cases.alpha == 31 and r.simple.possible
+    r2 = detector_bias([[34, 13], [22, 12]], records, agreement=agreement, n_draws=2000)
+    assert r2.accuracy.counts == (34, 5, 42, 0) and "radiologist reading (n = 81" in r2.source
+    r3 = detector_bias([[34, 13], [22, 12]], records, n_draws=2000)
+    assert r3.simple is None and r3.probabilistic is None and "none available" in r3.source
 
 
 def _patients(records: pd.DataFrame, flags: pd.Series) -> pd.DataFrame:
