@@ -131,7 +131,7 @@ def run_bias_analysis(
     """
     simple = correct(observed, accuracy) if accuracy is not None else None
     prob = probabilistic_bias(observed, priors, n_draws=n_draws, seed=seed) if priors is not None else None
-    tipping = tuple(tipping_points(observed))
+    tipping = tuple(tipping_points(observed)) + tuple(tipping_points(observed, criterion="ci"))
     prevalence = observed.outcome_prevalence
     crude = correct(observed, Accuracy(1, 1, 1, 1))
     estimates = [AdjustedOR("crude", crude.odds_ratio, crude.ci_low, crude.ci_high), *adjusted]
@@ -199,9 +199,11 @@ def bias_frame(result: BiasAnalysis) -> pd.DataFrame:
             t.parameter, [t.parameter])
         for k in keys:
             params[k] = math.nan if t.value is None else t.value
-        rows.append({"analysis": f"tipping point: {t.parameter}", **params, **_cells(None),
-                     "odds_ratio": t.target if t.value is not None else math.nan, "possible": t.value is not None,
-                     "interval": "", "source": "", "note": t.note})
+        label = "tipping point" if t.criterion == "estimate" else "tipping point (CI)"
+        rows.append({"analysis": f"{label}: {t.parameter}", **params, **_cells(None),
+                     "odds_ratio": t.target if t.value is not None and t.criterion == "estimate" else math.nan,
+                     "interval": "" if t.criterion == "estimate" else "value where the delta-method 95% CI reaches 1",
+                     "possible": t.value is not None, "source": "", "note": t.note})
     frame = pd.DataFrame(rows, columns=list(BIAS_COLUMNS))
     for column in ("n_draws", "n_impossible"):
         frame[column] = frame[column].astype("Int64")

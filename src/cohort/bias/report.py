@@ -20,7 +20,8 @@ def _f(x: float, d: int = 3) -> str:
 
 def headline_sentence(result: BiasAnalysis) -> str:
     """One sentence: how large the reading error must be to explain the observed OR away."""
-    tips = {t.parameter: t for t in result.tipping}
+    tips = {t.parameter: t for t in result.tipping if t.criterion == "estimate"}
+    ci_tips = {t.parameter: t for t in result.tipping if t.criterion == "ci"}
     obs = result.observed.odds_ratio()
     parts = [f"Observed OR {_f(obs)}."]
     nd = [tips[k] for k in ("se_both", "sp_both") if k in tips]
@@ -36,6 +37,10 @@ def headline_sentence(result: BiasAnalysis) -> str:
     if diff:
         parts.append("It takes differential error, with everything else read perfectly: "
                      + " or ".join(f"{words[k]} {v:.3f}" for k, v in diff) + ", to bring the corrected OR to 1.")
+    ci = [(k, ci_tips[k].value) for k in ("se_met_neg", "sp_met_pos") if k in ci_tips and ci_tips[k].value is not None]
+    if ci and not all(v == 1.0 for _, v in ci):
+        parts.append("Its 95% CI (delta method, SE/SP taken as known) would include 1 already with "
+                     + " or ".join(f"{words[k]} {v:.3f}" for k, v in ci) + ".")
     return " ".join(parts)
 
 
@@ -67,8 +72,14 @@ def add_bias_section(doc: Document, result: BiasAnalysis, *, level: int = 2,
     doc.table(["analysis", "SE / SP", "corrected counts (MC− met−, MC− met+, MC+ met−, MC+ met+)", "OR",
                "interval", "impossible draws", "note"], rows)
     doc.heading("Tipping points (the others read perfectly)", level + 1)
-    doc.table(["parameter varied", "value that makes the corrected OR 1", "note"],
-              [[t.parameter, _f(t.value) if t.value is not None else "none", t.note] for t in result.tipping])
+    ci = {t.parameter: t for t in result.tipping if t.criterion == "ci"}
+    doc.table(["parameter varied", "value that makes the corrected OR 1", "value where its 95% CI reaches 1", "note"],
+              [[t.parameter, _f(t.value) if t.value is not None else "none",
+                _f(ci[t.parameter].value) if t.parameter in ci and ci[t.parameter].value is not None else "none", t.note]
+               for t in result.tipping if t.criterion == "estimate"])
+    doc.paragraph("Parameters: SE/SP among metastasis-positive (met_pos) or -negative (met_neg) patients, or the same "
+                  "in both groups (both). The CI column uses the delta-method interval with SE/SP taken as known; "
+                  "correcting widens the interval, so even an error that raises the OR can make it non-significant.")
     doc.image("bias_grid.png", "corrected odds ratio over a grid of sensitivity and specificity")
     doc.heading("E-values (unmeasured confounding)", level + 1)
     doc.table(["estimate", "OR (95% CI)", "RR used", "E-value (estimate)", "E-value (CI limit nearer 1)", "conversion"],

@@ -182,8 +182,11 @@ class TippingPoint:
     ``sp_met_neg`` (SE/SP among metastasis-positive / -negative patients) or
     ``se_both`` / ``sp_both`` (non-differential: the same in both groups).
 
-    ``value`` is ``None`` when no value in [0, 1] gets there (e.g. any
-    non-differential error: correcting it moves the OR away from 1).
+    ``criterion`` is ``"estimate"`` (the corrected OR reaches ``target``) or
+    ``"ci"`` (its delta-method 95 % CI reaches ``target``: the limit nearer
+    it crosses). ``value`` is ``None`` when no value in [0, 1] gets there
+    (e.g. for the estimate, any non-differential error: correcting it moves
+    the OR away from 1).
     """
 
     parameter: str
@@ -191,6 +194,7 @@ class TippingPoint:
     target: float
     value: float | None
     note: str
+    criterion: str = "estimate"
 
 
 _PARAMETERS = ("se_cases", "sp_cases", "se_controls", "sp_controls")
@@ -220,28 +224,54 @@ def _first_crossing(f) -> float | None:
     return None
 
 
-def tipping_points(observed: Counts, *, target: float = 1.0, baseline: Accuracy | None = None) -> list[TippingPoint]:
-    """For each accuracy parameter, the value that moves the corrected OR to ``target``.
+def _log_ci_limit_minus_target(observed: Counts, params: dict[str, float], target: float, upper: bool) -> float:
+    r = correct(observed, Accuracy(**params))
+    limit = r.ci_high if upper else r.ci_low
+    if not r.possible or not (0 < limit < math.inf):
+        return math.nan
+    return math.log(limit) - math.log(target)
+
+
+def tipping_points(
+    observed: Counts, *, target: float = 1.0, baseline: Accuracy | None = None, criterion: str = "estimate",
+) -> list[TippingPoint]:
+    """For each accuracy parameter, the value that moves the corrected OR (or its CI) to ``target``.
 
     Each of SE/SP among cases/controls in turn, then SE and SP shared by both
     groups (non-differential); the other parameters stay at ``baseline``
     (a perfect reading by default). Each parameter is scanned down from 1 and
-    the first crossing refined with Brent's method.
+    the first crossing refined with Brent's method. With ``criterion="ci"``
+    the crossing is that of the 95 % CI limit nearer ``target`` (the
+    association stops being significant); 1.0 when the observed CI already
+    includes ``target``.
     """
+    if criterion not in ("estimate", "ci"):
+        raise ValueError(f"criterion must be 'estimate' or 'ci', got {criterion!r}")
     base_acc = baseline or Accuracy(1.0, 1.0, 1.0, 1.0)
     base = {p: float(getattr(base_acc, p)) for p in _PARAMETERS}
     fixed = ", ".join(f"{p} {v:g}" for p, v in base.items())
     varied = [(_DISPLAY[p], (p,)) for p in _PARAMETERS]
     varied += [("se_both", ("se_cases", "se_controls")), ("sp_both", ("sp_cases", "sp_controls"))]
+    upper = observed.odds_ratio() < target
+    start = correct(observed, base_acc)
+    what = "the corrected OR" if criterion == "estimate" else "the 95% CI of the corrected OR"
     out = []
     for name, keys in varied:
-        value = _first_crossing(
-            lambda x, keys=keys: _log_or_minus_target(observed, {**base, **{k: x for k in keys}}, target))
+        if criterion == "ci" and start.possible and (start.ci_low <= target <= start.ci_high):
+            out.append(TippingPoint(name, fixed, target, 1.0, f"the CI already includes {target:g}", criterion))
+            continue
+        if criterion == "estimate":
+            def f(x, keys=keys):
+                return _log_or_minus_target(observed, {**base, **{k: x for k in keys}}, target)
+        else:
+            def f(x, keys=keys):
+                return _log_ci_limit_minus_target(observed, {**base, **{k: x for k in keys}}, target, upper)
+        value = _first_crossing(f)
         if value is not None:
-            note = f"{name} {value:.3f} (others fixed) makes the corrected OR {target:g}"
-        elif name.endswith("_both"):
+            note = f"{name} {value:.3f} (others fixed) brings {what} to {target:g}"
+        elif name.endswith("_both") and criterion == "estimate":
             note = "non-differential error only moves the corrected OR away from 1: it cannot explain the association away"
         else:
-            note = f"no value in [0, 1] moves the corrected OR to {target:g}"
-        out.append(TippingPoint(name, fixed, target, value, note))
+            note = f"no value in [0, 1] brings {what} to {target:g}"
+        out.append(TippingPoint(name, fixed, target, value, note, criterion))
     return out

@@ -42,6 +42,18 @@ log_or_from_shares <- function(p1, p0, M1, M0, se1, sp1, se0, sp0) {
   log(q1 / (1 - q1)) - log(q0 / (1 - q0))
 }
 
+ci_numeric <- function(v, se1, sp1, se0, sp0, h = 1e-6) {
+  M1 <- v[2] + v[4]; M0 <- v[1] + v[3]; p1 <- v[4] / M1; p0 <- v[3] / M0
+  cells <- correct_cells(v, se1, sp1, se0, sp0)
+  or <- cells[1] * cells[4] / (cells[2] * cells[3])
+  g1 <- (log_or_from_shares(p1 + h, p0, M1, M0, se1, sp1, se0, sp0) -
+         log_or_from_shares(p1 - h, p0, M1, M0, se1, sp1, se0, sp0)) / (2 * h)
+  g0 <- (log_or_from_shares(p1, p0 + h, M1, M0, se1, sp1, se0, sp0) -
+         log_or_from_shares(p1, p0 - h, M1, M0, se1, sp1, se0, sp0)) / (2 * h)
+  se <- sqrt(g1^2 * p1 * (1 - p1) / M1 + g0^2 * p0 * (1 - p0) / M0)
+  c(exp(log(or) - qnorm(0.975) * se), exp(log(or) + qnorm(0.975) * se))
+}
+
 simple_cases <- list(
   paper_perfect        = list(v = c(34, 8, 22, 17), p = c(1, 1, 1, 1)),
   paper_nd_90_95       = list(v = c(34, 8, 22, 17), p = c(.9, .95, .9, .95)),
@@ -86,9 +98,11 @@ for (name in names(simple_cases)) {
 write.csv(do.call(rbind, rows), "golden_bias_simple.csv", row.names = FALSE, quote = FALSE, na = "")
 
 # ---- tipping points: one parameter varied, the others 1 -----------------------------
+# criterion "estimate": the corrected OR reaches 1; "ci": its lower 95% limit (numeric delta method) does.
 tip_rows <- list()
 for (tab in list(list(name = "paper", v = c(34, 8, 22, 17)), list(name = "demo_like", v = c(50, 9, 6, 16)))) {
   v <- tab$v
+  for (criterion in c("estimate", "ci"))
   for (param in c("se_met_pos", "sp_met_pos", "se_met_neg", "sp_met_neg", "se_both", "sp_both")) {
     f <- function(x) {
       p <- c(se1 = 1, sp1 = 1, se0 = 1, sp0 = 1)
@@ -97,16 +111,17 @@ for (tab in list(list(name = "paper", v = c(34, 8, 22, 17)), list(name = "demo_l
       p[key] <- x
       cells <- correct_cells(v, p["se1"], p["sp1"], p["se0"], p["sp0"])
       if (any(!is.finite(cells)) || any(cells <= 0)) return(NA)
+      if (criterion == "ci") return(log(ci_numeric(v, p["se1"], p["sp1"], p["se0"], p["sp0"])[1]))
       log(cells[1] * cells[4] / (cells[2] * cells[3]))
     }
     xs <- seq(1, 0, length.out = 2001); fx <- sapply(xs, f); value <- NA
     for (i in seq_len(length(xs) - 1)) {
       if (!is.na(fx[i]) && !is.na(fx[i + 1]) && fx[i] * fx[i + 1] <= 0) {
-        value <- uniroot(f, c(xs[i + 1], xs[i]), tol = 1e-13)$root; break
+        value <- if (fx[i] == 0) xs[i] else uniroot(f, c(xs[i + 1], xs[i]), tol = 1e-13)$root; break
       }
     }
-    tip_rows[[paste(tab$name, param)]] <- data.frame(table = tab$name, a = v[1], b = v[2], c = v[3], d = v[4],
-                                                     parameter = param, value = fmt(value))
+    tip_rows[[paste(tab$name, criterion, param)]] <- data.frame(table = tab$name, a = v[1], b = v[2], c = v[3],
+                                                     d = v[4], criterion = criterion, parameter = param, value = fmt(value))
   }
 }
 write.csv(do.call(rbind, tip_rows), "golden_bias_tipping.csv", row.names = FALSE, quote = FALSE, na = "")
