@@ -13,7 +13,7 @@ __all__ = ["main"]
 def main(argv: list[str] | None = None) -> int:
     """Run ``cohort``; return the process exit status."""
     return run_command_line(
-        argv, prog="cohort", version=__version__, package="cohort", names=("analyze", "reproduce"),
+        argv, prog="cohort", version=__version__, package="cohort", names=("analyze", "bias", "reproduce"),
         description="Join detected microcalcification flags with clinical records and run the "
                     "association study of Yulian et al.",
     )

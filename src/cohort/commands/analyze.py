@@ -3,7 +3,11 @@
 Loads and validates the clinical records, joins them with the per-patient
 flags of ``calcdetect scan`` and writes, in REPORT (docs/outputs.md):
 ``table1.csv``/``.md``/``.html`` (and 2, 3), ``adjusted.csv``, ``join.csv``,
-``excluded.csv``, ``forest.png``, ``report.md``, ``report.html``.
+``excluded.csv``, ``forest.png``, ``report.md``, ``report.html``; with
+detector flags also the bias analysis (``bias.csv``, ``bias_grid.csv``,
+``bias_grid.png``, ``evalues.csv``, ``power.csv``; docs/cohort-bias.md), with
+SE/SP from ``--accuracy FILE`` or the detector's agreement with the records'
+radiologist reading.
 
 The microcalcification variable of the tables is the detector's flag
 (``--mc-source detector``, the default) or the records' radiologist reading
@@ -21,6 +25,9 @@ from pathlib import Path
 import pandas as pd
 
 from cohort.adjusted import adjusted_estimates
+from cohort.bias.analysis import write_bias_outputs
+from cohort.bias.integrate import detector_bias
+from cohort.bias.report import add_bias_section
 from cohort.join import DETECTED, join_records
 from cohort.published import format_headline
 from cohort.published import headline as paper_headline
@@ -52,6 +59,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
                         help="CSV patient_id,patient_key: explicit keys instead of deriving them")
     parser.add_argument("--pseudonymize-key", default=None,
                         help="the secret `calcdetect scan` used to pseudonymise patient keys")
+    parser.add_argument("--accuracy", type=Path, default=None,
+                        help="the detector's SE/SP for the bias analysis: metrics.json of `calcdetect evaluate`, or a "
+                             "CSV/JSON with se, sp and/or tp, fn, tn, fp (default: agreement with the records' reading)")
     parser.set_defaults(run=run)
     return parser
 
@@ -64,7 +74,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         summary = analyze(
             args.records, args.flags, args.output, mc_source=args.mc_source, mapping=args.mapping,
-            key_map=args.key_map, pseudonymize_key=args.pseudonymize_key,
+            key_map=args.key_map, pseudonymize_key=args.pseudonymize_key, accuracy=args.accuracy,
         )
     except (RecordsError, ValueError, OSError) as exc:
         log.error("cohort analyze: %s", exc)
@@ -76,6 +86,7 @@ def run(args: argparse.Namespace) -> int:
 def analyze(
     records_path: Path, flags_path: Path | None, out_dir: Path, *, mc_source: str = "detector",
     mapping: Path | None = None, key_map: Path | None = None, pseudonymize_key: str | None = None,
+    accuracy: Path | None = None,
 ) -> str:
     """Do the work of ``cohort analyze``; return a one-paragraph summary."""
     out = Path(out_dir)
@@ -125,6 +136,10 @@ def analyze(
         if pd.notna(head.odds_ratio) else f"OR N/A, p {head.p_value:.3f} ({head.test})"
     )
     doc = _report(loaded, data, mc_source, join_counts, agreement, cells, headline, adjusted, (t1, t2, t3))
+    if mc_source == "detector":  # the detector is not perfect: how much of the association is its?
+        bias = detector_bias(cells, data, agreement=agreement, accuracy_file=accuracy, adjusted=adjusted)
+        write_bias_outputs(bias, out)
+        add_bias_section(doc, bias)
     doc.write(out)
     return (
         f"{len(data)} patients analysed (microcalcification from the {mc_source}); "

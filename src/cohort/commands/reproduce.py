@@ -12,6 +12,10 @@ and writes, in REPORT:
   ratio over every feasible stage x microcalcification x metastasis table;
 * ``table1.csv`` .. ``table3.csv`` (+ ``.md``/``.html``) and ``adjusted.csv``
   recomputed from that reconstruction;
+* ``bias.csv``, ``bias_grid.csv``, ``bias_grid.png``, ``evalues.csv``,
+  ``power.csv``: how large the reading error would have to be to explain the
+  OR away, E-values of the crude and stage-adjusted ORs, power
+  (docs/cohort-bias.md);
 * ``forest.png``, ``report.md``, ``report.html``.
 """
 
@@ -25,6 +29,9 @@ from pathlib import Path
 
 from cohort.adjusted import adjusted_estimates
 from cohort.audit import audit_paper, write_audit
+from cohort.bias.analysis import write_bias_outputs
+from cohort.bias.integrate import paper_bias
+from cohort.bias.report import add_bias_section, headline_sentence
 from cohort.published import load_published
 from cohort.reconstruct import (
     inputs_from_paper,
@@ -101,11 +108,16 @@ def reproduce(out_dir: Path, *, published: Path | None = None, seed: int = 20250
     forest_plot(entries, out / "forest.png", title="Published odds ratios and the stage-adjusted MC odds ratio")
 
     verdict = _verdict(stage)
-    _report(paper, results, audit, inputs, n_feasible, stage, verdict, tables).write(out)
+    bias = paper_bias(paper, stage, records, seed=seed)
+    write_bias_outputs(bias, out)
+    doc = _report(paper, results, audit, inputs, n_feasible, stage, verdict, tables)
+    add_bias_section(doc, bias, title="How large would the reading error have to be?")
+    doc.write(out)
     n_fail = sum(not r.agrees for r in results)
     return (
         f"{len(results)} printed numbers checked, {n_fail} do not follow from the paper's counts; "
-        f"{len(audit.discrepancies)} discrepancies (audit.md). {verdict} Report in {out / 'report.html'}"
+        f"{len(audit.discrepancies)} discrepancies (audit.md). {verdict} {headline_sentence(bias)} "
+        f"Report in {out / 'report.html'}"
     )
 
 
