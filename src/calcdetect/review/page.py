@@ -21,6 +21,7 @@ STATIC_FILES: dict[str, tuple[bytes, str]] = {
     "review.js": (files("calcdetect.review").joinpath("static/review.js").read_bytes(),
                   "text/javascript; charset=utf-8"),
     "review.css": (files("calcdetect.review").joinpath("static/review.css").read_bytes(), "text/css; charset=utf-8"),
+    "favicon.svg": (files("calcdetect.review").joinpath("static/favicon.svg").read_bytes(), "image/svg+xml"),
 }
 
 #: the keyboard shortcuts (also shown on the page)
@@ -47,6 +48,7 @@ def render_page(*, reader: str, token: str) -> str:
         "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
         "<meta name=\"viewport\" content=\"width=device-width\">"
         f"<title>calcdetect review · {html.escape(reader)}</title>"
+        f"<link rel=\"icon\" href=\"/static/favicon.svg?token={t}\">"
         f"<link rel=\"stylesheet\" href=\"/static/review.css?token={t}\"></head><body>"
         f"<header><h1>calcdetect review · reader {html.escape(reader)}</h1><span id=\"progress\"></span>"
         "<span class=\"muted\">press <kbd>?</kbd> for keys</span><span id=\"status\">loading…</span></header>"
