@@ -4,7 +4,7 @@
   'use strict';
   var TOKEN = new URLSearchParams(location.search).get('token') || '';
   var study = null, states = {}, order = [], current = 0, selected = 0, addMode = null;
-  var queue = Promise.resolve(), pending = 0;
+  var queue = Promise.resolve(), pending = 0, saves = 0;
 
   function $(id) { return document.getElementById(id); }
   function el(tag, attrs, children) {
@@ -37,7 +37,8 @@
         .then(function (r) { return r.json().then(function (j) { if (!r.ok) throw new Error(j.error || r.status); return j; }); })
         .then(function (state) {
           states[state.patient_key] = state;
-          pending -= 1;
+          pending -= 1; saves += 1;
+          document.body.dataset.saves = String(saves);  // for tests and scripts: answered saves so far
           setStatus('saved ' + new Date().toLocaleTimeString());
           refresh();
         })
@@ -288,6 +289,7 @@
       document.addEventListener('keydown', onKey);
       go(start);
       setStatus('ready');
+      document.body.dataset.saves = '0';
       document.body.dataset.ready = '1';
     })
     .catch(function (err) { setStatus(err.message, true); });
