@@ -102,7 +102,7 @@
           ' · score ' + img.score.toFixed(3) + ' · detector ',
           el('span', {cls: img.flag === 'positive' ? 'pos' : 'neg', text: img.flag}),
           ' · ' + img.clusters.length + ' cluster(s)']),
-        frame, el('ul', {cls: 'items', id: 'items-' + i})]));
+        el('div', {cls: 'body'}, [frame, el('ul', {cls: 'items', id: 'items-' + i})])]));
     });
     refresh();
     window.scrollTo(0, 0);
