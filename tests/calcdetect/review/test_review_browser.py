@@ -140,8 +140,17 @@ def test_review_with_mouse_and_keyboard_reload_and_resume(served, scan_out, miss
         # the cross starts at the centre of the halved view (x 400, y 84 + 500); a step is 10 overlay px,
         # 50 with Shift: 3 x 50 + 4 x 10 left, 5 x 50 + 1 x 10 down -> overlay (210, 844)
         # (a click there now would select the mark just added; keys place a cluster wherever the cross is)
-        b.key("a", *["Shift+ArrowLeft"] * 3, *["ArrowLeft"] * 4, *["Shift+ArrowDown"] * 5, "ArrowDown", "Enter")
+        keys = ("a", *["Shift+ArrowLeft"] * 3, *["ArrowLeft"] * 4, *["Shift+ArrowDown"] * 5, "ArrowDown", "Enter")
+        b.key(*keys)
         b.saved()
+        b.key("u")  # the new mark is selected: u removes it ...
+        b.saved()
+        assert b.page.locator("#items-0 li[data-added]").count() == 1
+        b.key(*keys)  # ... and it is placed again
+        b.saved()
+        # a click beside the whole-breast view (the inset panel) adds nothing and says why
+        b.click_image_px(0, 100, 1600 + 40, reduction=2)
+        assert "whole-breast view" in b.page.locator("#status").inner_text()
         # mouse override of a negative patient with nothing flagged
         last = next(k for k in reversed(order) if k != missed["patient_key"])
         b.page.locator(f"nav button[data-key='{last}']").click()
