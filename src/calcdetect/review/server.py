@@ -29,6 +29,7 @@ from __future__ import annotations
 import json
 import logging
 import secrets
+import socket
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -54,6 +55,8 @@ class ReviewServer(ThreadingHTTPServer):
     daemon_threads = True
 
     def __init__(self, address: tuple[str, int], *, study: Study, store: DecisionStore, token: str) -> None:
+        if ":" in address[0]:  # an IPv6 address, e.g. --host ::1
+            self.address_family = socket.AF_INET6
         super().__init__(address, _Handler)
         self.study = study
         self.store = store

@@ -193,9 +193,13 @@
   }
   function setCall(call) { post('api/call', {patient_key: patient().patient_key, call: call}); }
   function doneAndNext() {
-    var key = patient().patient_key;
-    post('api/reviewed', {patient_key: key});
-    if (current < study.patients.length - 1) go(current + 1);
+    var key = patient().patient_key, last = current === study.patients.length - 1;
+    post('api/reviewed', {patient_key: key}).then(function () {
+      if (!last) return;
+      var left = study.patients.filter(function (p) { return !states[p.patient_key].reviewed_at; }).length;
+      setStatus(left ? 'last patient; ' + left + ' not reviewed yet (marked without ✓ on the left)' : 'all patients reviewed', left > 0);
+    });
+    if (!last) go(current + 1);
   }
   function go(i) {
     if (i < 0 || i >= study.patients.length) return;
