@@ -284,7 +284,8 @@ def join_records(
         logger.warning("no record matched any flag row: check the pseudonymize key or the mapping")
 
     data = rec.loc[matched_idx].copy()
-    extra = [c for c in ("n_images", "n_positive_images", "n_clusters", "max_score") if c in flag_by_key.columns]
+    extra = [c for c in ("n_images", "n_positive_images", "n_clusters", "max_score", "detector_flag",
+                                  "reviewed_at") if c in flag_by_key.columns]  # the last two: calcdetect review
     joined = flag_by_key.loc[data.patient_key, [DETECTED, *extra]].reset_index(drop=True)
     data = pd.concat([data.reset_index(drop=True), joined], axis=1)
 

@@ -21,6 +21,7 @@ overlays cost a small fraction of detection time.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import cv2
 import numpy as np
@@ -28,7 +29,13 @@ import numpy as np
 from calcdetect.io import display_window
 from calcdetect.results import ImageResult, Mammogram
 
-__all__ = ["render_overlay", "render_review_files", "encode_png", "encode_thumbnail"]
+__all__ = ["render_overlay", "render_review_files", "encode_png", "encode_thumbnail", "OverviewGeometry",
+           "overview_geometry", "LEGEND_PX", "MAX_OVERVIEW_PX"]
+
+#: height of the legend band above the whole-image view, in overlay pixels
+LEGEND_PX = 84
+#: longest side of the whole-image view of :func:`render_review_files`
+MAX_OVERVIEW_PX = 1200
 
 _RED = (40, 40, 230)
 _YELLOW = (0, 230, 255)
@@ -64,13 +71,59 @@ def _scale_bar(img: np.ndarray, *, px_per_mm: float, length_mm: float, origin: t
     _text(img, label, (x0, y0 - 8), scale=0.5)
 
 
-def _overview(pixels: np.ndarray, result: ImageResult, window: tuple[float, float], spacing_mm, *, max_px: int):
-    rows, cols = pixels.shape
+@dataclass(frozen=True)
+class OverviewGeometry:
+    """Where the whole-image view lies in an overlay PNG, and its scale.
+
+    The view's top-left corner is at overlay pixel (``left_px``, ``top_px``);
+    it is ``height_px`` x ``width_px`` overlay pixels for an image of
+    ``rows`` x ``cols``.  Coordinates are continuous: overlay pixel (x, y) spans
+    [x, x + 1) x [y, y + 1), image pixel (row, col) has its centre at (row, col).
+    """
+
+    rows: int
+    cols: int
+    top_px: int
+    left_px: int
+    height_px: int
+    width_px: int
+
+    def to_image(self, x_px: float, y_px: float) -> tuple[float, float] | None:
+        """Image (row_px, col_px) under overlay point (x_px, y_px); None outside the view."""
+        u, v = x_px - self.left_px, y_px - self.top_px
+        if not (0 <= u < self.width_px and 0 <= v < self.height_px):
+            return None
+        return v * self.rows / self.height_px - 0.5, u * self.cols / self.width_px - 0.5
+
+    def to_overlay(self, row_px: float, col_px: float) -> tuple[float, float]:
+        """Overlay point (x_px, y_px) of image pixel centre (row_px, col_px)."""
+        return ((col_px + 0.5) * self.width_px / self.cols + self.left_px,
+                (row_px + 0.5) * self.height_px / self.rows + self.top_px)
+
+
+def overview_geometry(rows: int, cols: int, *, max_px: int = MAX_OVERVIEW_PX) -> OverviewGeometry:
+    """The geometry of the whole-image view that :func:`render_overlay` draws for a ``rows`` x ``cols`` image.
+
+    Examples
+    --------
+    >>> g = overview_geometry(2000, 1600)
+    >>> (g.height_px, g.width_px, g.top_px), g.to_image(0.0, 84.0)
+    ((1000, 800, 84), (-0.5, -0.5))
+    """
+    if rows < 1 or cols < 1:
+        raise ValueError(f"an image has at least one row and column, got {rows} x {cols}")
     # an integer reduction factor: OpenCV's area averaging is several times
     # faster for it, and each overview pixel is exactly factor x factor pixels
     factor = max(1, math.ceil(max(rows, cols) / max_px))
-    if factor > 1:
-        small = cv2.resize(pixels, (max(1, cols // factor), max(1, rows // factor)), interpolation=cv2.INTER_AREA)
+    height, width = (max(1, rows // factor), max(1, cols // factor)) if factor > 1 else (rows, cols)
+    return OverviewGeometry(rows=rows, cols=cols, top_px=LEGEND_PX, left_px=0, height_px=height, width_px=width)
+
+
+def _overview(pixels: np.ndarray, result: ImageResult, window: tuple[float, float], spacing_mm, *, max_px: int):
+    rows, cols = pixels.shape
+    geometry = overview_geometry(rows, cols, max_px=max_px)
+    if (geometry.height_px, geometry.width_px) != (rows, cols):
+        small = cv2.resize(pixels, (geometry.width_px, geometry.height_px), interpolation=cv2.INTER_AREA)
     else:
         small = pixels
     view = cv2.cvtColor(_to_uint8(small, *window), cv2.COLOR_GRAY2BGR)
@@ -196,7 +249,7 @@ def _render(mammogram, result, *, patient_key, window, max_overview_px, inset_px
     best = sorted(result.clusters, key=lambda k: (-k.score, k.cluster_id))[:max_insets]
     insets = [_inset(pixels, result, k, spacing_mm, box_px=inset_px, background_below=float(window[0]))
               for k in best]
-    gap, legend_h = 8, 84
+    gap, legend_h = 8, LEGEND_PX  # the view's place: overview_geometry()
     tile_h = inset_px + 26 + gap
     per_col = max(1, (view.shape[0] - gap) // tile_h)
     n_cols = max(1, math.ceil(len(insets) / per_col))
@@ -263,6 +316,6 @@ def encode_thumbnail(image: np.ndarray, *, height_px: int = 220, quality: int = 
 
 def render_review_files(mammogram: Mammogram, result: ImageResult, *, patient_key: str) -> tuple[bytes, bytes]:
     """The overlay PNG and its thumbnail JPEG, as bytes (nothing is written)."""
-    image, view = _render(mammogram, result, patient_key=patient_key, window=None, max_overview_px=1200,
+    image, view = _render(mammogram, result, patient_key=patient_key, window=None, max_overview_px=MAX_OVERVIEW_PX,
                           inset_px=300, max_insets=6)
     return encode_png(image), encode_thumbnail(view)

@@ -33,6 +33,7 @@ from cohort.published import format_headline
 from cohort.published import headline as paper_headline
 from cohort.records import RecordsError, load_records
 from cohort.report import Document, ForestEntry, forest_entries, forest_plot
+from cohort.reviewed import flag_source, reader_agreement
 from cohort.tables import table1, table2, table3, to_html, to_markdown
 
 __all__ = ["add_parser", "run", "analyze"]
@@ -95,6 +96,7 @@ def analyze(
     loaded.excluded_frame().to_csv(out / "excluded.csv", index=False, lineterminator="\n")
     agreement = None
     join_counts: dict[str, int] = {}
+    source = flag_source(flags_path) if flags_path is not None else None  # detector's, or a reader's reviewed file
     if flags_path is not None:
         joined = join_records(loaded, flags_path, pseudonymize_key=pseudonymize_key, mapping=key_map)
         joined.join_table.to_csv(out / "join.csv", index=False, lineterminator="\n")
@@ -125,8 +127,9 @@ def analyze(
         for r in adjusted.itertuples()
         if r.exposure == "microcalcification" and r.adjusted_for == "stage" and pd.notna(r.odds_ratio)
     ]
+    origin = "reader's reviewed calls" if mc_source == "detector" and source and source.reviewed else mc_source
     forest_plot(forest_entries([t2, t3]) + extra, out / "forest.png",
-                title=f"Odds ratios (95% CI), microcalcification from the {mc_source}")
+                title=f"Odds ratios (95% CI), microcalcification from the {origin}")
 
     mc = t3.variable("microcalcification")
     cells = [[int(r.n_negative), int(r.n_positive)] for r in mc.itertuples()]
@@ -135,20 +138,22 @@ def analyze(
         f"OR {head.odds_ratio:.3f} (95% CI {head.ci_low:.3f}–{head.ci_high:.3f}), p {head.p_value:.3f} ({head.test})"
         if pd.notna(head.odds_ratio) else f"OR N/A, p {head.p_value:.3f} ({head.test})"
     )
-    doc = _report(loaded, data, mc_source, join_counts, agreement, cells, headline, adjusted, (t1, t2, t3))
+    doc = _report(loaded, data, mc_source, join_counts, agreement, cells, headline, adjusted, (t1, t2, t3),
+                  source=source)
     if mc_source == "detector":  # the detector is not perfect: how much of the association is its?
         bias = detector_bias(cells, data, agreement=agreement, accuracy_file=accuracy, adjusted=adjusted)
         write_bias_outputs(bias, out)
         add_bias_section(doc, bias)
     doc.write(out)
     return (
-        f"{len(data)} patients analysed (microcalcification from the {mc_source}); "
+        f"{len(data)} patients analysed (microcalcification from the {origin}); "
         f"MC x metastasis [[{cells[0][0]}, {cells[0][1]}], [{cells[1][0]}, {cells[1][1]}]] {headline}; "
         f"report in {out / 'report.html'}"
     )
 
 
-def _report(loaded, data, mc_source, join_counts, agreement, cells, headline, adjusted, tables) -> Document:
+def _report(loaded, data, mc_source, join_counts, agreement, cells, headline, adjusted, tables, *,
+            source=None) -> Document:
     doc = Document("Microcalcification and bone metastasis: association study")
     doc.paragraph(
         "Research software, not a medical device. Tables follow the layout of Yulian et al.; "
@@ -160,7 +165,7 @@ def _report(loaded, data, mc_source, join_counts, agreement, cells, headline, ad
     doc.heading("Data")
     items = [
         f"records: {loaded.source}: {len(loaded.records)} usable, {len(loaded.excluded)} excluded (excluded.csv)",
-        f"microcalcification variable: {'detector flags (patients.csv)' if mc_source == 'detector' else 'radiologist reading in the records'}",
+        f"microcalcification variable: {(source.label() if source else 'detector flags (patients.csv)') if mc_source == 'detector' else 'radiologist reading in the records'}",
         f"patients analysed: {len(data)}",
     ]
     if join_counts:
@@ -169,9 +174,10 @@ def _report(loaded, data, mc_source, join_counts, agreement, cells, headline, ad
         items.append("these records are a reconstruction from the paper's tables, not real patients")
     doc.bullets(items)
     if agreement is not None:
-        doc.heading("Detector vs radiologist")
+        who = "reader" if source and source.reviewed else "detector"
+        doc.heading("Reader's reviewed calls vs radiologist (records)" if who == "reader" else "Detector vs radiologist")
         doc.table(
-            ["n", "both +", "detector only", "radiologist only", "both −", "kappa (95% CI)", "sensitivity", "specificity"],
+            ["n", "both +", f"{who} only", "radiologist only", "both −", "kappa (95% CI)", "sensitivity", "specificity"],
             [[agreement.n, agreement.both_positive, agreement.detector_only, agreement.radiologist_only,
               agreement.both_negative, f"{agreement.kappa:.3f} ({agreement.kappa_ci_low:.3f}–{agreement.kappa_ci_high:.3f})",
               f"{agreement.sensitivity:.3f}", f"{agreement.specificity:.3f}"]],
@@ -193,6 +199,27 @@ def _report(loaded, data, mc_source, join_counts, agreement, cells, headline, ad
     for t in tables:
         doc.heading(t.name.replace("table", "Table "))
         doc.study_table(t)
+        if t.name == "table3" and source is not None and source.reviewed:
+            _reader_agreement(doc, reader_agreement(data), source, data)
     doc.heading("Forest plot")
     doc.image("forest.png", "odds ratios with 95% confidence intervals")
     return doc
+
+
+def _reader_agreement(doc: Document, a, source, data: pd.DataFrame) -> None:
+    """Beside Table 3: how far the reader's reviewed calls moved from the detector's flags."""
+    doc.heading("Detector vs reader (calcdetect review)", level=3)
+    if a is None or a.n == 0:
+        doc.paragraph("The flags file has no detector_flag values for the analysed patients.")
+        return
+    doc.table(
+        ["n", "both +", "detector only", "reader only", "both −", "kappa (95% CI)", "sensitivity", "specificity"],
+        [[a.n, a.both_positive, a.detector_only, a.radiologist_only, a.both_negative,
+          f"{a.kappa:.3f} ({a.kappa_ci_low:.3f}–{a.kappa_ci_high:.3f})", f"{a.sensitivity:.3f}",
+          f"{a.specificity:.3f}"]],
+    )
+    n_reviewed = int((data["reviewed_at"].astype(str).str.strip() != "").sum()) if "reviewed_at" in data else a.n
+    doc.paragraph(f"Source: {source.label()}. The reader reviewed {n_reviewed} of the {len(data)} analysed patients; "
+                  "the others keep the detector's flag (so agree with it by construction; 'calcdetect review "
+                  "--summary' counts reviewed patients only). Sensitivity and specificity are the detector's, the "
+                  "reader's call taken as the reference.")

@@ -1,0 +1,50 @@
+"""The overlay's whole-image view geometry maps overlay pixels to image pixels exactly.
+
+Independent check: render an overlay with and without one bright pixel and find
+where the two PNGs differ; that place, mapped back, must be the pixel.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from calcdetect.batch.overlay import overview_geometry, render_overlay
+from calcdetect.results import ImageResult, Mammogram
+
+
+def _mammogram(rows: int, cols: int, spot: tuple[int, int] | None) -> Mammogram:
+    pixels = np.full((rows, cols), 1000.0, np.float32)
+    if spot is not None:
+        pixels[spot] = 3000.0
+    return Mammogram(pixels=pixels, spacing_mm=(0.1, 0.1), laterality="L", view="CC", patient_id="P")
+
+
+@pytest.mark.parametrize(("rows", "cols", "spot", "factor"), [
+    (600, 480, (123, 321), 1),        # fits: shown 1:1
+    (2000, 1600, (1511, 421), 2),     # demo size: halved
+    (2000, 1601, (777, 1599), 2),     # a width not divisible by the factor
+    (3601, 1000, (3600, 5), 4),       # the last row
+])
+def test_a_pixel_maps_back_to_itself(rows, cols, spot, factor):
+    kwargs = dict(patient_key="K", window=(0.0, 4000.0))
+    with_spot = render_overlay(_mammogram(rows, cols, spot), ImageResult(), **kwargs).astype(int)
+    without = render_overlay(_mammogram(rows, cols, None), ImageResult(), **kwargs).astype(int)
+    ys, xs = np.nonzero(np.abs(with_spot - without).sum(axis=2))
+    assert len(ys) == 1, "one bright pixel changes one overview pixel"
+    g = overview_geometry(rows, cols)
+    # the overview is 84 px below the top (legend), reduced by an integer factor (hand-derived)
+    assert (g.top_px, g.left_px, g.height_px, g.width_px) == (84, 0, rows // factor, cols // factor)
+    row, col = g.to_image(xs[0] + 0.5, ys[0] + 0.5)  # centre of the changed overview pixel
+    assert abs(row - spot[0]) <= factor / 2 and abs(col - spot[1]) <= factor / 2 + cols / (cols // factor) - factor
+    x, y = g.to_overlay(*spot)
+    assert int(x) == xs[0] and int(y) == ys[0]
+
+
+def test_points_outside_the_view_map_to_nothing():
+    g = overview_geometry(600, 480)
+    assert g.to_image(10.0, 83.9) is None  # the legend
+    assert g.to_image(480.0, 200.0) is None  # right of the view: the insets
+    assert g.to_image(0.0, 84.0) == (-0.5, -0.5)
+    with pytest.raises(ValueError, match="at least one row"):
+        overview_geometry(0, 10)
