@@ -221,46 +221,86 @@ def join_records(
     missing = [c for c in _FLAG_COLUMNS if c not in flags.columns]
     if missing:
         raise ValueError(f"the flags table lacks columns {missing}")
-    if mapping is not None and not isinstance(mapping, Mapping):
-        mapping = read_mapping(mapping)
-
-    def key_of(pid: object) -> str | None:
-        if mapping is not None:
-            return mapping.get(str(pid).strip())
-        return patient_key(str(pid), pseudonymize_key=pseudonymize_key)
-
-    how = "the mapping file" if mapping is not None else (
-        "the keyed hash (pseudonymize key)" if pseudonymize_key is not None else "patient_key(patient_id)")
-    rows: list[dict] = []
+    keys = _KeyRule(mapping if mapping is None or isinstance(mapping, Mapping) else read_mapping(mapping),
+                    pseudonymize_key)
     rec = records.copy()
-    rec["patient_key"] = [key_of(p) for p in rec.patient_id]
+    rec["patient_key"] = [keys.of(p) for p in rec.patient_id]
+    usable = _UsableFlags.of(flags, rec)
+    rows, matched_idx = _record_rows(rec, usable, keys)
+    rows += _orphan_flag_rows(usable, rec)
+    rows += [{"patient_id": e.patient_id, "patient_key": keys.of(e.patient_id) if e.patient_id else None,
+              "source_row": e.row, "status": "excluded_record", "reason": e.reason} for e in excluded]
+    table = pd.DataFrame(rows, columns=JOIN_COLUMNS)
+    if len(matched_idx) == 0 and len(rec) and len(flags):
+        logger.warning("no record matched any flag row: check the pseudonymize key or the mapping")
+    data = _matched_data(rec, matched_idx, usable.by_key)
+    agree = None
+    if "microcalcification" in data.columns and data["microcalcification"].notna().any():
+        agree = agreement(data[DETECTED], data["microcalcification"])
+    return JoinResult(data=data, join_table=table, agreement=agree)
+
+
+@dataclass(frozen=True)
+class _KeyRule:
+    """How a record's patient id becomes a ``patient_key``: a mapping file, or the shared rule."""
+
+    mapping: Mapping[str, str] | None
+    pseudonymize_key: str | None
+
+    def of(self, pid: object) -> str | None:
+        if self.mapping is not None:
+            return self.mapping.get(str(pid).strip())
+        return patient_key(str(pid), pseudonymize_key=self.pseudonymize_key)
+
+    @property
+    def how(self) -> str:
+        if self.mapping is not None:
+            return "the mapping file"
+        return "the keyed hash (pseudonymize key)" if self.pseudonymize_key is not None else "patient_key(patient_id)"
+
+
+@dataclass(frozen=True)
+class _UsableFlags:
+    """The flag rows whose key is unique, by key; and the keys that are not."""
+
+    keys: pd.Series
+    duplicate_flag_keys: frozenset[str]
+    duplicate_record_keys: frozenset[str]
+    by_key: pd.DataFrame
+
+    @classmethod
+    def of(cls, flags: pd.DataFrame, rec: pd.DataFrame) -> _UsableFlags:
+        keys = flags.patient_key.astype(str).str.strip()
+        dup_flag = frozenset(keys[keys.duplicated(keep=False)])
+        rec_keys = rec.patient_key.dropna()
+        dup_rec = frozenset(rec_keys[rec_keys.duplicated(keep=False)])
+        usable = flags[~keys.isin(dup_flag)].copy()
+        usable["patient_key"] = keys[~keys.isin(dup_flag)]
+        usable[DETECTED] = usable["flag"].map(_flag_level)
+        return cls(keys, dup_flag, dup_rec, usable.set_index("patient_key"))
+
+
+def _record_rows(rec: pd.DataFrame, usable: _UsableFlags, keys: _KeyRule) -> tuple[list[dict], list]:
+    """One join-table row per record, and the index of the matched ones."""
     source_row = rec["source_row"] if "source_row" in rec.columns else pd.Series([None] * len(rec), index=rec.index)
-
-    flag_keys = flags.patient_key.astype(str).str.strip()
-    dup_flag = flag_keys[flag_keys.duplicated(keep=False)]
-    dup_rec = rec.patient_key.dropna()[rec.patient_key.dropna().duplicated(keep=False)]
-    usable_flags = flags[~flag_keys.isin(set(dup_flag))].copy()
-    usable_flags["patient_key"] = flag_keys[~flag_keys.isin(set(dup_flag))]
-    usable_flags[DETECTED] = usable_flags["flag"].map(_flag_level)
-    flag_by_key = usable_flags.set_index("patient_key")
-
-    matched_idx = []
+    flag_by_key = usable.by_key
+    rows, matched_idx = [], []
     for idx, r in rec.iterrows():
         key = r.patient_key
         base = {"patient_id": r.patient_id, "patient_key": key, "source_row": source_row.get(idx)}
         if key is None:
             rows.append({**base, "status": "record_without_images",
                          "reason": "patient id not in the mapping file"})
-        elif key in set(dup_rec):
+        elif key in usable.duplicate_record_keys:
             others = rec.patient_id[rec.patient_key == key].tolist()
             rows.append({**base, "status": "duplicate_key",
                          "reason": f"records {others} all map to key {key!r}; fix the mapping"})
-        elif key in set(dup_flag):
+        elif key in usable.duplicate_flag_keys:
             rows.append({**base, "status": "duplicate_key",
                          "reason": f"patients.csv has more than one row with key {key!r}"})
         elif key not in flag_by_key.index:
             rows.append({**base, "status": "record_without_images",
-                         "reason": f"no row in patients.csv with key {key!r} (key from {how}); were this "
+                         "reason": f"no row in patients.csv with key {key!r} (key from {keys.how}); were this "
                                    "patient's images scanned, and with the same pseudonymize key?"})
         elif pd.isna(flag_by_key.loc[key, DETECTED]):
             rows.append({**base, "status": "no_flag",
@@ -269,30 +309,28 @@ def join_records(
         else:
             rows.append({**base, "status": "matched", "reason": ""})
             matched_idx.append(idx)
-    used_keys = set(rec.patient_key.dropna())
-    for key in sorted(set(flag_keys) - used_keys):
+    return rows, matched_idx
+
+
+def _orphan_flag_rows(usable: _UsableFlags, rec: pd.DataFrame) -> list[dict]:
+    """Flag rows that no record points to."""
+    rows = []
+    for key in sorted(set(usable.keys) - set(rec.patient_key.dropna())):
         reason = "no clinical record has this key"
-        if key in set(dup_flag):
+        if key in usable.duplicate_flag_keys:
             reason = "patients.csv has more than one row with this key, and no record"
         rows.append({"patient_id": None, "patient_key": key, "source_row": None,
                      "status": "flags_without_record", "reason": reason})
-    for e in excluded:
-        rows.append({"patient_id": e.patient_id, "patient_key": key_of(e.patient_id) if e.patient_id else None,
-                     "source_row": e.row, "status": "excluded_record", "reason": e.reason})
-    table = pd.DataFrame(rows, columns=JOIN_COLUMNS)
-    if len(matched_idx) == 0 and len(rec) and len(flags):
-        logger.warning("no record matched any flag row: check the pseudonymize key or the mapping")
+    return rows
 
+
+def _matched_data(rec: pd.DataFrame, matched_idx: list, flag_by_key: pd.DataFrame) -> pd.DataFrame:
+    """The matched records with the detector's (or reader's) call and the scan's counts beside them."""
     data = rec.loc[matched_idx].copy()
     extra = [c for c in ("n_images", "n_positive_images", "n_clusters", "max_score", "detector_flag",
-                                  "reviewed_at") if c in flag_by_key.columns]  # the last two: calcdetect review
+                         "reviewed_at") if c in flag_by_key.columns]  # the last two: calcdetect review
     joined = flag_by_key.loc[data.patient_key, [DETECTED, *extra]].reset_index(drop=True)
-    data = pd.concat([data.reset_index(drop=True), joined], axis=1)
-
-    agree = None
-    if "microcalcification" in data.columns and data["microcalcification"].notna().any():
-        agree = agreement(data[DETECTED], data["microcalcification"])
-    return JoinResult(data=data, join_table=table, agreement=agree)
+    return pd.concat([data.reset_index(drop=True), joined], axis=1)
 
 
 def agreement(detector: pd.Series, radiologist: pd.Series) -> Agreement:

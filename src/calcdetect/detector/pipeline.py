@@ -145,7 +145,7 @@ def analyse_candidates(
     watch.tick("candidates")
     tophat = white_tophat_mm(image, spacing_mm=spacing, size_mm=cfg.tophat_size_mm)
     watch.tick("tophat")
-    feats = candidate_features(image, tophat, local_small, space, peaks, mask, spacing_mm=spacing, config=cfg)
+    feats = candidate_features(image, tophat, space, peaks, spacing_mm=spacing, config=cfg)
     watch.tick("features")
     return CandidateAnalysis(peaks, feats, mask, noise, watch.timings)
 
