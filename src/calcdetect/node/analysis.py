@@ -1,0 +1,238 @@
+"""Analyse received studies with the batch engine and publish the same outputs as ``scan``.
+
+The unit of work is the study folder ``OUT/inbox/<study>/``: its files go
+through :func:`calcdetect.batch.parallel.run_inputs` exactly as the files of a
+scanned folder, each result is saved at once as a work record
+(:class:`calcdetect.batch.records.WorkStore`), and the tables, overlays and
+index are rewritten from *all* records (:func:`calcdetect.batch.publish.publish_outputs`).
+So the tables grow study by study and are always those ``calcdetect scan
+OUT/inbox`` would write (but for the measured ``seconds``).
+
+Exactly once: an instance whose record is saved is never analysed again (the
+record is reused as by ``scan --resume``: same path, size, modification time
+and settings); one whose analysis was interrupted has no record and is
+analysed at the next pass.  A record is written atomically, so a kill leaves
+it complete or absent.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import platform
+import threading
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from calcdetect import __version__
+from calcdetect.atomic import atomic_write_text
+from calcdetect.batch.discover import InputFile, job_id_of
+from calcdetect.batch.parallel import run_inputs
+from calcdetect.batch.publish import publish_outputs
+from calcdetect.batch.records import WorkStore
+from calcdetect.batch.worker import ScanSettings, error_result
+from calcdetect.errors import ScanError
+
+from .inbox import Inbox
+from .storage import Refusal
+
+__all__ = ["StudyAnalyser", "StudyOutcome", "SrWriter"]
+
+logger = logging.getLogger(__name__)
+
+#: writes the CAD SR of one study into OUT/sr/ from the records of its images; returns the files written
+SrWriter = Callable[[Path, str, list[dict]], list[Path]]
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+@dataclass(frozen=True)
+class StudyOutcome:
+    """What one study's analysis gave."""
+
+    study: str
+    n_instances: int
+    n_analysed: int
+    n_errors: int
+    sr_files: tuple[Path, ...] = ()
+
+
+@dataclass
+class _Counters:
+    studies: int = 0
+    analysed: int = 0
+    refused: int = 0
+    seconds_analysing: float = 0.0
+
+
+class StudyAnalyser:
+    """The analysis side of one output folder (thread-safe).
+
+    Parameters
+    ----------
+    out_dir : Path
+        The node's output folder (already locked by the caller).
+    settings : ScanSettings
+        What every instance is analysed with (as ``scan``).
+    workers : int
+        Worker processes per analysis pass (as ``scan --workers``).
+    sr_writer : callable, optional
+        The CAD SR writer (:data:`SrWriter`); without it no SR is written.
+    run_info : mapping
+        Arguments to record in ``run.json``.
+
+    Raises
+    ------
+    ScanError
+        When ``out_dir`` holds the outputs of ``calcdetect scan`` or of a node
+        run with other settings (mixing them would make tables of two kinds).
+    """
+
+    def __init__(self, out_dir: Path, settings: ScanSettings, *, workers: int = 1,
+                 sr_writer: SrWriter | None = None, run_info: Mapping[str, Any] | None = None) -> None:
+        self.out_dir = Path(out_dir)
+        self.settings = settings
+        self.workers = workers
+        self.inbox = Inbox(self.out_dir)
+        self.store = WorkStore(self.out_dir)
+        self._sr_writer = sr_writer
+        self._run_info = dict(run_info or {})
+        self._lock = threading.RLock()
+        self._started = _now()
+        self._counters = _Counters()
+        self._check_out_dir()
+        self.store.start({"settings_id": settings.settings_id, "version": __version__,
+                          "config": settings.config.to_dict(), "command": "serve"}, resume=True)
+        self._records = self._load_records()
+
+    def _check_out_dir(self) -> None:
+        try:
+            previous_run = json.loads((self.out_dir / "run.json").read_text("utf-8"))
+        except (OSError, ValueError):
+            previous_run = {}
+        if isinstance(previous_run, dict) and previous_run.get("command") not in (None, "serve"):
+            raise ScanError(f"{str(self.out_dir)!r} holds the outputs of `calcdetect {previous_run['command']}`; "
+                            "give the node a folder of its own")
+        previous = self.store.read_settings()
+        if previous is not None and previous.get("settings_id") != self.settings.settings_id:
+            raise ScanError(
+                f"{str(self.out_dir)!r} holds results made with other settings (detector configuration, "
+                "pseudonymisation key or calcdetect version); start the node with the same settings, "
+                "or give it a new folder")
+
+    def _load_records(self) -> dict[str, dict]:
+        records = {}
+        for path in sorted(self.store.records_dir.glob("*.json")):
+            try:
+                record = json.loads(path.read_text("utf-8"))
+            except (OSError, ValueError):
+                continue  # cannot happen for a record written atomically; never fatal
+            if isinstance(record, dict) and record.get("settings_id") == self.settings.settings_id:
+                records[record["job_id"]] = record
+        return records
+
+    # -- what is left to do ---------------------------------------------------
+    def pending_studies(self) -> list[str]:
+        """Studies in the inbox with an instance that has no usable record (e.g. after a kill)."""
+        return [s for s in self.inbox.studies() if self._todo(self.inbox.study_inputs(s))]
+
+    def _todo(self, items: list[InputFile]) -> list[InputFile]:
+        return [i for i in items if self.store.load_reusable(i, settings_id=self.settings.settings_id,
+                                                            overlays=self.settings.overlays) is None]
+
+    # -- refused instances ------------------------------------------------------
+    def record_refusal(self, refusal: Refusal) -> None:
+        """Save the ``errors.csv`` row of an instance refused at C-STORE (published with its study)."""
+        item = InputFile("", refusal.rel_path, refusal.size_bytes, 0, job_id_of(refusal.rel_path), False)
+        message = f"refused when received (C-STORE status 0x{refusal.status:04X}): {refusal.message}"
+        result = error_result(item, self.settings.settings_id, refusal.code, message)
+        with self._lock:
+            self._records[item.job_id] = self.store.save(result)
+            self._counters.refused += 1
+
+    # -- analysis -------------------------------------------------------------
+    def analyse(self, studies: list[str]) -> list[StudyOutcome]:
+        """Analyse the new instances of ``studies`` in one pass, publish the outputs, write the SRs.
+
+        Raises
+        ------
+        ScanError
+            When worker processes cannot start.
+        OSError
+            When the output folder cannot be written.
+        """
+        with self._lock:
+            t0 = time.perf_counter()
+            inputs = {s: self.inbox.study_inputs(s) for s in studies}
+            todo_by_study = {s: self._todo(inputs[s]) for s in studies}
+            todo = [i for s in studies for i in todo_by_study[s]]
+            logger.info("analysing %d new instance(s) of %d study(ies)", len(todo), len(studies))
+            for result in run_inputs(todo, self.settings, workers=self.workers):
+                record = self.store.save(result)
+                self._records[record["job_id"]] = record
+            self._counters.studies += len(studies)
+            self._counters.analysed += len(todo)
+            self._counters.seconds_analysing += time.perf_counter() - t0
+            self.publish()
+            return [self._study_outcome(s, inputs[s], len(todo_by_study[s])) for s in studies]
+
+    def _study_records(self, study: str) -> list[dict]:
+        prefix = f"{study}/"
+        return sorted((r for r in self._records.values() if r["path"].startswith(prefix)), key=lambda r: r["path"])
+
+    def _study_outcome(self, study: str, items: list[InputFile], n_analysed: int) -> StudyOutcome:
+        records = self._study_records(study)
+        n_errors = sum(r["status"] != "ok" for r in records)
+        sr_files: tuple[Path, ...] = ()
+        images = [r for r in records if r["status"] == "ok"]
+        if self._sr_writer is not None and images:
+            try:
+                sr_files = tuple(self._sr_writer(self.out_dir, study, images))
+            except Exception:  # noqa: BLE001 - an SR that cannot be written must not stop the node
+                logger.exception("the CAD SR of study %s could not be written", study)
+        logger.info("study %s: %d instance(s), %d analysed now, %d error(s), %d SR file(s)",
+                    study, len(items), n_analysed, n_errors, len(sr_files))
+        return StudyOutcome(study, len(items), n_analysed, n_errors, sr_files)
+
+    def publish(self) -> None:
+        """Rewrite the tables, overlays, index and ``run.json`` from every record."""
+        with self._lock:
+            records = sorted(self._records.values(), key=lambda r: r["path"])
+            tables, _ = publish_outputs(self.out_dir, self.store, records, overlays=self.settings.overlays)
+            self._write_run_json(tables)
+
+    def _write_run_json(self, tables) -> None:
+        c = self._counters
+        run = {
+            "tool": "calcdetect",
+            "command": "serve",
+            "version": __version__,
+            "started": self._started,
+            "updated": _now(),
+            "input_dir": str(self.inbox.root),
+            "output_dir": str(self.out_dir),
+            "arguments": self._run_info,
+            "config": self.settings.config.to_dict(),
+            "settings_id": self.settings.settings_id,
+            "n_inputs": len(self._records),
+            "counts": {
+                "images": len(tables.images),
+                "positive_images": sum(r["flag"] == "positive" for r in tables.images),
+                "patients": len(tables.patients),
+                "positive_patients": sum(p["flag"] == "positive" for p in tables.patients),
+                "errors": len(tables.errors),
+                "studies_analysed_this_run": c.studies,
+                "instances_analysed_this_run": c.analysed,
+                "instances_refused_this_run": c.refused,
+            },
+            "timings_s": {"analysis": round(c.seconds_analysing, 3)},
+            "python": platform.python_version(),
+            "platform": platform.platform(),
+        }
+        atomic_write_text(self.out_dir / "run.json", json.dumps(run, indent=2, default=str) + "\n")
