@@ -81,8 +81,11 @@ def send_files(paths: list[Path], destination: Destination, *, calling_ae: str,
     for path in paths:
         meta = dcmread(path, stop_before_pixels=True).file_meta
         contexts.add((str(meta.MediaStorageSOPClassUID), str(meta.TransferSyntaxUID)))
+    # one presentation context per transfer syntax (an acceptor picks one syntax per context): the file's
+    # own first, so it is sent as it is, and the uncompressed ones pynetdicom can convert to
     for sop, syntax in sorted(contexts):
-        ae.add_requested_context(sop, sorted({syntax, ExplicitVRLittleEndian, ImplicitVRLittleEndian}))
+        for ts in dict.fromkeys((syntax, ExplicitVRLittleEndian, ImplicitVRLittleEndian)):
+            ae.add_requested_context(sop, ts)
     assoc = ae.associate(destination.host, destination.port, ae_title=destination.ae_title)
     if not assoc.is_established:
         why = "association rejected" if assoc.is_rejected else "no association (destination down or unreachable)"
