@@ -37,11 +37,13 @@ def read_csv(path: Path) -> list[dict]:
 
 
 def study_of(n: int, *, study_uid: str | None = None) -> list:
-    """``n`` sample mammograms re-labelled as one study (new Study and SOP Instance UIDs)."""
+    """``n`` sample mammograms re-labelled as one study of one patient (new Study and SOP Instance UIDs)."""
     study_uid = study_uid or generate_uid()
     datasets = []
     for i in range(n):
         ds = dcmread(SAMPLES / SAMPLE_FILES[i % len(SAMPLE_FILES)])
+        if datasets:  # one patient per study
+            ds.PatientID, ds.PatientName = datasets[0].PatientID, datasets[0].PatientName
         ds.StudyInstanceUID = study_uid
         ds.SOPInstanceUID = generate_uid()
         ds.file_meta.MediaStorageSOPInstanceUID = ds.SOPInstanceUID
