@@ -54,14 +54,3 @@ class StudyAssembler:
                 del self._last[study]
         return ready
 
-    def flush(self) -> list[str]:
-        """Every study still waiting, whatever its idle time (used when stopping)."""
-        with self._lock:
-            ready = [s for s, _ in sorted(self._last.items(), key=lambda kv: kv[1])]
-            self._last.clear()
-        return ready
-
-    @property
-    def waiting(self) -> list[str]:
-        with self._lock:
-            return sorted(self._last)
