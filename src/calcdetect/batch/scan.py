@@ -27,11 +27,12 @@ from calcdetect.config import DetectorConfig
 
 from .discover import discover_inputs
 from .lock import OutputLock
-from .publish import publish_outputs
+from .html_index import render_index_html
+from .outputs import assemble_tables, write_tables
 from calcdetect.errors import ScanError
 
 from .parallel import run_inputs
-from calcdetect.atomic import atomic_write_text
+from calcdetect.atomic import atomic_link_or_copy, atomic_write_text
 
 from .records import WorkStore
 from .summary import ScanSummary
@@ -259,9 +260,16 @@ def _scan(dicom_path: Path, out_path: Path, *, workers, resume, overlays, config
     t_process = time.perf_counter() - t0
 
     t0 = time.perf_counter()
+    tables = assemble_tables([records[item.job_id] for item in items], overlays=overlays)
     try:
-        tables, outputs = publish_outputs(out_path, store, [records[item.job_id] for item in items],
-                                          overlays=overlays)
+        outputs = write_tables(out_path, tables)
+        if overlays:
+            for job_id, rel in tables.overlays:
+                atomic_link_or_copy(store.staged_overlay(job_id), out_path / f"{rel}.png")
+                atomic_link_or_copy(store.staged_thumbnail(job_id), out_path / f"{rel}.thumb.jpg")
+            outputs["index"] = out_path / "overlays" / "index.html"
+            atomic_write_text(outputs["index"], render_index_html(tables.images, tables.patients,
+                                                                   n_errors=len(tables.errors)))
     except OSError as exc:
         raise ScanError(f"cannot write the outputs in {str(out_path)!r}: {exc.strerror or exc}") from exc
     t_assemble = time.perf_counter() - t0
