@@ -27,6 +27,7 @@ __all__ = [
     "FileAccessError",
     "AnalysisTimeoutError",
     "InternalError",
+    "StudyReportError",
     "ERROR_CODES",
     "ScanError",
 ]
@@ -123,6 +124,17 @@ class AnalysisTimeoutError(CalcdetectError):
 
 
 #: code -> exception class, for documentation and errors.csv readers.
+class StudyReportError(CalcdetectError):
+    """No CAD SR could be written for a study (its images are analysed as usual).
+
+    The ``errors.csv`` row names the study's first image; the message says why
+    (images of different patients under one Study Instance UID, no Study
+    Instance UID, headers that can no longer be read).
+    """
+
+    code = "sr_not_written"
+
+
 ERROR_CODES: dict[str, type[CalcdetectError]] = {
     cls.code: cls
     for cls in (
@@ -143,6 +155,7 @@ ERROR_CODES: dict[str, type[CalcdetectError]] = {
         FileAccessError,
         AnalysisTimeoutError,
         InternalError,
+        StudyReportError,
     )
 }
 

@@ -167,6 +167,7 @@ def read_mammogram(
         voi_lut_function=header.voi.function if header.voi is not None else "",
         photometric_interpretation=header.photometric,
         modality=header.modality,
+        sop_class_uid=header.sop_class_uid,
     )
 
 

@@ -59,6 +59,8 @@ class Mammogram:
         inversion.
     modality : str
         ``"MG"``, ``"DX"`` or ``"CR"``.
+    sop_class_uid : str
+        SOP Class UID of the image (for references to it, e.g. in a CAD SR).
     """
 
     pixels: np.ndarray
@@ -80,6 +82,7 @@ class Mammogram:
     voi_lut_function: str = ""
     photometric_interpretation: str = ""
     modality: str = ""
+    sop_class_uid: str = ""
 
     @property
     def shape(self) -> tuple[int, int]:

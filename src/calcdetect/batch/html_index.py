@@ -73,7 +73,8 @@ def _options(values: set[str], label: str, element_id: str) -> str:
     return f'<select id="{element_id}" aria-label="{label}"><option value="">{label}: all</option>{opts}</select>'
 
 
-def render_index_html(images: list[dict], patients: list[dict], *, n_errors: int = 0, title: str = "calcdetect scan") -> str:
+def render_index_html(images: list[dict], patients: list[dict], *, n_errors: int = 0, title: str = "calcdetect scan",
+                      sr_links: dict[str, str] | None = None) -> str:
     """HTML text of the overlay index.
 
     Parameters
@@ -85,6 +86,10 @@ def render_index_html(images: list[dict], patients: list[dict], *, n_errors: int
         Rows of ``patients.csv``.
     n_errors : int
         Files not analysed (mentioned with a pointer to ``errors.csv``).
+    sr_links : dict of str to str, optional
+        Path (relative to the output folder, e.g. ``sr/KEY/STUDY.dcm``) of the
+        Mammography CAD SR of each image's study, by SOP Instance UID; each
+        such image gets a "CAD SR" link.
 
     Returns
     -------
@@ -108,6 +113,10 @@ def render_index_html(images: list[dict], patients: list[dict], *, n_errors: int
             caption = (f'{_e(r["laterality"] or "?")} {_e(r["view"] or "?")} &middot; score {float(r["score"]):.3f} '
                        f'&middot; <span class="flag-{_e(flag)}">{_e(flag)}</span> &middot; '
                        f'{int(r["n_clusters"])} cluster(s)')
+            sr_path = (sr_links or {}).get(r.get("sop_instance_uid", ""))
+            if sr_path:
+                caption += (f' &middot; <a class="sr" href="../{_e(sr_path)}" download '
+                            f'title="Mammography CAD SR (DICOM) of this study">CAD SR</a>')
             if r.get("overlay"):
                 target = r["overlay"].removeprefix("overlays/")
                 thumb = target[: -len(".png")] + ".thumb.jpg"

@@ -3,7 +3,9 @@
 The steps, each in its own module: find the files (:mod:`.discover`), analyse
 them in parallel (:mod:`.parallel`, :mod:`.worker`), save each result at once
 (:mod:`.records`), then assemble the sorted tables (:mod:`.outputs`), place
-the overlays and write the index (:mod:`.html_index`) and ``run.json``.
+the overlays and write the index (:mod:`.html_index`), one Mammography CAD SR
+per study (:func:`calcdetect.sr.write_study_srs`, in two steps so that studies
+left out join ``errors.csv``) and ``run.json``.
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ from .parallel import run_inputs
 from calcdetect.atomic import atomic_link_or_copy, atomic_write_text
 
 from .records import WorkStore
+from calcdetect.sr import plan_study_reports, write_study_reports
 from .summary import ScanSummary
 from .worker import ScanSettings
 
@@ -71,7 +74,7 @@ def _check_arguments(workers, default_spacing_mm, pseudonymize_key, dask_address
 def _prepare_out_dir(dicom_dir: Path, out_dir: Path) -> None:
     if out_dir == dicom_dir:
         raise ScanError("the output folder must not be the input folder; choose another -o folder")
-    for ours in (out_dir / ".work", out_dir / "overlays"):
+    for ours in (out_dir / ".work", out_dir / "overlays", out_dir / "sr"):
         if dicom_dir.is_relative_to(ours):
             raise ScanError(f"the input folder lies inside {str(ours)!r}, which the scan rewrites; "
                             "choose another -o folder")
@@ -91,16 +94,26 @@ def _forget_previous_outputs(out_dir: Path, store: WorkStore) -> None:
     for name in _FINAL_FILES:
         (out_dir / name).unlink(missing_ok=True)
     shutil.rmtree(out_dir / "overlays", ignore_errors=True)
+    shutil.rmtree(out_dir / "sr", ignore_errors=True)
 
 
 def _remove_stale_temp_files(out_dir: Path) -> None:
     """Drop the temporary files a killed run may have left (never a final file: those are renamed)."""
     candidates = list(out_dir.glob(".*.tmp"))
-    for sub in (".work", "overlays"):
+    for sub in (".work", "overlays", "sr"):
         if (out_dir / sub).is_dir():
             candidates.extend((out_dir / sub).rglob(".*.tmp"))
     for path in candidates:
         path.unlink(missing_ok=True)
+
+
+def _plan_srs(tables, dicom_path: Path, config: DetectorConfig, pseudonymize_key: str | None):
+    """Plan the CAD SRs; the studies left out become rows of ``errors.csv`` (sorted by path)."""
+    plan = plan_study_reports(tables, dicom_dir=dicom_path, config=config, pseudonymize_key=pseudonymize_key)
+    if plan.errors:
+        tables.errors.extend(plan.errors)
+        tables.errors.sort(key=lambda row: row["path"])
+    return plan
 
 
 def _progress_bar(total: int, initial: int, enabled: bool | None):
@@ -124,6 +137,7 @@ def scan_folder(
     dask_address: str | None = None,
     progress: bool | None = None,
     timeout_s: float | None = None,
+    sr: bool = True,
 ) -> ScanSummary:
     """Analyse every file under ``dicom_dir`` and write the scan outputs to ``out_dir``.
 
@@ -160,6 +174,10 @@ def scan_folder(
         Per-file limit (seconds) for reading and analysing one file in a local
         worker process; a file over it twice is reported as ``timeout``.  Not
         applied on Dask.  Default: no limit.
+    sr : bool
+        Write one Mammography CAD SR per study into ``out_dir/sr``
+        (:mod:`calcdetect.sr`); a study that cannot get one is a row of
+        ``errors.csv`` (code ``sr_not_written``).
 
     Returns
     -------
@@ -190,12 +208,12 @@ def scan_folder(
     with OutputLock(out_path):
         return _scan(dicom_path, out_path, workers=workers, resume=resume, overlays=overlays, config=config,
                      default_spacing_mm=default_spacing_mm, pseudonymize_key=pseudonymize_key,
-                     dask_address=dask_address, progress=progress, timeout_s=timeout_s,
+                     dask_address=dask_address, progress=progress, timeout_s=timeout_s, sr=sr,
                      started_at=started_at, t_start=t_start)
 
 
 def _scan(dicom_path: Path, out_path: Path, *, workers, resume, overlays, config, default_spacing_mm,
-          pseudonymize_key, dask_address, progress, timeout_s, started_at, t_start) -> ScanSummary:
+          pseudonymize_key, dask_address, progress, timeout_s, sr, started_at, t_start) -> ScanSummary:
     """The body of :func:`scan_folder`, run while holding the output folder's lock."""
     if config is None:
         config = DetectorConfig.default()
@@ -261,15 +279,18 @@ def _scan(dicom_path: Path, out_path: Path, *, workers, resume, overlays, config
 
     t0 = time.perf_counter()
     tables = assemble_tables([records[item.job_id] for item in items], overlays=overlays)
+    sr_plan = _plan_srs(tables, dicom_path, config, pseudonymize_key) if sr else None
     try:
         outputs = write_tables(out_path, tables)
+        sr_paths = write_study_reports(out_path, sr_plan) if sr_plan is not None else {}
         if overlays:
             for job_id, rel in tables.overlays:
                 atomic_link_or_copy(store.staged_overlay(job_id), out_path / f"{rel}.png")
                 atomic_link_or_copy(store.staged_thumbnail(job_id), out_path / f"{rel}.thumb.jpg")
             outputs["index"] = out_path / "overlays" / "index.html"
+            sr_links = sr_plan.path_of_image() if sr_plan is not None else {}
             atomic_write_text(outputs["index"], render_index_html(tables.images, tables.patients,
-                                                                   n_errors=len(tables.errors)))
+                                                                   n_errors=len(tables.errors), sr_links=sr_links))
     except OSError as exc:
         raise ScanError(f"cannot write the outputs in {str(out_path)!r}: {exc.strerror or exc}") from exc
     t_assemble = time.perf_counter() - t0
@@ -286,7 +307,8 @@ def _scan(dicom_path: Path, out_path: Path, *, workers, resume, overlays, config
         errors_by_code=errors_by_code,
         n_resumed=n_resumed,
         seconds=time.perf_counter() - t_start,
-        outputs={**outputs, "run": out_path / "run.json"},
+        outputs={**outputs, "run": out_path / "run.json", **({"sr": out_path / "sr"} if sr else {})},
+        n_srs=len(sr_paths),
     )
     worker_sums = Counter()
     for record in records.values():
@@ -307,6 +329,7 @@ def _scan(dicom_path: Path, out_path: Path, *, workers, resume, overlays, config
             "pseudonymized": pseudonymize_key is not None,
             "dask": dask_address,
             "timeout_s": timeout_s,
+            "sr": sr,
         },
         "config": config.to_dict(),
         "settings_id": settings_id,
@@ -318,6 +341,7 @@ def _scan(dicom_path: Path, out_path: Path, *, workers, resume, overlays, config
             "positive_patients": summary.n_positive_patients,
             "errors": summary.n_errors,
             "errors_by_code": errors_by_code,
+            "structured_reports": len(sr_paths),
             "analysed_this_run": len(todo),
             "reused_from_earlier_run": n_resumed,
         },

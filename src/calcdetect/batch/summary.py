@@ -27,7 +27,9 @@ class ScanSummary:
         Wall time of the whole scan.
     outputs : dict of str to Path
         ``images``, ``calcifications``, ``clusters``, ``patients``, ``errors``,
-        ``run`` and, with overlays, ``index``.
+        ``run`` and, with overlays, ``index``; ``sr`` when CAD SRs were written.
+    n_srs : int
+        Mammography CAD SRs written (one per study, ``OUT/sr/``).
     """
 
     out_dir: Path
@@ -41,6 +43,7 @@ class ScanSummary:
     n_resumed: int = 0
     seconds: float = 0.0
     outputs: dict[str, Path] = field(default_factory=dict)
+    n_srs: int = 0
 
     @property
     def all_analysed(self) -> bool:
@@ -65,6 +68,8 @@ def format_summary(summary: ScanSummary) -> str:
     if summary.n_inputs == 0:
         lines.append("warning: no file found in the input folder")
     lines.append(f"outputs:            {summary.out_dir}")
+    if "sr" in summary.outputs:
+        lines.append(f"CAD SRs:            {summary.n_srs} (one per study) in {summary.outputs['sr']}")
     for name in ("images", "patients", "index"):
         if name in summary.outputs:
             lines.append(f"  {name + ':':<17} {summary.outputs[name]}")

@@ -37,7 +37,7 @@ __all__ = [
     "safe_file_stem",
 ]
 
-RECORD_FORMAT = "calcdetect-scan-record/1"
+RECORD_FORMAT = "calcdetect-scan-record/2"  # 2: + study/series instance UIDs, sop_class_uid (for the CAD SR)
 _UNSAFE_NAME = re.compile(r"[^0-9A-Za-z._-]")
 _MAX_MESSAGE = 600
 
@@ -220,6 +220,9 @@ def _process(item: InputFile, settings: ScanSettings, settings_id: str, started:
         status="ok",
         image={
             "sop_instance_uid": uid,
+            "study_instance_uid": mammogram.study_instance_uid,
+            "series_instance_uid": mammogram.series_instance_uid,
+            "sop_class_uid": mammogram.sop_class_uid,
             "patient_key": key,
             "laterality": mammogram.laterality,
             "view": mammogram.view,

@@ -31,8 +31,8 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
         help="detect microcalcification clusters in every DICOM file of a folder",
         description=(
             "Analyse every file under DICOM_DIR (recursively, recognised by content) and write "
-            "images.csv, calcifications.csv, clusters.csv, patients.csv, errors.csv, run.json and "
-            "overlays/ into OUT. Exit status: 0 all analysed, 3 some files skipped (see errors.csv), "
+            "images.csv, calcifications.csv, clusters.csv, patients.csv, errors.csv, run.json, "
+            "overlays/ and sr/ (one Mammography CAD SR per study) into OUT. Exit status: 0 all analysed, 3 some files skipped (see errors.csv), "
             "2 fatal error."
         ),
     )
@@ -44,6 +44,8 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
                         help="continue an interrupted run in OUT, reusing files already analysed")
     parser.add_argument("--no-overlays", dest="overlays", action="store_false",
                         help="do not write the review PNGs and overlays/index.html (faster)")
+    parser.add_argument("--no-sr", dest="sr", action="store_false",
+                        help="do not write the Mammography CAD SRs (one DICOM SR per study in OUT/sr)")
     parser.add_argument("--config", metavar="FILE",
                         help="detector configuration (JSON or TOML, keys of DetectorConfig.to_dict())")
     parser.add_argument("--default-spacing-mm", type=float, metavar="S",
@@ -104,6 +106,7 @@ def run(args: argparse.Namespace) -> int:
             dask_address=args.dask,
             progress=args.progress,
             timeout_s=args.timeout_s or None,
+            sr=args.sr,
         )
     except ScanError as exc:
         print(f"calcdetect scan: {exc}", file=sys.stderr)

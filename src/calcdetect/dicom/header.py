@@ -124,6 +124,7 @@ class ImageHeader:
     series_instance_uid: str
     sop_instance_uid: str
     transfer_syntax_uid: str
+    sop_class_uid: str = ""
 
 
 def _get(ds: Dataset, keyword: str, default: Any = None, *, path: str = "") -> Any:
@@ -485,4 +486,5 @@ def parse_image_header(
         series_instance_uid=_text(ds, "SeriesInstanceUID", path=path),
         sop_instance_uid=_text(ds, "SOPInstanceUID", path=path),
         transfer_syntax_uid=str(ds.file_meta.get("TransferSyntaxUID", "")),
+        sop_class_uid=_sop_class(ds, path=path),
     )

@@ -32,9 +32,11 @@ def read_csv(path: Path) -> tuple[list[str], list[dict]]:
         return list(reader.fieldnames or []), list(reader)
 
 
-def all_output_bytes(out: Path):
+def all_output_bytes(out: Path, *, srs: bool = True):
+    """Every output file's bytes; ``srs=False`` leaves out the CAD SRs, which copy the
+    patient's name and id on purpose (so that they file with the study in a PACS)."""
     for path in out.rglob("*"):
-        if path.is_file():
+        if path.is_file() and (srs or not path.is_relative_to(out / "sr")):
             yield path, path.read_bytes()
 
 
@@ -86,8 +88,11 @@ def test_good_folder_follows_the_output_contract(good_folder, tmp_path):
     assert run["n_inputs"] == 6 and run["counts"]["images"] == 6 and run["counts"]["errors"] == 0
     assert run["config"]["image_threshold"] > 0 and run["version"]
     assert run["started"].endswith("+00:00") and run["finished"] >= run["started"]
-    for path, data in all_output_bytes(out):
+    for path, data in all_output_bytes(out, srs=False):
         assert SECRET_NAME.encode() not in data, path
+    srs = sorted((out / "sr").rglob("*.dcm"))
+    # one SR per study (each test image has its own Study Instance UID); the name is copied on purpose
+    assert len(srs) == 6 and all(SECRET_NAME.encode() in p.read_bytes() for p in srs)
 
 
 def test_messy_folder_every_file_once_with_a_reason(messy_folder, tmp_path):
@@ -114,10 +119,12 @@ def test_messy_folder_every_file_once_with_a_reason(messy_folder, tmp_path):
     keys = {r["path"]: r["patient_key"] for r in images}
     assert keys["evil/IM0001"] == patient_key("../../etc/passwd")
     assert keys["unicode/IM0001"] == patient_key("Ünïcødé 患者/01")
-    for path, data in all_output_bytes(out):
+    for path, data in all_output_bytes(out, srs=False):
         assert path.resolve().is_relative_to(out.resolve())
         assert SECRET_NAME.encode() not in data, path
         assert b"../../etc" not in data or path.name == "errors.csv", path
+    for path in (out / "sr").rglob("*"):  # the SRs copy the raw PatientID into the file, never into a path
+        assert path.resolve().is_relative_to((out / "sr").resolve()) and ".." not in path.name
     assert not (tmp_path / "etc").exists()
 
 
