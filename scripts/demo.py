@@ -112,6 +112,13 @@ def _detected_table(table3: pd.DataFrame) -> tuple[tuple[tuple[int, int], tuple[
     return counts, or_text  # type: ignore[return-value]
 
 
+def _sr_has_clusters(path: Path) -> bool:
+    """Whether a CAD SR reports at least one calcification cluster."""
+    from calcdetect.sr import read_cad_sr
+
+    return bool(read_cad_sr(path).clusters)
+
+
 def _print_summary(records_csv: Path, scan_dir: Path, analysis_dir: Path, reproduce_dir: Path,
                    *, seconds: dict[str, float]) -> None:
     from cohort.join import join_records
@@ -135,12 +142,16 @@ def _print_summary(records_csv: Path, scan_dir: Path, analysis_dir: Path, reprod
                          f"(95% CI {row['ci_low']:.3f}-{row['ci_high']:.3f}), p {row['p_value']:.3f}")
     audit = json.loads((reproduce_dir / "audit.json").read_text())
     n_discrepancies = audit["n_discrepancies"]
+    srs = sorted((scan_dir / "sr").rglob("*.dcm"))
+    n_srs, n_studies_with_clusters = len(srs), sum(_sr_has_clusters(p) for p in srs)
 
     print()
     print("=" * 76)
     print("calcdetect demo: synthetic phantoms of a reconstructed cohort (not patients)")
     print(f"images analysed {len(images)}, skipped {len(errors)}; patients {len(joined.data)} joined; "
           f"positive images {int(images['flag'].eq('positive').sum())}")
+    print(f"Mammography CAD SRs written {n_srs} (one per study, {n_studies_with_clusters} with clusters) "
+          f"in {scan_dir / 'sr'}")
     print(f"detector vs truth per patient: sensitivity {agree.sensitivity:.3f} "
           f"({agree.both_positive}/{agree.both_positive + agree.radiologist_only}), "
           f"specificity {agree.specificity:.3f} ({agree.both_negative}/{agree.both_negative + agree.detector_only}), "
