@@ -18,9 +18,24 @@ from .records import WorkStore
 __all__ = ["publish_outputs"]
 
 
-def publish_outputs(out_dir: Path, store: WorkStore, records: list[dict], *,
-                    overlays: bool) -> tuple[ScanTables, dict[str, Path]]:
+def publish_outputs(out_dir: Path, store: WorkStore, records: list[dict], *, overlays: bool,
+                    extra_errors: list[dict] | None = None,
+                    sr_links: dict[str, str] | None = None) -> tuple[ScanTables, dict[str, Path]]:
     """Assemble ``records`` into the tables, write them, place the overlays and the index.
+
+    Parameters
+    ----------
+    out_dir : Path
+    store : WorkStore
+        Where the staged overlays are.
+    records : list of dict
+        Every work record to report.
+    overlays : bool
+        Place the overlays and write ``overlays/index.html``.
+    extra_errors : list of dict, optional
+        ``errors.csv`` rows that are not work records (a study without CAD SR).
+    sr_links : dict, optional
+        CAD SR path (relative to OUT) by SOP Instance UID, linked from the index.
 
     Returns
     -------
@@ -33,6 +48,9 @@ def publish_outputs(out_dir: Path, store: WorkStore, records: list[dict], *,
         When the output folder cannot be written.
     """
     tables = assemble_tables(records, overlays=overlays)
+    if extra_errors:
+        tables.errors.extend(extra_errors)
+        tables.errors.sort(key=lambda row: row["path"])
     outputs = write_tables(out_dir, tables)
     if overlays:
         for job_id, rel in tables.overlays:
@@ -40,5 +58,5 @@ def publish_outputs(out_dir: Path, store: WorkStore, records: list[dict], *,
             atomic_link_or_copy(store.staged_thumbnail(job_id), out_dir / f"{rel}.thumb.jpg")
         outputs["index"] = out_dir / "overlays" / "index.html"
         atomic_write_text(outputs["index"], render_index_html(tables.images, tables.patients,
-                                                               n_errors=len(tables.errors)))
+                                                               n_errors=len(tables.errors), sr_links=sr_links))
     return tables, outputs

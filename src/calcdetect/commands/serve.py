@@ -62,6 +62,8 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
                         help="secret for keyed-hash patient keys (or set CALCDETECT_PSEUDONYMIZE_KEY)")
     parser.add_argument("--no-overlays", dest="overlays", action="store_false",
                         help="do not write the review PNGs and overlays/index.html")
+    parser.add_argument("--no-sr", dest="sr", action="store_false",
+                        help="write no CAD SR (so nothing is forwarded)")
     parser.add_argument("--timeout-s", type=float, default=300.0, metavar="SECONDS",
                         help="per-instance limit for reading + analysing, as for scan (default 300; 0 = none)")
     parser.set_defaults(run=run)
@@ -104,22 +106,13 @@ def _options(args: argparse.Namespace):
     return options, settings
 
 
-def _sr_writer():
-    """The CAD SR writer of :mod:`calcdetect.sr`, or None while it is not part of this installation."""
-    try:
-        from calcdetect.sr import write_study_sr  # noqa: F401 - provided by the CAD SR package
-    except ImportError:
-        logger.warning("no CAD SR writer in this installation: studies are analysed, nothing is forwarded")
-        return None
-    return write_study_sr
-
-
 def run(args: argparse.Namespace) -> int:
     """Run the node until SIGTERM / Ctrl-C; return EXIT_OK or EXIT_FATAL."""
     import tomllib
 
     from calcdetect.errors import ScanError
     from calcdetect.exit_status import EXIT_FATAL, EXIT_OK
+    from calcdetect.node.analysis import cad_sr_writer
     from calcdetect.node.service import run_node
 
     if not getattr(args, "verbose", 0):
@@ -139,7 +132,8 @@ def run(args: argparse.Namespace) -> int:
 
     previous = {s: signal.signal(s, _stop) for s in (signal.SIGTERM, signal.SIGINT)}
     try:
-        run_node(args.out, settings, options, stop=stop, sr_writer=_sr_writer())
+        sr_writer = cad_sr_writer(settings.config, pseudonymize_key=settings.pseudonymize_key) if args.sr else None
+        run_node(args.out, settings, options, stop=stop, sr_writer=sr_writer)
     except ScanError as exc:
         print(f"calcdetect serve: {exc}", file=sys.stderr)
         return EXIT_FATAL

@@ -8,6 +8,12 @@ index are rewritten from *all* records (:func:`calcdetect.batch.publish.publish_
 So the tables grow study by study and are always those ``calcdetect scan
 OUT/inbox`` would write (but for the measured ``seconds``).
 
+After each pass, every study of the pass gets its Mammography CAD SR
+(:mod:`calcdetect.sr`, the writer ``scan`` uses) in ``OUT/sr/``, written again
+with all its images when a study receives more instances later.  What the SR
+step said per study (the SR files, its ``errors.csv`` rows, the index links)
+is kept in ``OUT/.work/node-sr/<study>.json`` so later publications keep it.
+
 Exactly once: an instance whose record is saved is never analysed again (the
 record is reused as by ``scan --resume``: same path, size, modification time
 and settings); one whose analysis was interrupted has no record and is
@@ -23,7 +29,7 @@ import platform
 import threading
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -32,20 +38,45 @@ from calcdetect import __version__
 from calcdetect.atomic import atomic_write_text
 from calcdetect.batch.discover import InputFile, job_id_of
 from calcdetect.batch.parallel import run_inputs
+from calcdetect.batch.outputs import ScanTables, assemble_tables
 from calcdetect.batch.publish import publish_outputs
 from calcdetect.batch.records import WorkStore
 from calcdetect.batch.worker import ScanSettings, error_result
+from calcdetect.config import DetectorConfig
 from calcdetect.errors import ScanError
 
 from .inbox import Inbox
 from .storage import Refusal
 
-__all__ = ["StudyAnalyser", "StudyOutcome", "SrWriter"]
+__all__ = ["StudyAnalyser", "StudyOutcome", "SrResult", "SrWriter", "cad_sr_writer"]
 
 logger = logging.getLogger(__name__)
 
-#: writes the CAD SR of one study into OUT/sr/ from the records of its images; returns the files written
-SrWriter = Callable[[Path, str, list[dict]], list[Path]]
+@dataclass(frozen=True)
+class SrResult:
+    """What the CAD SR step wrote for one study."""
+
+    #: SR files by Study Instance UID
+    paths: dict[str, Path]
+    #: errors.csv rows (code ``sr_not_written``) when the study got no SR
+    errors: tuple[dict, ...] = ()
+    #: SR path relative to OUT by SOP Instance UID of each image it covers (for the index)
+    links: dict[str, str] = field(default_factory=dict)
+
+
+#: writes the CAD SR of the studies in ``tables`` (out_dir, tables, folder the rows' paths are relative to)
+SrWriter = Callable[[Path, ScanTables, Path], SrResult]
+
+
+def cad_sr_writer(config: DetectorConfig, *, pseudonymize_key: str | None = None) -> SrWriter:
+    """The :mod:`calcdetect.sr` writer (Mammography CAD SR, TID 4000) as an :data:`SrWriter`."""
+    from calcdetect.sr import plan_study_reports, write_study_reports
+
+    def write(out_dir: Path, tables: ScanTables, dicom_dir: Path) -> SrResult:
+        plan = plan_study_reports(tables, dicom_dir=dicom_dir, config=config, pseudonymize_key=pseudonymize_key)
+        return SrResult(write_study_reports(out_dir, plan), tuple(plan.errors), plan.path_of_image())
+
+    return write
 
 
 def _now() -> str:
@@ -84,6 +115,10 @@ class StudyAnalyser:
         Worker processes per analysis pass (as ``scan --workers``).
     sr_writer : callable, optional
         The CAD SR writer (:data:`SrWriter`); without it no SR is written.
+    on_sr : callable, optional
+        Called with a study's SR files and the study (e.g. to queue them for
+        sending) before the study is marked done, so a kill in between only
+        makes the study's SR step run again at the next start.
     run_info : mapping
         Arguments to record in ``run.json``.
 
@@ -95,13 +130,15 @@ class StudyAnalyser:
     """
 
     def __init__(self, out_dir: Path, settings: ScanSettings, *, workers: int = 1,
-                 sr_writer: SrWriter | None = None, run_info: Mapping[str, Any] | None = None) -> None:
+                 sr_writer: SrWriter | None = None, on_sr: Callable[[list[Path], str], None] | None = None,
+                 run_info: Mapping[str, Any] | None = None) -> None:
         self.out_dir = Path(out_dir)
         self.settings = settings
         self.workers = workers
         self.inbox = Inbox(self.out_dir)
         self.store = WorkStore(self.out_dir)
         self._sr_writer = sr_writer
+        self._on_sr = on_sr
         self._run_info = dict(run_info or {})
         self._lock = threading.RLock()
         self._started = _now()
@@ -110,6 +147,8 @@ class StudyAnalyser:
         self.store.start({"settings_id": settings.settings_id, "version": __version__,
                           "config": settings.config.to_dict(), "command": "serve"}, resume=True)
         self._records = self._load_records()
+        self._sr_dir = self.store.root / "node-sr"
+        self._sr_dir.mkdir(parents=True, exist_ok=True)
 
     def _check_out_dir(self) -> None:
         try:
@@ -139,8 +178,24 @@ class StudyAnalyser:
 
     # -- what is left to do ---------------------------------------------------
     def pending_studies(self) -> list[str]:
-        """Studies in the inbox with an instance that has no usable record (e.g. after a kill)."""
-        return [s for s in self.inbox.studies() if self._todo(self.inbox.study_inputs(s))]
+        """Studies of the inbox not done (e.g. after a kill): an instance without a usable record,
+        or records that the study's last SR step (its done mark) did not cover."""
+        pending = []
+        for study in self.inbox.studies():
+            done = self._study_state(study).get("job_ids")
+            if self._todo(self.inbox.study_inputs(study)) or done != self._study_job_ids(study):
+                pending.append(study)
+        return pending
+
+    def _study_job_ids(self, study: str) -> list[str]:
+        return sorted(r["job_id"] for r in self._study_records(study))
+
+    def _study_state(self, study: str) -> dict:
+        try:
+            state = json.loads((self._sr_dir / f"{study}.json").read_text("utf-8"))
+        except (OSError, ValueError):
+            return {}
+        return state if isinstance(state, dict) else {}
 
     def _todo(self, items: list[InputFile]) -> list[InputFile]:
         return [i for i in items if self.store.load_reusable(i, settings_id=self.settings.settings_id,
@@ -179,35 +234,59 @@ class StudyAnalyser:
             self._counters.studies += len(studies)
             self._counters.analysed += len(todo)
             self._counters.seconds_analysing += time.perf_counter() - t0
+            outcomes = [self._study_outcome(s, inputs[s], len(todo_by_study[s])) for s in studies]
             self.publish()
-            return [self._study_outcome(s, inputs[s], len(todo_by_study[s])) for s in studies]
+            return outcomes
 
     def _study_records(self, study: str) -> list[dict]:
         prefix = f"{study}/"
         return sorted((r for r in self._records.values() if r["path"].startswith(prefix)), key=lambda r: r["path"])
 
     def _study_outcome(self, study: str, items: list[InputFile], n_analysed: int) -> StudyOutcome:
+        """Write the study's SR, hand it to ``on_sr``, then mark the study done (its state file)."""
         records = self._study_records(study)
         n_errors = sum(r["status"] != "ok" for r in records)
+        state = {"job_ids": self._study_job_ids(study), "paths": {}, "errors": [], "links": {}}
         sr_files: tuple[Path, ...] = ()
-        images = [r for r in records if r["status"] == "ok"]
-        if self._sr_writer is not None and images:
+        if self._sr_writer is not None and records:
             try:
-                sr_files = tuple(self._sr_writer(self.out_dir, study, images))
+                result = self._sr_writer(self.out_dir, assemble_tables(records, overlays=False), self.inbox.root)
             except Exception:  # noqa: BLE001 - an SR that cannot be written must not stop the node
                 logger.exception("the CAD SR of study %s could not be written", study)
+            else:
+                sr_files = tuple(result.paths.values())
+                state.update(paths={uid: Path(p).relative_to(self.out_dir).as_posix() for uid, p in result.paths.items()},
+                             errors=list(result.errors), links=dict(result.links))
+        if sr_files and self._on_sr is not None:
+            self._on_sr(list(sr_files), study)
+        atomic_write_text(self._sr_dir / f"{study}.json", json.dumps(state, indent=1, sort_keys=True))
         logger.info("study %s: %d instance(s), %d analysed now, %d error(s), %d SR file(s)",
                     study, len(items), n_analysed, n_errors, len(sr_files))
         return StudyOutcome(study, len(items), n_analysed, n_errors, sr_files)
+
+    def _sr_state(self) -> tuple[list[dict], dict[str, str], int]:
+        """errors.csv rows, index links and number of SR files of every study's SR step so far."""
+        errors, links, n_srs = [], {}, 0
+        for path in sorted(self._sr_dir.glob("*.json")):
+            try:
+                state = json.loads(path.read_text("utf-8"))
+            except (OSError, ValueError):
+                continue
+            errors.extend(state.get("errors", []))
+            links.update(state.get("links", {}))
+            n_srs += len(state.get("paths", {}))
+        return errors, links, n_srs
 
     def publish(self) -> None:
         """Rewrite the tables, overlays, index and ``run.json`` from every record."""
         with self._lock:
             records = sorted(self._records.values(), key=lambda r: r["path"])
-            tables, _ = publish_outputs(self.out_dir, self.store, records, overlays=self.settings.overlays)
-            self._write_run_json(tables)
+            sr_errors, sr_links, n_srs = self._sr_state()
+            tables, _ = publish_outputs(self.out_dir, self.store, records, overlays=self.settings.overlays,
+                                        extra_errors=sr_errors, sr_links=sr_links)
+            self._write_run_json(tables, n_srs=n_srs)
 
-    def _write_run_json(self, tables) -> None:
+    def _write_run_json(self, tables: ScanTables, *, n_srs: int) -> None:
         c = self._counters
         run = {
             "tool": "calcdetect",
@@ -227,6 +306,7 @@ class StudyAnalyser:
                 "patients": len(tables.patients),
                 "positive_patients": sum(p["flag"] == "positive" for p in tables.patients),
                 "errors": len(tables.errors),
+                "structured_reports": n_srs,
                 "studies_analysed_this_run": c.studies,
                 "instances_analysed_this_run": c.analysed,
                 "instances_refused_this_run": c.refused,

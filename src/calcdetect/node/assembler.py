@@ -54,3 +54,9 @@ class StudyAssembler:
                 del self._last[study]
         return ready
 
+
+    @property
+    def waiting(self) -> list[str]:
+        """The studies still receiving (not yet due), sorted."""
+        with self._lock:
+            return sorted(self._last)

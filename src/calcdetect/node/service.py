@@ -120,17 +120,21 @@ def _run_locked(out: Path, settings: ScanSettings, options: NodeOptions, *, stop
         "max_associations": options.policy.max_associations,
         "pseudonymized": settings.pseudonymize_key is not None,
     }
-    analyser = StudyAnalyser(out, settings, workers=options.workers, sr_writer=sr_writer, run_info=run_info)
+    forwarder = None
+    if options.destination is not None:
+        forwarder = Forwarder(out, options.destination, calling_ae=options.policy.ae_title,
+                              base_delay_s=options.forward_base_delay_s, max_delay_s=options.forward_max_delay_s)
+    on_sr = (lambda files, study: forwarder.enqueue(files, study=study)) if forwarder is not None else None
+    analyser = StudyAnalyser(out, settings, workers=options.workers, sr_writer=sr_writer, on_sr=on_sr,
+                             run_info=run_info)
     analyser.inbox.prepare()
     assembler = StudyAssembler(idle_s=options.study_idle_s)
     pending = analyser.pending_studies()
     if pending:
         logger.warning("%d study(ies) received earlier are not fully analysed: they will be", len(pending))
         assembler.touch_all(pending)
-    forwarder = None
-    if options.destination is not None:
-        forwarder = Forwarder(out, options.destination, calling_ae=options.policy.ae_title,
-                              base_delay_s=options.forward_base_delay_s, max_delay_s=options.forward_max_delay_s)
+    analyser.publish()  # rows of instances refused before a restart, and run.json of this run
+    if forwarder is not None:
         forwarder.start()
 
     def refused(refusal) -> None:
@@ -149,7 +153,7 @@ def _run_locked(out: Path, settings: ScanSettings, options: NodeOptions, *, stop
                        " (TLS)" if options.tls is not None else "", out)
         if on_listening is not None:
             on_listening(port)
-        _analysis_loop(analyser, assembler, forwarder, stop)
+        _analysis_loop(analyser, assembler, stop)
     finally:
         storage.stop()
         if forwarder is not None:
@@ -161,8 +165,7 @@ def _run_locked(out: Path, settings: ScanSettings, options: NodeOptions, *, stop
         logger.warning("stopped")
 
 
-def _analysis_loop(analyser: StudyAnalyser, assembler: StudyAssembler, forwarder: Forwarder | None,
-                   stop: threading.Event) -> None:
+def _analysis_loop(analyser: StudyAnalyser, assembler: StudyAssembler, stop: threading.Event) -> None:
     """Analyse the studies as they become due until ``stop`` is set."""
     while not stop.is_set():
         due = assembler.due()
@@ -170,12 +173,8 @@ def _analysis_loop(analyser: StudyAnalyser, assembler: StudyAssembler, forwarder
             stop.wait(_POLL_S)
             continue
         try:
-            outcomes = analyser.analyse(due)
+            analyser.analyse(due)  # queues each study's SR with the forwarder (on_sr)
         except (ScanError, OSError) as exc:
             logger.error("analysis of %d study(ies) failed (%s); retrying when they are next due", len(due), exc)
             assembler.touch_all(due)
             stop.wait(max(assembler.idle_s, 5.0))
-            continue
-        for outcome in outcomes:
-            if forwarder is not None and outcome.sr_files:
-                forwarder.enqueue(list(outcome.sr_files), study=outcome.study)

@@ -10,6 +10,7 @@ from pydicom.dataset import Dataset, FileMetaDataset
 from pydicom.uid import ExplicitVRLittleEndian, generate_uid
 from pynetdicom import ALL_TRANSFER_SYNTAXES, AE, evt, sop_class
 
+from calcdetect.node.analysis import SrResult
 from calcdetect.node.forwarder import Forwarder
 from calcdetect.node.policy import Destination
 
@@ -89,10 +90,12 @@ def test_the_node_forwards_what_the_sr_writer_wrote_for_each_study(tmp_path, kit
     port = kit.free_port()
     written = {}
 
-    def sr_writer(out_dir, study, image_records):
+    def sr_writer(out_dir, tables, dicom_dir):  # a stand-in for calcdetect.sr: the node forwards what it wrote
+        (study,) = {r["study_instance_uid"] for r in tables.images}
         path = out_dir / "sr" / study / "cad.dcm"
-        written[study] = (fake_sr(path, study_uid=study), sorted(r["image"]["sop_instance_uid"] for r in image_records))
-        return [path]
+        written[study] = (fake_sr(path, study_uid=study), sorted(r["sop_instance_uid"] for r in tables.images))
+        assert all((dicom_dir / r["path"]).is_file() for r in tables.images)
+        return SrResult({study: path})
 
     pacs = Destination_SCP(port)
     running = kit.start_node(tmp_path / "out", sr_writer=sr_writer, destination=Destination("PACS", "127.0.0.1", port))
