@@ -127,3 +127,38 @@ def test_files_of_any_transfer_syntax_are_sent_as_they_are(tmp_path, kit):
     finally:
         pacs.stop()
     assert pacs.received == [str(dcmread(sample, stop_before_pixels=True).SOPInstanceUID)]
+
+
+def test_a_study_killed_between_its_analysis_and_its_sr_gets_its_sr_at_the_next_start(tmp_path, kit):
+    """The study's done mark is written after its SR is queued: without the mark, a restart redoes the SR
+    step (not the analysis) and queues it again."""
+    import json
+
+    port = kit.free_port()
+    calls = []
+
+    def sr_writer(out_dir, tables, dicom_dir):
+        (study,) = {r["study_instance_uid"] for r in tables.images}
+        calls.append(study)
+        path = out_dir / "sr" / study / "cad.dcm"
+        fake_sr(path, study_uid=study)
+        return SrResult({study: path})
+
+    pacs = Destination_SCP(port)
+    out = tmp_path / "out"
+    try:
+        running = kit.start_node(out, sr_writer=sr_writer, destination=Destination("PACS", "127.0.0.1", port))
+        study = kit.study_of(2)
+        kit.send(running.port, study)
+        kit.wait_for(lambda: pacs.received, what="the first SR")
+        running.stop()
+        (mark,) = (out / ".work" / "node-sr").glob("*.json")
+        mark.unlink()  # as if killed after the SR was queued, before the study was marked done
+        running = kit.start_node(out, sr_writer=sr_writer, destination=Destination("PACS", "127.0.0.1", port))
+        kit.wait_for(lambda: len(pacs.received) == 2, what="the SR sent again")
+        running.stop()
+    finally:
+        pacs.stop()
+    assert calls == [study[0].StudyInstanceUID] * 2
+    assert json.loads((out / "run.json").read_text())["counts"]["instances_analysed_this_run"] == 0
+    assert len(kit.read_csv(out / "images.csv")) == 2
