@@ -124,6 +124,9 @@ def _run_locked(out: Path, settings: ScanSettings, options: NodeOptions, *, stop
     if options.destination is not None:
         forwarder = Forwarder(out, options.destination, calling_ae=options.policy.ae_title,
                               base_delay_s=options.forward_base_delay_s, max_delay_s=options.forward_max_delay_s)
+    elif any((out / "outbox").glob("*.json")):
+        logger.warning("files are queued in %s from an earlier run, but no --forward is given: they stay queued "
+                       "(see outbox.csv)", out / "outbox")
     on_sr = (lambda files, study: forwarder.enqueue(files, study=study)) if forwarder is not None else None
     analyser = StudyAnalyser(out, settings, workers=options.workers, sr_writer=sr_writer, on_sr=on_sr,
                              run_info=run_info)

@@ -62,8 +62,8 @@ def test_sigterm_stops_cleanly_and_a_second_node_on_the_same_out_is_refused(tmp_
         assert "another calcdetect" in second.stderr
         study = kit.study_of(3)
         assert kit.send(port, study) == [0, 0, 0]
-        # SIGTERM as soon as the study is due: the analysis in progress is finished, then the node stops
-        time.sleep(0.7)
+        # SIGTERM while the study is being analysed: the analysis in progress is finished, then the node stops
+        kit.wait_for(lambda: "analysing 3 new instance" in node.text(), what="the analysis to start")
         node.proc.send_signal(signal.SIGTERM)
         assert node.finish() == 0, node.text()
     finally:
@@ -71,6 +71,7 @@ def test_sigterm_stops_cleanly_and_a_second_node_on_the_same_out_is_refused(tmp_
             node.proc.kill()
     log = node.text()
     assert "SIGTERM received" in log and "stopped" in log
+    assert log.index("SIGTERM received") < log.index("3 analysed now")  # the study was finished after it
     assert sorted(r["sop_instance_uid"] for r in _rows(kit, out, "images.csv")) == sorted(
         ds.SOPInstanceUID for ds in study)
     assert not (out / ".calcdetect-scan.lock").exists()

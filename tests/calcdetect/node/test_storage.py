@@ -22,6 +22,7 @@ def _reject_reason(assoc) -> tuple[int, int, int]:
 def test_echo_from_an_allowed_ae(node, kit):
     assoc = kit.sender_ae("PACS").associate("127.0.0.1", node.port, ae_title="CALCDETECT")
     assert assoc.is_established
+    assert assoc.acceptor.maximum_length == 262_144  # the node's PDU limit, announced in the A-ASSOCIATE-AC
     assert assoc.send_c_echo().Status == 0x0000
     assoc.release()
 
