@@ -6,7 +6,8 @@ scanned folder, each result is saved at once as a work record
 (:class:`calcdetect.batch.records.WorkStore`), and the tables, overlays and
 index are rewritten from *all* records (:func:`calcdetect.batch.publish.publish_outputs`).
 So the tables grow study by study and are always those ``calcdetect scan
-OUT/inbox`` would write (but for the measured ``seconds``).
+OUT/inbox`` would write (but for the measured ``seconds``), plus the
+``errors.csv`` rows of instances refused when received.
 
 After each pass, every study of the pass gets its Mammography CAD SR
 (:mod:`calcdetect.sr`, the writer ``scan`` uses) in ``OUT/sr/``, written again
@@ -18,7 +19,9 @@ Exactly once: an instance whose record is saved is never analysed again (the
 record is reused as by ``scan --resume``: same path, size, modification time
 and settings); one whose analysis was interrupted has no record and is
 analysed at the next pass.  A record is written atomically, so a kill leaves
-it complete or absent.
+it complete or absent.  A study is marked done (its ``node-sr`` file, naming
+the records it covered) only after its SR was written and queued for sending,
+so a kill before that makes the next start redo the SR step, not the analysis.
 """
 
 from __future__ import annotations
@@ -51,6 +54,7 @@ from .storage import Refusal
 __all__ = ["StudyAnalyser", "StudyOutcome", "SrResult", "SrWriter", "cad_sr_writer"]
 
 logger = logging.getLogger(__name__)
+
 
 @dataclass(frozen=True)
 class SrResult:
