@@ -144,7 +144,9 @@ class StudyAnalyser:
         self._sr_writer = sr_writer
         self._on_sr = on_sr
         self._run_info = dict(run_info or {})
-        self._lock = threading.RLock()
+        self._lock = threading.RLock()  # one analysis pass or publication at a time
+        # the records by job_id; refusals arrive from association threads and must never wait for a pass
+        self._records_lock = threading.Lock()
         self._started = _now()
         self._counters = _Counters()
         self._check_out_dir()
@@ -207,12 +209,21 @@ class StudyAnalyser:
 
     # -- refused instances ------------------------------------------------------
     def record_refusal(self, refusal: Refusal) -> None:
-        """Save the ``errors.csv`` row of an instance refused at C-STORE (published with its study)."""
-        item = InputFile("", refusal.rel_path, refusal.size_bytes, 0, job_id_of(refusal.rel_path), False)
+        """Save the ``errors.csv`` row of an instance refused at C-STORE (published with its study).
+
+        The row's path is where the instance would have been stored; when a good instance with that
+        UID is already there, ``_refused`` is added, so the refusal never replaces the good result
+        (a good instance received after a refusal does replace the refusal row).
+        """
+        rel = refusal.rel_path
+        if (self.inbox.root / rel).exists():
+            rel = f"{rel.removesuffix('.dcm')}_refused.dcm"
+        item = InputFile("", rel, refusal.size_bytes, 0, job_id_of(rel), False)
         message = f"refused when received (C-STORE status 0x{refusal.status:04X}): {refusal.message}"
         result = error_result(item, self.settings.settings_id, refusal.code, message)
-        with self._lock:
-            self._records[item.job_id] = self.store.save(result)
+        record = self.store.save(result)
+        with self._records_lock:
+            self._records[item.job_id] = record
             self._counters.refused += 1
 
     # -- analysis -------------------------------------------------------------
@@ -234,7 +245,8 @@ class StudyAnalyser:
             logger.info("analysing %d new instance(s) of %d study(ies)", len(todo), len(studies))
             for result in run_inputs(todo, self.settings, workers=self.workers):
                 record = self.store.save(result)
-                self._records[record["job_id"]] = record
+                with self._records_lock:
+                    self._records[record["job_id"]] = record
             self._counters.studies += len(studies)
             self._counters.analysed += len(todo)
             self._counters.seconds_analysing += time.perf_counter() - t0
@@ -244,7 +256,8 @@ class StudyAnalyser:
 
     def _study_records(self, study: str) -> list[dict]:
         prefix = f"{study}/"
-        return sorted((r for r in self._records.values() if r["path"].startswith(prefix)), key=lambda r: r["path"])
+        with self._records_lock:
+            return sorted((r for r in self._records.values() if r["path"].startswith(prefix)), key=lambda r: r["path"])
 
     def _study_outcome(self, study: str, items: list[InputFile], n_analysed: int) -> StudyOutcome:
         """Write the study's SR, hand it to ``on_sr``, then mark the study done (its state file)."""
@@ -284,7 +297,8 @@ class StudyAnalyser:
     def publish(self) -> None:
         """Rewrite the tables, overlays, index and ``run.json`` from every record."""
         with self._lock:
-            records = sorted(self._records.values(), key=lambda r: r["path"])
+            with self._records_lock:
+                records = sorted(self._records.values(), key=lambda r: r["path"])
             sr_errors, sr_links, n_srs = self._sr_state()
             tables, _ = publish_outputs(self.out_dir, self.store, records, overlays=self.settings.overlays,
                                         extra_errors=sr_errors, sr_links=sr_links)
@@ -303,7 +317,7 @@ class StudyAnalyser:
             "arguments": self._run_info,
             "config": self.settings.config.to_dict(),
             "settings_id": self.settings.settings_id,
-            "n_inputs": len(self._records),
+            "n_inputs": len(tables.images) + len(tables.errors),
             "counts": {
                 "images": len(tables.images),
                 "positive_images": sum(r["flag"] == "positive" for r in tables.images),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import logging
 
 import pytest
@@ -168,3 +169,16 @@ def test_a_study_lands_in_the_tables_scan_writes_and_names_no_patient(tmp_path, 
 def test_a_second_node_on_the_same_folder_is_refused(node, kit):
     with pytest.raises(ScanError, match="another calcdetect"):
         kit.start_node(node.out)
+
+
+def test_a_bad_copy_of_an_instance_already_stored_does_not_replace_its_result(node, kit):
+    (good,) = kit.study_of(1)
+    bad = copy.deepcopy(good)
+    del bad.PixelData
+    assert kit.send(node.port, [good]) == [0x0000]
+    kit.wait_for(lambda: (node.out / "images.csv").exists() and kit.read_csv(node.out / "images.csv"),
+                 what="the image analysed")
+    assert kit.send(node.port, [bad])[0] >= 0xC000
+    errors = kit.wait_for(lambda: kit.read_csv(node.out / "errors.csv"), what="the refusal row")
+    assert [e["path"] for e in errors] == [f"{good.StudyInstanceUID}/{good.SOPInstanceUID}_refused.dcm"]
+    assert [r["sop_instance_uid"] for r in kit.read_csv(node.out / "images.csv")] == [good.SOPInstanceUID]
