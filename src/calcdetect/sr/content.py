@@ -12,8 +12,8 @@ The tree (observation ids in brackets; k = an image's place in the library)::
     [1] CONTAINER Mammography CAD Report (TID 4000, template DCMR 4000)
     [1.1] HAS CONCEPT MOD CODE Language of Content Item and Descendants = en-US (TID 1204)
     [1.2] CONTAINS CONTAINER Image Library
-      [1.2.k] CONTAINS IMAGE (TID 4020) + HAS ACQ CONTEXT laterality, view, dates,
-              patient orientation, horizontal / vertical pixel spacing (TID 1602/1603)
+      [1.2.k] CONTAINS IMAGE (TID 4020) + HAS ACQ CONTEXT laterality, view, patient
+              orientation, study / content dates and times, horizontal / vertical pixel spacing
     [1.3] CONTAINS CODE CAD Processing and Findings Summary = CID 6047 value (TID 4001)
       INFERRED FROM CONTAINER Individual Impression/Recommendation (TID 4003), one per cluster
         HAS CONCEPT MOD CODE Rendering Intent
@@ -21,9 +21,9 @@ The tree (observation ids in brackets; k = an image's place in the library)::
           HAS CONCEPT MOD CODE Rendering Intent
           HAS PROPERTIES TEXT Algorithm Name / Version / Parameters (TID 4019)
           HAS PROPERTIES NUM Certainty of Finding (%)
-          HAS PROPERTIES NUM Number of calcifications
           HAS PROPERTIES SCOORD Center (POINT)    > R-SELECTED FROM [1.2.k]  (TID 4021)
           HAS PROPERTIES SCOORD Outline (POLYLINE) > R-SELECTED FROM [1.2.k]
+          HAS PROPERTIES NUM Number of calcifications
           INFERRED FROM CODE Single Image Finding = Individual Calcification, per member
             HAS CONCEPT MOD CODE Rendering Intent = Presentation Optional
             HAS PROPERTIES TEXT Algorithm Name / Version (TID 4019)
@@ -33,7 +33,7 @@ The tree (observation ids in brackets; k = an image's place in the library)::
       INFERRED FROM CONTAINER Successful Detections / Failed Detections (TID 4015)
         CONTAINS CODE Detection Performed = Calcification Cluster / Individual Calcification (TID 4017)
           HAS PROPERTIES TEXT Algorithm Name / Version / Parameters (TID 4019)
-          R-INFERRED FROM [1.2.k] for every image it ran on (or failed on)
+          R-HAS PROPERTIES [1.2.k] for every image it ran on (or failed on)
     [1.5] CONTAINS CODE Summary of Analyses = Not Attempted (no TID 4016 sub-tree)
 
 Every relationship above is one that PS3.3 Table A.35.5-2 allows for this
@@ -117,9 +117,17 @@ def _image_entry(image: SrImage, *, include_dates: bool) -> Dataset:
         relationship_type=_R.CONTAINS,
     )
     acq = _R.HAS_ACQ_CONTEXT
+    # in the order of TID 4020 (order significant): laterality, view, patient orientation,
+    # study date / time, content date / time, horizontal / vertical pixel spacing
     descriptors: list[Dataset] = []
     if image.laterality in codes.LATERALITY_CODES:
         descriptors.append(_node(_code(codes.IMAGE_LATERALITY, codes.LATERALITY_CODES[image.laterality], acq)))
+    if image.view in codes.VIEW_CODES:
+        descriptors.append(_node(_code(codes.IMAGE_VIEW, codes.VIEW_CODES[image.view], acq)))
+    if image.patient_orientation is not None:
+        row, column = image.patient_orientation
+        descriptors.append(_text(codes.PATIENT_ORIENTATION_ROW, row, acq))
+        descriptors.append(_text(codes.PATIENT_ORIENTATION_COLUMN, column, acq))
     if include_dates:
         for name, value, cls in ((codes.STUDY_DATE, image.study_date, hd.sr.DateContentItem),
                                  (codes.STUDY_TIME, image.study_time, hd.sr.TimeContentItem),
@@ -127,12 +135,6 @@ def _image_entry(image: SrImage, *, include_dates: bool) -> Dataset:
                                  (codes.CONTENT_TIME, image.content_time, hd.sr.TimeContentItem)):
             if value:
                 descriptors.append(_dated(cls, name, value))
-    if image.view in codes.VIEW_CODES:
-        descriptors.append(_node(_code(codes.IMAGE_VIEW, codes.VIEW_CODES[image.view], acq)))
-    if image.patient_orientation is not None:
-        row, column = image.patient_orientation
-        descriptors.append(_text(codes.PATIENT_ORIENTATION_ROW, row, acq))
-        descriptors.append(_text(codes.PATIENT_ORIENTATION_COLUMN, column, acq))
     if image.spacing_col_mm is not None and image.spacing_row_mm is not None:
         descriptors.append(_num(codes.HORIZONTAL_PIXEL_SPACING, round(image.spacing_col_mm, 6), codes.UCUM_MM, acq))
         descriptors.append(_num(codes.VERTICAL_PIXEL_SPACING, round(image.spacing_row_mm, 6), codes.UCUM_MM, acq))
@@ -170,9 +172,9 @@ def _cluster_impression(cluster: SrCluster, findings: StudyFindings, image_ref: 
         _node(_code(codes.RENDERING_INTENT, intent, _R.HAS_CONCEPT_MOD)),
         *_algorithm_items(findings.algorithm),
         _num(codes.CERTAINTY_OF_FINDING, round(certainty, 4), codes.UCUM_PERCENT),
-        _num(codes.NUMBER_OF_CALCIFICATIONS, int(cluster.n_calcifications), codes.UCUM_NO_UNITS),
         _scoord(codes.CENTER, "POINT", center_point(cluster.row_px, cluster.col_px), image_ref),
         _scoord(codes.OUTLINE, "POLYLINE", outline, image_ref),
+        _num(codes.NUMBER_OF_CALCIFICATIONS, int(cluster.n_calcifications), codes.UCUM_NO_UNITS),
         *(_calcification_finding(m, findings.algorithm, image_ref) for m in cluster.members),
     ])
     container = hd.sr.ContainerContentItem(name=codes.INDIVIDUAL_IMPRESSION_RECOMMENDATION, is_content_continuous=False,
@@ -210,7 +212,7 @@ def _detections(findings: StudyFindings, refs: dict[str, tuple[int, ...]]) -> Da
         performed = [
             _node(_code(codes.DETECTION_PERFORMED, kind, _R.CONTAINS), [
                 *_algorithm_items(findings.algorithm),
-                *(_by_reference(_R.INFERRED_FROM.value, refs[image.sop_instance_uid]) for image in images),
+                *(_by_reference(_R.HAS_PROPERTIES.value, refs[image.sop_instance_uid]) for image in images),
             ])
             for kind in (codes.CALCIFICATION_CLUSTER, codes.INDIVIDUAL_CALCIFICATION)
         ]

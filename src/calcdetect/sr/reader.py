@@ -1,8 +1,8 @@
 """Read a Mammography CAD SR back into clusters and members (tests, and anyone checking an SR).
 
 Independent of how :mod:`.content` builds the tree: it walks the Content
-Sequence with pydicom, resolves the by-reference SELECTED FROM / INFERRED
-FROM relationships through the observation ids (PS3.3 C.17.3.2.2: the
+Sequence with pydicom, resolves the by-reference SELECTED FROM / HAS
+PROPERTIES relationships through the observation ids (PS3.3 C.17.3.2.2: the
 Referenced Content Item Identifier lists the 1-based position of each
 ancestor, from the root), and converts SCOORDs back to 0-based pixel
 indices with :mod:`.coords`.  Any SR of this SOP class with Calcification

@@ -38,6 +38,7 @@ import hashlib
 import json
 import logging
 import os
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -51,6 +52,7 @@ from calcdetect.config import DetectorConfig
 from calcdetect.errors import StudyReportError
 from calcdetect.keys import patient_key as make_patient_key
 
+from .content import build_content
 from .coords import certainty_percent
 from .document import build_document, write_document
 from .model import Algorithm, SrCalcification, SrCluster, SrImage, StudyFindings, StudyHeader
@@ -121,6 +123,22 @@ def _read_header(path: Path) -> Dataset | None:
     return ds
 
 
+_DA = re.compile(r"\d{8}")
+_TM = re.compile(r"\d{2}(\d{2}(\d{2}(\.\d{1,6})?)?)?")
+
+
+def _date(ds: Dataset | None, keyword: str) -> str:
+    """A DA value of the header, or "" when it is missing or malformed (never copied as is)."""
+    value = _text(ds, keyword)
+    return value if _DA.fullmatch(value) else ""
+
+
+def _time(ds: Dataset | None, keyword: str) -> str:
+    """A TM value of the header, or "" when it is missing or malformed."""
+    value = _text(ds, keyword)
+    return value if _TM.fullmatch(value) else ""
+
+
 def _text(ds: Dataset | None, keyword: str) -> str:
     if ds is None:
         return ""
@@ -156,10 +174,10 @@ def _header(ds: Dataset, *, study_uid: str, key: str, pseudonymized: bool) -> St
         study_instance_uid=study_uid,
         patient_id=_text(ds, "PatientID"),
         patient_name=_text(ds, "PatientName"),
-        patient_birth_date=_text(ds, "PatientBirthDate"),
-        patient_sex=_text(ds, "PatientSex"),
-        study_date=_text(ds, "StudyDate"),
-        study_time=_text(ds, "StudyTime"),
+        patient_birth_date=_date(ds, "PatientBirthDate"),
+        patient_sex=_text(ds, "PatientSex") if _text(ds, "PatientSex") in ("M", "F", "O") else "",
+        study_date=_date(ds, "StudyDate"),
+        study_time=_time(ds, "StudyTime"),
         study_id=_text(ds, "StudyID"),
         accession_number=_text(ds, "AccessionNumber"),
         referring_physician_name=_text(ds, "ReferringPhysicianName"),
@@ -180,8 +198,8 @@ def _analysed_image(row: Mapping, ds: Dataset | None) -> SrImage:
         view=str(row.get("view", "")),
         rows=int(row["rows"]), cols=int(row["cols"]),
         spacing_row_mm=float(row["spacing_mm"]), spacing_col_mm=float(row["spacing_col_mm"]),
-        study_date=_text(ds, "StudyDate"), study_time=_text(ds, "StudyTime"),
-        content_date=_text(ds, "ContentDate"), content_time=_text(ds, "ContentTime"),
+        study_date=_date(ds, "StudyDate"), study_time=_time(ds, "StudyTime"),
+        content_date=_date(ds, "ContentDate"), content_time=_time(ds, "ContentTime"),
         patient_orientation=_orientation(ds),
     )
 
@@ -192,8 +210,8 @@ def _failed_image(ds: Dataset, code: str) -> SrImage:
         sop_instance_uid=_text(ds, "SOPInstanceUID"), sop_class_uid=_text(ds, "SOPClassUID"),
         laterality=laterality if laterality in ("L", "R") else "",
         view=_text(ds, "ViewPosition").upper(), analysed=False,
-        study_date=_text(ds, "StudyDate"), study_time=_text(ds, "StudyTime"),
-        content_date=_text(ds, "ContentDate"), content_time=_text(ds, "ContentTime"),
+        study_date=_date(ds, "StudyDate"), study_time=_time(ds, "StudyTime"),
+        content_date=_date(ds, "ContentDate"), content_time=_time(ds, "ContentTime"),
         patient_orientation=_orientation(ds), error=code,
     )
 
@@ -318,8 +336,17 @@ def plan_study_reports(tables, *, dicom_dir: str | os.PathLike, config: Detector
     certainty_percent(0.0, threshold=threshold)  # refuses a threshold the mapping cannot use
     reports = []
     for uid in sorted(studies):
-        planned = _plan_one(studies[uid], tables, dicom_path, algorithm=algorithm, threshold=threshold,
-                            pseudonymized=pseudonymize_key is not None)
+        try:
+            planned = _plan_one(studies[uid], tables, dicom_path, algorithm=algorithm, threshold=threshold,
+                                pseudonymized=pseudonymize_key is not None)
+            if not isinstance(planned, dict):
+                build_content(planned.findings)  # any problem with the content shows here, not after errors.csv
+        except Exception as exc:  # noqa: BLE001 - one study's SR must never stop the batch or lose its CSVs
+            logger.exception("no CAD SR for study %s", uid)
+            study = studies[uid]
+            first = sorted([r["path"] for r in study.rows] + [f["path"] for f, _ in study.failed])[0]
+            planned = _error(first, uid, f"unexpected {type(exc).__name__} while building it ({exc}); this is a "
+                             "bug in calcdetect, please report it")
         (errors if isinstance(planned, dict) else reports).append(planned)
     reports.sort(key=lambda r: r.rel_path)
     errors.sort(key=lambda e: e["path"])
