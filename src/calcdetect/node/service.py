@@ -107,7 +107,10 @@ def run_node(out_dir: str | os.PathLike, settings: ScanSettings, options: NodeOp
     except OSError as exc:
         raise ScanError(f"cannot create the output folder {str(out)!r}: {exc.strerror or exc}") from exc
     with OutputLock(out):
-        _run_locked(out, settings, options, stop=stop, sr_writer=sr_writer, on_listening=on_listening)
+        try:
+            _run_locked(out, settings, options, stop=stop, sr_writer=sr_writer, on_listening=on_listening)
+        except OSError as exc:
+            raise ScanError(f"cannot write to the output folder {str(out)!r}: {exc.strerror or exc}") from exc
 
 
 def _run_locked(out: Path, settings: ScanSettings, options: NodeOptions, *, stop, sr_writer, on_listening) -> None:
