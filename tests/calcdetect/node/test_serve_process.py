@@ -77,12 +77,22 @@ def test_sigterm_stops_cleanly_and_a_second_node_on_the_same_out_is_refused(tmp_
     assert "PHANTOM^" not in log and "PHANTOM " not in log  # the samples' Patient Names
 
 
-def _sender(kit, port: int, datasets, acknowledged: list[str]) -> threading.Thread:
-    """Send ``datasets`` one by one over one association, noting each one answered success."""
+def _sender(kit, port: int, datasets, acknowledged: list[str], *, reached: threading.Event,
+            go: threading.Event, killed: threading.Event) -> threading.Thread:
+    """Send ``datasets`` one by one over one association, noting each one answered success.
+
+    After 3 acknowledged instances it waits for ``go`` (so the kill comes while the next ones are
+    being sent), and after 6 for ``killed`` (so at least two are never acknowledged).
+    """
     def run():
         try:
             assoc = kit.sender_ae("PACS").associate("127.0.0.1", port, ae_title="CALCDETECT")
             for ds in datasets:
+                if len(acknowledged) == 3:
+                    reached.set()
+                    go.wait(30)
+                if len(acknowledged) == 6:
+                    killed.wait(30)
                 status = assoc.send_c_store(copy.deepcopy(ds))
                 if not (status and status.get("Status") == 0x0000):
                     return
@@ -105,16 +115,20 @@ def test_kill_9_mid_transfer_then_restart_analyses_every_acknowledged_instance_e
         assert kit.send(port, first_study) == [0, 0]
         kit.wait_for(lambda: len(_rows(kit, out, "images.csv")) == 2, what="the first study analysed")
         acknowledged: list[str] = []
-        sender = _sender(kit, port, second_study, acknowledged)
-        kit.wait_for(lambda: len(acknowledged) >= 3, what="3 acknowledged instances")
-        node.proc.send_signal(signal.SIGKILL)  # most likely in the middle of the 4th instance
+        reached, go, killed = threading.Event(), threading.Event(), threading.Event()
+        sender = _sender(kit, port, second_study, acknowledged, reached=reached, go=go, killed=killed)
+        assert reached.wait(60), "3 acknowledged instances"
+        go.set()
+        time.sleep(0.05)
+        node.proc.send_signal(signal.SIGKILL)  # in the middle of the 4th instance, or of the 5th or 6th
         node.finish()
+        killed.set()
         sender.join(30)
     finally:
         if node.proc.poll() is None:
             node.proc.kill()
     n_acked = len(acknowledged)
-    assert 3 <= n_acked < len(second_study)
+    assert 3 <= n_acked <= 6
     on_disk = {p.stem for p in (out / "inbox").glob("*/*.dcm")}
     assert set(acknowledged) <= on_disk  # success was answered only once the file was there
 
