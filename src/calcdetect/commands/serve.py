@@ -56,6 +56,9 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     parser.add_argument("--tls-key", metavar="FILE", help="PEM private key of --tls-cert")
     parser.add_argument("--tls-ca", metavar="FILE",
                         help="PEM CA certificate(s): callers must present a certificate it signed (mutual TLS)")
+    parser.add_argument("--forward-tls-ca", metavar="FILE",
+                        help="PEM CA certificate(s) of the --forward destination: send over TLS, checking its "
+                             "certificate and host name (with --tls-cert/--tls-key the node also shows its own)")
     parser.add_argument("--config", metavar="FILE",
                         help="detector configuration (JSON or TOML, keys of DetectorConfig.to_dict())")
     parser.add_argument("--pseudonymize-key", metavar="KEY",
@@ -75,7 +78,8 @@ def _options(args: argparse.Namespace):
     from calcdetect.batch.worker import ScanSettings
     from calcdetect.commands.scan import _load_config
     from calcdetect.config import DetectorConfig
-    from calcdetect.node.policy import NodePolicy, parse_allowed_peer, parse_destination, server_tls_context
+    from calcdetect.node.policy import (NodePolicy, client_tls_context, parse_allowed_peer, parse_destination,
+                                        server_tls_context)
     from calcdetect.node.service import NodeOptions
 
     if not 0 <= args.port <= 65535:
@@ -95,9 +99,13 @@ def _options(args: argparse.Namespace):
         max_instance_bytes=args.max_instance_mb * 1024 * 1024,
         max_associations=args.max_associations,
     )
+    if args.forward_tls_ca and not args.forward:
+        raise ValueError("--forward-tls-ca needs --forward")
     tls = server_tls_context(args.tls_cert, args.tls_key, ca_file=args.tls_ca) if args.tls_cert else None
+    forward_tls = (client_tls_context(args.forward_tls_ca, cert_file=args.tls_cert, key_file=args.tls_key)
+                   if args.forward_tls_ca else None)
     options = NodeOptions(policy=policy, host=args.host, port=args.port, study_idle_s=args.study_idle_s,
-                          workers=args.workers, tls=tls,
+                          workers=args.workers, tls=tls, forward_tls=forward_tls,
                           destination=parse_destination(args.forward) if args.forward else None)
     config = _load_config(args.config) if args.config else DetectorConfig.default()
     key = args.pseudonymize_key or os.environ.get("CALCDETECT_PSEUDONYMIZE_KEY") or None

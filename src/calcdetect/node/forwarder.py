@@ -21,6 +21,7 @@ import hashlib
 import io
 import json
 import logging
+import ssl
 import threading
 import time
 from dataclasses import asdict, dataclass, replace
@@ -66,8 +67,8 @@ class QueuedFile:
 
 
 def send_files(paths: list[Path], destination: Destination, *, calling_ae: str,
-               timeout_s: float = 30.0) -> dict[Path, str]:
-    """C-STORE ``paths`` to ``destination`` over one association.
+               timeout_s: float = 30.0, tls: ssl.SSLContext | None = None) -> dict[Path, str]:
+    """C-STORE ``paths`` to ``destination`` over one association (TLS with ``tls``).
 
     Returns
     -------
@@ -86,7 +87,8 @@ def send_files(paths: list[Path], destination: Destination, *, calling_ae: str,
     for sop, syntax in sorted(contexts):
         for ts in dict.fromkeys((syntax, ExplicitVRLittleEndian, ImplicitVRLittleEndian)):
             ae.add_requested_context(sop, ts)
-    assoc = ae.associate(destination.host, destination.port, ae_title=destination.ae_title)
+    tls_args = (tls, destination.host) if tls is not None else None
+    assoc = ae.associate(destination.host, destination.port, ae_title=destination.ae_title, tls_args=tls_args)
     if not assoc.is_established:
         why = "association rejected" if assoc.is_rejected else "no association (destination down or unreachable)"
         return {p: why for p in paths}
@@ -123,13 +125,16 @@ class Forwarder:
         The node's AE title, used as calling AE title.
     base_delay_s, max_delay_s : float
         Back-off between attempts: ``base * 2**(attempts-1)``, at most ``max``.
+    tls : ssl.SSLContext, optional
+        Connect with TLS (:func:`.policy.client_tls_context`).
     """
 
     def __init__(self, out_dir: Path, destination: Destination, *, calling_ae: str,
-                 base_delay_s: float = 2.0, max_delay_s: float = 300.0) -> None:
+                 base_delay_s: float = 2.0, max_delay_s: float = 300.0, tls: ssl.SSLContext | None = None) -> None:
         self.out_dir = Path(out_dir)
         self.destination = destination
         self.calling_ae = calling_ae
+        self.tls = tls
         self.base_delay_s = float(base_delay_s)
         self.max_delay_s = float(max_delay_s)
         self.outbox = self.out_dir / "outbox"
@@ -199,7 +204,7 @@ class Forwarder:
         present = [p for p in paths if p.is_file()]
         if present:
             try:
-                results.update(send_files(present, self.destination, calling_ae=self.calling_ae))
+                results.update(send_files(present, self.destination, calling_ae=self.calling_ae, tls=self.tls))
             except Exception as exc:  # noqa: BLE001 - a send that fails must leave the entries queued
                 results.update({p: f"{type(exc).__name__}: {exc}" for p in present})
         n_sent = 0

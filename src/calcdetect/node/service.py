@@ -63,6 +63,8 @@ class NodeOptions:
         Server TLS context (``--tls-cert``/``--tls-key``/``--tls-ca``).
     forward_base_delay_s, forward_max_delay_s : float
         Back-off of the forwarder.
+    forward_tls : ssl.SSLContext, optional
+        Client TLS context for the destination (``--forward-tls-ca``).
     """
 
     policy: NodePolicy
@@ -74,6 +76,7 @@ class NodeOptions:
     tls: ssl.SSLContext | None = None
     forward_base_delay_s: float = 2.0
     forward_max_delay_s: float = 300.0
+    forward_tls: ssl.SSLContext | None = None
 
 
 def run_node(out_dir: str | os.PathLike, settings: ScanSettings, options: NodeOptions, *,
@@ -119,6 +122,7 @@ def _run_locked(out: Path, settings: ScanSettings, options: NodeOptions, *, stop
         "allow": [f"{p.ae_title}@{p.host}" if p.host else p.ae_title for p in options.policy.allowed],
         "forward": str(options.destination) if options.destination else None,
         "study_idle_s": options.study_idle_s, "workers": options.workers, "tls": options.tls is not None,
+        "forward_tls": options.forward_tls is not None,
         "max_pdu_bytes": options.policy.max_pdu_bytes, "max_instance_bytes": options.policy.max_instance_bytes,
         "max_associations": options.policy.max_associations,
         "pseudonymized": settings.pseudonymize_key is not None,
@@ -126,7 +130,8 @@ def _run_locked(out: Path, settings: ScanSettings, options: NodeOptions, *, stop
     forwarder = None
     if options.destination is not None:
         forwarder = Forwarder(out, options.destination, calling_ae=options.policy.ae_title,
-                              base_delay_s=options.forward_base_delay_s, max_delay_s=options.forward_max_delay_s)
+                              base_delay_s=options.forward_base_delay_s, max_delay_s=options.forward_max_delay_s,
+                              tls=options.forward_tls)
     elif any((out / "outbox").glob("*.json")):
         logger.warning("files are queued in %s from an earlier run, but no --forward is given: they stay queued "
                        "(see outbox.csv)", out / "outbox")

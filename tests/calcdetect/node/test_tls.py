@@ -96,3 +96,36 @@ def test_mutual_tls_needs_a_client_certificate_from_the_ca(tmp_path, kit, pki):
         assert not _echo(kit, running.port, _client(pki, pki["stranger"]))   # signed by another CA
     finally:
         running.stop()
+
+
+def test_the_forwarder_sends_over_mutual_tls_and_not_to_a_destination_it_cannot_verify(tmp_path, kit, pki):
+    from pydicom import dcmread
+    from pynetdicom import ALL_TRANSFER_SYNTAXES, AE, evt, sop_class
+
+    from calcdetect.node.forwarder import Forwarder
+    from calcdetect.node.policy import Destination, client_tls_context
+
+    received = []
+    ae = AE(ae_title="PACS")
+    ae.add_supported_context(sop_class.DigitalMammographyXRayImageStorageForPresentation, ALL_TRANSFER_SYNTAXES)
+    port = kit.free_port()
+    server = ae.start_server(("127.0.0.1", port), block=False,
+                             ssl_context=server_tls_context(*pki["server"], ca_file=pki["ca"]),  # mutual TLS
+                             evt_handlers=[(evt.EVT_C_STORE, lambda e: received.append(e.dataset.SOPInstanceUID) or 0)])
+    out = tmp_path / "out"
+    (out / "sr").mkdir(parents=True)
+    sample = out / "sr" / "object.dcm"
+    sample.write_bytes((kit.samples / "small_pos_LCC.dcm").read_bytes())
+    destination = Destination("PACS", "127.0.0.1", port)
+    try:
+        untrusting = Forwarder(out, destination, calling_ae="CALCDETECT",
+                               tls=client_tls_context(pki["ca"]))  # no client certificate: refused by the PACS
+        untrusting.enqueue([sample], study="s")
+        assert untrusting.send_due() == 0
+        assert received == []
+        trusted = Forwarder(out, destination, calling_ae="CALCDETECT",
+                            tls=client_tls_context(pki["ca"], cert_file=pki["client"][0], key_file=pki["client"][1]))
+        assert trusted.send_due() == 1
+    finally:
+        server.shutdown()
+    assert received == [dcmread(sample, stop_before_pixels=True).SOPInstanceUID]
