@@ -37,7 +37,11 @@ The tree (observation ids in brackets; k = an image's place in the library)::
     [1.5] CONTAINS CODE Summary of Analyses = Not Attempted (no TID 4016 sub-tree)
 
 Every relationship above is one that PS3.3 Table A.35.5-2 allows for this
-IOD (dciodvfy and dcmtk check them).
+IOD (dciodvfy and dcmtk check them).  The shape and order follow the PS3.16
+tables and the informative examples of PS3.17 Annex E (E.3.1: a report
+without findings; E.3.2: Individual Calcifications nested in their
+Calcification Cluster after its Center, Outline and Number of Calcifications);
+docs/outputs.md lists the details that could not be checked against the text.
 """
 
 from __future__ import annotations

@@ -63,6 +63,7 @@ def build_document(
     sop_instance_uid: str,
     image_series: dict[str, str],
     created: datetime | None = None,
+    content: Dataset | None = None,
 ) -> Dataset:
     """The complete SR dataset (with file meta) of one study.
 
@@ -78,6 +79,8 @@ def build_document(
         Series Instance UID of each referenced image, by SOP Instance UID (evidence).
     created : datetime, optional
         Content Date/Time of the report (default: now).
+    content : pydicom.dataset.Dataset, optional
+        ``build_content(findings)`` when the caller has already built it.
 
     Returns
     -------
@@ -132,7 +135,7 @@ def build_document(
     ds.CurrentRequestedProcedureEvidenceSequence = _evidence(findings, image_series)
     ds.PerformedProcedureCodeSequence = DicomSequence()
     # SR Document Content
-    ds.update(build_content(findings))
+    ds.update(content if content is not None else build_content(findings))
 
     meta = FileMetaDataset()
     meta.MediaStorageSOPClassUID = ds.SOPClassUID

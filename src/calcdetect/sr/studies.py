@@ -34,6 +34,7 @@ or when no header of the study can be read again.  Its images stay in
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import logging
@@ -81,6 +82,8 @@ class StudyReport:
     image_series: Mapping[str, str] = field(default_factory=dict)
     series_instance_uid: str = ""
     sop_instance_uid: str = ""
+    #: the SR content tree, built while planning (so problems show before errors.csv is written)
+    content: Dataset | None = field(default=None, repr=False, compare=False)
 
 
 @dataclass(frozen=True)
@@ -339,8 +342,8 @@ def plan_study_reports(tables, *, dicom_dir: str | os.PathLike, config: Detector
         try:
             planned = _plan_one(studies[uid], tables, dicom_path, algorithm=algorithm, threshold=threshold,
                                 pseudonymized=pseudonymize_key is not None)
-            if not isinstance(planned, dict):
-                build_content(planned.findings)  # any problem with the content shows here, not after errors.csv
+            if not isinstance(planned, dict):  # any problem with the content shows here, not after errors.csv
+                planned = dataclasses.replace(planned, content=build_content(planned.findings))
         except Exception as exc:  # noqa: BLE001 - one study's SR must never stop the batch or lose its CSVs
             logger.exception("no CAD SR for study %s", uid)
             study = studies[uid]
@@ -361,7 +364,7 @@ def write_study_reports(out_dir: str | os.PathLike, plan: SrPlan, *,
     for report in plan.reports:
         ds = build_document(report.findings, report.header, series_instance_uid=report.series_instance_uid,
                             sop_instance_uid=report.sop_instance_uid, image_series=dict(report.image_series),
-                            created=created)
+                            created=created, content=report.content)
         path = out / report.rel_path
         write_document(ds, path)
         written[report.findings.study_instance_uid] = path
