@@ -15,7 +15,7 @@ def main(argv: list[str] | None = None) -> int:
     """Run ``calcdetect``; return the process exit status."""
     return run_command_line(
         argv, prog="calcdetect", version=__version__, package="calcdetect",
-        names=("scan", "phantoms", "evaluate", "calibrate", "train", "review"),
+        names=("scan", "phantoms", "evaluate", "calibrate", "train", "review", "serve"),
         description="Find microcalcification clusters in mammogram DICOMs (research software, "
                     "not a medical device).",
     )

@@ -23,7 +23,7 @@ from pathlib import Path
 
 from calcdetect.evaluation.truth_files import TRUTH_SUFFIX
 
-__all__ = ["InputFile", "discover_inputs", "SIDECAR_SUFFIXES"]
+__all__ = ["InputFile", "discover_inputs", "job_id_of", "SIDECAR_SUFFIXES"]
 
 logger = logging.getLogger(__name__)
 
@@ -62,7 +62,8 @@ class InputFile:
     is_regular: bool = True
 
 
-def _job_id(rel_path: str) -> str:
+def job_id_of(rel_path: str) -> str:
+    """The ``job_id`` of the input at ``rel_path``: the stable name of its work record."""
     return hashlib.sha256(rel_path.encode("utf-8", "surrogateescape")).hexdigest()[:24]
 
 
@@ -112,6 +113,6 @@ def discover_inputs(dicom_dir: str | os.PathLike, *, exclude: tuple[str | os.Pat
                 size, mtime = (st.st_size, st.st_mtime_ns)
             except OSError:  # dangling link, permission problem on the entry
                 regular, size, mtime = False, 0, 0
-            found.append(InputFile(str(full), rel, size, mtime, _job_id(rel), regular))
+            found.append(InputFile(str(full), rel, size, mtime, job_id_of(rel), regular))
     found.sort(key=lambda f: f.rel_path)
     return found
