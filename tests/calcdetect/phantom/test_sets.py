@@ -148,3 +148,11 @@ def test_cli_says_the_class_mix(tmp_path, capsys):
 def test_a_bad_class_mix_is_refused(tmp_path):
     with pytest.raises(ValueError, match="visibility_mix"):
         write_phantom_set(tmp_path / "o", n=1, seed=1, preset="small", visibility_mix={"obvious": 1.0})
+
+
+def test_cli_takes_a_class_mix_and_refuses_a_bad_one(tmp_path, capsys):
+    assert main(["phantoms", str(tmp_path / "o"), "--n", "2", "--seed", "3", "--preset", "small",
+                 "--positive-fraction", "1", "--visibility-mix", "occult=1"]) == EXIT_OK
+    assert "clusters: 2 (visible 0, subtle 0, occult 2" in capsys.readouterr().out
+    assert main(["phantoms", str(tmp_path / "p"), "--n", "1", "--visibility-mix", "visible:1"]) == EXIT_FATAL
+    assert "CLASS=WEIGHT" in capsys.readouterr().out
