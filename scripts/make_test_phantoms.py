@@ -1,6 +1,7 @@
 """Regenerate the small committed phantoms in ``data/phantoms/``.
 
-One positive and one negative image per encoding family (the ``small-*``
+One positive and one negative image per encoding family (the positives'
+clusters of every visibility class: visible, subtle, occult) (the ``small-*``
 presets keep each vendor preset's photometric, intent, bit depth and transfer
 syntax at 600 x 480), plus one demo-size JPEG 2000 image.  Deterministic:
 running it again rewrites identical files.
@@ -16,37 +17,39 @@ from pathlib import Path
 
 from calcdetect.phantom import make_phantom, write_phantom
 
-#: (preset, seed, view, laterality, with_cluster)
+#: (preset, seed, view, laterality, visibility class of the cluster, or None for no cluster)
 SAMPLES = [
-    ("small", 101, "CC", "L", True),
-    ("small", 102, "MLO", "R", False),
-    ("small-ge-like", 103, "MLO", "L", True),
-    ("small-ge-like", 104, "CC", "R", False),
-    ("small-siemens-like", 105, "CC", "R", True),
-    ("small-siemens-like", 106, "MLO", "L", False),
-    ("small-fuji-cr-like", 107, "MLO", "R", True),
-    ("small-fuji-cr-like", 108, "CC", "L", False),
-    ("demo-ge-like", 109, "CC", "L", True),
+    ("small", 101, "CC", "L", "visible"),
+    ("small", 102, "MLO", "R", None),
+    ("small-ge-like", 103, "MLO", "L", "visible"),
+    ("small-ge-like", 104, "CC", "R", None),
+    ("small-siemens-like", 105, "CC", "R", "subtle"),
+    ("small-siemens-like", 106, "MLO", "L", None),
+    ("small-fuji-cr-like", 107, "MLO", "R", "occult"),
+    ("small-fuji-cr-like", 108, "CC", "L", None),
+    ("demo-ge-like", 109, "CC", "L", "visible"),
 ]
 
 
 def main(out: Path) -> None:
     out.mkdir(parents=True, exist_ok=True)
     rows = []
-    for preset, seed, view, lat, positive in SAMPLES:
+    for preset, seed, view, lat, visibility in SAMPLES:
+        positive = visibility is not None
         name = f"{preset}_{'pos' if positive else 'neg'}_{lat}{view}"
         ph = make_phantom(seed=seed, preset=preset, view=view, laterality=lat, with_cluster=positive,
-                          patient_id=f"SAMPLE-{seed}")
+                          patient_id=f"SAMPLE-{seed}", visibility=visibility)
         dcm, _ = write_phantom(ph, out, name)
         t = ph.truth
         rows.append([dcm.name, preset, t["photometric"], t["presentation_intent"], t["bits_stored"],
                      t["transfer_syntax_uid"], view, lat, t["has_cluster"], len(t["calcifications"]),
-                     len(t["distractors"]), dcm.stat().st_size])
+                     len(t["distractors"]), ";".join(k["visibility"] for k in t["clusters"]),
+                     dcm.stat().st_size])
         print(f"{dcm.name}: {dcm.stat().st_size / 1e6:.2f} MB")
     with open(out / "manifest.csv", "w", newline="") as fh:
         w = csv.writer(fh)
         w.writerow(["file", "preset", "photometric", "presentation_intent", "bits_stored", "transfer_syntax_uid",
-                    "view", "laterality", "has_cluster", "n_calcifications", "n_distractors", "bytes"])
+                    "view", "laterality", "has_cluster", "n_calcifications", "n_distractors", "visibility", "bytes"])
         w.writerows(rows)
 
 

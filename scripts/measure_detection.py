@@ -13,9 +13,11 @@
    bright-pixel count;
 3. scores all of them with ``calcdetect.evaluation.scoring`` and writes, in
    ``OUT/evaluation``: metrics.json (detector, reference, naive pixel AUCs,
-   the FROC comparison, issue-4 targets met or not, how the set was made),
-   FROC/ROC CSVs and PNGs with the reference drawn beside the detector, and
-   breakdown CSVs.  The detector's tables (docs/outputs.md columns) go to
+   the FROC comparison, the issue-12 targets on *visible* clusters met or
+   not, subtle clusters separately, the all-cluster figures and issue-4
+   targets as the secondary line, the set's visibility-class mix and d′
+   distributions), FROC/ROC CSVs and PNGs with the reference drawn beside the
+   detector, ``d_prime_by_class.png`` and breakdown CSVs.  The detector's tables (docs/outputs.md columns) go to
    ``OUT/scan`` so ``calcdetect evaluate OUT/scan --truth OUT/phantoms``
    reproduces its part.
 """
@@ -179,6 +181,35 @@ def _patients(images: pd.DataFrame) -> pd.DataFrame:
             "flag": g["flag"].apply(lambda f: "positive" if (f == "positive").any() else "negative"),
         }
     ).reset_index()
+
+
+def _d_prime_plot(truth, path: Path) -> dict:
+    """Histogram of the members' d′ and of each cluster's third-strongest d′, by class; returns quantiles."""
+    from matplotlib.figure import Figure
+
+    clu, calc = truth.clusters, truth.calcifications
+    vis = dict(zip(zip(clu["sop_instance_uid"], clu["cluster_id"]), clu["visibility"]))
+    calc = calc.assign(visibility=[vis.get(k, "unknown") for k in zip(calc["sop_instance_uid"], calc["cluster_id"])])
+    fig = Figure(figsize=(9.6, 4.0), dpi=100)
+    bins = np.logspace(-1, 2.5, 36)
+    out = {}
+    for ax, (table, col, title) in zip(fig.subplots(1, 2), ((calc, "d_prime", "calcifications (members)"),
+                                                            (clu, "third_d_prime", "clusters: third-strongest"))):
+        for cls in ("visible", "subtle", "occult"):
+            v = table.loc[table["visibility"] == cls, col].dropna().to_numpy(float)
+            if v.size:
+                ax.hist(np.clip(v, 0.1, 300), bins=bins, histtype="step", label=f"{cls} (n={v.size})")
+                out.setdefault(col, {})[cls] = {q: float(np.percentile(v, p)) for q, p in
+                                                (("p10", 10), ("median", 50), ("p90", 90))}
+        for x in (4, 6):
+            ax.axvline(x, color="grey", lw=0.6, ls="--")
+        ax.set_xscale("log")
+        ax.set_xlabel("d′ against quantum + electronic + anatomical noise")
+        ax.set_title(title)
+        ax.legend(fontsize="small")
+    fig.tight_layout()
+    fig.savefig(path)
+    return out
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -359,9 +390,16 @@ def main(argv: list[str] | None = None) -> int:
             "detector_config": config.to_dict(),
         },
     }
+    from calcdetect.phantom.sets import read_set_summary
+
     eval_dir = args.out / "evaluation"
+    eval_dir.mkdir(parents=True, exist_ok=True)
+    extra["phantom_set"] = {"summary": read_set_summary(phantom_dir),
+                            "d_prime": _d_prime_plot(truth_from_dicts(truth_all), eval_dir / "d_prime_by_class.png")}
     metrics = write_evaluation(result, eval_dir, references=references, extra_metrics=extra)
-    print(json.dumps({"targets": metrics["detector"]["targets"], "comparison": metrics["comparison"]}, indent=2))
+    d = metrics["detector"]
+    print(json.dumps({"targets": d["targets"], "visibility": {k: d["visibility"][k] for k in ("counts", "third_d_prime")},
+                      "comparison": metrics["comparison"]}, indent=2))
     print(f"written to {eval_dir}")
     return 0
 

@@ -30,7 +30,7 @@ logger = logging.getLogger(__name__)
 #: file-name endings that are never inputs (phantom ground truth)
 SIDECAR_SUFFIXES: tuple[str, ...] = (TRUTH_SUFFIX,)
 #: names that are not inputs in a folder that holds phantom ground truth
-_PHANTOM_SET_FILES = ("manifest.csv", "cohort_skipped.csv")
+_PHANTOM_SET_FILES = ("manifest.csv", "cohort_skipped.csv", "set_summary.json")
 
 
 @dataclass(frozen=True)

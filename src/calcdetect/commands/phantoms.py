@@ -40,11 +40,36 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
                         help="one patient per record (columns patient_id, microcalcification[, laterality])")
     parser.add_argument("--positive-fraction", type=float, default=0.5,
                         help="fraction of a set's images holding a cluster (default 0.5)")
+    parser.add_argument("--visibility-mix", default=None, metavar="visible=0.7,subtle=0.2,occult=0.1",
+                        help="class mix of a set's clusters (default 70/20/10; docs/phantom-truth.md); "
+                        "a cohort's clusters are always visible")
     parser.add_argument("--workers", type=int, default=1, help="processes to use (default 1)")
     parser.add_argument("--reuse", action="store_true",
                         help="keep images already in OUT that were made with the same seed and arguments")
     parser.set_defaults(run=run)
     return parser
+
+
+def parse_mix(text: str | None) -> dict[str, float] | None:
+    """``"visible=0.7,subtle=0.2,occult=0.1"`` -> dict (None stays None).
+
+    Examples
+    --------
+    >>> parse_mix("visible=1")
+    {'visible': 1.0}
+    """
+    if text is None:
+        return None
+    out = {}
+    for part in text.split(","):
+        name, sep, value = part.partition("=")
+        try:
+            out[name.strip()] = float(value)
+        except ValueError:
+            raise ValueError(f"--visibility-mix: {part!r} is not CLASS=WEIGHT (e.g. visible=0.7)") from None
+        if not sep:
+            raise ValueError(f"--visibility-mix: {part!r} is not CLASS=WEIGHT (e.g. visible=0.7)")
+    return out
 
 
 def _skipped(path: Path) -> list[dict]:
@@ -68,7 +93,7 @@ def run(args: argparse.Namespace) -> int:
             preset = args.preset or "mix"
             paths = write_phantom_set(args.out, n=args.n, seed=args.seed, preset=preset,
                                       positive_fraction=args.positive_fraction, workers=args.workers,
-                                      reuse_existing=args.reuse)
+                                      reuse_existing=args.reuse, visibility_mix=parse_mix(args.visibility_mix))
             skipped = []
     except (ValueError, OSError) as exc:
         logger.error("%s", exc)

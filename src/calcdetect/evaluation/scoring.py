@@ -60,6 +60,7 @@ TARGETS: dict[str, tuple[float, str]] = {
 
 _SIZE_BINS_MM = (0.0, 0.15, 0.2, 0.3, 0.4, 0.6, math.inf)
 _SNR_BINS = (0.0, 2.0, 3.0, 5.0, 8.0, 12.0, math.inf)
+_D_PRIME_BINS = (0.0, 2.0, 4.0, 6.0, 8.0, 12.0, math.inf)  # 4 and 6: the visibility-class limits
 _NCALC_BINS = (0, 4, 6, 10, 20, math.inf)
 
 
@@ -454,13 +455,14 @@ def evaluate(
     breakdowns["clusters_by_size"] = bin_sensitivity(
         t_clu["n_calcifications"], t_clu["detected_at_operating_point"], _NCALC_BINS, name="n_calcifications"
     )
-    # how visible the cluster is: sensitivity by the peak SNR, and by the ideal-observer d',
+    # how visible the cluster is: sensitivity by the peak SNR, and by d' against the total noise,
     # of its third-brightest calcification
-    for column, name in (("third_snr", "clusters_by_visibility"), ("third_d_prime", "clusters_by_detectability")):
-        vis = bin_sensitivity(t_clu[column], t_clu["detected_at_operating_point"], _SNR_BINS, name=column)
+    for column, name, bins in (("third_snr", "clusters_by_visibility", _SNR_BINS),
+                               ("third_d_prime", "clusters_by_detectability", _D_PRIME_BINS)):
+        vis = bin_sensitivity(t_clu[column], t_clu["detected_at_operating_point"], bins, name=column)
         vis = vis.rename(columns={"n_detected": "n_detected_at_operating_point",
                                   "sensitivity": "sensitivity_at_operating_point"})
-        vis["sensitivity_any_score"] = bin_sensitivity(t_clu[column], t_clu["matched"], _SNR_BINS, name=column)[
+        vis["sensitivity_any_score"] = bin_sensitivity(t_clu[column], t_clu["matched"], bins, name=column)[
             "sensitivity"].to_numpy()
         breakdowns[name] = vis
     if "visibility" not in t_clu:

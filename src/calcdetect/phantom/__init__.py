@@ -3,13 +3,16 @@
 Public API::
 
     PRESETS                    name -> VendorPreset
-    make_phantom(seed=..., preset="demo", view="CC", laterality="L", ...) -> Phantom
+    make_phantom(seed=..., preset="demo", view="CC", laterality="L", ...,
+                 visibility=None | "visible" | "subtle" | "occult" | "any") -> Phantom
+    VISIBILITY_CLASSES, REALISTIC_MIX, classify_cluster   (the class rule)
     write_phantom(phantom, out_dir, name) -> (dcm_path, truth_path)
     write_phantom_set(out_dir, n=..., seed=..., preset="mix") -> [dcm paths]
     write_cohort_phantoms(out_dir, records_csv, seed=..., preset="demo") -> [dcm paths]
 
 See ``docs/phantom-truth.md`` for the truth JSON and the module docstrings of
-:mod:`.anatomy` and :mod:`.acquisition` for the physics.
+:mod:`.anatomy`, :mod:`.acquisition`, :mod:`.materials` and :mod:`.visibility`
+for the physics.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from calcdetect.phantom.generate import Phantom, make_phantom
 from calcdetect.phantom.dicom_writer import write_phantom
 from calcdetect.phantom.presets import MIX_FAMILIES, PRESETS, VENDOR_PRESETS, VendorPreset
 from calcdetect.phantom.sets import read_cohort_records, write_cohort_phantoms, write_phantom_set
+from calcdetect.phantom.visibility import REALISTIC_MIX, VISIBILITY_CLASSES, classify_cluster
 
 __all__ = [
     "PRESETS",
@@ -30,4 +34,7 @@ __all__ = [
     "write_phantom_set",
     "write_cohort_phantoms",
     "read_cohort_records",
+    "VISIBILITY_CLASSES",
+    "REALISTIC_MIX",
+    "classify_cluster",
 ]

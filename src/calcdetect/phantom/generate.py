@@ -19,7 +19,7 @@ import numpy as np
 
 from calcdetect import __version__
 from calcdetect.evaluation.truth_record import TRUTH_FORMAT, PhantomTruth
-from calcdetect.phantom.acquisition import Response, detect, fit_response, ideal_observer_snr, plan_exposure
+from calcdetect.phantom.acquisition import Response, detect, fit_response, plan_exposure
 from calcdetect.phantom.anatomy import make_anatomy
 from calcdetect.phantom.cluster_insert import insert_cluster
 from calcdetect.phantom.distractors import add_patch, add_physical_distractors, add_stored_distractors

@@ -38,7 +38,9 @@ member has 4 ≤ d′ < 6, *occult* below.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from types import MappingProxyType
 
 import cv2
 import numpy as np
@@ -63,7 +65,7 @@ SUBTLE_D_PRIME = 4.0
 #: members a cluster needs (BI-RADS: three or more within 1 cm²)
 CLUSTER_MIN_MEMBERS = 3
 #: default class mix of a phantom set's clusters: most seen, some subtle, few occult
-REALISTIC_MIX = {"visible": 0.7, "subtle": 0.2, "occult": 0.1}
+REALISTIC_MIX: Mapping[str, float] = MappingProxyType({"visible": 0.7, "subtle": 0.2, "occult": 0.1})
 #: half-width (mm) of the square of background whose texture is measured around a site
 BOX_HALF_MM = 4.0
 
@@ -90,6 +92,7 @@ def classify_cluster(d_primes: Sequence[float]) -> str:
     return "occult"
 
 
+@dataclass(frozen=True, eq=False)
 class BackgroundSpectrum:
     """Noise power around one site, on an ``n x n`` Fourier grid (pixels).
 
@@ -105,8 +108,10 @@ class BackgroundSpectrum:
         The anatomical part of ``nps``.
     """
 
-    def __init__(self, size: int, nps: np.ndarray, mtf: np.ndarray, anatomical: np.ndarray):
-        self.size, self.nps, self.mtf, self.anatomical = size, nps, mtf, anatomical
+    size: int
+    nps: np.ndarray
+    mtf: np.ndarray
+    anatomical: np.ndarray
 
 
 def _freq2(size: int) -> np.ndarray:

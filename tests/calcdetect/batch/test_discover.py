@@ -10,7 +10,7 @@ from calcdetect.batch.discover import discover_inputs
 def test_every_file_recursively_sorted_without_outputs_or_phantom_sidecars(tmp_path):
     root = tmp_path / "in"
     for rel in ["b/IM2", "a/IM1", "a/sub/1.2.3", "notes.txt", "ph/p_0000.dcm", "ph/p_0000.truth.json",
-                "ph/manifest.csv", "other/manifest.csv", "out/images.csv", ".hidden"]:
+                "ph/manifest.csv", "ph/set_summary.json", "other/manifest.csv", "out/images.csv", ".hidden"]:
         (root / rel).parent.mkdir(parents=True, exist_ok=True)
         (root / rel).write_bytes(b"x" * len(rel))
     os.symlink(root / "a", root / "link-to-dir")  # not followed: no loops, no duplicates

@@ -26,3 +26,21 @@ def test_each_sample_reads_and_matches_its_truth(row):
     assert m.shape == (truth["rows"], truth["cols"])
     assert (m.view, m.laterality) == (truth["view"], truth["laterality"])
     assert truth["has_cluster"] == bool(truth["clusters"]) == (row["has_cluster"] == "True")
+
+
+def test_sample_truth_carries_visibility_classes():
+    from calcdetect.evaluation.truth_record import PhantomTruth
+
+    classes = set()
+    for row in ROWS:
+        doc = json.loads((DATA / row["file"].replace(".dcm", ".truth.json")).read_text())
+        t = PhantomTruth.from_dict(doc, name=row["file"])
+        assert t.visibility_known
+        for k in t.clusters:
+            d = sorted((c.d_prime for c in t.members(k)), reverse=True)
+            # the class follows the rule from the members' d' written beside it
+            third = d[2] if len(d) >= 3 else float("-inf")
+            expected = "visible" if third >= 6 else "subtle" if third >= 4 else "occult"
+            assert k.visibility == expected == row["visibility"]
+            classes.add(k.visibility)
+    assert classes == {"visible", "subtle", "occult"}

@@ -39,6 +39,8 @@ def test_cohort_makes_cc_and_mlo_per_record_with_clusters_only_where_positive(tm
         assert len({t["study_instance_uid"] for t in ts}) == 1
         assert all(t["has_cluster"] is positive[pid] for t in ts)
         assert all(bool(t["clusters"]) is positive[pid] for t in ts)
+        # a radiologist reported it: every positive record's cluster is visible in both views
+        assert all(k["visibility"] == "visible" for t in ts for k in t["clusters"])
         assert all(t["distractors"] for t in ts)
     assert {t["laterality"] for t in by_patient["YUL-002"]} == {"R"}
     assert {t["laterality"] for t in by_patient["YUL-004"]} == {"R"}
@@ -118,3 +120,39 @@ def test_workers_give_the_same_files(tmp_path):
     write_phantom_set(tmp_path / "b", n=2, seed=6, preset="small", workers=2)
     for i in range(2):
         assert (tmp_path / "a" / f"phantom_{i:04d}.dcm").read_bytes() == (tmp_path / "b" / f"phantom_{i:04d}.dcm").read_bytes()
+
+
+def test_set_draws_the_class_mix_and_says_it(tmp_path, capsys):
+    out = tmp_path / "o"
+    mix = {"visible": 0.5, "subtle": 0.25, "occult": 0.25}
+    write_phantom_set(out, n=12, seed=17, preset="small-mix", positive_fraction=1.0, visibility_mix=mix)
+    summary = json.loads((out / "set_summary.json").read_text())
+    truths = _truths(out)
+    got = [k["visibility"] for t in truths.values() for k in t["clusters"]]
+    assert summary["visibility_mix_requested"] == mix
+    assert summary["visibility_counts"] == {c: got.count(c) for c in ("visible", "subtle", "occult")}
+    assert summary["n_with_cluster"] == 12 and summary["n_not_as_requested"] == 0
+    assert len(set(got)) >= 2  # 12 draws from a 50/25/25 mix: one class alone has probability < 0.003
+    rows = list(csv.DictReader(open(out / "manifest.csv")))
+    assert sorted(r["visibility"] for r in rows) == sorted(got)
+    assert all(r["visibility"] == r["visibility_requested"] for r in rows)
+
+
+def test_cli_says_the_class_mix(tmp_path, capsys):
+    assert main(["phantoms", str(tmp_path / "o"), "--n", "4", "--seed", "2", "--preset", "small",
+                 "--positive-fraction", "1"]) == EXIT_OK
+    text = capsys.readouterr().out
+    assert "clusters: 4 (visible" in text and "mix asked for: visible 70%, subtle 20%, occult 10%" in text
+
+
+def test_a_bad_class_mix_is_refused(tmp_path):
+    with pytest.raises(ValueError, match="visibility_mix"):
+        write_phantom_set(tmp_path / "o", n=1, seed=1, preset="small", visibility_mix={"obvious": 1.0})
+
+
+def test_cli_takes_a_class_mix_and_refuses_a_bad_one(tmp_path, capsys):
+    assert main(["phantoms", str(tmp_path / "o"), "--n", "2", "--seed", "3", "--preset", "small",
+                 "--positive-fraction", "1", "--visibility-mix", "occult=1"]) == EXIT_OK
+    assert "clusters: 2 (visible 0, subtle 0, occult 2" in capsys.readouterr().out
+    assert main(["phantoms", str(tmp_path / "p"), "--n", "1", "--visibility-mix", "visible:1"]) == EXIT_FATAL
+    assert "CLASS=WEIGHT" in capsys.readouterr().out
