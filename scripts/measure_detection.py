@@ -171,16 +171,9 @@ def _frame(rows: list[dict], columns: list[str]) -> pd.DataFrame:
 
 
 def _patients(images: pd.DataFrame) -> pd.DataFrame:
-    g = images.groupby("patient_key")
-    return pd.DataFrame(
-        {
-            "n_images": g.size(),
-            "n_positive_images": g["flag"].apply(lambda f: int((f == "positive").sum())),
-            "n_clusters": g["n_clusters"].sum(),
-            "max_score": g["score"].max(),
-            "flag": g["flag"].apply(lambda f: "positive" if (f == "positive").any() else "negative"),
-        }
-    ).reset_index()
+    from calcdetect.batch.outputs import PATIENT_COLUMNS, patient_rows
+
+    return pd.DataFrame(patient_rows(images.to_dict("records")), columns=list(PATIENT_COLUMNS))
 
 
 def _d_prime_plot(truth, path: Path) -> dict:
@@ -248,6 +241,12 @@ def main(argv: list[str] | None = None) -> int:
     calib = str(config.calibration_seeds)
     if str(args.seed) in calib.replace(",", " ").replace("-", " ").split():
         print(f"seed {args.seed} is a calibration seed of the detector ({calib!r}); pick a fresh one")
+        return 2
+    from calcdetect.detector.fp_model import load_fp_model
+
+    trained_on = load_fp_model(config.fp_model).metadata.get("training", {}).get("seeds") or []
+    if args.seed in trained_on:
+        print(f"seed {args.seed} is a training seed of the false-positive model ({trained_on}); pick a fresh one")
         return 2
     phantom_dir = args.out / "phantoms"
     t0 = time.perf_counter()

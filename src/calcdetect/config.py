@@ -127,8 +127,8 @@ class DetectorConfig:
         They must lie within a disc of this area around a member.
     image_threshold : float
         Operating point: an image is positive when its best cluster score
-        (the classifier probability of the cluster's ``cluster_min_count``-th
-        most probable member) is at least this.
+        (the sum of the ``cluster_min_count`` highest member probabilities)
+        is at least this.
     fp_model : str
         False-positive model: empty for the one shipped in the package, or a
         path ``PATH`` to ``PATH.txt`` + ``PATH.json`` written by ``calcdetect train``.

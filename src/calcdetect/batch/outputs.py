@@ -21,6 +21,7 @@ from calcdetect.atomic import atomic_write_text
 
 __all__ = [
     "calcification_rows",
+    "patient_rows",
     "cluster_rows",
     "IMAGE_COLUMNS",
     "CALCIFICATION_COLUMNS",
@@ -141,11 +142,12 @@ def assemble_tables(records: list[dict], *, overlays: bool) -> ScanTables:
 
     tables.calcifications.sort(key=lambda r: (r["sop_instance_uid"], r["calcification_id"]))
     tables.clusters.sort(key=lambda r: (r["sop_instance_uid"], r["cluster_id"]))
-    tables.patients.extend(_patients(tables.images))
+    tables.patients.extend(patient_rows(tables.images))
     return tables
 
 
-def _patients(images: list[dict]) -> list[dict]:
+def patient_rows(images: list[dict]) -> list[dict]:
+    """The per-patient roll-up of ``images.csv`` rows: a patient is positive when any image is."""
     by_key: dict[str, list[dict]] = {}
     for row in images:
         by_key.setdefault(row["patient_key"], []).append(row)

@@ -26,6 +26,7 @@ from typing import Any
 
 from calcdetect import __version__
 from calcdetect.config import DetectorConfig
+from calcdetect.detector.fp_model import load_fp_model
 
 from .discover import discover_inputs
 from .lock import OutputLock
@@ -212,6 +213,16 @@ def scan_folder(
                      started_at=started_at, t_start=t_start)
 
 
+def _check_fp_model(config: DetectorConfig) -> None:
+    """Load the false-positive model once, so a missing or mismatched model stops the run at once."""
+    try:
+        load_fp_model(config.fp_model)
+    except (OSError, ValueError, ImportError) as exc:
+        where = repr(config.fp_model) if config.fp_model else "shipped with calcdetect"
+        raise ScanError(f"cannot load the false-positive model ({where}): {exc}; give `fp_model` in --config the "
+                        "base name of a model written by `calcdetect train`, or reinstall calcdetect") from exc
+
+
 def _scan(dicom_path: Path, out_path: Path, *, workers, resume, overlays, config, default_spacing_mm,
           pseudonymize_key, dask_address, progress, timeout_s, sr, started_at, t_start) -> ScanSummary:
     """The body of :func:`scan_folder`, run while holding the output folder's lock."""
@@ -224,6 +235,7 @@ def _scan(dicom_path: Path, out_path: Path, *, workers, resume, overlays, config
             raise ScanError(f"bad detector configuration: {exc}") from exc
     elif not isinstance(config, DetectorConfig):
         raise ScanError(f"config must be a DetectorConfig or a mapping, got {type(config).__name__}")
+    _check_fp_model(config)
     settings = ScanSettings(config=config, default_spacing_mm=default_spacing_mm,
                             pseudonymize_key=pseudonymize_key, overlays=overlays,
                             timeout_s=None if dask_address else timeout_s)
@@ -332,6 +344,7 @@ def _scan(dicom_path: Path, out_path: Path, *, workers, resume, overlays, config
             "sr": sr,
         },
         "config": config.to_dict(),
+        "fp_model": load_fp_model(config.fp_model).describe(),
         "settings_id": settings_id,
         "n_inputs": len(items),
         "counts": {

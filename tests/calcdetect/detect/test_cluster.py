@@ -11,9 +11,9 @@ from calcdetect.results import Calcification
 CFG = DetectorConfig(snr_threshold=5.0)
 
 
-def _calcs(points_mm, snr=10.0, spacing=0.1):
-    return [Calcification(row_px=y / spacing, col_px=x / spacing, diameter_mm=0.3, contrast=1.0, snr=snr)
-            for y, x in points_mm]
+def _calcs(points_mm, p=0.5, spacing=0.1):
+    return [Calcification(row_px=y / spacing, col_px=x / spacing, diameter_mm=0.3, contrast=1.0, snr=10.0,
+                          probability=p) for y, x in points_mm]
 
 
 def test_radius_is_that_of_a_one_cm2_disc():
@@ -40,7 +40,7 @@ def test_configurable_count_and_area():
 def test_two_groups_are_two_clusters_sorted_by_score():
     a = [(10.0, 10.0), (11.0, 10.0), (10.0, 11.0)]
     b = [(40.0, 40.0), (41.0, 40.0), (40.0, 41.0), (41.0, 41.0)]
-    calcs, clusters = cluster_calcifications(_calcs(a) + _calcs(b, snr=20.0), spacing_mm=(0.1, 0.1), config=CFG)
+    calcs, clusters = cluster_calcifications(_calcs(a) + _calcs(b, p=0.9), spacing_mm=(0.1, 0.1), config=CFG)
     assert [c.n_calcifications for c in clusters] == [4, 3]
     assert [c.cluster_id for c in calcs] == [1, 1, 1, 0, 0, 0, 0]
     big = clusters[0]
@@ -49,18 +49,21 @@ def test_two_groups_are_two_clusters_sorted_by_score():
     assert big.area_mm2 == pytest.approx(1.0)
 
 
-def test_score_is_the_snr_of_the_kth_strongest_member():
+def test_score_is_the_sum_of_the_k_most_probable_members():
     pts = [(10.0, 10.0), (11.0, 10.0), (10.0, 11.0), (11.0, 11.0)]
-    calcs = [Calcification(row_px=y * 10, col_px=x * 10, diameter_mm=0.3, contrast=1.0, snr=s)
-             for (y, x), s in zip(pts, [50.0, 40.0, 7.0, 6.0])]
+    calcs = [Calcification(row_px=y * 10, col_px=x * 10, diameter_mm=0.3, contrast=1.0, snr=10.0, probability=p)
+             for (y, x), p in zip(pts, [0.9, 0.8, 0.1, 0.05])]
     cl = cluster_calcifications(calcs, spacing_mm=(0.1, 0.1), config=CFG)[1][0]
-    assert cl.score == pytest.approx(7.0)  # two bright spots cannot carry it
-    cl5 = cluster_calcifications(calcs, spacing_mm=(0.1, 0.1), config=CFG.replace(cluster_min_count=4))[1][0]
-    assert cl5.score == pytest.approx(6.0)
+    assert cl.score == pytest.approx(1.8)  # two sure spots and a doubtful one: below three sure ones (3.0)
+    cl4 = cluster_calcifications(calcs, spacing_mm=(0.1, 0.1), config=CFG.replace(cluster_min_count=4))[1][0]
+    assert cl4.score == pytest.approx(1.85)
+    snr_scored = cluster_calcifications(calcs, spacing_mm=(0.1, 0.1), config=CFG,
+                                        member_scores=[5.0, 4.0, 3.0, 2.0])[1][0]
+    assert snr_scored.score == pytest.approx(12.0)
 
 
 def test_anisotropic_spacing_uses_mm():
     # 3 points 4 mm apart along columns at 0.05 mm col spacing = 80 px
-    calcs = [Calcification(row_px=100.0, col_px=c, diameter_mm=0.3, contrast=1.0, snr=9.0) for c in (100.0, 180.0, 260.0)]
+    calcs = [Calcification(row_px=100.0, col_px=c, diameter_mm=0.3, contrast=1.0, snr=9.0, probability=0.5) for c in (100.0, 180.0, 260.0)]
     assert len(cluster_calcifications(calcs, spacing_mm=(0.1, 0.05), config=CFG)[1]) == 1
     assert cluster_calcifications(calcs, spacing_mm=(0.1, 0.1), config=CFG)[1] == ()  # 8 mm apart

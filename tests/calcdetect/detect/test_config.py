@@ -22,7 +22,7 @@ def test_to_dict_is_json_safe_and_complete():
     d = DetectorConfig().to_dict()
     assert json.loads(json.dumps(d)) == d
     assert {"tophat_size_mm", "snr_threshold", "cluster_min_count", "cluster_area_mm2",
-            "max_elongation", "image_threshold", "max_diameter_mm"} <= set(d)
+            "scale_min_mm", "accept_probability", "image_threshold", "max_diameter_mm", "fp_model"} <= set(d)
 
 
 def test_unknown_keys_are_named():
@@ -34,18 +34,15 @@ def test_unknown_keys_are_named():
     ("tophat_size_mm", -1.0, "tophat_size_mm must be in"),
     ("snr_threshold", "high", "snr_threshold must be a number"),
     ("cluster_min_count", 2.5, "cluster_min_count must be a whole number"),
-    ("max_elongation", float("nan"), "max_elongation must be finite"),
+    ("scale_ratio", float("nan"), "scale_ratio must be finite"),
+    ("accept_probability", 1.5, "accept_probability must be in"),
+    ("fp_model", 3, "fp_model must be a string"),
     ("image_threshold", True, "image_threshold must be a number"),
     ("calibration_seeds", 3, "calibration_seeds must be a string"),
 ])
 def test_bad_values_are_refused_with_the_rule(key, value, message):
     with pytest.raises(ValueError, match=message):
         DetectorConfig.from_dict({key: value})
-
-
-def test_diameter_range_must_be_ordered():
-    with pytest.raises(ValueError, match="min_diameter_mm"):
-        DetectorConfig(min_diameter_mm=1.0, max_diameter_mm=0.5)
 
 
 def test_not_a_dict_is_refused():

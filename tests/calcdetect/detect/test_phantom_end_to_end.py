@@ -38,7 +38,7 @@ def _check(truth, mammo, result):
     air = float(np.percentile(mammo.pixels, 1))
     assert all(mammo.pixels[int(c.row_px), int(c.col_px)] > air for c in result.calcifications)
     assert result.flag == (bool(result.clusters) and result.score >= DetectorConfig.default().image_threshold)
-    assert {"mask", "tophat", "noise", "candidates", "measure", "cluster"} <= set(result.timings_s)
+    assert {"mask", "noise", "scales", "candidates", "tophat", "features", "classify", "cluster"} <= set(result.timings_s)
 
 
 def test_small_mlo_phantom_end_to_end(tmp_path):
