@@ -28,6 +28,7 @@ __all__ = [
     "AnalysisTimeoutError",
     "InternalError",
     "ERROR_CODES",
+    "PASS_THROUGH",
 ]
 
 
@@ -144,3 +145,9 @@ ERROR_CODES: dict[str, type[CalcdetectError]] = {
         InternalError,
     )
 }
+
+#: What the code that reads and analyses one file must let through, whatever it catches:
+#: the user or the interpreter stopping the program, never a problem of the file.  Everything
+#: else, ``BaseException`` included (a Rust decoder's panic reaches Python as pyo3's
+#: ``PanicException``, a ``BaseException``), is that file's failure (issue 17).
+PASS_THROUGH: tuple[type[BaseException], ...] = (KeyboardInterrupt, SystemExit, GeneratorExit)

@@ -20,7 +20,14 @@ the plugins itself: OpenJPEG (pylibjpeg) alone for JPEG 2000, CharLS
 (pyjpegls) alone for JPEG-LS, libjpeg then GDCM (which copes with some broken
 vendor JPEG lossless streams) for the other JPEG processes, after checking
 that the codestream is complete (ends with EOI), and pylibjpeg-rle then
-pydicom's own decoder for RLE.
+pydicom's own decoder (pure NumPy) for RLE.
+
+A decoder that fails on a file -- an exception of any type, including the
+``PanicException`` of a Rust decoder that panics (pylibjpeg-rle 2.2.0 indexes
+out of bounds on some damaged RLE segments) -- is recorded with its name and
+the next decoder of the chain is tried; only when all have failed is the file
+``decode_failed``, with every decoder's message.  Decoder failures found by
+fuzzing are listed in docs/decoder-failures.md.
 """
 
 from __future__ import annotations
@@ -44,6 +51,7 @@ from pydicom.uid import (
 from calcdetect.dicom.header import ImageHeader
 from calcdetect.dicom.sniff import PIXEL_DATA_TAG
 from calcdetect.errors import (
+    PASS_THROUGH,
     DecodeError,
     ImageTooLargeError,
     PixelDataLengthError,
@@ -58,6 +66,15 @@ logger = logging.getLogger(__name__)
 # and JPEG-LS SOF55 (F7).
 _JPEG_SOF = (frozenset(range(0xC0, 0xD0)) - {0xC4, 0xC8, 0xCC}) | {0xF7}
 _J2K_SIZ = b"\xff\x4f\xff\x51"  # SOC then SIZ
+
+
+def _decoder_failure(plugin: str, exc: BaseException) -> str:
+    """One decoder's failure in words: which decoder, the exception's type and message."""
+    kind = type(exc).__name__
+    if not isinstance(exc, Exception):
+        kind = f"{type(exc).__module__}.{kind} (the decoder aborted)"
+    text = " ".join(str(exc).split())[:200]
+    return f"{plugin or 'pydicom'}: {kind}: {text}"
 
 
 def _plugins(tsyntax: UID) -> list[str]:
@@ -208,8 +225,10 @@ def decode_pixels(
         try:
             arr = pixel_array(ds, decoding_plugin=plugin)
             break
-        except Exception as exc:  # each decoder plugin raises its own exception types
-            failures.append(f"{plugin or 'pydicom'}: {type(exc).__name__}: {str(exc).strip()[:200]}")
+        except PASS_THROUGH:
+            raise
+        except BaseException as exc:  # noqa: BLE001 - a decoder's panic (pyo3 PanicException) is this file's failure
+            failures.append(_decoder_failure(plugin, exc))
     else:
         raise DecodeError(
             f"{path}: the {tsyntax.name} pixel data cannot be decoded "
