@@ -93,6 +93,14 @@ def _plugins(tsyntax: UID) -> list[str]:
 
 
 def _jpeg_size(data: bytes) -> tuple[int, int] | None:
+    header = _jpeg_frame_header(data)
+    if header is None or not header[2]:
+        return None  # 0 rows: set later by a DNL marker
+    return header[2], header[3]
+
+
+def _jpeg_frame_header(data: bytes) -> tuple[int, int, int, int] | None:
+    """(SOF marker, sample precision, rows, cols) of a JPEG or JPEG-LS codestream, or None."""
     if data[:2] != b"\xff\xd8":
         return None
     i = 2
@@ -110,8 +118,9 @@ def _jpeg_size(data: bytes) -> tuple[int, int] | None:
         if marker in _JPEG_SOF:
             if i + 9 > len(data):
                 return None
+            precision = data[i + 4]
             rows, cols = struct.unpack(">HH", data[i + 5 : i + 9])
-            return (rows, cols) if rows else None  # 0 rows: set later by a DNL marker
+            return marker, precision, rows, cols
         i += 2 + length
     return None
 
@@ -157,6 +166,27 @@ def _check_native_length(
         )
 
 
+def _check_jpeg_precision(head: bytes, tsyntax: UID, *, path: str) -> None:
+    """Refuse a sample precision that no JPEG process allows, before any decoder sees it.
+
+    python-gdcm 3.2.6 *segfaults* on a JPEG lossless frame header declaring
+    e.g. 45 bits ("Must downscale data from 45 bits to 16"), found by fuzzing
+    (docs/decoder-failures.md); libjpeg refuses it cleanly, GDCM is the fallback.
+    """
+    header = _jpeg_frame_header(head)
+    if header is None:
+        return
+    marker, precision = header[0], header[1]
+    lossless = marker in (0xC3, 0xC7, 0xCB, 0xCF, 0xF7)  # processes 14 (and its variants), JPEG-LS
+    allowed = range(2, 17) if lossless else (8, 12)
+    if precision not in allowed:
+        raise DecodeError(
+            f"{path}: the {tsyntax.name} codestream declares a sample precision of {precision} bits "
+            f"(a {'lossless' if lossless else 'lossy'} JPEG allows "
+            f"{'2-16' if lossless else '8 or 12'}); the file is damaged: export it again."
+        )
+
+
 def _check_codestream(ds: Dataset, header: ImageHeader, *, path: str, max_pixels: int) -> None:
     tsyntax = UID(header.transfer_syntax_uid)
     try:
@@ -172,6 +202,7 @@ def _check_codestream(ds: Dataset, header: ImageHeader, *, path: str, max_pixels
                 f"{path}: the {tsyntax.name} codestream is incomplete (no end-of-image "
                 "marker); the file was cut short or damaged: export it again."
             )
+        _check_jpeg_precision(bytes(frame[:65536]), tsyntax, path=path)
     size = codestream_size(bytes(frame[:65536]), tsyntax)
     if size is None or size == (header.rows, header.cols):
         return
