@@ -226,9 +226,22 @@ def _length_fields(data: bytes, syntax: str) -> list[tuple[int, int, str]]:
     return [f for f in fields if 0 <= f[0] and f[0] + f[1] <= len(data)]
 
 
-def _header_end(data: bytes, syntax: str) -> int:
-    pos = data.rfind(_PIXEL_TAG_BE if syntax == uid.ExplicitVRBigEndian else _PIXEL_TAG_LE)
-    return pos if pos > 132 else min(len(data), 1024)
+def _header_positions(data: bytes, syntax: str, rng: np.random.Generator) -> np.ndarray:
+    """Byte offsets of a header: the DICOM header or, as often, the codestream header of an encapsulated frame.
+
+    The codestream header is the first 64 bytes of the first fragment: the RLE
+    header (segment count and offsets), the JPEG markers up to the scan, the
+    JPEG 2000 SIZ segment.  It is chosen half of the time because it is much
+    shorter than the DICOM header, and decoders trust it more.
+    """
+    pix = data.rfind(_PIXEL_TAG_BE if syntax == uid.ExplicitVRBigEndian else _PIXEL_TAG_LE)
+    end = pix if pix > 132 else min(len(data), 1024)
+    if uid.UID(syntax).is_encapsulated and pix > 132 and data[pix + 12 : pix + 16] == _ITEM_TAG and rng.random() < 0.5:
+        offsets_length = int.from_bytes(data[pix + 16 : pix + 20], "little")  # Basic Offset Table item
+        fragment = pix + 20 + offsets_length + 8
+        if fragment < len(data):
+            return np.arange(fragment, min(fragment + 64, len(data)))
+    return np.arange(end)
 
 
 def damage(data: bytes, kind: str, rng: np.random.Generator, *, syntax: str) -> bytes:
@@ -236,9 +249,9 @@ def damage(data: bytes, kind: str, rng: np.random.Generator, *, syntax: str) -> 
     buf = bytearray(data)
     n = len(buf)
     if kind in ("flip_header", "flip_any"):
-        end = _header_end(data, syntax) if kind == "flip_header" else n
-        for pos in rng.integers(0, end, size=int(rng.integers(1, 5))):
-            buf[pos] ^= int(rng.integers(1, 256))
+        positions = _header_positions(data, syntax, rng) if kind == "flip_header" else np.arange(n)
+        for pos in rng.choice(positions, size=int(rng.integers(1, 5))):
+            buf[int(pos)] ^= int(rng.integers(1, 256))
     elif kind == "truncate":
         del buf[int(rng.integers(1, n)) :]
     elif kind == "inflate_length":
@@ -254,7 +267,7 @@ def damage(data: bytes, kind: str, rng: np.random.Generator, *, syntax: str) -> 
         struct.pack_into(fmt, buf, offset, new)
     elif kind in ("duplicate_span", "zero_span"):
         start = int(rng.integers(0, n))
-        length = int(min(rng.integers(1, 2049), n - start))
+        length = int(min(rng.integers(1, 513), n - start))
         if kind == "zero_span":
             buf[start : start + length] = bytes(length)
         else:

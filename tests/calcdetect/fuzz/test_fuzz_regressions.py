@@ -1,0 +1,121 @@
+"""Every mutant that ever broke something, kept as a fixture (docs/decoder-failures.md).
+
+Each test first checks that its fixture still shows the library failure it was
+kept for (skipped with the reason when a newer library no longer fails: the
+fixture then no longer exercises the path), then that calcdetect reports the
+file as the damaged file it is, in the reader and in a real scan, in this
+process and with worker processes.
+"""
+
+from __future__ import annotations
+
+import csv
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pydicom
+import pytest
+from pydicom.pixels import pixel_array
+
+from calcdetect.cli import main
+from calcdetect.errors import DecodeError
+from calcdetect.io import read_mammogram
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+GOOD = Path(__file__).resolve().parents[3] / "data" / "phantoms" / "small_pos_LCC.dcm"
+
+RLE_HEADER_FLIP = FIXTURES / "rle-header-flip.dcm"
+JPEG_PRECISION_45 = FIXTURES / "jpeg-lossless-precision-45.dcm"
+J2K_FLAT = FIXTURES / "j2k-flat-after-zeroed-span.dcm"
+
+
+def _rows(path: Path) -> dict[str, dict]:
+    with open(path, newline="") as fh:
+        return {row["path"]: row for row in csv.DictReader(fh)}
+
+
+def _scan(tmp_path: Path, fixture: Path, *options: str) -> tuple[int, dict, dict]:
+    folder = tmp_path / "in"
+    folder.mkdir()
+    shutil.copy(fixture, folder / fixture.name)
+    shutil.copy(GOOD, folder / "good.dcm")
+    out = tmp_path / "out"
+    status = main(["scan", str(folder), "-o", str(out), "--no-overlays", *options])
+    return status, _rows(out / "images.csv"), _rows(out / "errors.csv")
+
+
+def _rle_decoder_panics() -> str | None:
+    """pylibjpeg-rle's panic message on the RLE fixture, or None if it no longer panics."""
+    try:
+        pixel_array(pydicom.dcmread(RLE_HEADER_FLIP), decoding_plugin="pylibjpeg")
+    except Exception:  # noqa: BLE001 - a clean error: no longer the panic this fixture is for
+        return None
+    except BaseException as exc:  # noqa: BLE001 - pyo3's PanicException derives from BaseException
+        if isinstance(exc, KeyboardInterrupt):
+            raise
+        return f"{type(exc).__module__}.{type(exc).__name__}: {exc}"
+    return None
+
+
+def test_rle_header_flip_is_decode_failed_naming_the_panicking_decoder():
+    panic = _rle_decoder_panics()
+    if panic is None:
+        pytest.skip("pylibjpeg-rle no longer panics on this fixture; update docs/decoder-failures.md")
+    assert panic.startswith("pyo3_runtime.PanicException: index out of bounds")
+
+    with pytest.raises(DecodeError) as caught:
+        read_mammogram(RLE_HEADER_FLIP)
+
+    message = caught.value.message
+    assert caught.value.code == "decode_failed"
+    assert "pylibjpeg: pyo3_runtime.PanicException" in message and "index out of bounds" in message
+    assert "pydicom:" in message  # the next decoder (pydicom's NumPy RLE) was tried too
+
+
+@pytest.mark.parametrize("options", [["--workers", "1", "--timeout-s", "0"], ["--workers", "2"]],
+                         ids=["in-process", "worker-pool"])
+def test_rle_header_flip_does_not_stop_a_scan(tmp_path, options):
+    if _rle_decoder_panics() is None:
+        pytest.skip("pylibjpeg-rle no longer panics on this fixture")
+
+    status, images, errors = _scan(tmp_path, RLE_HEADER_FLIP, *options)
+
+    assert status == 3
+    assert list(images) == ["good.dcm"]
+    assert list(errors) == [RLE_HEADER_FLIP.name] and errors[RLE_HEADER_FLIP.name]["error"] == "decode_failed"
+    assert "PanicException" in errors[RLE_HEADER_FLIP.name]["message"]
+
+
+def test_gdcm_still_segfaults_on_the_jpeg_precision_fixture():
+    """The premise of the next test: python-gdcm kills the process (run in a child)."""
+    code = (f"import pydicom; from pydicom.pixels import pixel_array; "
+            f"pixel_array(pydicom.dcmread({str(JPEG_PRECISION_45)!r}), decoding_plugin='gdcm')")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    if done.returncode >= 0:
+        pytest.skip(f"python-gdcm no longer crashes on this fixture (exit {done.returncode}); "
+                    "update docs/decoder-failures.md")
+    assert "Must downscale data from 45 bits to 16" in done.stderr + done.stdout
+
+
+def test_jpeg_precision_45_is_refused_before_any_decoder():
+    with pytest.raises(DecodeError, match="sample precision of 45 bits"):
+        read_mammogram(JPEG_PRECISION_45)
+
+
+def test_jpeg_precision_45_is_decode_failed_in_a_scan_not_a_dead_worker(tmp_path):
+    status, images, errors = _scan(tmp_path, JPEG_PRECISION_45, "--workers", "2")
+
+    assert status == 3 and list(images) == ["good.dcm"]
+    assert errors[JPEG_PRECISION_45.name]["error"] == "decode_failed"
+
+
+def test_image_that_decodes_to_a_constant_is_analysed(tmp_path):
+    assert np.ptp(read_mammogram(J2K_FLAT).pixels) == 0  # the premise: a zeroed span, a flat image
+
+    status, images, errors = _scan(tmp_path, J2K_FLAT, "--workers", "1", "--timeout-s", "0")
+
+    assert status == 0 and errors == {}
+    assert images[J2K_FLAT.name]["n_clusters"] == "0" and images[J2K_FLAT.name]["flag"] == "negative"
