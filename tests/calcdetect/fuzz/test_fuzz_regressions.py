@@ -101,8 +101,17 @@ def test_gdcm_still_segfaults_on_the_jpeg_precision_fixture():
 
 
 def test_jpeg_precision_45_is_refused_before_any_decoder():
-    with pytest.raises(DecodeError, match="sample precision of 45 bits"):
-        read_mammogram(JPEG_PRECISION_45)
+    # in a child process: should a decoder see this file again, the segfault fails this test, not the suite
+    code = ("from calcdetect.io import read_mammogram\n"
+            "from calcdetect.errors import DecodeError\n"
+            "try:\n"
+            f"    read_mammogram({str(JPEG_PRECISION_45)!r})\n"
+            "except DecodeError as exc:\n"
+            "    print(exc.code, exc.message)\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+
+    assert done.returncode == 0, f"the reader died (exit {done.returncode}): {done.stderr[-500:]}"
+    assert done.stdout.startswith("decode_failed ") and "sample precision of 45 bits" in done.stdout
 
 
 def test_jpeg_precision_45_is_decode_failed_in_a_scan_not_a_dead_worker(tmp_path):
