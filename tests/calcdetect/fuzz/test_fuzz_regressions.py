@@ -27,7 +27,9 @@ from calcdetect.io import read_mammogram
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 GOOD = Path(__file__).resolve().parents[3] / "data" / "phantoms" / "small_pos_LCC.dcm"
 
-RLE_HEADER_FLIP = FIXTURES / "rle-header-flip.dcm"
+RLE_HEADER_FLIP = FIXTURES / "rle-header-flip.dcm"  # panics at pylibjpeg-rle 2.2.0 src/lib.rs:520
+RLE_ZEROED_SPAN = FIXTURES / "rle-zeroed-span.dcm"  # panics at src/lib.rs:487
+RLE_PANICS = pytest.mark.parametrize("fixture", [RLE_HEADER_FLIP, RLE_ZEROED_SPAN], ids=lambda p: p.stem)
 JPEG_PRECISION_45 = FIXTURES / "jpeg-lossless-precision-45.dcm"
 J2K_FLAT = FIXTURES / "j2k-flat-after-zeroed-span.dcm"
 
@@ -47,10 +49,10 @@ def _scan(tmp_path: Path, fixture: Path, *options: str) -> tuple[int, dict, dict
     return status, _rows(out / "images.csv"), _rows(out / "errors.csv")
 
 
-def _rle_decoder_panics() -> str | None:
-    """pylibjpeg-rle's panic message on the RLE fixture, or None if it no longer panics."""
+def _rle_decoder_panics(fixture: Path) -> str | None:
+    """pylibjpeg-rle's panic message on an RLE fixture, or None if it no longer panics."""
     try:
-        pixel_array(pydicom.dcmread(RLE_HEADER_FLIP), decoding_plugin="pylibjpeg")
+        pixel_array(pydicom.dcmread(fixture), decoding_plugin="pylibjpeg")
     except Exception:  # noqa: BLE001 - a clean error: no longer the panic this fixture is for
         return None
     except BaseException as exc:  # noqa: BLE001 - pyo3's PanicException derives from BaseException
@@ -60,25 +62,41 @@ def _rle_decoder_panics() -> str | None:
     return None
 
 
-def test_rle_header_flip_is_decode_failed_naming_the_panicking_decoder():
-    panic = _rle_decoder_panics()
+@RLE_PANICS
+def test_rle_panic_falls_back_to_pydicoms_decoder(fixture):
+    panic = _rle_decoder_panics(fixture)
     if panic is None:
         pytest.skip("pylibjpeg-rle no longer panics on this fixture; update docs/decoder-failures.md")
     assert panic.startswith("pyo3_runtime.PanicException: index out of bounds")
+    ds = pydicom.dcmread(fixture)
+    try:  # what pydicom's own (NumPy) RLE decoder makes of it, independently
+        expected = pixel_array(ds, decoding_plugin="pydicom")
+    except Exception:  # noqa: BLE001 - it cannot decode it either
+        expected = None
 
-    with pytest.raises(DecodeError) as caught:
-        read_mammogram(RLE_HEADER_FLIP)
+    if expected is None:  # the header flip: both decoders fail, the panic is named
+        with pytest.raises(DecodeError) as caught:
+            read_mammogram(fixture)
+        message = caught.value.message
+        assert caught.value.code == "decode_failed"
+        assert "pylibjpeg: pyo3_runtime.PanicException" in message and "index out of bounds" in message
+        assert "pydicom:" in message
+    else:  # the zeroed span: pydicom's decoder copes, the image is read
+        m = read_mammogram(fixture)
+        # MONOCHROME2, For Presentation, unsigned: the stored values, high bits above Bits Stored cleared
+        assert m.transforms in ((), ("mask_unused_bits",))
+        np.testing.assert_array_equal(m.pixels, expected & ((1 << int(ds.BitsStored)) - 1))
 
-    message = caught.value.message
-    assert caught.value.code == "decode_failed"
-    assert "pylibjpeg: pyo3_runtime.PanicException" in message and "index out of bounds" in message
-    assert "pydicom:" in message  # the next decoder (pydicom's NumPy RLE) was tried too
+
+def test_the_rle_header_flip_fails_in_both_decoders():
+    with pytest.raises(Exception, match="RLE segment"):
+        pixel_array(pydicom.dcmread(RLE_HEADER_FLIP), decoding_plugin="pydicom")
 
 
 @pytest.mark.parametrize("options", [["--workers", "1", "--timeout-s", "0"], ["--workers", "2"]],
                          ids=["in-process", "worker-pool"])
 def test_rle_header_flip_does_not_stop_a_scan(tmp_path, options):
-    if _rle_decoder_panics() is None:
+    if _rle_decoder_panics(RLE_HEADER_FLIP) is None:
         pytest.skip("pylibjpeg-rle no longer panics on this fixture")
 
     status, images, errors = _scan(tmp_path, RLE_HEADER_FLIP, *options)
