@@ -6,8 +6,9 @@ with ``--workers`` worker processes, then checks issue 17's guarantees: the
 command returns (no exception), exit status 0 or 3, every file in exactly one
 of images.csv / errors.csv, no ``internal_error``.  A round that breaks one
 of them is triaged file by file (:func:`calcdetect.batch.worker.process_input`
-in this process) and the files to blame are copied to ``--keep`` with a
-``.txt`` saying what happened, to become fixtures.
+in a child process, restarted after the file that kills it) and the files to
+blame are copied to ``--keep`` with a ``.txt`` saying what happened, to become
+fixtures.
 
 Prints one line per round and a summary of error codes at the end; exits 1
 when any round failed.
@@ -18,6 +19,7 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import shutil
+import subprocess
 import sys
 import tempfile
 import time
@@ -36,31 +38,67 @@ def _load_mutants():
     return module
 
 
-def _triage(folder: Path, names: list[str], keep: Path) -> list[str]:
-    """Run each file alone in this process; copy those that raise or give internal_error to ``keep``."""
+def _triage_worker(folder: Path, start: int) -> None:
+    """Child process of :func:`_triage`: analyse the files from number ``start`` on, saying which runs."""
     from calcdetect.batch.discover import discover_inputs
     from calcdetect.batch.worker import ScanSettings, process_input
     from calcdetect.config import DetectorConfig
 
     settings = ScanSettings(config=DetectorConfig.default(), overlays=True)
-    blamed = []
-    for item in discover_inputs(folder):
+    items = sorted(discover_inputs(folder), key=lambda item: item.rel_path)
+    for index in range(start, len(items)):
+        print(f"START {index}", flush=True)
         try:
-            record = process_input(item, settings).record
+            record = process_input(items[index], settings).record
             what = f"internal_error: {record['message']}" if record.get("error") == "internal_error" else ""
         except BaseException as exc:  # noqa: BLE001 - what the scan could not survive
             if isinstance(exc, KeyboardInterrupt):
                 raise
-            what = "raised " + "".join(traceback.format_exception_only(exc)).strip()
-        if what:
+            what = "raised " + " ".join(traceback.format_exception_only(exc)).strip()
+        print(f"DONE {index} {items[index].rel_path}\t{what}", flush=True)
+
+
+def _triage(folder: Path, keep: Path) -> list[str]:
+    """Run each file alone, in child processes (a file may kill its process); copy the culprits to ``keep``.
+
+    A culprit raises out of ``process_input``, gives ``internal_error``, or kills the child.
+    """
+    names = sorted(p.name for p in folder.iterdir())
+    blamed, start = [], 0
+    while start < len(names):
+        done = subprocess.run([sys.executable, __file__, "--triage-worker", str(folder), str(start)],
+                              capture_output=True, text=True)
+        running, finished = None, start
+        for line in done.stdout.splitlines():
+            if line.startswith("START "):
+                running = int(line.split()[1])
+            elif line.startswith("DONE "):
+                head, _, what = line.partition("\t")
+                finished = int(head.split()[1]) + 1
+                running = None
+                if what:
+                    blamed.append((head.split(maxsplit=2)[2], what))
+        if done.returncode != 0 and running is not None:
+            tail = " ".join(done.stderr.strip().splitlines()[-2:])[-300:]
+            blamed.append((names[running], f"killed the process (exit {done.returncode}): {tail}"))
+            finished = running + 1
+        elif done.returncode != 0:
+            blamed.append(("(triage)", f"the triage process failed (exit {done.returncode}): {done.stderr[-300:]}"))
+            break
+        start = finished
+    for name, what in blamed:
+        if (folder / name).is_file():
             keep.mkdir(parents=True, exist_ok=True)
-            shutil.copy(folder / item.rel_path, keep / item.rel_path)
-            (keep / f"{item.rel_path}.txt").write_text(what + "\n")
-            blamed.append(f"{item.rel_path}: {what}")
-    return blamed
+            shutil.copy(folder / name, keep / name)
+            (keep / f"{name}.txt").write_text(what + "\n")
+    return [f"{name}: {what}" for name, what in blamed]
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["--triage-worker"]:
+        _triage_worker(Path(argv[1]), int(argv[2]))
+        return 0
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=10_000, help="number of mutants (default 10000)")
     parser.add_argument("--seed", type=int, default=1, help="run seed: same seed, same mutants")
@@ -97,7 +135,7 @@ def main(argv: list[str] | None = None) -> int:
             if problems:
                 failed_rounds += 1
                 print(f"{line}: FAILED", *problems[:10], sep="\n  ", flush=True)
-                blamed = _triage(folder, names, args.keep)
+                blamed = _triage(folder, args.keep)
                 print("  to blame:", *(blamed or ["(none found running each file alone)"]), sep="\n    ", flush=True)
             else:
                 print(f"{line}: ok", flush=True)

@@ -31,6 +31,7 @@ RLE_HEADER_FLIP = FIXTURES / "rle-header-flip.dcm"  # panics at pylibjpeg-rle 2.
 RLE_ZEROED_SPAN = FIXTURES / "rle-zeroed-span.dcm"  # panics at src/lib.rs:487
 RLE_PANICS = pytest.mark.parametrize("fixture", [RLE_HEADER_FLIP, RLE_ZEROED_SPAN], ids=lambda p: p.stem)
 JPEG_PRECISION_45 = FIXTURES / "jpeg-lossless-precision-45.dcm"
+JPEG_DHT_FLIP = FIXTURES / "jpeg-lossless-dht-marker-flip.dcm"
 J2K_FLAT = FIXTURES / "j2k-flat-after-zeroed-span.dcm"
 
 
@@ -107,36 +108,47 @@ def test_rle_header_flip_does_not_stop_a_scan(tmp_path, options):
     assert "PanicException" in errors[RLE_HEADER_FLIP.name]["message"]
 
 
-def test_gdcm_still_segfaults_on_the_jpeg_precision_fixture():
-    """The premise of the next test: python-gdcm kills the process (run in a child)."""
+GDCM_CRASHES = pytest.mark.parametrize(
+    ("fixture", "gdcm_says", "we_say"),
+    [(JPEG_PRECISION_45, "Must downscale data from 45 bits to 16", "sample precision of 45 bits"),
+     (JPEG_DHT_FLIP, "gdcm::Exception", "gdcm: not tried, the JPEG header is malformed")],
+    ids=["precision-45", "dht-marker-flip"],
+)
+
+
+@GDCM_CRASHES
+def test_gdcm_still_kills_the_process_on_the_fixture(fixture, gdcm_says, we_say):
+    """The premise of the next tests: python-gdcm crashes the process (run in a child)."""
     code = (f"import pydicom; from pydicom.pixels import pixel_array; "
-            f"pixel_array(pydicom.dcmread({str(JPEG_PRECISION_45)!r}), decoding_plugin='gdcm')")
+            f"pixel_array(pydicom.dcmread({str(fixture)!r}), decoding_plugin='gdcm')")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     if done.returncode >= 0:
         pytest.skip(f"python-gdcm no longer crashes on this fixture (exit {done.returncode}); "
                     "update docs/decoder-failures.md")
-    assert "Must downscale data from 45 bits to 16" in done.stderr + done.stdout
+    assert gdcm_says in done.stderr + done.stdout
 
 
-def test_jpeg_precision_45_is_refused_before_any_decoder():
-    # in a child process: should a decoder see this file again, the segfault fails this test, not the suite
+@GDCM_CRASHES
+def test_gdcm_never_sees_the_fixture_in_the_reader(fixture, gdcm_says, we_say):
+    # in a child process: should GDCM see this file again, the crash fails this test, not the suite
     code = ("from calcdetect.io import read_mammogram\n"
             "from calcdetect.errors import DecodeError\n"
             "try:\n"
-            f"    read_mammogram({str(JPEG_PRECISION_45)!r})\n"
+            f"    read_mammogram({str(fixture)!r})\n"
             "except DecodeError as exc:\n"
             "    print(exc.code, exc.message)\n")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
 
     assert done.returncode == 0, f"the reader died (exit {done.returncode}): {done.stderr[-500:]}"
-    assert done.stdout.startswith("decode_failed ") and "sample precision of 45 bits" in done.stdout
+    assert done.stdout.startswith("decode_failed ") and we_say in done.stdout
 
 
-def test_jpeg_precision_45_is_decode_failed_in_a_scan_not_a_dead_worker(tmp_path):
-    status, images, errors = _scan(tmp_path, JPEG_PRECISION_45, "--workers", "2")
+@GDCM_CRASHES
+def test_gdcm_crasher_is_decode_failed_in_a_scan_not_a_dead_worker(tmp_path, fixture, gdcm_says, we_say):
+    status, images, errors = _scan(tmp_path, fixture, "--workers", "2")
 
     assert status == 3 and list(images) == ["good.dcm"]
-    assert errors[JPEG_PRECISION_45.name]["error"] == "decode_failed"
+    assert errors[fixture.name]["error"] == "decode_failed" and we_say in errors[fixture.name]["message"]
 
 
 def test_image_that_decodes_to_a_constant_is_analysed(tmp_path):
