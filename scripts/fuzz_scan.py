@@ -10,14 +10,16 @@ in a child process, restarted after the file that kills it) and the files to
 blame are copied to ``--keep`` with a ``.txt`` saying what happened, to become
 fixtures.
 
-Prints one line per round and a summary of error codes at the end; exits 1
-when any round failed.
+Prints one line per round and a summary of error codes at the end (the scans'
+own stderr goes to ``--keep``/scan-stderr.log); exits 1 when any round failed.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib.util
+import os
 import shutil
 import subprocess
 import sys
@@ -36,6 +38,22 @@ def _load_mutants():
     sys.modules[spec.name] = module
     spec.loader.exec_module(module)
     return module
+
+
+@contextlib.contextmanager
+def _quiet(log: Path):
+    """Send this process's and its workers' stderr (decoder chatter, warnings, panics) to ``log``; no summary."""
+    log.parent.mkdir(parents=True, exist_ok=True)
+    sys.stderr.flush()
+    saved = os.dup(2)
+    with open(log, "ab") as sink, open(os.devnull, "w") as devnull, contextlib.redirect_stdout(devnull):
+        os.dup2(sink.fileno(), 2)
+        try:
+            yield
+        finally:
+            sys.stderr.flush()
+            os.dup2(saved, 2)
+            os.close(saved)
 
 
 def _triage_worker(folder: Path, start: int) -> None:
@@ -122,7 +140,8 @@ def main(argv: list[str] | None = None) -> int:
             names = [m.name for m in mutants.write_mutants(bases, folder, seed=args.seed, start=start, count=count)]
             t0 = time.monotonic()
             try:
-                status = calcdetect_main(["scan", str(folder), "-o", str(out), "--workers", str(args.workers)])
+                with _quiet(args.keep / "scan-stderr.log"):
+                    status = calcdetect_main(["scan", str(folder), "-o", str(out), "--workers", str(args.workers)])
                 problems = [] if status in (0, 3) else [f"exit status {status}"]
                 outcome, more = mutants.check_scan_outputs(names, out)
                 problems += more
