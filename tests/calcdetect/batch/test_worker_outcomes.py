@@ -152,3 +152,21 @@ def test_command_line_exits_3_with_complete_outputs_when_a_worker_panics(good_fo
 
     assert status == 3
     assert list(_errors(tmp_path / "out")) == ["study1/PANIC-IM0000"]
+
+
+def test_resume_reruns_a_malformed_saved_record_instead_of_failing(good_folder, tmp_path):
+    import json
+
+    out = tmp_path / "out"
+    scan_folder(good_folder, out, overlays=False)
+    expected = (out / "images.csv").read_text()
+    records = sorted((out / ".work" / "records").glob("*.json"))
+    damaged = json.loads(records[0].read_text())
+    damaged["image"] = {"sop_instance_uid": 12345}  # valid JSON, not a record the tables can use
+    records[0].write_text(json.dumps(damaged))
+
+    summary = scan_folder(good_folder, out, overlays=False, resume=True)
+
+    assert summary.n_resumed == 5 and summary.n_images == 6
+    strip = lambda text: [line.rsplit(",", 1)[0] for line in text.splitlines()]  # noqa: E731 - seconds differ
+    assert strip((out / "images.csv").read_text()) == strip(expected)
