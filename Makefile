@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test bench clean-demo
+.PHONY: demo test bench fuzz clean-demo
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -17,6 +17,13 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q
+
+# `make fuzz N=10000 SEED=1`: damaged sample phantoms through `calcdetect scan` (scripts/fuzz_scan.py);
+# files that break something are copied to fuzz-findings/.
+N ?= 10000
+SEED ?= 1
+fuzz: $(STAMP)
+	$(BIN)/python scripts/fuzz_scan.py --n $(N) --seed $(SEED)
 
 bench: $(STAMP)
 	$(BIN)/python bench/bench_detector.py

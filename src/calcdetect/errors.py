@@ -30,6 +30,7 @@ __all__ = [
     "StudyReportError",
     "ERROR_CODES",
     "ScanError",
+    "PASS_THROUGH",
 ]
 
 
@@ -166,3 +167,10 @@ class ScanError(Exception):
     Not a :class:`CalcdetectError`: it stops the run (exit status 2) instead of
     skipping one file.
     """
+
+
+#: What the code that reads and analyses one file must let through, whatever it catches:
+#: the user or the interpreter stopping the program, never a problem of the file.  Everything
+#: else, ``BaseException`` included (a Rust decoder's panic reaches Python as pyo3's
+#: ``PanicException``, a ``BaseException``), is that file's failure (issue 17).
+PASS_THROUGH: tuple[type[BaseException], ...] = (KeyboardInterrupt, SystemExit, GeneratorExit)

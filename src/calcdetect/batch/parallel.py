@@ -1,8 +1,11 @@
 """Run :func:`.worker.process_input` over many files: in-process, a local process pool, or Dask.
 
 All three yield :class:`.worker.WorkResult` objects as they finish, in any
-order (the outputs are sorted later), and all three survive a crash of the
-code that reads one file:
+order (the outputs are sorted later), one per file, each passed through
+:func:`.outcome.settle`: whatever a worker raised or returned for a file (an
+exception that cannot be pickled back, a malformed result) becomes that
+file's ``internal_error`` row.  All three also survive a crash of the code
+that reads one file:
 
 * local pool (:class:`concurrent.futures.ProcessPoolExecutor`, ``spawn``
   start method so no lock or thread of the parent is inherited): when a
@@ -39,10 +42,11 @@ from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 import multiprocessing
 
-from calcdetect.errors import AnalysisTimeoutError, InternalError, ScanError
+from calcdetect.errors import ScanError
 
 from .discover import InputFile
-from .worker import ScanSettings, WorkResult, error_result, process_input
+from .outcome import crash_result, settle, timeout_result
+from .worker import ScanSettings, WorkResult, process_input
 
 __all__ = ["run_inputs"]
 
@@ -52,27 +56,6 @@ _THREAD_ENV = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NU
                "VECLIB_MAXIMUM_THREADS")
 
 
-def _crash_result(item: InputFile, settings: ScanSettings, reason: str) -> WorkResult:
-    return error_result(
-        item,
-        settings.settings_id,
-        InternalError.code,
-        f"the process analysing this file died ({reason}) even when run alone: the file probably "
-        "crashes a pixel decoder or needs more memory than available; check it with another DICOM "
-        "viewer and please report it",
-    )
-
-
-def _timeout_result(item: InputFile, settings: ScanSettings) -> WorkResult:
-    return error_result(
-        item,
-        settings.settings_id,
-        AnalysisTimeoutError.code,
-        f"reading and analysing this file took longer than the limit of {settings.timeout_s:g} s, twice "
-        "(a pixel decoder probably hangs on it); check it with another DICOM viewer, or raise --timeout-s "
-        "if your images are unusually large",
-        seconds=float(settings.timeout_s or 0.0),
-    )
 
 
 def _process_with_deadline(item: InputFile, settings: ScanSettings) -> WorkResult:
@@ -114,7 +97,7 @@ def _run_serial(items: Sequence[InputFile], settings: ScanSettings) -> Iterator[
     saved = cv2.getNumThreads()
     try:
         for item in items:
-            yield process_input(item, settings)
+            yield settle(item, settings, lambda: process_input(item, settings))
     finally:
         cv2.setNumThreads(saved)
 
@@ -154,7 +137,7 @@ def _run_isolated(suspects: Sequence[InputFile], settings: ScanSettings) -> Iter
             try:
                 with _single_thread_env():
                     future = pool.submit(_process_with_deadline, item, settings)
-                result = future.result()
+                result = settle(item, settings, future.result)
             except BrokenProcessPool:
                 # the worker's own timer killed it when (at least) the limit has passed; the
                 # process start counts here too, so a crash just before the limit reads as a timeout
@@ -168,9 +151,9 @@ def _run_isolated(suspects: Sequence[InputFile], settings: ScanSettings) -> Iter
                         "otherwise run with --workers 1 and report this"
                     ) from None
                 if ran_out:
-                    result = _timeout_result(item, settings)
+                    result = timeout_result(item, settings)
                 else:
-                    result = _crash_result(item, settings, "worker process terminated abruptly")
+                    result = crash_result(item, settings, "worker process terminated abruptly")
             yield result
     finally:
         if pool is not None:
@@ -198,10 +181,12 @@ def _run_pool(items: Sequence[InputFile], settings: ScanSettings, workers: int) 
                 for future in done:
                     item = inflight.pop(future)
                     try:
-                        yield future.result()
+                        result = settle(item, settings, future.result)
                     except BrokenProcessPool:
                         suspects.append(item)
                         broken = True
+                    else:
+                        yield result
             if broken:
                 # the pool is dead: every file still in flight is a suspect too
                 suspects.extend(inflight.values())
@@ -239,11 +224,9 @@ def _run_dask(items: Sequence[InputFile], settings: ScanSettings, address: str, 
         by_key = {f.key: item for f, item in zip(futures, items)}
         for future in as_completed(futures):
             item = by_key[future.key]
-            try:
-                yield future.result()
-            except Exception as exc:  # KilledWorker and friends: the scheduler gave up on this file
-                yield _crash_result(item, settings, f"{type(exc).__name__} on the Dask cluster")
+            result = settle(item, settings, future.result)  # KilledWorker: the scheduler gave up on this file
             future.release()
+            yield result
     finally:
         client.close()
         if cluster is not None:

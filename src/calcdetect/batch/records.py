@@ -29,7 +29,8 @@ from pathlib import Path
 from calcdetect.atomic import atomic_write_bytes, atomic_write_text
 
 from .discover import InputFile
-from .worker import RECORD_FORMAT, WorkResult
+from .outcome import record_problem
+from .worker import WorkResult
 
 __all__ = ["WorkStore"]
 
@@ -83,8 +84,8 @@ class WorkStore:
     def load_reusable(self, item: InputFile, *, settings_id: str, overlays: bool) -> dict | None:
         """The saved record of ``item`` if ``--resume`` may reuse it, else None.
 
-        A record is reused only when it belongs to the same relative path, the
-        file has the same size and modification time, the settings are the
+        A record is reused only when it is a well-formed record of the same
+        relative path (:func:`.outcome.record_problem`), the file has the same size and modification time, the settings are the
         same, and (for images, when overlays are asked) its overlay is staged.
         """
         try:
@@ -92,9 +93,7 @@ class WorkStore:
         except (OSError, ValueError):
             return None
         if (
-            not isinstance(record, dict)
-            or record.get("format") != RECORD_FORMAT
-            or record.get("path") != item.rel_path
+            record_problem(record, item) is not None
             or record.get("size_bytes") != item.size_bytes
             or record.get("mtime_ns") != item.mtime_ns
             or record.get("settings_id") != settings_id

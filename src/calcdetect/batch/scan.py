@@ -27,6 +27,7 @@ from typing import Any
 from calcdetect import __version__
 from calcdetect.config import DetectorConfig
 from calcdetect.detector.fp_model import load_fp_model
+from calcdetect.errors import InternalError
 
 from .discover import discover_inputs
 from .lock import OutputLock
@@ -40,7 +41,7 @@ from calcdetect.atomic import atomic_link_or_copy, atomic_write_text
 from .records import WorkStore
 from calcdetect.sr import plan_study_reports, write_study_reports
 from .summary import ScanSummary
-from .worker import ScanSettings
+from .worker import ScanSettings, error_result
 
 __all__ = ["scan_folder", "ScanError"]
 
@@ -277,14 +278,18 @@ def _scan(dicom_path: Path, out_path: Path, *, workers, resume, overlays, config
     bar = _progress_bar(len(items), n_resumed, progress)
     try:
         for result in run_inputs(todo, settings, workers=workers, dask_address=dask_address):
-            try:
-                records[result.record["job_id"]] = store.save(result)
-            except OSError as exc:
-                raise ScanError(
-                    f"cannot write to the output folder {str(out_path)!r} ({exc.strerror or exc}); "
-                    "free some space or fix permissions, then run again with --resume"
-                ) from exc
+            records[result.record["job_id"]] = store.save(result)
             bar.update(1)
+        for item in todo:  # one row per file, even if a runner ever lost one (never seen; cheap to guarantee)
+            if item.job_id not in records:
+                records[item.job_id] = store.save(error_result(
+                    item, settings_id, InternalError.code,
+                    "no result came back for this file; this is a bug in calcdetect, please report it"))
+    except OSError as exc:
+        raise ScanError(
+            f"cannot write to the output folder {str(out_path)!r} ({exc.strerror or exc}); "
+            "free some space or fix permissions, then run again with --resume"
+        ) from exc
     finally:
         bar.close()
     t_process = time.perf_counter() - t0

@@ -24,6 +24,7 @@ from calcdetect.detector.pipeline import detect_mammogram
 from calcdetect.errors import CalcdetectError, ImageTooLargeError, InternalError, FileAccessError
 from calcdetect.io import read_mammogram
 from calcdetect.keys import patient_key as make_patient_key
+from calcdetect.errors import PASS_THROUGH
 
 from .discover import InputFile
 from .outputs import calcification_rows, cluster_rows
@@ -145,9 +146,10 @@ def _unexpected(exc: BaseException) -> tuple[str, str]:
             f"the file could not be read ({type(exc).__name__}: {exc.strerror or exc}); "
             "check that it exists and that you have permission to read it",
         )
+    kind = f"{type(exc).__module__}.{type(exc).__qualname__}".removeprefix("builtins.")
     return (
         InternalError.code,
-        f"unexpected {type(exc).__name__} while analysing this file: {exc}; this is a bug in "
+        f"unexpected {kind} while analysing this file: {exc}; this is a bug in "
         "calcdetect, please report it with the calcdetect version and, if you can, the file's "
         "header without patient data",
     )
@@ -162,7 +164,7 @@ def _limit_threads() -> None:
 
 
 def process_input(item: InputFile, settings: ScanSettings) -> WorkResult:
-    """Analyse one file; never raises.
+    """Analyse one file; never raises (but for ``PASS_THROUGH``: interrupts and exits).
 
     Parameters
     ----------
@@ -192,7 +194,9 @@ def process_input(item: InputFile, settings: ScanSettings) -> WorkResult:
         return _process(item, settings, settings_id, started)
     except CalcdetectError as exc:
         return error_result(item, settings_id, exc.code, exc.message, seconds=time.perf_counter() - started)
-    except Exception as exc:  # noqa: BLE001 - one file must never stop the batch
+    except PASS_THROUGH:
+        raise
+    except BaseException as exc:  # noqa: BLE001 - one file must never stop the batch (a panic is a BaseException)
         code, message = _unexpected(exc)
         return error_result(item, settings_id, code, message, seconds=time.perf_counter() - started)
 

@@ -117,7 +117,8 @@ def breast_mask(
     small = cv2.GaussianBlur(small.astype(np.float32), (0, 0), 1.0)
 
     values = small[np.isfinite(small)]
-    if values.size == 0 or float(values.max()) <= float(values.min()):
+    # flat, up to float32 rounding of the blur (a constant image): Otsu's 256 bins would not fit
+    if values.size == 0 or float(values.max()) - float(values.min()) <= 1e-4 * max(1.0, float(np.abs(values).max())):
         empty = np.zeros((h, w), bool)
         return BreastMask(empty, empty, empty, (rows, cols), lo_spacing, (fr, fc))
     t = float(threshold_otsu(values))

@@ -5,10 +5,9 @@ python-gdcm installed) decodes every transfer syntax mammograms use, masks the
 unused high bits when Bits Stored < Bits Allocated and sign-extends signed
 pixels.  What it does not do is check the image size written *inside* a JPEG
 or JPEG 2000 codestream before allocating the output: a 64 x 64 header can
-carry a 65535 x 65535 codestream.  :func:`codestream_size` reads that size
-from the first bytes (a few lines of marker parsing; no library exposes it
-cheaply for all JPEG flavours), so a decompression bomb is refused before any
-decoding.
+carry a 65535 x 65535 codestream.  :mod:`.codestream` reads that size (and
+the JPEG sample precision) from the first bytes, so a decompression bomb or an
+impossible precision is refused before any decoding.
 
 Decoder choice: pydicom tries its plugins in registration order, GDCM first,
 and falls back from one to the next.  That is unsafe on damaged files:
@@ -18,15 +17,22 @@ libjpeg (pylibjpeg) returns an all-zero image without any error for a JPEG-LS
 stream whose scan data are missing.  :func:`decode_pixels` therefore picks
 the plugins itself: OpenJPEG (pylibjpeg) alone for JPEG 2000, CharLS
 (pyjpegls) alone for JPEG-LS, libjpeg then GDCM (which copes with some broken
-vendor JPEG lossless streams) for the other JPEG processes, after checking
-that the codestream is complete (ends with EOI), and pylibjpeg-rle then
-pydicom's own decoder for RLE.
+vendor JPEG lossless streams, but crashes on malformed marker segments, so it
+is tried only when they are well formed) for the other JPEG processes, after
+checking that the codestream is complete (ends with EOI), and pylibjpeg-rle
+then pydicom's own decoder (pure NumPy) for RLE.
+
+A decoder that fails on a file -- an exception of any type, including the
+``PanicException`` of a Rust decoder that panics (pylibjpeg-rle 2.2.0 indexes
+out of bounds on some damaged RLE segments) -- is recorded with its name and
+the next decoder of the chain is tried; only when all have failed is the file
+``decode_failed``, with every decoder's message.  Decoder failures found by
+fuzzing are listed in docs/decoder-failures.md.
 """
 
 from __future__ import annotations
 
 import logging
-import struct
 
 import numpy as np
 from pydicom.dataelem import RawDataElement
@@ -41,9 +47,16 @@ from pydicom.uid import (
     DeflatedExplicitVRLittleEndian,
 )
 
+from calcdetect.dicom.codestream import (
+    codestream_size,
+    jpeg_frame_header,
+    jpeg_header_problem,
+    jpeg_precision_problem,
+)
 from calcdetect.dicom.header import ImageHeader
 from calcdetect.dicom.sniff import PIXEL_DATA_TAG
 from calcdetect.errors import (
+    PASS_THROUGH,
     DecodeError,
     ImageTooLargeError,
     PixelDataLengthError,
@@ -54,10 +67,27 @@ __all__ = ["codestream_size", "decode_pixels"]
 
 logger = logging.getLogger(__name__)
 
-# Start-of-frame markers of the JPEG processes (not DHT C4, JPG C8, DAC CC),
-# and JPEG-LS SOF55 (F7).
-_JPEG_SOF = (frozenset(range(0xC0, 0xD0)) - {0xC4, 0xC8, 0xCC}) | {0xF7}
-_J2K_SIZ = b"\xff\x4f\xff\x51"  # SOC then SIZ
+def _decoder_failure(plugin: str, exc: BaseException) -> str:
+    """One decoder's failure in words: which decoder, the exception's type and message."""
+    kind = type(exc).__name__
+    if not isinstance(exc, Exception):
+        kind = f"{type(exc).__module__}.{kind} (the decoder aborted)"
+    text = " ".join(str(exc).split())[:200]
+    return f"{plugin or 'pydicom'}: {kind}: {text}"
+
+
+def _unsafe_for(plugin: str, tsyntax: UID, head: bytes) -> str | None:
+    """Why ``plugin`` must not see this frame (it would crash the process), or None.
+
+    python-gdcm 3.2.6 aborts the process (an uncaught C++ exception in
+    gdcmJPEGBITSCodec) on a JPEG whose marker segments are malformed, e.g. a
+    DHT marker byte flipped (docs/decoder-failures.md).  GDCM is only the
+    fallback after libjpeg, for vendor quirks inside well-formed headers.
+    """
+    if plugin != "gdcm" or tsyntax not in JPEGTransferSyntaxes:
+        return None
+    problem = jpeg_header_problem(head)
+    return f"gdcm: not tried, the JPEG header is malformed ({problem})" if problem else None
 
 
 def _plugins(tsyntax: UID) -> list[str]:
@@ -73,48 +103,6 @@ def _plugins(tsyntax: UID) -> list[str]:
         chain, fallback = ["pylibjpeg", "pydicom"], True
     usable = [name for name in chain if name in available]
     return usable if fallback else usable[:1]
-
-
-def _jpeg_size(data: bytes) -> tuple[int, int] | None:
-    if data[:2] != b"\xff\xd8":
-        return None
-    i = 2
-    while i + 4 <= len(data):
-        if data[i] != 0xFF:
-            return None
-        marker = data[i + 1]
-        if marker == 0xFF:  # fill byte
-            i += 1
-            continue
-        if marker == 0x01 or 0xD0 <= marker <= 0xD8:  # markers without a length
-            i += 2
-            continue
-        (length,) = struct.unpack(">H", data[i + 2 : i + 4])
-        if marker in _JPEG_SOF:
-            if i + 9 > len(data):
-                return None
-            rows, cols = struct.unpack(">HH", data[i + 5 : i + 9])
-            return (rows, cols) if rows else None  # 0 rows: set later by a DNL marker
-        i += 2 + length
-    return None
-
-
-def _j2k_size(data: bytes) -> tuple[int, int] | None:
-    start = data.find(_J2K_SIZ, 0, 65536)  # a JP2 wrapper puts boxes before it
-    if start < 0 or start + 24 > len(data):
-        return None
-    x_siz, y_siz, x_off, y_off = struct.unpack(">IIII", data[start + 8 : start + 24])
-    return y_siz - y_off, x_siz - x_off
-
-
-def codestream_size(frame: bytes, transfer_syntax: UID) -> tuple[int, int] | None:
-    """(rows, cols) declared inside a JPEG, JPEG-LS or JPEG 2000 codestream.
-
-    None when the syntax has no such size (RLE) or it cannot be found.
-    """
-    if transfer_syntax in JPEG2000TransferSyntaxes:
-        return _j2k_size(frame)
-    return _jpeg_size(frame)
 
 
 def _check_native_length(
@@ -140,7 +128,8 @@ def _check_native_length(
         )
 
 
-def _check_codestream(ds: Dataset, header: ImageHeader, *, path: str, max_pixels: int) -> None:
+def _check_codestream(ds: Dataset, header: ImageHeader, *, path: str, max_pixels: int) -> bytes:
+    """Refuse what can be seen wrong in the compressed frame before decoding; return its first bytes."""
     tsyntax = UID(header.transfer_syntax_uid)
     try:
         frame = get_frame(ds.PixelData, 0, number_of_frames=1)
@@ -155,9 +144,14 @@ def _check_codestream(ds: Dataset, header: ImageHeader, *, path: str, max_pixels
                 f"{path}: the {tsyntax.name} codestream is incomplete (no end-of-image "
                 "marker); the file was cut short or damaged: export it again."
             )
-    size = codestream_size(bytes(frame[:65536]), tsyntax)
+    head = bytes(frame[:65536])
+    sof = jpeg_frame_header(head) if tsyntax not in JPEG2000TransferSyntaxes else None
+    problem = jpeg_precision_problem(sof) if sof is not None else None
+    if problem:  # python-gdcm 3.2.6 segfaults on 45 bits (docs/decoder-failures.md)
+        raise DecodeError(f"{path}: the {tsyntax.name} codestream is damaged: {problem}; export it again.")
+    size = codestream_size(head, tsyntax)
     if size is None or size == (header.rows, header.cols):
-        return
+        return head
     if size[0] * size[1] > max_pixels:
         raise ImageTooLargeError(
             f"{path}: the {tsyntax.name} codestream declares {size[0]} x {size[1]} pixels, "
@@ -184,8 +178,9 @@ def decode_pixels(
             f"{path}: unknown Transfer Syntax UID {header.transfer_syntax_uid!r}; "
             "convert the file to a standard syntax (e.g. with dcmconv or gdcmconv)."
         )
+    head = b""
     if tsyntax.is_encapsulated:
-        _check_codestream(ds, header, path=path, max_pixels=max_pixels)
+        head = _check_codestream(ds, header, path=path, max_pixels=max_pixels)
     else:
         _check_native_length(
             ds,
@@ -205,11 +200,17 @@ def decode_pixels(
         )
     failures = []
     for plugin in plugins:
+        unsafe = _unsafe_for(plugin, tsyntax, head)
+        if unsafe:
+            failures.append(unsafe)
+            continue
         try:
             arr = pixel_array(ds, decoding_plugin=plugin)
             break
-        except Exception as exc:  # each decoder plugin raises its own exception types
-            failures.append(f"{plugin or 'pydicom'}: {type(exc).__name__}: {str(exc).strip()[:200]}")
+        except PASS_THROUGH:
+            raise
+        except BaseException as exc:  # noqa: BLE001 - a decoder's panic (pyo3 PanicException) is this file's failure
+            failures.append(_decoder_failure(plugin, exc))
     else:
         raise DecodeError(
             f"{path}: the {tsyntax.name} pixel data cannot be decoded "
