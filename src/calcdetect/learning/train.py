@@ -52,12 +52,12 @@ DEFAULT_PARAMS: dict[str, object] = {
 class TrainingRecipe:
     """Everything that decides the model (recorded in its metadata)."""
 
-    set_seeds: tuple[int, ...] = (31000,)
+    set_seeds: tuple[int, ...] = (31003, 31004, 31005)
     n_per_seed: int = 80
     preset: str = "mix"
-    positive_fraction: float = 0.5
+    positive_fraction: float = 0.75
     resample_mm: tuple[float | None, ...] = (None, 0.2)
-    num_boost_round: int = 300
+    num_boost_round: int = 600
     params: dict[str, object] = field(default_factory=lambda: dict(DEFAULT_PARAMS))
 
     def to_dict(self) -> dict[str, object]:

@@ -51,7 +51,7 @@ from pydicom.uid import (
 from pynetdicom import AE, evt
 from pynetdicom import sop_class
 
-from calcdetect.errors import CalcdetectError, ImageTooLargeError, InternalError
+from calcdetect.errors import PASS_THROUGH, CalcdetectError, ImageTooLargeError, InternalError
 from calcdetect.io import read_mammogram
 
 from .inbox import Inbox, StoredInstance
@@ -204,7 +204,10 @@ class StorageNode:
     def _on_store(self, event) -> int | Dataset:
         try:
             return self._store(event)
-        except Exception:  # noqa: BLE001 - one instance must never stop the association or the node
+        except PASS_THROUGH:
+            raise
+        except BaseException:  # noqa: BLE001 - one instance must never stop the association or the node;
+            # BaseException: a compiled decoder's panic (pyo3 PanicException) is one too (issue 17)
             logger.exception("unexpected error while storing an instance")
             return failure_status(InternalError.code, "unexpected error in calcdetect serve; see its log")
 
