@@ -48,11 +48,11 @@ REFERENCE_CODE_VERSION = 2
 
 
 def _single_thread() -> None:
-    for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-        os.environ.setdefault(var, "1")
-    import cv2
+    from calcdetect.threads import THREAD_ENV, limit_opencv_threads
 
-    cv2.setNumThreads(1)
+    for var in THREAD_ENV:
+        os.environ.setdefault(var, "1")
+    limit_opencv_threads(1)
 
 
 def _calc_rows(uid: str, calcs, spacing) -> list[dict]:

@@ -31,7 +31,6 @@ comes from the number of workers.
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import os
 import signal
@@ -43,6 +42,7 @@ from concurrent.futures.process import BrokenProcessPool
 import multiprocessing
 
 from calcdetect.errors import ScanError
+from calcdetect.threads import limit_opencv_threads, single_thread_env
 
 from .discover import InputFile
 from .outcome import crash_result, settle, timeout_result
@@ -52,8 +52,6 @@ __all__ = ["run_inputs"]
 
 logger = logging.getLogger(__name__)
 
-_THREAD_ENV = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMEXPR_NUM_THREADS",
-               "VECLIB_MAXIMUM_THREADS")
 
 
 
@@ -70,40 +68,21 @@ def _process_with_deadline(item: InputFile, settings: ScanSettings) -> WorkResul
         signal.setitimer(signal.ITIMER_REAL, 0.0)
 
 
-@contextlib.contextmanager
-def _single_thread_env():
-    """Set one-thread limits in the environment that spawned workers inherit; restore after."""
-    saved = {k: os.environ.get(k) for k in _THREAD_ENV}
-    os.environ.update({k: "1" for k in _THREAD_ENV})
-    try:
-        yield
-    finally:
-        for k, v in saved.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
-
-
 def _init_worker() -> None:
-    import cv2
-
-    cv2.setNumThreads(1)
+    limit_opencv_threads(1)
 
 
 def _run_serial(items: Sequence[InputFile], settings: ScanSettings) -> Iterator[WorkResult]:
-    import cv2
-
-    saved = cv2.getNumThreads()
+    saved = limit_opencv_threads(1)
     try:
         for item in items:
             yield settle(item, settings, lambda: process_input(item, settings))
     finally:
-        cv2.setNumThreads(saved)
+        limit_opencv_threads(saved)
 
 
 def _new_pool(workers: int) -> ProcessPoolExecutor:
-    with _single_thread_env():
+    with single_thread_env():
         return ProcessPoolExecutor(
             max_workers=workers, mp_context=multiprocessing.get_context("spawn"), initializer=_init_worker
         )
@@ -135,7 +114,7 @@ def _run_isolated(suspects: Sequence[InputFile], settings: ScanSettings) -> Iter
                 pool = _new_pool(1)
             started = time.monotonic()
             try:
-                with _single_thread_env():
+                with single_thread_env():
                     future = pool.submit(_process_with_deadline, item, settings)
                 result = settle(item, settings, future.result)
             except BrokenProcessPool:
@@ -170,7 +149,7 @@ def _run_pool(items: Sequence[InputFile], settings: ScanSettings, workers: int) 
             suspects: list[InputFile] = []
             broken = False
             try:
-                with _single_thread_env():
+                with single_thread_env():
                     while pending and len(inflight) < window:
                         inflight[pool.submit(_process_with_deadline, pending[0], settings)] = pending[0]
                         pending.popleft()

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 
 from calcdetect import __version__
 from calcdetect.config import DetectorConfig
+from calcdetect.threads import limit_opencv_threads
 from calcdetect.detector.pipeline import detect_mammogram
 from calcdetect.errors import CalcdetectError, ImageTooLargeError, InternalError, FileAccessError
 from calcdetect.io import read_mammogram
@@ -155,14 +156,6 @@ def _unexpected(exc: BaseException) -> tuple[str, str]:
     )
 
 
-def _limit_threads() -> None:
-    # One thread per worker: parallelism comes from workers, and N workers each
-    # spinning up all cores would oversubscribe the machine.
-    import cv2
-
-    cv2.setNumThreads(1)
-
-
 def process_input(item: InputFile, settings: ScanSettings) -> WorkResult:
     """Analyse one file; never raises (but for ``PASS_THROUGH``: interrupts and exits).
 
@@ -202,7 +195,7 @@ def process_input(item: InputFile, settings: ScanSettings) -> WorkResult:
 
 
 def _process(item: InputFile, settings: ScanSettings, settings_id: str, started: float) -> WorkResult:
-    _limit_threads()
+    limit_opencv_threads(1)
     t0 = time.perf_counter()
     mammogram = read_mammogram(item.path, default_spacing_mm=settings.default_spacing_mm)
     t1 = time.perf_counter()
