@@ -227,24 +227,71 @@ def _check_fp_model(config: DetectorConfig) -> None:
 def _scan(dicom_path: Path, out_path: Path, *, workers, resume, overlays, config, default_spacing_mm,
           pseudonymize_key, dask_address, progress, timeout_s, sr, started_at, t_start) -> ScanSummary:
     """The body of :func:`scan_folder`, run while holding the output folder's lock."""
+    config = _resolve_config(config)
+    settings = ScanSettings(config=config, default_spacing_mm=default_spacing_mm,
+                            pseudonymize_key=pseudonymize_key, overlays=overlays,
+                            timeout_s=None if dask_address else timeout_s)
+    store = _open_store(out_path, settings, resume=resume)
+    t0 = time.perf_counter()
+    items = discover_inputs(dicom_path, exclude=(out_path,))
+    t_discover = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    records, n_resumed = _analyse(items, store, settings, resume=resume, workers=workers,
+                                  dask_address=dask_address, progress=progress, out_path=out_path)
+    t_process = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    tables = assemble_tables([records[item.job_id] for item in items], overlays=overlays)
+    outputs, n_srs = _publish(tables, store, out_path, dicom_path=dicom_path, config=config,
+                              pseudonymize_key=pseudonymize_key, overlays=overlays, sr=sr)
+    t_assemble = time.perf_counter() - t0
+    summary = ScanSummary(
+        out_dir=out_path,
+        n_inputs=len(items),
+        n_images=len(tables.images),
+        n_positive_images=sum(r["flag"] == "positive" for r in tables.images),
+        n_patients=len(tables.patients),
+        n_positive_patients=sum(p["flag"] == "positive" for p in tables.patients),
+        n_errors=len(tables.errors),
+        errors_by_code=dict(sorted(Counter(e["error"] for e in tables.errors).items())),
+        n_resumed=n_resumed,
+        seconds=time.perf_counter() - t_start,
+        outputs={**outputs, "run": out_path / "run.json", **({"sr": out_path / "sr"} if sr else {})},
+        n_srs=n_srs,
+    )
+    run = _run_record(summary, records, settings, dicom_path=dicom_path, started_at=started_at,
+                      arguments={"workers": workers, "resume": resume, "overlays": overlays,
+                                 "default_spacing_mm": default_spacing_mm,
+                                 "pseudonymized": pseudonymize_key is not None, "dask": dask_address,
+                                 "timeout_s": timeout_s, "sr": sr},
+                      timings={"discover": t_discover, "process": t_process, "assemble": t_assemble})
+    try:
+        atomic_write_text(out_path / "run.json", json.dumps(run, indent=2, default=str) + "\n")
+    except OSError as exc:
+        raise ScanError(f"cannot write run.json in {str(out_path)!r}: {exc.strerror or exc}") from exc
+    return summary
+
+
+def _resolve_config(config: DetectorConfig | Mapping[str, Any] | None) -> DetectorConfig:
+    """The configuration to run with (a mapping changes only the keys it names); its model must load."""
     if config is None:
         config = DetectorConfig.default()
     elif isinstance(config, Mapping):
         try:
-            config = DetectorConfig.from_dict(config)
+            config = DetectorConfig.from_dict(dict(config))
         except (TypeError, ValueError) as exc:
             raise ScanError(f"bad detector configuration: {exc}") from exc
     elif not isinstance(config, DetectorConfig):
         raise ScanError(f"config must be a DetectorConfig or a mapping, got {type(config).__name__}")
     _check_fp_model(config)
-    settings = ScanSettings(config=config, default_spacing_mm=default_spacing_mm,
-                            pseudonymize_key=pseudonymize_key, overlays=overlays,
-                            timeout_s=None if dask_address else timeout_s)
-    settings_id = settings.settings_id
+    return config
+
+
+def _open_store(out_path: Path, settings: ScanSettings, *, resume: bool) -> WorkStore:
+    """The work store of OUT, checked for --resume and started (earlier outputs forgotten unless resuming)."""
     store = WorkStore(out_path)
     if resume:
         previous = store.read_settings()
-        if previous is not None and previous.get("settings_id") != settings_id:
+        if previous is not None and previous.get("settings_id") != settings.settings_id:
             raise ScanError(
                 "--resume: the output folder holds a run made with other settings (detector "
                 "configuration, default spacing, pseudonymisation key or calcdetect version); "
@@ -254,27 +301,27 @@ def _scan(dicom_path: Path, out_path: Path, *, workers, resume, overlays, config
         _remove_stale_temp_files(out_path)
         if not resume:
             _forget_previous_outputs(out_path, store)
-        store.start({"settings_id": settings_id, "version": __version__, "config": config.to_dict()},
-                    resume=resume)
+        store.start({"settings_id": settings.settings_id, "version": __version__,
+                     "config": settings.config.to_dict()}, resume=resume)
     except OSError as exc:
         raise ScanError(f"cannot write to the output folder {str(out_path)!r}: {exc.strerror or exc}") from exc
+    return store
 
-    t0 = time.perf_counter()
-    items = discover_inputs(dicom_path, exclude=(out_path,))
-    t_discover = time.perf_counter() - t0
 
+def _analyse(items, store: WorkStore, settings: ScanSettings, *, resume: bool, workers: int,
+             dask_address: str | None, progress: bool | None, out_path: Path) -> tuple[dict[str, dict], int]:
+    """One saved record per input file (reused ones first); returns them by job id and how many were reused."""
     records: dict[str, dict] = {}
     todo = []
     for item in items:
-        record = store.load_reusable(item, settings_id=settings_id, overlays=overlays) if resume else None
+        record = store.load_reusable(item, settings_id=settings.settings_id,
+                                     overlays=settings.overlays) if resume else None
         if record is None:
             todo.append(item)
         else:
             records[item.job_id] = record
     n_resumed = len(records)
     logger.info("%d file(s) found, %d to analyse, %d reused", len(items), len(todo), n_resumed)
-
-    t0 = time.perf_counter()
     bar = _progress_bar(len(items), n_resumed, progress)
     try:
         for result in run_inputs(todo, settings, workers=workers, dask_address=dask_address):
@@ -283,7 +330,7 @@ def _scan(dicom_path: Path, out_path: Path, *, workers, resume, overlays, config
         for item in todo:  # one row per file, even if a runner ever lost one (never seen; cheap to guarantee)
             if item.job_id not in records:
                 records[item.job_id] = store.save(error_result(
-                    item, settings_id, InternalError.code,
+                    item, settings.settings_id, InternalError.code,
                     "no result came back for this file; this is a bug in calcdetect, please report it"))
     except OSError as exc:
         raise ScanError(
@@ -292,10 +339,12 @@ def _scan(dicom_path: Path, out_path: Path, *, workers, resume, overlays, config
         ) from exc
     finally:
         bar.close()
-    t_process = time.perf_counter() - t0
+    return records, n_resumed
 
-    t0 = time.perf_counter()
-    tables = assemble_tables([records[item.job_id] for item in items], overlays=overlays)
+
+def _publish(tables, store: WorkStore, out_path: Path, *, dicom_path: Path, config: DetectorConfig,
+             pseudonymize_key: str | None, overlays: bool, sr: bool) -> tuple[dict[str, Path], int]:
+    """Write the tables, the CAD SRs, the overlays and their index; returns the outputs and the SR count."""
     sr_plan = _plan_srs(tables, dicom_path, config, pseudonymize_key) if sr else None
     try:
         outputs = write_tables(out_path, tables)
@@ -310,63 +359,42 @@ def _scan(dicom_path: Path, out_path: Path, *, workers, resume, overlays, config
                                                                    n_errors=len(tables.errors), sr_links=sr_links))
     except OSError as exc:
         raise ScanError(f"cannot write the outputs in {str(out_path)!r}: {exc.strerror or exc}") from exc
-    t_assemble = time.perf_counter() - t0
+    return outputs, len(sr_paths)
 
-    errors_by_code = dict(sorted(Counter(e["error"] for e in tables.errors).items()))
-    summary = ScanSummary(
-        out_dir=out_path,
-        n_inputs=len(items),
-        n_images=len(tables.images),
-        n_positive_images=sum(r["flag"] == "positive" for r in tables.images),
-        n_patients=len(tables.patients),
-        n_positive_patients=sum(p["flag"] == "positive" for p in tables.patients),
-        n_errors=len(tables.errors),
-        errors_by_code=errors_by_code,
-        n_resumed=n_resumed,
-        seconds=time.perf_counter() - t_start,
-        outputs={**outputs, "run": out_path / "run.json", **({"sr": out_path / "sr"} if sr else {})},
-        n_srs=len(sr_paths),
-    )
-    worker_sums = Counter()
+
+def _run_record(summary: ScanSummary, records: dict[str, dict], settings: ScanSettings, *, dicom_path: Path,
+                started_at: str, arguments: dict, timings: dict[str, float]) -> dict:
+    """What ``run.json`` holds: version, arguments, the whole resolved configuration and model, counts, timings."""
+    worker_sums: Counter = Counter()
     for record in records.values():
         worker_sums.update(record.get("timings_s", {}))
-    run = {
+    config = settings.config
+    return {
         "tool": "calcdetect",
         "command": "scan",
         "version": __version__,
         "started": started_at,
         "finished": _now(),
         "input_dir": str(dicom_path),
-        "output_dir": str(out_path),
-        "arguments": {
-            "workers": workers,
-            "resume": resume,
-            "overlays": overlays,
-            "default_spacing_mm": default_spacing_mm,
-            "pseudonymized": pseudonymize_key is not None,
-            "dask": dask_address,
-            "timeout_s": timeout_s,
-            "sr": sr,
-        },
+        "output_dir": str(summary.out_dir),
+        "arguments": arguments,
         "config": config.to_dict(),
         "fp_model": load_fp_model(config.fp_model).describe(),
-        "settings_id": settings_id,
-        "n_inputs": len(items),
+        "settings_id": settings.settings_id,
+        "n_inputs": summary.n_inputs,
         "counts": {
             "images": summary.n_images,
             "positive_images": summary.n_positive_images,
             "patients": summary.n_patients,
             "positive_patients": summary.n_positive_patients,
             "errors": summary.n_errors,
-            "errors_by_code": errors_by_code,
-            "structured_reports": len(sr_paths),
-            "analysed_this_run": len(todo),
-            "reused_from_earlier_run": n_resumed,
+            "errors_by_code": summary.errors_by_code,
+            "structured_reports": summary.n_srs,
+            "analysed_this_run": summary.n_inputs - summary.n_resumed,
+            "reused_from_earlier_run": summary.n_resumed,
         },
         "timings_s": {
-            "discover": round(t_discover, 3),
-            "process": round(t_process, 3),
-            "assemble": round(t_assemble, 3),
+            **{k: round(v, 3) for k, v in timings.items()},
             "total": round(summary.seconds, 3),
             "worker_read_sum": round(worker_sums["read"], 3),
             "worker_detect_sum": round(worker_sums["detect"], 3),
@@ -375,8 +403,3 @@ def _scan(dicom_path: Path, out_path: Path, *, workers, resume, overlays, config
         "python": platform.python_version(),
         "platform": platform.platform(),
     }
-    try:
-        atomic_write_text(out_path / "run.json", json.dumps(run, indent=2, default=str) + "\n")
-    except OSError as exc:
-        raise ScanError(f"cannot write run.json in {str(out_path)!r}: {exc.strerror or exc}") from exc
-    return summary

@@ -190,10 +190,12 @@ def _hessian_eigen(smoothed: np.ndarray, rows: np.ndarray, cols: np.ndarray) -> 
     """Eigenvalues (l1 <= l2) of the Hessian of ``smoothed`` by central differences, per pixel^2."""
     H, W = smoothed.shape
     r, c = np.clip(rows, 1, H - 2), np.clip(cols, 1, W - 2)
-    f = smoothed.astype(np.float64)
-    fxx = f[r, c + 1] - 2 * f[r, c] + f[r, c - 1]
-    fyy = f[r + 1, c] - 2 * f[r, c] + f[r - 1, c]
-    fxy = 0.25 * (f[r + 1, c + 1] - f[r + 1, c - 1] - f[r - 1, c + 1] + f[r - 1, c - 1])
+    def f(dr: int, dc: int) -> np.ndarray:  # gather first, then widen: never a float64 copy of the image
+        return smoothed[r + dr, c + dc].astype(np.float64)
+
+    fxx = f(0, 1) - 2 * f(0, 0) + f(0, -1)
+    fyy = f(1, 0) - 2 * f(0, 0) + f(-1, 0)
+    fxy = 0.25 * (f(1, 1) - f(1, -1) - f(-1, 1) + f(-1, -1))
     half_tr = 0.5 * (fxx + fyy)
     disc = np.sqrt(np.maximum(0.25 * (fxx - fyy) ** 2 + fxy**2, 0.0))
     return half_tr - disc, half_tr + disc
