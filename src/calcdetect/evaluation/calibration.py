@@ -33,7 +33,6 @@ import numpy as np
 from calcdetect.config import DetectorConfig
 from calcdetect.detector.pipeline import detect
 from calcdetect.evaluation.match import match_clusters
-from calcdetect.evaluation.truth_files import read_truth_file, truth_path_for
 from calcdetect.results import ImageResult
 
 __all__ = ["CalibrationResult", "threshold_for_fp_rate", "cluster_outcomes", "calibrate_on_normals",
@@ -156,23 +155,17 @@ def calibrate_on_phantoms(paths: Sequence[str | os.PathLike], *, fp_per_image: f
                           base: DetectorConfig | None = None, seeds: str = "",
                           resample_mm: Sequence[float | None] = (None,)) -> CalibrationResult:
     """Threshold from detections on phantoms with truth, at each resolution in ``resample_mm``."""
-    from calcdetect.evaluation.truth import resample_truth
-    from calcdetect.io import read_mammogram
-    from calcdetect.learning.dataset import resample_image
+    from calcdetect.learning.dataset import read_phantom
 
     base = base or DetectorConfig.default()
     false_scores: list[np.ndarray] = []
     true_scores: list[tuple[np.ndarray, int]] = []  # per image: TP cluster scores, true clusters
     negative_best: list[float] = []
     for path in paths:
-        m = read_mammogram(path)
         for target in resample_mm:
-            truth = read_truth_file(truth_path_for(path))
-            pixels, spacing = m.pixels, m.spacing_mm
-            if target:
-                pixels, spacing, factor = resample_image(pixels, spacing, target)
-                truth = resample_truth(truth, factor, pixels.shape)
-            result = detect(pixels, spacing_mm=spacing, view=m.view, config=base)
+            image = read_phantom(path, target)
+            pixels, spacing, truth = image.pixels, image.spacing_mm, image.truth
+            result = detect(pixels, spacing_mm=spacing, view=image.view, config=base)
             scores, is_tp = cluster_outcomes(result, truth, spacing)
             false_scores.append(scores[~is_tp])
             true_scores.append((scores[is_tp], len(truth.get("clusters", []))))

@@ -29,7 +29,7 @@ from calcdetect.detector.pipeline import analyse_candidates
 from calcdetect.evaluation.truth import resample_truth
 from calcdetect.evaluation.truth_files import read_truth_file, truth_path_for
 
-__all__ = ["CandidateTable", "candidate_table", "resample_image", "label_candidates"]
+__all__ = ["CandidateTable", "candidate_table", "resample_image", "label_candidates", "PhantomImage", "read_phantom"]
 
 _MATCH_MIN_MM = 0.3
 
@@ -81,18 +81,35 @@ class CandidateTable:
         return self.frame["label"].to_numpy(np.int8)
 
 
-def _one_image(task: tuple[str, float | None, dict]) -> pd.DataFrame:
+@dataclass(frozen=True, eq=False)
+class PhantomImage:
+    """A phantom's pixels, spacing, view and truth, at its own or a coarser resolution."""
+
+    pixels: np.ndarray
+    spacing_mm: tuple[float, float]
+    view: str
+    truth: dict
+
+
+def read_phantom(path: str | os.PathLike, resample_mm: float | None = None) -> PhantomImage:
+    """Read a phantom and its truth; area-average both to ``resample_mm`` when given."""
     from calcdetect.io import read_mammogram
 
-    path, resample_mm, config_dict = task
-    config = DetectorConfig.from_dict(config_dict)
     mammogram = read_mammogram(path)
     truth = read_truth_file(truth_path_for(path))
     pixels, spacing = mammogram.pixels, mammogram.spacing_mm
     if resample_mm:
         pixels, spacing, factor = resample_image(pixels, spacing, resample_mm)
         truth = resample_truth(truth, factor, pixels.shape)
-    analysis = analyse_candidates(pixels, spacing_mm=spacing, view=mammogram.view, config=config)
+    return PhantomImage(pixels, spacing, mammogram.view, truth)
+
+
+def _one_image(task: tuple[str, float | None, dict]) -> pd.DataFrame:
+    path, resample_mm, config_dict = task
+    config = DetectorConfig.from_dict(config_dict)
+    image = read_phantom(path, resample_mm)
+    pixels, spacing, truth = image.pixels, image.spacing_mm, image.truth
+    analysis = analyse_candidates(pixels, spacing_mm=spacing, view=image.view, config=config)
     frame = pd.DataFrame(analysis.features.matrix, columns=list(FEATURE_NAMES))
     frame["label"] = label_candidates(analysis.peaks.row_px, analysis.peaks.col_px, truth, spacing)
     frame["image"] = Path(path).name
