@@ -6,7 +6,7 @@ A radiologist checks a flag by looking, so each image gets one PNG:
   (the header's VOI window when present, else a robust percentile window) and
   downscaled to fit a screen; every cluster boxed in red and numbered with its
   ``cluster_id`` (as in ``clusters.csv``), clustered calcifications ringed in
-  yellow, isolated ones in cyan; a 10 mm scale bar;
+  yellow, isolated ones in cyan (from probability ``ISOLATED_SHOWN_FROM``); a 10 mm scale bar;
 * right, one inset per cluster (best scores first) at full resolution or
   enlarged by an integer factor with nearest-neighbour pixels, with the slow
   tissue gradient flattened and windowed on the inset itself, so that 0.1 mm
@@ -31,6 +31,9 @@ from calcdetect.results import ImageResult, Mammogram
 
 __all__ = ["render_overlay", "render_review_files", "encode_png", "encode_thumbnail", "OverviewGeometry",
            "overview_geometry", "LEGEND_PX", "MAX_OVERVIEW_PX"]
+
+#: isolated calcifications (in no cluster) are drawn from this classifier probability up
+ISOLATED_SHOWN_FROM = 0.5
 
 #: height of the legend band above the whole-image view, in overlay pixels
 LEGEND_PX = 84
@@ -129,6 +132,8 @@ def _overview(pixels: np.ndarray, result: ImageResult, window: tuple[float, floa
     view = cv2.cvtColor(_to_uint8(small, *window), cv2.COLOR_GRAY2BGR)
     sy, sx = small.shape[0] / rows, small.shape[1] / cols
     for c in result.calcifications:
+        if c.cluster_id < 0 and c.probability < ISOLATED_SHOWN_FROM:
+            continue  # faint candidates in no cluster: in calcifications.csv, not worth a reader's glance
         centre = (int(round((c.col_px + 0.5) * sx - 0.5)), int(round((c.row_px + 0.5) * sy - 0.5)))
         radius = max(3, int(round(c.diameter_mm / spacing_mm[1] * sx / 2)) + 2)
         cv2.circle(view, centre, radius, _YELLOW if c.cluster_id >= 0 else _CYAN, 1, cv2.LINE_AA)
@@ -274,10 +279,12 @@ def _render(mammogram, result, *, patient_key, window, max_overview_px, inset_px
     _text(canvas, f"{side}   score {result.score:.3f}   {flag}", (10, 26), scale=0.8,
           color=_RED if result.flag else _GREEN, thick=2, outline=False)
     n_clustered = sum(1 for c in result.calcifications if c.cluster_id >= 0)
+    n_isolated = sum(1 for c in result.calcifications if c.cluster_id < 0 and c.probability >= ISOLATED_SHOWN_FROM)
     _text(
         canvas,
         f"patient {patient_key}   {len(result.clusters)} cluster(s) (red boxes, numbered as in clusters.csv); "
-        f"calcifications: {n_clustered} clustered (yellow), {len(result.calcifications) - n_clustered} isolated (cyan)",
+        f"calcifications: {n_clustered} clustered (yellow), {n_isolated} isolated with probability >= "
+        f"{ISOLATED_SHOWN_FROM:g} (cyan)",
         (10, 52),
         scale=0.45,
         outline=False,

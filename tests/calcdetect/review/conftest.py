@@ -1,7 +1,10 @@
 """A real scan output for the review tests: the committed sample phantoms, scanned once per session.
 
 ``small-ge-like_neg_RCC`` is given the patient of ``small-ge-like_pos_LMLO`` (a copy,
-PatientID rewritten with pydicom), so one patient has two images, one flagged.
+PatientID rewritten with pydicom), so one patient has two images, one flagged.  In the copy
+of ``demo-ge-like_pos_LCC`` the cluster's calcifications are painted out (each replaced by the
+median of the ring around it), so it is a cluster the detector misses, for the reader to add: these tests are
+about the review, and must not depend on what a particular detector version finds.
 """
 
 from __future__ import annotations
@@ -10,14 +13,36 @@ import json
 import shutil
 from pathlib import Path
 
+import numpy as np
 import pydicom
 import pytest
 
 from calcdetect.cli import main
 
 SAMPLES = Path(__file__).resolve().parents[3] / "data" / "phantoms"
-#: the demo-size phantom the detector misses: 2000 x 1600, its true cluster is the "missed" one
+#: the demo-size phantom whose cluster is smoothed away in the copy: 2000 x 1600, the "missed" one
 MISSED_FILE = "demo-ge-like_pos_LCC"
+
+
+def _smooth_the_cluster_away(path: Path, truth: dict) -> None:
+    """Each member calcification replaced by the median of the ring around it (no new edges)."""
+    ds = pydicom.dcmread(path)
+    ds.decompress(generate_instance_uid=False)  # whatever the encoding, the copy is uncompressed; same UID
+    pixels = ds.pixel_array.copy()
+    rows, cols = np.indices(pixels.shape)
+    spacing = float(truth["spacing_mm"][0])
+    for calc in truth["calcifications"]:
+        if calc.get("cluster_id", -1) < 0:
+            continue
+        radius = calc.get("diameter_mm", 0.5) / spacing / 2 + 3
+        r, c = calc["row"], calc["col"]
+        box = (slice(max(int(r - 3 * radius), 0), int(r + 3 * radius) + 1),
+               slice(max(int(c - 3 * radius), 0), int(c + 3 * radius) + 1))
+        d = np.hypot(rows[box] - r, cols[box] - c)
+        patch = pixels[box]
+        patch[d <= radius] = np.median(patch[(d > radius) & (d <= 2 * radius)])
+    ds.PixelData = pixels.tobytes()
+    ds.save_as(path)
 
 
 @pytest.fixture(scope="session")
@@ -30,6 +55,8 @@ def scanned(tmp_path_factory) -> Path:
     ds = pydicom.dcmread(moved)
     ds.PatientID = target
     ds.save_as(moved)
+    truth = json.loads((SAMPLES / f"{MISSED_FILE}.truth.json").read_text())
+    _smooth_the_cluster_away(archive / f"{MISSED_FILE}.dcm", truth)
     out = tmp_path_factory.mktemp("scan") / "out"
     assert main(["scan", str(archive), "-o", str(out), "--workers", "1"]) == 0
     return out

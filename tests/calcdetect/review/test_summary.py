@@ -34,9 +34,10 @@ def test_agreement_when_undefined():
 
 def test_summary_of_two_readers(scan_out, capsys):
     study = load_study(scan_out)
-    keys = [p.patient_key for p in study.patients]
-    pos1, pos2 = keys[0], keys[1]  # the two flagged patients, each with one cluster
-    first_cluster = {p.patient_key: next(im for im in p.images if im.clusters) for p in study.patients[:2]}
+    flagged = [p for p in study.patients if p.flag == "positive"]
+    assert len(flagged) >= 2 and all(sum(len(im.clusters) for im in p.images) == 1 for p in flagged[:2])
+    pos1, pos2 = flagged[0].patient_key, flagged[1].patient_key  # two flagged patients, each with one cluster
+    first_cluster = {p.patient_key: next(im for im in p.images if im.clusters) for p in flagged[:2]}
     neg = [p for p in study.patients if p.flag == "negative"]
     missed = next(p for p in neg if p.images[0].rows == 2000)
     others = [p.patient_key for p in neg if p is not missed]
@@ -65,12 +66,19 @@ def test_summary_of_two_readers(scan_out, capsys):
         "5", "1", "1", "1", "2")
     assert float(a["sensitivity"]) == pytest.approx(0.5) and float(a["specificity"]) == pytest.approx(2 / 3, abs=1e-4)
     assert float(a["kappa"]) == pytest.approx((0.6 - 0.52) / 0.48, abs=1e-4)
-    assert (a["confirmed"], a["rejected"], a["added"], a["undecided"]) == ("1", "1", "1", "0")
+    by_key = {p.patient_key: p for p in study.patients}
+
+    def n_clusters(key: str) -> int:  # clusters below the flag on a reviewed patient stay undecided
+        return sum(len(im.clusters) for im in by_key[key].images)
+
+    alice_undecided = n_clusters(missed.patient_key) + n_clusters(others[0]) + n_clusters(others[1])
+    assert (a["confirmed"], a["rejected"], a["added"], a["undecided"]) == ("1", "1", "1", str(alice_undecided))
     b = rows[("bob", "detector")]
     # bob: TP 1, FN 1, FP 1, TN 1: p_o = p_e = 0.5, kappa 0
     assert (b["n_patients"], b["both_positive"], b["both_negative"]) == ("4", "1", "1")
     assert float(b["kappa"]) == pytest.approx(0.0, abs=1e-9)
-    assert (b["confirmed"], b["rejected"], b["added"], b["undecided"]) == ("0", "1", "0", "1")
+    bob_undecided = 1 + n_clusters(others[0]) + n_clusters(others[2])  # pos2's cluster, left undecided
+    assert (b["confirmed"], b["rejected"], b["added"], b["undecided"]) == ("0", "1", "0", str(bob_undecided))
     ab = rows[("alice", "bob")]
     # reviewed by both: pos1 (P/N), pos2 (N/P), others[0] (N/P); p_o 0, p_e 1/3 * 2/3 + 2/3 * 1/3 = 4/9
     assert (ab["comparison"], ab["n_patients"], ab["both_positive"], ab["both_negative"]) == (
