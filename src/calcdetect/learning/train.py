@@ -52,7 +52,7 @@ DEFAULT_PARAMS: dict[str, object] = {
 class TrainingRecipe:
     """Everything that decides the model (recorded in its metadata)."""
 
-    set_seeds: tuple[int, ...] = (31003, 31004, 31005, 31006, 31007)
+    set_seeds: tuple[int, ...] = (31003, 31004, 31005, 31006, 31007, 31008, 31009)
     n_per_seed: int = 80
     preset: str = "mix"
     positive_fraction: float = 0.75
