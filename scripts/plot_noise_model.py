@@ -20,7 +20,7 @@ import numpy as np  # noqa: E402
 
 from calcdetect.config import DetectorConfig  # noqa: E402
 from calcdetect.detector.mask import breast_mask  # noqa: E402
-from calcdetect.detector.noise_model import fit_noise_curve, local_mean  # noqa: E402
+from calcdetect.detector.noise_model import fit_noise_curve  # noqa: E402
 from calcdetect.io import read_mammogram  # noqa: E402
 
 
@@ -34,7 +34,7 @@ def main() -> None:
     for ax, path in zip(axes[0], args.images):
         m = read_mammogram(path)
         mask = breast_mask(m.pixels, spacing_mm=m.spacing_mm, view=m.view, config=DetectorConfig())
-        small = local_mean(m.pixels, mask.factor)
+        small = mask.block_mean
         curve = fit_noise_curve(m.pixels, small, mask.search[: small.shape[0], : small.shape[1]], factor=mask.factor)
         if curve is None:
             ax.set_title(f"{path.name}: no fit")

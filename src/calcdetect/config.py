@@ -16,8 +16,10 @@ from __future__ import annotations
 import dataclasses
 import json
 import math
+import tomllib
 from dataclasses import dataclass
 from importlib import resources
+from pathlib import Path
 from typing import Any
 
 __all__ = ["DetectorConfig", "mm_to_px", "DEFAULT_CONFIG_RESOURCE"]
@@ -196,6 +198,18 @@ class DetectorConfig:
         if unknown:
             raise ValueError(f"unknown detector configuration key(s): {', '.join(unknown)}")
         return cls(**data)
+
+    @classmethod
+    def from_file(cls, path: str) -> DetectorConfig:
+        """Read a JSON or (by its ``.toml`` suffix) TOML file of configuration keys.
+
+        Keys the file does not name keep their calibrated defaults.
+        """
+        text = Path(path).read_text("utf-8")
+        data = tomllib.loads(text) if str(path).lower().endswith(".toml") else json.loads(text)
+        if not isinstance(data, dict):
+            raise ValueError("the file must hold a mapping of configuration keys")
+        return cls.from_dict(data)
 
     @classmethod
     def from_json(cls, path: str) -> DetectorConfig:

@@ -28,12 +28,13 @@ from calcdetect.evaluation.calibration import (
 )
 from calcdetect.exit_status import EXIT_FATAL, EXIT_OK
 
-__all__ = ["add_parser", "run"]
+__all__ = ["add_parser", "run", "resolutions_argument"]
 
 log = logging.getLogger(__name__)
 
 
-def _resolutions(text: str) -> list[float | None]:
+def resolutions_argument(text: str) -> list[float | None]:
+    """argparse type of ``--resample-mm``: ``'native,0.2'`` -> ``[None, 0.2]``."""
     out: list[float | None] = []
     for part in text.split(","):
         part = part.strip().lower()
@@ -59,7 +60,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
                         help=f"false clusters per image allowed (default {FP_PER_IMAGE:g})")
     parser.add_argument("--n", type=int, default=40, help="phantoms: number of images (default 40, half positive)")
     parser.add_argument("--preset", default="mix", help="phantoms: preset or mix (default mix)")
-    parser.add_argument("--resample-mm", type=_resolutions, default=[None],
+    parser.add_argument("--resample-mm", type=resolutions_argument, default=[None],
                         help="phantoms: resolutions, e.g. 'native,0.2' (default native)")
     parser.add_argument("--base", type=Path, help="configuration JSON for every other parameter")
     parser.add_argument("--workers", type=int, default=1, help="phantoms: processes for writing them")

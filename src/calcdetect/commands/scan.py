@@ -9,12 +9,10 @@ folder, an unreachable Dask scheduler or another error that stopped the run.
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import os
 import sys
 import tomllib
-from pathlib import Path
 
 #: per-file time limit of the command line: a full-size JPEG 2000 image takes ~2.5 s to read and analyse
 DEFAULT_TIMEOUT_S = 300.0
@@ -65,26 +63,16 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     return parser
 
 
-def _load_config(path: str):
-    """A DetectorConfig from a JSON or TOML file (missing keys keep their defaults)."""
-    from calcdetect.config import DetectorConfig
-
-    text = Path(path).read_text("utf-8")
-    data = tomllib.loads(text) if path.lower().endswith(".toml") else json.loads(text)
-    if not isinstance(data, dict):
-        raise ValueError("the file must hold a mapping of configuration keys")
-    return DetectorConfig.from_dict(data)
-
-
 def run(args: argparse.Namespace) -> int:
     """Run the scan; print the summary; return EXIT_OK, EXIT_SOME_SKIPPED or EXIT_FATAL."""
     from calcdetect.batch import ScanError, format_summary, scan_folder
+    from calcdetect.config import DetectorConfig
     from calcdetect.exit_status import EXIT_FATAL, EXIT_OK, EXIT_SOME_SKIPPED
 
     config = None
     if args.config:
         try:
-            config = _load_config(args.config)
+            config = DetectorConfig.from_file(args.config)
         except (OSError, ValueError, TypeError, KeyError, tomllib.TOMLDecodeError) as exc:
             print(f"calcdetect scan: cannot use --config {args.config!r}: {exc}", file=sys.stderr)
             return EXIT_FATAL

@@ -76,7 +76,6 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
 def _options(args: argparse.Namespace):
     """NodeOptions and ScanSettings from the arguments; ValueError / OSError / ssl.SSLError when unusable."""
     from calcdetect.batch.worker import ScanSettings
-    from calcdetect.commands.scan import _load_config
     from calcdetect.config import DetectorConfig
     from calcdetect.node.policy import (NodePolicy, client_tls_context, parse_allowed_peer, parse_destination,
                                         server_tls_context)
@@ -107,7 +106,7 @@ def _options(args: argparse.Namespace):
     options = NodeOptions(policy=policy, host=args.host, port=args.port, study_idle_s=args.study_idle_s,
                           workers=args.workers, tls=tls, forward_tls=forward_tls,
                           destination=parse_destination(args.forward) if args.forward else None)
-    config = _load_config(args.config) if args.config else DetectorConfig.default()
+    config = DetectorConfig.from_file(args.config) if args.config else DetectorConfig.default()
     key = args.pseudonymize_key or os.environ.get("CALCDETECT_PSEUDONYMIZE_KEY") or None
     settings = ScanSettings(config=config, pseudonymize_key=key, overlays=args.overlays,
                             timeout_s=args.timeout_s or None)

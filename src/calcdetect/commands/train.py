@@ -18,7 +18,7 @@ import logging
 from importlib import resources
 from pathlib import Path
 
-from calcdetect.commands.calibrate import _resolutions
+from calcdetect.commands.calibrate import resolutions_argument
 from calcdetect.config import DetectorConfig
 from calcdetect.exit_status import EXIT_FATAL, EXIT_OK
 
@@ -45,7 +45,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     parser.add_argument("--seed", type=int, action="append", help="training set seed (repeat for more sets)")
     parser.add_argument("--n", type=int, help="images per set")
     parser.add_argument("--preset", help="phantom preset or mix")
-    parser.add_argument("--resample-mm", type=_resolutions, help="resolutions, e.g. 'native,0.2'")
+    parser.add_argument("--resample-mm", type=resolutions_argument, help="resolutions, e.g. 'native,0.2'")
     parser.add_argument("--phantoms", type=Path, help="folder to keep the generated phantoms in (a cache)")
     parser.add_argument("--workers", type=int, default=1, help="processes (same model whatever the number)")
     parser.add_argument("--no-validate", action="store_true", help="skip the leave-one-preset-out validation")

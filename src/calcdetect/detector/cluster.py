@@ -98,13 +98,13 @@ def cluster_calcifications(
             if np.isfinite(dist) and idx < n and core[idx]:
                 label[i] = label[idx]
                 break
-    snr = (np.asarray(member_scores, float) if member_scores is not None
+    scores = (np.asarray(member_scores, float) if member_scores is not None
            else np.array([c.probability for c in calcs]))
     k = config.cluster_min_count
     groups = []
     for lab in np.unique(label[label >= 0]):
         members = np.flatnonzero(label == lab)
-        groups.append((float(np.sort(snr[members])[-k:].sum()), members))
+        groups.append((float(np.sort(scores[members])[-k:].sum()), members))
     # decreasing score; ties by position for determinism
     groups.sort(key=lambda g: (-g[0], float(pts[g[1], 0].min()), float(pts[g[1], 1].min())))
     new_id = np.full(n, -1)
@@ -114,7 +114,7 @@ def cluster_calcifications(
         rr = np.array([calcs[i].row_px for i in members])
         cc = np.array([calcs[i].col_px for i in members])
         # the centre weighs each member by its score: a doubtful member beside the lesion barely moves it
-        w = np.clip(snr[members], 0.0, None)
+        w = np.clip(scores[members], 0.0, None)
         w = w if w.sum() > 0 else np.ones(members.size)
         clusters.append(Cluster(
             cluster_id=cid,

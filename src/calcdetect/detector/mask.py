@@ -47,6 +47,9 @@ class BreastMask:
         Pixel spacing of the coarse grid.
     factor : (int, int)
         Full-resolution pixels per coarse pixel (rows, cols).
+    block_mean : ndarray of float32, shape (h, w)
+        The image averaged over each coarse pixel (before the mask's own
+        smoothing): the local intensity the noise model is binned by.
     """
 
     breast: np.ndarray
@@ -55,6 +58,7 @@ class BreastMask:
     full_shape: tuple[int, int]
     spacing_mm: tuple[float, float]
     factor: tuple[int, int]
+    block_mean: np.ndarray
 
     @property
     def area_mm2(self) -> float:
@@ -111,16 +115,16 @@ def breast_mask(
     """
     cfg = config or DetectorConfig.default()
     rows, cols = pixels.shape
-    small, (fr, fc) = shrink(pixels, spacing_mm=spacing_mm, target_mm=cfg.mask_spacing_mm)
-    h, w = small.shape
+    block_mean, (fr, fc) = shrink(pixels, spacing_mm=spacing_mm, target_mm=cfg.mask_spacing_mm)
+    h, w = block_mean.shape
     lo_spacing = (spacing_mm[0] * fr, spacing_mm[1] * fc)
-    small = cv2.GaussianBlur(small.astype(np.float32), (0, 0), 1.0)
+    small = cv2.GaussianBlur(block_mean.astype(np.float32), (0, 0), 1.0)
 
     values = small[np.isfinite(small)]
     # flat, up to float32 rounding of the blur (a constant image): Otsu's 256 bins would not fit
     if values.size == 0 or float(values.max()) - float(values.min()) <= 1e-4 * max(1.0, float(np.abs(values).max())):
         empty = np.zeros((h, w), bool)
-        return BreastMask(empty, empty, empty, (rows, cols), lo_spacing, (fr, fc))
+        return BreastMask(empty, empty, empty, (rows, cols), lo_spacing, (fr, fc), block_mean)
     t = float(threshold_otsu(values))
     below, above = values[values <= t], values[values > t]
     if below.size < 0.02 * values.size or above.size == 0 or not _separated(below, above):
@@ -144,7 +148,7 @@ def breast_mask(
         if pectoral.any():
             d = cv2.distanceTransform((~pectoral).astype(np.uint8), cv2.DIST_L2, 5) * min(lo_spacing)
             search &= d > cfg.pectoral_margin_mm
-    return BreastMask(breast, search, pectoral, (rows, cols), lo_spacing, (fr, fc))
+    return BreastMask(breast, search, pectoral, (rows, cols), lo_spacing, (fr, fc), block_mean)
 
 
 def _is_oblique(view: str) -> bool:

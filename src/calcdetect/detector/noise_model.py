@@ -33,7 +33,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-__all__ = ["NoiseCurve", "fit_noise_curve", "fine_residual_sigma_factor", "local_mean", "sample_grid"]
+__all__ = ["NoiseCurve", "fit_noise_curve", "fine_residual_sigma_factor", "sample_grid"]
 
 #: samples of the residual drawn inside the breast (enough for ~10^4 per bin)
 _TARGET_SAMPLES = 250_000
@@ -132,7 +132,8 @@ def fit_noise_curve(
     image : ndarray of float32, shape (rows, cols)
         Read units (denser = brighter).
     local_mean_small : ndarray of float32, shape (h, w)
-        The image averaged over blocks of ``factor`` pixels (the local intensity).
+        The image averaged over blocks of ``factor`` pixels (the local intensity;
+        :attr:`calcdetect.detector.mask.BreastMask.block_mean`).
     valid_small : ndarray of bool, shape (h, w)
         Where to sample (the breast, away from the skin line).
     factor : (int, int)
@@ -164,11 +165,3 @@ def fit_noise_curve(
     floor = 1e-3 * float(sigmas_a.max()) if sigmas_a.max() > 0 else 1e-12
     sigmas_a = np.maximum(sigmas_a, max(floor, 1e-12))
     return NoiseCurve(centres_a, sigmas_a, _poisson_gaussian(centres_a, sigmas_a))
-
-
-def local_mean(image: np.ndarray, factor: tuple[int, int]) -> np.ndarray:
-    """Block means of ``image`` over ``factor`` pixels (cropped to whole blocks)."""
-    rows, cols = image.shape
-    h, w = rows // factor[0], cols // factor[1]
-    crop = image[: h * factor[0], : w * factor[1]]
-    return cv2.resize(crop, (w, h), interpolation=cv2.INTER_AREA)

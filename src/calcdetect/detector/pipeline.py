@@ -41,7 +41,7 @@ from calcdetect.detector.enhance import white_tophat_mm
 from calcdetect.detector.features import FEATURE_NAMES, CandidateFeatures, candidate_features
 from calcdetect.detector.fp_model import load_fp_model
 from calcdetect.detector.mask import BreastMask, breast_mask
-from calcdetect.detector.noise_model import NoiseCurve, fit_noise_curve, local_mean
+from calcdetect.detector.noise_model import NoiseCurve, fit_noise_curve
 from calcdetect.detector.responses import scale_space
 from calcdetect.results import Calcification, ImageResult, Mammogram
 
@@ -58,6 +58,7 @@ class CandidateAnalysis:
     features: CandidateFeatures
     mask: BreastMask
     noise: NoiseCurve | None
+    spacing_mm: tuple[float, float]
     timings_s: dict[str, float] = field(default_factory=dict)
 
 
@@ -95,11 +96,12 @@ def _prepare(arr: np.ndarray) -> np.ndarray:
     return image
 
 
-def _empty(mask: BreastMask, noise: NoiseCurve | None, n_levels: int, watch: _Stopwatch) -> CandidateAnalysis:
-    peaks = CandidatePeaks.empty(n_levels)
+def _empty(mask: BreastMask, noise: NoiseCurve | None, spacing: tuple[float, float],
+           watch: _Stopwatch) -> CandidateAnalysis:
+    peaks = CandidatePeaks.empty(0)
     empty = CandidateFeatures(np.zeros((0, len(FEATURE_NAMES)), np.float32), *(np.zeros(0) for _ in range(4)),
                               np.zeros(0, np.int64))
-    return CandidateAnalysis(peaks, empty, mask, noise, watch.timings)
+    return CandidateAnalysis(peaks, empty, mask, noise, spacing, watch.timings)
 
 
 def analyse_candidates(
@@ -120,13 +122,13 @@ def analyse_candidates(
     watch.tick("prepare")
     mask = breast_mask(image, spacing_mm=spacing, view=view, config=cfg)
     watch.tick("mask")
-    local_small = local_mean(image, mask.factor)
+    local_small = mask.block_mean
     valid = mask.search[: local_small.shape[0], : local_small.shape[1]]
     noise = fit_noise_curve(image, local_small, valid, factor=mask.factor)
     watch.tick("noise")
     if noise is None:
         log.info("no breast region large enough to search; nothing detected")
-        return _empty(mask, None, 0, watch)
+        return _empty(mask, None, spacing, watch)
     sigma_small = noise.sigma(local_small)
 
     def sigma_at(rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
@@ -139,7 +141,7 @@ def analyse_candidates(
     watch.tick("scales")
     if space is None:
         log.info("breast region too small to measure the noise of the responses; nothing detected")
-        return _empty(mask, noise, 0, watch)
+        return _empty(mask, noise, spacing, watch)
     sigma_min = float(sigma_small[valid].min()) if valid.any() else float(sigma_small.min())
     peaks = find_candidates(space, sigma_at, sigma_min, mask, spacing_mm=spacing, config=cfg)
     watch.tick("candidates")
@@ -147,7 +149,7 @@ def analyse_candidates(
     watch.tick("tophat")
     feats = candidate_features(image, tophat, space, peaks, spacing_mm=spacing, config=cfg)
     watch.tick("features")
-    return CandidateAnalysis(peaks, feats, mask, noise, watch.timings)
+    return CandidateAnalysis(peaks, feats, mask, noise, spacing, watch.timings)
 
 
 def detect(
@@ -196,14 +198,13 @@ def detect(
     """
     cfg = config if config is not None else DetectorConfig.default()
     analysis = analyse_candidates(pixels, spacing_mm=spacing_mm, view=view, config=cfg)
-    spacing = _check_inputs(pixels, spacing_mm)[1]
     watch = _Stopwatch()
     timings = dict(analysis.timings_s)
     model = load_fp_model(cfg.fp_model)
     probability = model.probability(analysis.features.matrix)
     watch.tick("classify")
     calcs = _calcifications(analysis, probability, cfg)
-    calcs_out, clusters = cluster_calcifications(calcs, spacing_mm=spacing, config=cfg)
+    calcs_out, clusters = cluster_calcifications(calcs, spacing_mm=analysis.spacing_mm, config=cfg)
     score = clusters[0].score if clusters else 0.0
     watch.tick("cluster")
     timings.update(watch.timings)

@@ -5,7 +5,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from calcdetect.detector.noise_model import fit_noise_curve, local_mean
+from calcdetect.detector.enhance import shrink
+from calcdetect.detector.noise_model import fit_noise_curve
+
+
+def local_mean(image: np.ndarray, factor: tuple[int, int]) -> np.ndarray:
+    """Block means over ``factor`` pixels, as the breast mask computes them (unit spacing)."""
+    return shrink(image, spacing_mm=(1.0, 1.0), target_mm=float(factor[0]))[0]
 
 
 def _poisson_gaussian_ramp(gain: float, electronic: float, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
