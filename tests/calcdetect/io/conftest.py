@@ -126,3 +126,26 @@ def code_item() -> Callable[[str, str, str], Dataset]:
 @pytest.fixture
 def sequence() -> Callable[..., Sequence]:
     return lambda *items: Sequence(list(items))
+
+
+def _gdcm_transcode(src: Path, dst: Path, syntax: Any) -> None:
+    import gdcm  # python-gdcm: an independent encoder for the syntaxes pydicom cannot write
+
+    reader = gdcm.ImageReader()
+    reader.SetFileName(str(src))
+    assert reader.Read()
+    change = gdcm.ImageChangeTransferSyntax()
+    change.SetTransferSyntax(gdcm.TransferSyntax(syntax))
+    change.SetInput(reader.GetImage())
+    assert change.Change()
+    writer = gdcm.ImageWriter()
+    writer.SetFileName(str(dst))
+    writer.SetFile(reader.GetFile())
+    writer.SetImage(change.GetOutput())
+    assert writer.Write()
+
+
+@pytest.fixture
+def gdcm_transcode() -> Callable[[Path, Path, Any], None]:
+    """``gdcm_transcode(src, dst, gdcm.TransferSyntax.X)``: rewrite a DICOM file in another transfer syntax with GDCM."""
+    return _gdcm_transcode

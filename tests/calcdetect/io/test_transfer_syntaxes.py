@@ -18,21 +18,6 @@ from pydicom import uid
 from calcdetect.io import read_mammogram
 
 
-def _gdcm_transcode(src, dst, syntax) -> None:
-    reader = gdcm.ImageReader()
-    reader.SetFileName(str(src))
-    assert reader.Read()
-    change = gdcm.ImageChangeTransferSyntax()
-    change.SetTransferSyntax(gdcm.TransferSyntax(syntax))
-    change.SetInput(reader.GetImage())
-    assert change.Change()
-    writer = gdcm.ImageWriter()
-    writer.SetFileName(str(dst))
-    writer.SetFile(reader.GetFile())
-    writer.SetImage(change.GetOutput())
-    assert writer.Write()
-
-
 @pytest.mark.parametrize(
     ("syntax", "save_kwargs"),
     [
@@ -131,11 +116,11 @@ def test_jpeg2000_lossy_close_to_original(make_dataset, ramp, write_dicom):
     ["JPEGLosslessProcess14_1", "JPEGLosslessProcess14"],
     ids=["jpeg-lossless-sv1", "jpeg-lossless-p14"],
 )
-def test_jpeg_lossless_made_by_gdcm_is_exact(make_dataset, ramp, write_dicom, tmp_path, gdcm_syntax):
+def test_jpeg_lossless_made_by_gdcm_is_exact(make_dataset, ramp, write_dicom, tmp_path, gdcm_syntax, gdcm_transcode):
     pixels = ramp(bits_stored=12)
     source = write_dicom(make_dataset(pixels))
     target = tmp_path / "jpeg-lossless.dcm"
-    _gdcm_transcode(source, target, getattr(gdcm.TransferSyntax, gdcm_syntax))
+    gdcm_transcode(source, target, getattr(gdcm.TransferSyntax, gdcm_syntax))
     expected_uid = {
         "JPEGLosslessProcess14_1": uid.JPEGLosslessSV1,
         "JPEGLosslessProcess14": uid.JPEGLossless,
@@ -147,11 +132,11 @@ def test_jpeg_lossless_made_by_gdcm_is_exact(make_dataset, ramp, write_dicom, tm
     np.testing.assert_array_equal(m.pixels, pixels)
 
 
-def test_jpeg_baseline_8bit_made_by_gdcm_close_to_original(make_dataset, ramp, write_dicom, tmp_path):
+def test_jpeg_baseline_8bit_made_by_gdcm_close_to_original(make_dataset, ramp, write_dicom, tmp_path, gdcm_transcode):
     pixels = ramp(bits_stored=8)
     source = write_dicom(make_dataset(pixels, bits_stored=8))
     target = tmp_path / "jpeg-baseline.dcm"
-    _gdcm_transcode(source, target, gdcm.TransferSyntax.JPEGBaselineProcess1)
+    gdcm_transcode(source, target, gdcm.TransferSyntax.JPEGBaselineProcess1)
 
     m = read_mammogram(target)
 
