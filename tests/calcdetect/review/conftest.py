@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -18,13 +19,16 @@ import pydicom
 import pytest
 
 from calcdetect.cli import main
+from calcdetect.review.decisions import DecisionStore
+from calcdetect.review.server import make_server
+from calcdetect.review.study import load_study
 
 SAMPLES = Path(__file__).resolve().parents[3] / "data" / "phantoms"
-#: the demo-size phantom whose cluster is smoothed away in the copy: 2000 x 1600, the "missed" one
+#: the demo-size phantom whose cluster is painted out in the copy: 2000 x 1600, the "missed" one
 MISSED_FILE = "demo-ge-like_pos_LCC"
 
 
-def _smooth_the_cluster_away(path: Path, truth: dict) -> None:
+def _paint_out_the_cluster(path: Path, truth: dict) -> None:
     """Each member calcification replaced by the median of the ring around it (no new edges)."""
     ds = pydicom.dcmread(path)
     ds.decompress(generate_instance_uid=False)  # whatever the encoding, the copy is uncompressed; same UID
@@ -56,7 +60,7 @@ def scanned(tmp_path_factory) -> Path:
     ds.PatientID = target
     ds.save_as(moved)
     truth = json.loads((SAMPLES / f"{MISSED_FILE}.truth.json").read_text())
-    _smooth_the_cluster_away(archive / f"{MISSED_FILE}.dcm", truth)
+    _paint_out_the_cluster(archive / f"{MISSED_FILE}.dcm", truth)
     out = tmp_path_factory.mktemp("scan") / "out"
     assert main(["scan", str(archive), "-o", str(out), "--workers", "1"]) == 0
     return out
@@ -73,3 +77,16 @@ def scan_out(scanned: Path, tmp_path: Path) -> Path:
 @pytest.fixture
 def missed_truth() -> dict:
     return json.loads((SAMPLES / f"{MISSED_FILE}.truth.json").read_text())
+
+
+@pytest.fixture
+def server(scan_out):
+    """The review server on a free loopback port, for reader alice, in a thread."""
+    study = load_study(scan_out)
+    srv = make_server(study, DecisionStore(study, "alice"), port=0)
+    thread = threading.Thread(target=srv.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread.start()
+    yield srv
+    srv.shutdown()
+    srv.server_close()
+    thread.join(5)

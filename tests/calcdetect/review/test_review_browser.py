@@ -11,13 +11,9 @@ from __future__ import annotations
 
 import csv
 import shutil
-import threading
 
 import pytest
 
-from calcdetect.review.decisions import DecisionStore
-from calcdetect.review.server import make_server
-from calcdetect.review.study import load_study
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 playwright = pytest.importorskip("playwright.sync_api", reason="playwright is not installed (the 'test' extra)")
@@ -32,17 +28,6 @@ ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disa
 def _rows(path):
     with open(path, newline="") as fh:
         return list(csv.DictReader(fh))
-
-
-@pytest.fixture
-def served(scan_out):
-    study = load_study(scan_out)
-    srv = make_server(study, DecisionStore(study, "alice"), port=0)
-    thread = threading.Thread(target=srv.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    thread.start()
-    yield srv
-    srv.shutdown()
-    srv.server_close()
 
 
 class Browser:
@@ -91,7 +76,7 @@ class Browser:
         return scale / reduction
 
 
-def test_review_with_mouse_and_keyboard_reload_and_resume(served, scan_out, missed_truth, tmp_path):
+def test_review_with_mouse_and_keyboard_reload_and_resume(server, scan_out, missed_truth, tmp_path):
     patients = _rows(scan_out / "patients.csv")
     images = _rows(scan_out / "images.csv")
     clusters = _rows(scan_out / "clusters.csv")
@@ -107,7 +92,7 @@ def test_review_with_mouse_and_keyboard_reload_and_resume(served, scan_out, miss
     missed = next(r for r in images if r["sop_instance_uid"] == missed_truth["sop_instance_uid"])
     assert missed["flag"] == "negative" and int(missed["rows"]) == 2000, "the detector misses this cluster"
     truth = missed_truth["clusters"][0]
-    url = served.url
+    url = server.url
     folder = scan_out / "review" / "alice"
 
     with playwright.sync_playwright() as pw:

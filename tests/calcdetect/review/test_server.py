@@ -15,21 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from calcdetect.review.decisions import DecisionStore
 from calcdetect.review.server import make_server
 from calcdetect.review.study import load_study
-
-
-@pytest.fixture
-def server(scan_out):
-    study = load_study(scan_out)
-    srv = make_server(study, DecisionStore(study, "alice"), port=0)
-    thread = threading.Thread(target=srv.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    thread.start()
-    yield srv
-    srv.shutdown()
-    srv.server_close()
-    thread.join(5)
 
 
 def _request(srv, method: str, path: str, body=None, headers=None):
