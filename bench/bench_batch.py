@@ -37,18 +37,7 @@ import tempfile
 import time
 from pathlib import Path
 
-
-def _generate(data: Path, *, n: int, preset: str, seed: int) -> list[Path]:
-    from calcdetect.phantom.sets import write_phantom_set
-
-    files = sorted(data.glob("*.dcm"))
-    if len(files) >= n:
-        return files[:n]
-    print(f"generating {n} '{preset}' phantoms in {data} ...", flush=True)
-    t0 = time.perf_counter()
-    write_phantom_set(data, n=n, seed=seed, preset=preset, positive_fraction=0.5, workers=os.cpu_count() or 1)
-    print(f"  {time.perf_counter() - t0:.0f} s", flush=True)
-    return sorted(data.glob("*.dcm"))[:n]
+from phantom_set import generate  # bench/phantom_set.py (the script's folder is on sys.path)
 
 
 def _pure_loop(files: list[Path]) -> tuple[float, float, float, float]:
@@ -150,7 +139,7 @@ def main(argv: list[str] | None = None) -> int:
     data = args.data or tmp / "phantoms"
     data.mkdir(parents=True, exist_ok=True)
     try:
-        files = _generate(data, n=args.n, preset=args.preset, seed=args.seed)
+        files = generate(data, n=args.n, preset=args.preset, seed=args.seed)
         n = len(files)
         # the scans read only the .dcm files we time: put them alone in a folder
         inputs = tmp / "inputs"

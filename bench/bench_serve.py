@@ -32,18 +32,7 @@ import time
 from collections import Counter
 from pathlib import Path
 
-
-def _generate(data: Path, *, n: int, preset: str, seed: int) -> list[Path]:
-    from calcdetect.phantom.sets import write_phantom_set
-
-    files = sorted(data.glob("*.dcm"))
-    if len(files) >= n:
-        return files[:n]
-    print(f"generating {n} '{preset}' phantoms in {data} ...", flush=True)
-    t0 = time.perf_counter()
-    write_phantom_set(data, n=n, seed=seed, preset=preset, positive_fraction=0.5, workers=os.cpu_count() or 1)
-    print(f"  {time.perf_counter() - t0:.0f} s", flush=True)
-    return sorted(data.glob("*.dcm"))[:n]
+from phantom_set import generate  # bench/phantom_set.py (the script's folder is on sys.path)
 
 
 def _free_port() -> int:
@@ -141,7 +130,7 @@ def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="bench-serve-"))
     data = args.data or work / "data"
     data.mkdir(parents=True, exist_ok=True)
-    files = _generate(data, n=args.n, preset=args.preset, seed=args.seed)
+    files = generate(data, n=args.n, preset=args.preset, seed=args.seed)
     scan_s = _scan(files, data, work / "scan", args.workers)
     scan_rows = len(_rows(work / "scan" / "images.csv"))
     serve = _serve(files, work / "serve", workers=args.workers, associations=args.associations, idle_s=args.idle_s)
