@@ -1,31 +1,19 @@
-"""Enhancement: white top-hat and difference of Gaussians in mm, and a local noise model.
+"""Morphology and noise grids shared by the detector's stages.
 
-Two responses are computed.  The *shape response* is
-``GaussianBlur(white_tophat(image))``: the top-hat (opening with a square of
-``tophat_size_mm``) removes tissue wider than the element and keeps
-calcifications whole, so their size, shape and contrast are measured on it.
-The *detection response*, on which the SNR threshold applies, is a
-difference of Gaussians ``G(smooth_sigma_mm) - G(dog_outer_mm)`` of the
-image: a linear, zero-mean band-pass at calcification scales.  The top-hat is
-not used for detection because on textured (dense) tissue every crest of the
-texture narrower than the element passes it with a height of about
-curvature x size² / 8; the DoG's leak is curvature x (outer² - inner²) / 2,
-an order of magnitude less at these sizes.  On the 80 training phantoms
-(seed 1000, demo-mix) detecting on the DoG instead of the smoothed top-hat
-raised the image AUC from 0.62 to 0.69; fresh-seed figures are in the README.
+* :func:`white_tophat_mm`: the white top-hat with a square of ``size_mm``
+  (per axis): bright details narrower than the element pass, tissue does not;
+  its height at a candidate is the candidate's morphological contrast.
+* :func:`shrink`: block means over whole pixels about ``target_mm`` wide (the
+  breast mask's working grid and the noise model's local intensity).
+* :class:`NoiseModel` / :func:`tile_noise`: per tile, a robust centre
+  (median) and upper-tail scale (spread / 0.6745, the Gaussian-equivalent
+  sigma of the upper half, the side false detections come from) of a
+  response sampled on a sparse grid; calcifications are sparse, so they
+  barely move these quantiles.
 
-The noise depends on the signal (quantum noise) and on the tissue (texture at
-calcification scales), so it is estimated *per region*: the response is
-sampled on a sparse grid inside the breast, and each tile of
-``noise_tile_mm`` gets a robust centre (median) and an upper-tail scale
-(spread / 0.6745, the Gaussian-equivalent sigma of the upper half, which
-is the side false detections come from).  Calcifications are sparse, so they
-barely move these quantiles.  The detection threshold is then an SNR:
-``response > centre + snr_threshold * sigma``.
-
-OpenCV's separable rectangular morphology and Gaussian are used because they
-are an order of magnitude faster than scikit-image's disk top-hat on a
-full-field image (see ``bench/bench_detector.py``).
+OpenCV's separable rectangular morphology is used because it is an order of
+magnitude faster than scikit-image's disk top-hat on a full-field image (see
+``bench/bench_detector.py``).
 """
 
 from __future__ import annotations
@@ -38,8 +26,7 @@ from scipy import ndimage
 
 from calcdetect.config import mm_to_px
 
-__all__ = ["white_tophat_mm", "smooth_mm", "dog_mm", "shrink", "NoiseModel", "estimate_noise", "tile_noise",
-           "noise_sampling_step"]
+__all__ = ["white_tophat_mm", "shrink", "NoiseModel", "tile_noise", "noise_sampling_step"]
 
 #: samples wanted on the sparse grid (enough for ~400 per tile on a full image)
 _TARGET_SAMPLES = 400_000
@@ -99,27 +86,6 @@ def white_tophat_mm(image: np.ndarray, *, spacing_mm: tuple[float, float], size_
     return cv2.morphologyEx(image, cv2.MORPH_TOPHAT, element, borderType=cv2.BORDER_REPLICATE)
 
 
-def smooth_mm(image: np.ndarray, *, spacing_mm: tuple[float, float], sigma_mm: float) -> np.ndarray:
-    """Gaussian blur with a sigma given in mm (no-op below 0.3 px)."""
-    sr = mm_to_px(sigma_mm, spacing_mm[0])
-    sc = mm_to_px(sigma_mm, spacing_mm[1])
-    if max(sr, sc) < 0.3:
-        return image
-    return cv2.GaussianBlur(image, (0, 0), sigmaX=max(sc, 0.3), sigmaY=max(sr, 0.3),
-                            borderType=cv2.BORDER_REPLICATE)
-
-
-def dog_mm(image: np.ndarray, *, spacing_mm: tuple[float, float], inner_mm: float, outer_mm: float) -> np.ndarray:
-    """Difference of Gaussians ``G(inner_mm) - G(outer_mm)`` (sigmas in mm).
-
-    A zero-mean band-pass at calcification scales: unlike the top-hat, its
-    response to smooth tissue grows only with the tissue's curvature times
-    ``outer_mm**2``, so the texture of dense breasts leaks far less into it.
-    """
-    return smooth_mm(image, spacing_mm=spacing_mm, sigma_mm=inner_mm) - smooth_mm(
-        image, spacing_mm=spacing_mm, sigma_mm=outer_mm)
-
-
 @dataclass(frozen=True, eq=False)
 class NoiseModel:
     """Robust per-tile centre and sigma of the detection response.
@@ -154,37 +120,6 @@ class NoiseModel:
         ty, tx = grid.shape
         big = cv2.resize(grid, (tx * self.tile_px[1], ty * self.tile_px[0]), interpolation=cv2.INTER_LINEAR)
         return np.ascontiguousarray(big[: self.full_shape[0], : self.full_shape[1]])
-
-
-def estimate_noise(
-    response: np.ndarray,
-    valid: np.ndarray,
-    *,
-    spacing_mm: tuple[float, float],
-    tile_mm: float,
-) -> NoiseModel | None:
-    """Estimate the local noise of ``response`` per tile, inside ``valid``.
-
-    Parameters
-    ----------
-    response : ndarray of float32, shape (rows, cols)
-    valid : ndarray of bool, shape (rows // step, cols // step) or any coarse
-        grid covering the image; resampled (nearest) to the sampling grid.
-    spacing_mm : (float, float)
-    tile_mm : float
-        Tile side in mm.
-
-    Returns
-    -------
-    NoiseModel, or None when no tile has enough valid samples.
-    """
-    rows, cols = response.shape
-    step = noise_sampling_step(response.shape)
-    off = step // 2
-    sub = response[off::step, off::step]
-    sh, sw = sub.shape
-    ok = cv2.resize(valid.astype(np.uint8), (sw, sh), interpolation=cv2.INTER_NEAREST).astype(bool)
-    return tile_noise(sub, ok, step=step, full_shape=(rows, cols), spacing_mm=spacing_mm, tile_mm=tile_mm)
 
 
 def noise_sampling_step(shape: tuple[int, int]) -> int:

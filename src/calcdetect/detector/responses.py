@@ -31,7 +31,7 @@ import numpy as np
 from calcdetect.config import DetectorConfig, mm_to_px
 from calcdetect.detector.enhance import NoiseModel, noise_sampling_step, tile_noise
 
-__all__ = ["ScaleSpace", "blob_scales_mm", "scale_space"]
+__all__ = ["ScaleSpace", "blob_scales_mm", "dog_levels", "scale_space"]
 
 _MAD_TO_SIGMA = 1.4826
 
@@ -116,6 +116,15 @@ def _gaussian_stack(image: np.ndarray, scales_mm: tuple[float, ...], spacing_mm:
     return smoothed
 
 
+def dog_levels(image: np.ndarray, *, spacing_mm: tuple[float, float], config: DetectorConfig
+               ) -> tuple[tuple[float, ...], list[np.ndarray], list[np.ndarray]]:
+    """The scales (mm), the DoG levels ``G(s_k) - G(s_{k+1})`` and the Gaussians ``G(s_k)`` of an image."""
+    scales = blob_scales_mm(config, min(spacing_mm))
+    smoothed = _gaussian_stack(image, scales, spacing_mm)
+    levels = [cv2.subtract(smoothed[k], smoothed[k + 1]) for k in range(len(scales) - 1)]
+    return scales, levels, smoothed
+
+
 def scale_space(
     image: np.ndarray,
     *,
@@ -140,9 +149,7 @@ def scale_space(
     -------
     ScaleSpace, or None when the region is too small to measure the noise.
     """
-    scales = blob_scales_mm(config, min(spacing_mm))
-    smoothed = _gaussian_stack(image, scales, spacing_mm)
-    levels = [cv2.subtract(smoothed[k], smoothed[k + 1]) for k in range(len(scales) - 1)]
+    scales, levels, smoothed = dog_levels(image, spacing_mm=spacing_mm, config=config)
     step = noise_sampling_step(image.shape)
     off = step // 2
     gr, gc = np.meshgrid(np.arange(off, image.shape[0], step), np.arange(off, image.shape[1], step), indexing="ij")
@@ -161,4 +168,4 @@ def scale_space(
             return None
         gains.append(g)
         texture.append(tiles)
-    return ScaleSpace(scales[:-1], levels, smoothed, np.asarray(gains), texture)
+    return ScaleSpace(tuple(scales[:-1]), levels, smoothed, np.asarray(gains), texture)
