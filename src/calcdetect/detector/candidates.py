@@ -11,6 +11,11 @@ with a non-maximum suppression of ``min_separation_mm``; each survivor then
 gets its ``z`` at every level (the largest within one pixel, since a blob's
 peak moves by a pixel between scales).
 
+Only the pixels above a lower bound of the threshold per coarse block (the
+noise curve's sigma of the block times the smallest tile threshold in it) are
+tested against their neighbours; the candidates are exactly those of a
+plain search of every pixel (``tests/calcdetect/detect/test_candidate_search.py``).
+
 The threshold here is deliberately low (about 3.5 sigma, hundreds of
 candidates per image): what is and is not a calcification is decided by the
 false-positive classifier on the candidates' features
@@ -19,7 +24,6 @@ false-positive classifier on the candidates' features
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 
 import cv2
@@ -28,9 +32,10 @@ from scipy.spatial import cKDTree
 
 from calcdetect.config import DetectorConfig, mm_to_px
 from calcdetect.detector.mask import BreastMask
+from calcdetect.detector.enhance import NoiseModel
 from calcdetect.detector.responses import ScaleSpace
 
-__all__ = ["CandidatePeaks", "find_candidates"]
+__all__ = ["CandidatePeaks", "find_candidates", "search_box"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -74,18 +79,118 @@ class CandidatePeaks:
         return cls(np.zeros(0, np.intp), np.zeros(0, np.intp), none, none.copy(), np.zeros(0))
 
 
-def _level_peaks(level: np.ndarray, floor: float) -> tuple[np.ndarray, np.ndarray]:
-    dil = cv2.dilate(level, np.ones((3, 3), np.uint8))
-    peaks = cv2.bitwise_and(cv2.compare(level, floor, cv2.CMP_GT), cv2.compare(level, dil, cv2.CMP_GE))
-    found = cv2.findNonZero(peaks)
+def _tile_bound(tiles: NoiseModel, t: float, factor: tuple[int, int], shape_small: tuple[int, int]) -> np.ndarray:
+    """A lower bound, per coarse block, of the tiles' ``centre + t * sigma`` anywhere in the block.
+
+    :meth:`NoiseModel.at` interpolates bilinearly between tile centres
+    (constant beyond the outer ones).  Inside one bilinear cell a block's
+    minimum is at one of its corners; a block that a cell edge crosses is
+    bounded by the smallest tile value of the cells it meets.
+    """
+    grid = tiles.centre + t * tiles.sigma
+    edges, nodes = [], []
+    for f, tile, n, size in zip(factor, tiles.tile_px, grid.shape, shape_small):
+        start = np.arange(size + 1) * f
+        u_first = (start[:-1] + 0.5) / tile - 0.5  # the block's first and last pixel centres
+        u_last = (start[1:] - 0.5) / tile - 0.5
+        edges.append((u_first, u_last))
+        lo = np.clip(np.floor(u_first), 0, n - 1).astype(np.intp)
+        hi = np.clip(np.ceil(u_last), 0, n - 1).astype(np.intp)
+        nodes.append((lo, hi, np.floor(u_first) != np.floor(u_last)))
+    (ru0, ru1), (cu0, cu1) = edges
+    corners = [_bilinear(grid, ru, cu) for ru in (ru0, ru1) for cu in (cu0, cu1)]
+    bound = np.minimum.reduce(corners)
+    (rlo, rhi, rcross), (clo, chi, ccross) = nodes
+    crossed = rcross[:, None] | ccross[None, :]
+    if crossed.any():
+        node_min = np.full(shape_small, np.inf)
+        for dr in range(int((rhi - rlo).max()) + 1):
+            rows = grid[np.minimum(rlo + dr, rhi)]
+            for dc in range(int((chi - clo).max()) + 1):
+                node_min = np.minimum(node_min, rows[:, np.minimum(clo + dc, chi)])
+        bound = np.where(crossed, np.minimum(bound, node_min), bound)
+    return bound
+
+
+def _bilinear(grid: np.ndarray, u: np.ndarray, v: np.ndarray) -> np.ndarray:
+    """``grid`` interpolated bilinearly at every (u[i], v[j]) in node units, constant beyond the
+    outer nodes (as ``scipy.ndimage.map_coordinates(order=1, mode="nearest")``); the block
+    lattice is separable, so rows first, then columns."""
+    i, i1, fu = _cell(u, grid.shape[0])
+    j, j1, fv = _cell(v, grid.shape[1])
+    along_rows = (1 - fu)[:, None] * grid[i] + fu[:, None] * grid[i1]
+    return (1 - fv)[None, :] * along_rows[:, j] + fv[None, :] * along_rows[:, j1]
+
+
+def _cell(u: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    u = np.clip(u, 0, n - 1)
+    i = np.minimum(np.floor(u).astype(np.intp), max(n - 2, 0))
+    return i, np.minimum(i + 1, n - 1), u - i
+
+
+def _level_peaks(level: np.ndarray, origin: tuple[int, int], bound_small: np.ndarray, factor: tuple[int, int],
+                 box: tuple[int, int, int, int]) -> tuple[np.ndarray, np.ndarray]:
+    """Local maxima (3 x 3) of ``level`` inside ``box`` that exceed a block-wise lower bound.
+
+    ``level[0, 0]`` is at full-image position ``origin``; ``box`` and the
+    returned positions are full-image pixels.
+
+    Comparing the full level with a bound first leaves the few pixels that can
+    be peaks; only those are tested against their neighbours (a 3 x 3 dilation
+    of the whole level cost more than the rest of the search together).
+    """
+    r0, r1, c0, c1 = box
+    if r1 <= r0 or c1 <= c0:
+        return np.zeros(0, np.intp), np.zeros(0, np.intp)
+    h, w = bound_small.shape
+    # blocks of the box, the last one repeated where the image is longer than the grid
+    # (as BreastMask.lookup clips); rounded down to float32 so that it stays a bound, and
+    # eroded 3 x 3 so that it stays one where the nearest-neighbour enlargement rounds a
+    # block edge to the next pixel
+    br = np.minimum(np.arange(r0 // factor[0], (r1 - 1) // factor[0] + 1), h - 1)
+    bc = np.minimum(np.arange(c0 // factor[1], (c1 - 1) // factor[1] + 1), w - 1)
+    small = np.nextafter(bound_small[np.ix_(br, bc)].astype(np.float32), np.float32(-np.inf))
+    small = cv2.erode(small, np.ones((3, 3), np.uint8), borderType=cv2.BORDER_REPLICATE)
+    big = cv2.resize(small, (small.shape[1] * factor[1], small.shape[0] * factor[0]), interpolation=cv2.INTER_NEAREST)
+    off_r, off_c = r0 - br[0] * factor[0], c0 - bc[0] * factor[1]
+    big = big[off_r: off_r + (r1 - r0), off_c: off_c + (c1 - c0)]
+    lr0, lc0 = r0 - origin[0], c0 - origin[1]
+    found = cv2.findNonZero(cv2.compare(level[lr0: lr0 + (r1 - r0), lc0: lc0 + (c1 - c0)], big, cv2.CMP_GT))
     if found is None:
         return np.zeros(0, np.intp), np.zeros(0, np.intp)
     found = found.reshape(-1, 2)
-    return found[:, 1].astype(np.intp), found[:, 0].astype(np.intp)
+    rows, cols = found[:, 1].astype(np.intp) + lr0, found[:, 0].astype(np.intp) + lc0
+    value = level[rows, cols]
+    H, W = level.shape
+    peak = np.ones(rows.size, bool)
+    for dr in (-1, 0, 1):
+        for dc in (-1, 0, 1):
+            if dr or dc:  # a neighbour outside the image does not count (as cv2.dilate's default border)
+                peak &= value >= level[np.clip(rows + dr, 0, H - 1), np.clip(cols + dc, 0, W - 1)]
+    return rows[peak] + origin[0], cols[peak] + origin[1]
+
+
+def search_box(mask: BreastMask, *, spacing_mm: tuple[float, float], config: DetectorConfig) -> tuple[int, int, int, int]:
+    """Bounding box ``(r0, r1, c0, c1)`` (full-image pixels, end exclusive) where candidates are looked for.
+
+    The search region of the breast, away from the image border by half the
+    top-hat element (whose contrast a candidate needs).
+    """
+    border = (int(np.ceil(mm_to_px(config.tophat_size_mm / 2, spacing_mm[0]))),
+              int(np.ceil(mm_to_px(config.tophat_size_mm / 2, spacing_mm[1]))))
+    H, W = mask.full_shape
+    rr, cc = np.nonzero(mask.search)
+    if rr.size == 0:
+        return 0, 0, 0, 0
+    fr, fc = mask.factor
+    r0, c0 = max(int(rr.min()) * fr, border[0]), max(int(cc.min()) * fc, border[1])
+    r1 = H - border[0] if rr.max() == mask.search.shape[0] - 1 else min((int(rr.max()) + 1) * fr, H - border[0])
+    c1 = W - border[1] if cc.max() == mask.search.shape[1] - 1 else min((int(cc.max()) + 1) * fc, W - border[1])
+    return r0, r1, c0, c1
 
 
 def _max_near(level: np.ndarray, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
-    """Largest value of ``level`` within one pixel of each position."""
+    """Largest value of ``level`` within one pixel of each (level) position."""
     H, W = level.shape
     best = np.full(rows.size, -np.inf)
     for dr in (-1, 0, 1):
@@ -109,8 +214,7 @@ def _suppress(rows: np.ndarray, cols: np.ndarray, snr: np.ndarray, spacing_mm, r
 
 def find_candidates(
     space: ScaleSpace,
-    sigma_at: Callable[[np.ndarray, np.ndarray], np.ndarray],
-    sigma_min: float,
+    sigma_small: np.ndarray,
     mask: BreastMask,
     *,
     spacing_mm: tuple[float, float],
@@ -121,10 +225,8 @@ def find_candidates(
     Parameters
     ----------
     space : ScaleSpace
-    sigma_at : callable (rows, cols) -> ndarray
-        The noise curve's sigma at full-resolution positions.
-    sigma_min : float
-        Its smallest value in the breast (the pre-selection floor uses it).
+    sigma_small : ndarray, shape of ``mask.search``
+        The noise curve's sigma on the mask's coarse grid (at its block means).
     mask : BreastMask
     spacing_mm : (float, float)
     config : DetectorConfig
@@ -136,20 +238,22 @@ def find_candidates(
     """
     if len(space) == 0:
         return CandidatePeaks.empty(0)
-    H, W = space.levels[0].shape
-    border_r = int(np.ceil(mm_to_px(config.tophat_size_mm / 2, spacing_mm[0])))
-    border_c = int(np.ceil(mm_to_px(config.tophat_size_mm / 2, spacing_mm[1])))
+    def sigma_at(rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+        return mask.lookup(sigma_small, rows, cols)
+
+    r0, c0 = space.origin
+    box = search_box(mask, spacing_mm=spacing_mm, config=config)
     t = config.snr_threshold
+    sigma_search = np.where(mask.search, sigma_small, np.inf)
     all_r, all_c, all_snr = [], [], []
     for k, level in enumerate(space.levels):
         tiles = space.texture[k]
-        floor = float(space.gain[k] * sigma_min * np.min(tiles.centre + t * tiles.sigma))
-        rows, cols = _level_peaks(level, floor)
-        keep = (rows >= border_r) & (rows < H - border_r) & (cols >= border_c) & (cols < W - border_c)
-        rows, cols = rows[keep], cols[keep]
+        # SNR >= t  <=>  level >= gain * sigma(I) * (centre + t * sigma_tile): bound it per block
+        bound = space.gain[k] * sigma_search * _tile_bound(tiles, t, mask.factor, mask.search.shape)
+        rows, cols = _level_peaks(level, space.origin, bound, mask.factor, box)
         keep = mask.lookup(mask.search, rows, cols)
         rows, cols = rows[keep], cols[keep]
-        z = level[rows, cols] / (space.gain[k] * sigma_at(rows, cols))
+        z = level[rows - r0, cols - c0] / (space.gain[k] * sigma_at(rows, cols))
         centre, sigma = tiles.at(rows, cols)
         snr = (z - centre) / sigma
         keep = snr >= t
@@ -162,7 +266,7 @@ def find_candidates(
     sigma_px = sigma_at(rows, cols)
     z_all, snr_all = [], []
     for k, level in enumerate(space.levels):
-        z = _max_near(level, rows, cols) / (space.gain[k] * sigma_px)
+        z = _max_near(level, rows - r0, cols - c0) / (space.gain[k] * sigma_px)
         centre, sigma = space.texture[k].at(rows, cols)
         z_all.append(z), snr_all.append((z - centre) / sigma)
     return CandidatePeaks(rows, cols, np.column_stack(z_all), np.column_stack(snr_all), sigma_px)

@@ -43,7 +43,7 @@ from calcdetect.detector.candidates import CandidatePeaks
 from calcdetect.detector.enhance import shrink
 from calcdetect.detector.responses import ScaleSpace
 
-__all__ = ["FEATURE_NAMES", "CandidateFeatures", "candidate_features", "mid_band_at"]
+__all__ = ["FEATURE_NAMES", "CandidateFeatures", "candidate_features", "mid_band_at", "reach_px"]
 
 FEATURE_NAMES: tuple[str, ...] = (
     "snr", "best_scale_mm", "z_finest", "z_coarsest", "z_finer_ratio", "z_coarser_ratio",
@@ -83,6 +83,12 @@ class CandidateFeatures:
     def column(self, name: str) -> np.ndarray:
         """One feature by name."""
         return self.matrix[:, FEATURE_NAMES.index(name)]
+
+
+def reach_px(spacing_mm: tuple[float, float], config: DetectorConfig) -> int:
+    """How far (pixels) from a candidate the features read the levels and the top-hat."""
+    radius_mm = max(2 * _SHAPE_RADIUS_MM, config.local_noise_mm / 2)
+    return max(2, int(round(mm_to_px(radius_mm, min(spacing_mm))))) + 1
 
 
 def _disc(radius_r: float, radius_c: float) -> np.ndarray:
@@ -139,7 +145,7 @@ def _shape(space: ScaleSpace, peaks: CandidatePeaks, spacing_mm: tuple[float, fl
         idx = np.flatnonzero(best == k)
         if idx.size == 0:
             continue
-        p = _patches(level, peaks.row_px[idx], peaks.col_px[idx], rr, rc)
+        p = _patches(level, peaks.row_px[idx] - space.origin[0], peaks.col_px[idx] - space.origin[1], rr, rc)
         peak = p[:, rr, rc]
         inside = (p >= 0.5 * peak[:, None, None]) & in_disc[None]
         # keep the part connected to the centre along rows/cols is costly; the
@@ -166,7 +172,7 @@ def _shape(space: ScaleSpace, peaks: CandidatePeaks, spacing_mm: tuple[float, fl
     return area, diameter, elongation, fill
 
 
-def _tophat_diameter(tophat: np.ndarray, peaks: CandidatePeaks, spacing_mm: tuple[float, float]) -> np.ndarray:
+def _tophat_diameter(tophat: np.ndarray, rows: np.ndarray, cols: np.ndarray, spacing_mm: tuple[float, float]) -> np.ndarray:
     """Equivalent diameter (mm) of the top-hat's half-maximum region around each candidate.
 
     The top-hat keeps an object's own shape (only the imaging blur widens it),
@@ -176,11 +182,11 @@ def _tophat_diameter(tophat: np.ndarray, peaks: CandidatePeaks, spacing_mm: tupl
     sr, sc = spacing_mm
     rr = max(2, int(round(mm_to_px(2 * _SHAPE_RADIUS_MM, sr))))
     rc = max(2, int(round(mm_to_px(2 * _SHAPE_RADIUS_MM, sc))))
-    if len(peaks) == 0:
+    if rows.size == 0:
         return np.zeros(0)
     yy, xx = np.mgrid[-rr:rr + 1, -rc:rc + 1]
     in_disc = (yy / (rr + 0.5)) ** 2 + (xx / (rc + 0.5)) ** 2 <= 1.0
-    p = _patches(tophat, peaks.row_px, peaks.col_px, rr, rc)
+    p = _patches(tophat, rows, cols, rr, rc)
     peak = p[:, rr - 1: rr + 2, rc - 1: rc + 2].max(axis=(1, 2))
     area = ((p >= 0.5 * peak[:, None, None]) & in_disc[None]).sum(axis=(1, 2))
     return 2.0 * np.sqrt(area * sr * sc / np.pi)
@@ -220,7 +226,8 @@ def _texture_ratio(space: ScaleSpace, peaks: CandidatePeaks, spacing_mm, config:
         idx = np.flatnonzero(best == k)
         if idx.size == 0:
             continue
-        p = _patches(level, peaks.row_px[idx], peaks.col_px[idx], rr, rc)[:, ::step, ::step]
+        p = _patches(level, peaks.row_px[idx] - space.origin[0], peaks.col_px[idx] - space.origin[1],
+                     rr, rc)[:, ::step, ::step]
         z = p / (space.gain[k] * peaks.sigma[idx])[:, None, None]
         upper = np.clip(z, 0.0, 3.0)  # clipped at 3: the calcifications themselves must not count
         out[idx] = np.sqrt(2.0 * np.mean(upper**2, axis=(1, 2)))
@@ -236,9 +243,14 @@ def candidate_features(
     spacing_mm: tuple[float, float],
     config: DetectorConfig,
 ) -> CandidateFeatures:
-    """Compute :data:`FEATURE_NAMES` for every candidate (see the module docstring)."""
+    """Compute :data:`FEATURE_NAMES` for every candidate (see the module docstring).
+
+    ``tophat`` covers the same region as ``space`` (from ``space.origin``);
+    ``image`` is the whole image.
+    """
     n = len(peaks)
     rows, cols = peaks.row_px, peaks.col_px
+    lrows, lcols = rows - space.origin[0], cols - space.origin[1]
     z = peaks.snr_levels
     best = peaks.best_level
     scales = np.asarray(space.scales_mm)
@@ -246,7 +258,7 @@ def candidate_features(
     idx = np.arange(n)
     finer = np.where(best > 0, z[idx, np.maximum(best - 1, 0)], z[idx, best])
     coarser = np.where(best < z.shape[1] - 1, z[idx, np.minimum(best + 1, z.shape[1] - 1)], z[idx, best])
-    contrast = tophat[rows, cols].astype(np.float64)
+    contrast = tophat[lrows, lcols].astype(np.float64)
     tophat_snr = contrast / peaks.sigma
     mid = mid_band_at(image, rows, cols, spacing_mm=spacing_mm, config=config)
     mid_ratio = mid / np.maximum(contrast, 1e-6 * peaks.sigma)
@@ -255,9 +267,9 @@ def candidate_features(
     for k in range(len(space)):
         sel = np.flatnonzero(best == k)
         if sel.size:
-            blob_l1[sel], blob_l2[sel] = _hessian_eigen(space.smoothed[k], rows[sel], cols[sel])
+            blob_l1[sel], blob_l2[sel] = _hessian_eigen(space.smoothed[k], lrows[sel], lcols[sel])
     vessel = space.smoothed[-1]
-    v1, v2 = _hessian_eigen(vessel, rows, cols)
+    v1, v2 = _hessian_eigen(vessel, lrows, lcols)
     vessel_px = mm_to_px(scales[-1] if scales.size else 0.1, min(spacing_mm))
     vessel_ridge = -v1 * vessel_px**2 / peaks.sigma  # scale-normalised curvature in noise units
     texture = _texture_ratio(space, peaks, spacing_mm, config)
@@ -269,4 +281,4 @@ def candidate_features(
         _anisotropy(blob_l1, blob_l2), _anisotropy(v1, v2), vessel_ridge,
         texture,
     ]).astype(np.float32) if n else np.zeros((0, len(FEATURE_NAMES)), np.float32)
-    return CandidateFeatures(matrix, contrast, _tophat_diameter(tophat, peaks, spacing_mm), elongation, fill, area)
+    return CandidateFeatures(matrix, contrast, _tophat_diameter(tophat, lrows, lcols, spacing_mm), elongation, fill, area)

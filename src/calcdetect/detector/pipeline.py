@@ -33,16 +33,16 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from calcdetect.config import DetectorConfig
-from calcdetect.detector.candidates import CandidatePeaks, find_candidates
+from calcdetect.config import DetectorConfig, mm_to_px
+from calcdetect.detector.candidates import CandidatePeaks, find_candidates, search_box
 from calcdetect.detector.cluster import cluster_calcifications
 from calcdetect.detector.defects import repair_isolated_saturated
 from calcdetect.detector.enhance import white_tophat_mm
-from calcdetect.detector.features import FEATURE_NAMES, CandidateFeatures, candidate_features
+from calcdetect.detector.features import FEATURE_NAMES, CandidateFeatures, candidate_features, reach_px
 from calcdetect.detector.fp_model import load_fp_model
 from calcdetect.detector.mask import BreastMask, breast_mask
 from calcdetect.detector.noise_model import NoiseCurve, fit_noise_curve
-from calcdetect.detector.responses import scale_space
+from calcdetect.detector.responses import blur_reach_px, scale_space
 from calcdetect.results import Calcification, ImageResult, Mammogram
 
 __all__ = ["detect", "detect_mammogram", "patient_flag", "analyse_candidates", "CandidateAnalysis"]
@@ -104,6 +104,22 @@ def _empty(mask: BreastMask, noise: NoiseCurve | None, spacing: tuple[float, flo
     return CandidateAnalysis(peaks, empty, mask, noise, spacing, watch.timings)
 
 
+def _work_region(image: np.ndarray, mask: BreastMask, spacing: tuple[float, float],
+                 cfg: DetectorConfig) -> tuple[tuple[int, int], np.ndarray]:
+    """The part of the image the responses are computed on: the search region and what its
+    candidates' features read, plus the reach of the blurs and the top-hat, so that every value
+    used is the same as on the whole image (a third to a half of a mammogram is background)."""
+    r0, r1, c0, c1 = search_box(mask, spacing_mm=spacing, config=cfg)
+    if r1 <= r0 or c1 <= c0:
+        return (0, 0), image
+    tophat_reach = max(int(np.ceil(mm_to_px(cfg.tophat_size_mm, s))) for s in spacing) + 1
+    margin = reach_px(spacing, cfg) + max(blur_reach_px(cfg, spacing), tophat_reach)
+    H, W = image.shape
+    r0, c0 = max(r0 - margin, 0), max(c0 - margin, 0)
+    r1, c1 = min(r1 + margin, H), min(c1 + margin, W)
+    return (r0, c0), image[r0:r1, c0:c1]
+
+
 def analyse_candidates(
     pixels: np.ndarray,
     *,
@@ -137,15 +153,16 @@ def analyse_candidates(
     def in_search(rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
         return mask.lookup(mask.search, rows, cols)
 
-    space = scale_space(image, spacing_mm=spacing, config=cfg, valid=in_search, sigma_at=sigma_at)
+    origin, work = _work_region(image, mask, spacing, cfg)
+    space = scale_space(work, spacing_mm=spacing, config=cfg, valid=in_search, sigma_at=sigma_at,
+                        origin=origin, full_shape=image.shape)
     watch.tick("scales")
     if space is None:
         log.info("breast region too small to measure the noise of the responses; nothing detected")
         return _empty(mask, noise, spacing, watch)
-    sigma_min = float(sigma_small[valid].min()) if valid.any() else float(sigma_small.min())
-    peaks = find_candidates(space, sigma_at, sigma_min, mask, spacing_mm=spacing, config=cfg)
+    peaks = find_candidates(space, sigma_small, mask, spacing_mm=spacing, config=cfg)
     watch.tick("candidates")
-    tophat = white_tophat_mm(image, spacing_mm=spacing, size_mm=cfg.tophat_size_mm)
+    tophat = white_tophat_mm(work, spacing_mm=spacing, size_mm=cfg.tophat_size_mm)
     watch.tick("tophat")
     feats = candidate_features(image, tophat, space, peaks, spacing_mm=spacing, config=cfg)
     watch.tick("features")

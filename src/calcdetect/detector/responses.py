@@ -31,7 +31,7 @@ import numpy as np
 from calcdetect.config import DetectorConfig, mm_to_px
 from calcdetect.detector.enhance import NoiseModel, noise_sampling_step, tile_noise
 
-__all__ = ["ScaleSpace", "blob_scales_mm", "dog_levels", "scale_space"]
+__all__ = ["ScaleSpace", "blur_reach_px", "blob_scales_mm", "dog_levels", "scale_space"]
 
 _MAD_TO_SIGMA = 1.4826
 
@@ -84,6 +84,10 @@ class ScaleSpace:
         Per tile, the centre and upper-half sigma of ``z_k``: 1 where the
         noise model explains the level, more where anatomical texture adds
         to it.  A candidate's SNR is ``(z_k - centre) / sigma`` of its tile.
+        Indexed by full-image positions.
+    origin : (int, int)
+        Full-image position of ``levels[k][0, 0]`` and ``smoothed[k][0, 0]``:
+        the levels cover only the region around the breast that was asked for.
     """
 
     scales_mm: tuple[float, ...]
@@ -91,9 +95,30 @@ class ScaleSpace:
     smoothed: list[np.ndarray]
     gain: np.ndarray
     texture: list[NoiseModel]
+    origin: tuple[int, int] = (0, 0)
 
     def __len__(self) -> int:
         return len(self.levels)
+
+
+def _cv_kernel_radius_px(sigma_px: float) -> int:
+    """Half-width of the kernel ``cv2.GaussianBlur`` builds for a float image and ``ksize=(0, 0)``."""
+    return (int(round(max(sigma_px, 1e-3) * 8 + 1)) | 1) // 2
+
+
+def blur_reach_px(config: DetectorConfig, spacing_mm: tuple[float, float]) -> int:
+    """How far (pixels) the scale space's blurs reach: a level is the same as on the whole image
+    at least this far inside the edge of a crop."""
+    scales = blob_scales_mm(config, min(spacing_mm))
+    reach = 0
+    for sp in spacing_mm:
+        previous, total = 0.0, 0
+        for s in scales:
+            target = mm_to_px(s, sp)
+            total += _cv_kernel_radius_px(np.sqrt(max(target**2 - previous**2, 0.0)))
+            previous = target
+        reach = max(reach, total)
+    return reach + 1
 
 
 def _blur(image: np.ndarray, sigma_px: tuple[float, float]) -> np.ndarray:
@@ -132,40 +157,56 @@ def scale_space(
     config: DetectorConfig,
     valid: Callable[[np.ndarray, np.ndarray], np.ndarray],
     sigma_at: Callable[[np.ndarray, np.ndarray], np.ndarray],
+    origin: tuple[int, int] = (0, 0),
+    full_shape: tuple[int, int] | None = None,
 ) -> ScaleSpace | None:
     """Build the DoG levels and measure each level's noise on a sparse grid in the breast.
 
     Parameters
     ----------
     image : ndarray of float32
+        The whole image, or a crop of it at ``origin`` that holds ``valid``
+        with :func:`blur_reach_px` to spare (levels are then the same as on
+        the whole image wherever they are used).
     spacing_mm : (float, float)
     config : DetectorConfig
     valid : callable (rows, cols) -> ndarray of bool
-        Where the noise is measured (the search region of the breast).
+        Where the noise is measured (the search region of the breast), at
+        full-image positions.
     sigma_at : callable (rows, cols) -> ndarray
-        The noise curve's sigma at full-resolution positions.
+        The noise curve's sigma at full-image positions.
+    origin : (int, int)
+        Full-image position of ``image[0, 0]``.
+    full_shape : (int, int), optional
+        Shape of the whole image (``image.shape`` when not a crop).  The
+        noise is sampled on the whole image's grid, so a crop measures it on
+        the same samples.
 
     Returns
     -------
     ScaleSpace, or None when the region is too small to measure the noise.
     """
+    full_shape = tuple(full_shape) if full_shape is not None else image.shape
     scales, levels, smoothed = dog_levels(image, spacing_mm=spacing_mm, config=config)
-    step = noise_sampling_step(image.shape)
+    step = noise_sampling_step(full_shape)
     off = step // 2
-    gr, gc = np.meshgrid(np.arange(off, image.shape[0], step), np.arange(off, image.shape[1], step), indexing="ij")
-    ok = valid(gr, gc)
+    gr, gc = np.meshgrid(np.arange(off, full_shape[0], step), np.arange(off, full_shape[1], step), indexing="ij")
+    lr, lc = gr - origin[0], gc - origin[1]
+    in_crop = (lr >= 0) & (lr < image.shape[0]) & (lc >= 0) & (lc < image.shape[1])
+    ok = valid(gr, gc) & in_crop
+    lr, lc = np.clip(lr, 0, image.shape[0] - 1), np.clip(lc, 0, image.shape[1] - 1)
     sigma_sub = sigma_at(gr, gc)
     gains, texture = [], []
     for level in levels:
-        z = level[off::step, off::step].astype(np.float64) / sigma_sub
+        z = level[lr, lc].astype(np.float64) / sigma_sub
         inside = z[ok]
         med = float(np.median(inside)) if inside.size else 0.0
         g = _MAD_TO_SIGMA * float(np.median(np.abs(inside - med))) if inside.size else 0.0
         g = g if g > 0 else 1.0
-        tiles = tile_noise((z / g).astype(np.float32), ok, step=step, full_shape=image.shape,
+        tiles = tile_noise((z / g).astype(np.float32), ok, step=step, full_shape=full_shape,
                            spacing_mm=spacing_mm, tile_mm=config.noise_tile_mm)
         if tiles is None:
             return None
         gains.append(g)
         texture.append(tiles)
-    return ScaleSpace(tuple(scales[:-1]), levels, smoothed, np.asarray(gains), texture)
+    return ScaleSpace(tuple(scales[:-1]), levels, smoothed, np.asarray(gains), texture, (int(origin[0]), int(origin[1])))

@@ -1,0 +1,126 @@
+"""The fast candidate search finds exactly what a plain full-image search finds.
+
+The detector computes its responses only on the region around the breast and
+tests a pixel against its neighbours only where a bound per coarse block says
+it can reach the threshold; both are shortcuts that must not change a single
+candidate.  The oracle here is the plain version: every level on the whole
+image, SNR at every pixel (``NoiseModel.at`` everywhere), peaks by a 3 x 3
+dilation.
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+import pytest
+
+from calcdetect.config import mm_to_px
+from calcdetect.detector.candidates import _suppress, _tile_bound, find_candidates, search_box
+from calcdetect.detector.enhance import NoiseModel
+from calcdetect.detector.features import reach_px
+from calcdetect.detector.mask import breast_mask
+from calcdetect.detector.noise_model import fit_noise_curve
+from calcdetect.detector.pipeline import _work_region
+from calcdetect.detector.responses import blur_reach_px, scale_space
+
+
+@pytest.mark.parametrize(("tile_px", "factor", "full", "usual"), [
+    ((40, 55), (7, 5), (300, 260), True),     # blocks much smaller than tiles (the usual case)
+    ((6, 8), (9, 9), (100, 90), False),       # blocks larger than tiles (a coarse mask, tiny tiles)
+    ((23, 23), (23, 23), (120, 140), False),  # every block crosses a line of tile centres
+])
+def test_tile_bound_is_the_lowest_threshold_in_each_block(tile_px, factor, full, usual):
+    rng = np.random.default_rng(sum(tile_px) + sum(factor))
+    ty, tx = -(-full[0] // tile_px[0]), -(-full[1] // tile_px[1])
+    tiles = NoiseModel(rng.normal(0, 0.3, (ty, tx)), rng.uniform(0.5, 3.0, (ty, tx)), tile_px, full, ty * tx)
+    shape_small = (full[0] // factor[0], full[1] // factor[1])
+    bound = _tile_bound(tiles, 4.0, factor, shape_small)
+
+    rr, cc = np.mgrid[0: shape_small[0] * factor[0], 0: shape_small[1] * factor[1]]
+    centre, sigma = tiles.at(rr.ravel(), cc.ravel())
+    exact = (centre + 4.0 * sigma).reshape(rr.shape)
+    block_min = exact.reshape(shape_small[0], factor[0], shape_small[1], factor[1]).min(axis=(1, 3))
+    assert np.all(bound <= block_min + 1e-9)
+    if usual:  # and not a loose one: most blocks get their exact minimum
+        assert np.mean(np.isclose(bound, block_min, rtol=0, atol=1e-9)) > 0.5
+
+
+def _plain_search(space, sigma_small, mask, spacing, config):
+    """Every level's SNR at every pixel; peaks by dilation; the same suppression."""
+    H, W = mask.full_shape
+    rr, cc = np.mgrid[0:H, 0:W]
+    sigma_full = mask.lookup(sigma_small, rr, cc)
+    in_search = mask.lookup(mask.search, rr, cc)
+    border = [int(np.ceil(mm_to_px(config.tophat_size_mm / 2, s))) for s in spacing]
+    inside = np.zeros((H, W), bool)
+    inside[border[0]: H - border[0], border[1]: W - border[1]] = True
+    rows, cols, snrs = [], [], []
+    for k, level in enumerate(space.levels):
+        assert space.origin == (0, 0)
+        centre, sigma = space.texture[k].at(rr.ravel(), cc.ravel())
+        snr = (level / (space.gain[k] * sigma_full) - centre.reshape(H, W)) / sigma.reshape(H, W)
+        peak = level >= cv2.dilate(level, np.ones((3, 3), np.uint8))
+        r, c = np.nonzero(peak & (snr >= config.snr_threshold) & in_search & inside)
+        rows.append(r), cols.append(c), snrs.append(snr[r, c])
+    r, c, s = np.concatenate(rows), np.concatenate(cols), np.concatenate(snrs)
+    r, c = _suppress(r, c, s, spacing, config.min_separation_mm)
+    return r[: config.max_candidates], c[: config.max_candidates]
+
+
+def _prepared(scene, spacing):
+    from calcdetect.config import DetectorConfig
+
+    cfg = DetectorConfig()
+    s = scene(size_mm=(30.0, 36.0), background_cols_mm=8.0, seed=11,
+              discs=[(12.0, 20.0, 0.3, 60.0), (13.0, 21.5, 0.25, 50.0), (11.0, 22.0, 0.35, 40.0),
+                     (22.0, 28.0, 0.5, 30.0)])
+    image = s.render(spacing)
+    sp = (spacing, spacing)
+    mask = breast_mask(image, spacing_mm=sp, config=cfg)
+    noise = fit_noise_curve(image, mask.block_mean, mask.search, factor=mask.factor)
+    sigma_small = noise.sigma(mask.block_mean)
+
+    def sigma_at(r, c):
+        return mask.lookup(sigma_small, r, c)
+
+    def in_search(r, c):
+        return mask.lookup(mask.search, r, c)
+
+    return cfg, image, sp, mask, sigma_small, sigma_at, in_search
+
+
+@pytest.mark.parametrize("spacing", [0.07, 0.2])
+def test_candidates_are_those_of_a_plain_full_image_search(scene, spacing):
+    cfg, image, sp, mask, sigma_small, sigma_at, in_search = _prepared(scene, spacing)
+    space = scale_space(image, spacing_mm=sp, config=cfg, valid=in_search, sigma_at=sigma_at)
+    found = find_candidates(space, sigma_small, mask, spacing_mm=sp, config=cfg)
+    rows, cols = _plain_search(space, sigma_small, mask, sp, cfg)
+    assert len(found) >= 4  # the four discs at least: the comparison is not between two empty sets
+    np.testing.assert_array_equal(found.row_px, rows)
+    np.testing.assert_array_equal(found.col_px, cols)
+
+
+@pytest.mark.parametrize("spacing", [0.07, 0.2])
+def test_responses_on_the_work_region_equal_those_on_the_whole_image(scene, spacing):
+    cfg, image, sp, mask, sigma_small, sigma_at, in_search = _prepared(scene, spacing)
+    origin, work = _work_region(image, mask, sp, cfg)
+    assert work.size < image.size  # the background strip is left out
+    whole = scale_space(image, spacing_mm=sp, config=cfg, valid=in_search, sigma_at=sigma_at)
+    part = scale_space(work, spacing_mm=sp, config=cfg, valid=in_search, sigma_at=sigma_at,
+                       origin=origin, full_shape=image.shape)
+    # the same up to float32 rounding, which OpenCV's vector and scalar paths do differently
+    # at the image edge: a few 1e-4 of a noise sigma
+    np.testing.assert_allclose(part.gain, whole.gain, rtol=1e-4)
+    for a, b in zip(part.texture, whole.texture):
+        np.testing.assert_allclose(a.centre, b.centre, rtol=0, atol=2e-3)
+        np.testing.assert_allclose(a.sigma, b.sigma, rtol=2e-3)
+    # wherever a candidate's features can read: the search box plus the features' reach
+    r0, r1, c0, c1 = search_box(mask, spacing_mm=sp, config=cfg)
+    reach = reach_px(sp, cfg)
+    rows = slice(max(r0 - reach, 0), min(r1 + reach, image.shape[0]))
+    cols = slice(max(c0 - reach, 0), min(c1 + reach, image.shape[1]))
+    local = (slice(rows.start - origin[0], rows.stop - origin[0]), slice(cols.start - origin[1], cols.stop - origin[1]))
+    scale = max(float(np.abs(lv).max()) for lv in whole.levels)
+    for a, b in zip(part.levels + part.smoothed, whole.levels + whole.smoothed):
+        np.testing.assert_allclose(a[local], b[rows, cols], rtol=0, atol=1e-5 * max(scale, float(np.abs(b).max())))
+    assert blur_reach_px(cfg, sp) > 0
