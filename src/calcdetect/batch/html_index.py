@@ -13,6 +13,10 @@ from __future__ import annotations
 
 import html
 
+from calcdetect.vocabulary import Flag
+
+from .outputs import count_positive
+
 __all__ = ["render_index_html"]
 
 _STYLE = """
@@ -99,14 +103,14 @@ def render_index_html(images: list[dict], patients: list[dict], *, n_errors: int
     by_patient: dict[str, list[dict]] = {}
     for row in images:
         by_patient.setdefault(row["patient_key"], []).append(row)
-    order = sorted(patients, key=lambda p: (p["flag"] != "positive", -float(p["max_score"]), p["patient_key"]))
-    n_pos_patients = sum(p["flag"] == "positive" for p in patients)
-    n_pos_images = sum(r["flag"] == "positive" for r in images)
+    order = sorted(patients, key=lambda p: (p["flag"] != Flag.POSITIVE, -float(p["max_score"]), p["patient_key"]))
+    n_pos_patients = count_positive(patients)
+    n_pos_images = count_positive(images)
 
     sections = []
     for p in order:
         rows = sorted(by_patient.get(p["patient_key"], []),
-                      key=lambda r: (r["flag"] != "positive", -float(r["score"]), r["laterality"], r["view"], r["path"]))
+                      key=lambda r: (r["flag"] != Flag.POSITIVE, -float(r["score"]), r["laterality"], r["view"], r["path"]))
         figures = []
         for r in rows:
             flag = r["flag"]
