@@ -39,7 +39,7 @@ from calcdetect.evaluation.by_visibility import ClassFigures, class_figures, tar
 from calcdetect.evaluation.breakdown import all_breakdowns
 from calcdetect.evaluation.froc import FrocCurve, OperatingPoint, RocCurve, operating_point, roc_curve
 from calcdetect.keys import patient_key
-from calcdetect.evaluation.set_matching import ImageSet, group_by_image, score_calcifications, score_clusters
+from calcdetect.evaluation.set_matching import ImageSet, score_calcifications, score_clusters
 from calcdetect.evaluation.truth import Detections, TruthSet
 from calcdetect.vocabulary import Flag
 
@@ -226,26 +226,14 @@ def evaluate(
         raise ValueError(f"calcifications table has no score column {calcification_score!r}")
     t_img, n_missing, n_extra = _image_table(detections.images, truth.images)
     thr = _infer_threshold(t_img[t_img["scanned"]]) if operating_threshold is None else float(operating_threshold)
-    images = ImageSet(
-        uids=t_img["sop_instance_uid"], n_images=len(t_img),
-        area_cm2=float(t_img["breast_area_mm2"].sum()) / 100.0,
-        spacing=dict(zip(t_img["sop_instance_uid"],
-                         zip(t_img["spacing_row_mm"], t_img["spacing_col_mm"], strict=True), strict=True)),
-        distractors=group_by_image(truth.distractors),
-    )  # fmt: skip
+    images = ImageSet.of(t_img, truth.distractors)
     t_calc, c_match, calc_froc, calc_froc_big = score_calcifications(
         detections.calcifications, truth.calcifications, images, score_column=calcification_score,
         min_diameter_mm=min_diameter_mm, min_radius_mm=min_radius_mm,
     )  # fmt: skip
     t_clu, k_match, cl_froc = score_clusters(detections.clusters, truth.clusters, images, margin_mm=margin_mm)
-    image_roc = roc_curve(t_img["score"].to_numpy(), t_img["label"].to_numpy())
-    image_op = operating_point(t_img["flag"].to_numpy(), t_img["label"].to_numpy())
     pats, source = _patient_table(t_img, detections.patients)
-    patient_roc = roc_curve(pats["score"].to_numpy(), pats["label"].to_numpy())
-    patient_op = operating_point(pats["flag"].to_numpy(bool), pats["label"].to_numpy(bool))
     t_clu, t_calc, breakdowns = all_breakdowns(t_img, t_calc, t_clu, truth.distractors, k_match, c_match, thr)
-    vis_figs = {c: class_figures(c, t_img, pats, t_clu, k_match) for c in ("visible", "subtle")}
-
     return EvaluationResult(
         n_images=images.n_images,
         n_positive_images=int(t_img["label"].sum()),
@@ -258,10 +246,10 @@ def evaluate(
         cluster_froc=cl_froc,
         calcification_froc=calc_froc,
         calcification_froc_min_size=calc_froc_big,
-        image_roc=image_roc,
-        patient_roc=patient_roc,
-        image_operating_point=image_op,
-        patient_operating_point=patient_op,
+        image_roc=roc_curve(t_img["score"].to_numpy(), t_img["label"].to_numpy()),
+        patient_roc=roc_curve(pats["score"].to_numpy(), pats["label"].to_numpy()),
+        image_operating_point=operating_point(t_img["flag"].to_numpy(), t_img["label"].to_numpy()),
+        patient_operating_point=operating_point(pats["flag"].to_numpy(bool), pats["label"].to_numpy(bool)),
         patient_flag_source=source,
         images=t_img,
         patients=pats,
@@ -271,7 +259,7 @@ def evaluate(
         truth_calcifications=t_calc,
         breakdowns=breakdowns,
         fp_rates=tuple(fp_rates),
-        visibility_figures=vis_figs,
+        visibility_figures={c: class_figures(c, t_img, pats, t_clu, k_match) for c in ("visible", "subtle")},
     )
 
 

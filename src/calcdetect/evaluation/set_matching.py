@@ -37,6 +37,14 @@ class ImageSet:
     spacing: dict[str, tuple[float, float]]
     distractors: dict[str, pd.DataFrame]
 
+    @classmethod
+    def of(cls, images: pd.DataFrame, distractors: pd.DataFrame) -> ImageSet:
+        """From the truth's image table (uid, spacing, breast area) and its distractor table."""
+        uids = images["sop_instance_uid"]
+        spacing = zip(images["spacing_row_mm"], images["spacing_col_mm"], strict=True)
+        return cls(uids=uids, n_images=len(images), area_cm2=float(images["breast_area_mm2"].sum()) / 100.0,
+                   spacing=dict(zip(uids, spacing, strict=True)), distractors=group_by_image(distractors))
+
 
 def _distractor_kinds(
     points_rc: np.ndarray,
