@@ -133,52 +133,17 @@ def inputs_from_paper(paper: PublishedPaper) -> ReconstructionInputs:
         If the tables cannot be reconciled by these rules (e.g. a variable whose
         Table 3 and Table 1 columns both fail the group sizes).
     """
-    choices: list[str] = []
     n2 = tuple(c.n for c in paper.table2_columns)
     n3 = tuple(c.n for c in paper.table3_columns)
-    mc_row = paper.association("table3", "microcalcification")
-    mc_counts = tuple(tuple(r) for r in mc_row.counts)
-    if mc_row.levels != _MC_LEVELS:
-        raise ValueError(f"Table 3 microcalcification levels must be {_MC_LEVELS}, got {mc_row.levels}")
-    if (sum(mc_counts[0]), sum(mc_counts[1])) != n2 or _group_sizes(mc_counts) != n3:
-        raise ValueError("Table 3's microcalcification x metastasis table does not match the group sizes of Tables 2 and 3")
-    choices.append(
-        f"microcalcification x metastasis from Table 3 {list(map(list, mc_counts))} (margins {n2[0]}/{n2[1]} "
-        f"equal Table 2's MC groups; Table 1's 'Positive'/'Negative' MC rows hold the same counts with labels swapped)"
-    )
-
-    # Table 1's group columns: identify which is metastasis-positive by size (header is mislabelled).
-    t1_sizes = [c.n for c in paper.table1_columns[:2]]
-    if sorted(t1_sizes) != sorted(n3):
-        raise ValueError(f"Table 1 group sizes {t1_sizes} are not the metastasis groups {list(n3)}")
-    t1_pos_col = t1_sizes.index(n3[1])
-    t1_neg_col = 1 - t1_pos_col
-
+    mc_counts, mc_choice = _mc_by_metastasis(paper, n2, n3)
+    choices = [mc_choice]
+    t1_neg_col, t1_pos_col = _table1_metastasis_columns(paper, n3)
     by_mc: dict[str, tuple[tuple[str, ...], tuple[tuple[int, int], ...]]] = {}
     by_met: dict[str, tuple[tuple[str, ...], tuple[tuple[int, int], ...]]] = {}
     for variable in VARIABLES:
-        r2 = paper.association("table2", variable)
-        counts2 = tuple((int(a), int(b)) for a, b in r2.counts)
-        if _group_sizes(counts2) != n2:
-            raise ValueError(f"Table 2 {variable}: columns sum to {_group_sizes(counts2)}, not {n2}")
-        by_mc[variable] = (r2.levels, counts2)
-        r3 = paper.association("table3", variable)
-        counts3 = tuple((int(a), int(b)) for a, b in r3.counts)
-        if r3.levels != r2.levels:
-            raise ValueError(f"{variable}: Table 2 levels {r2.levels} differ from Table 3 levels {r3.levels}")
-        if _group_sizes(counts3) == n3:
-            by_met[variable] = (r3.levels, counts3)
-            continue
-        t1 = _table1_by_metastasis(paper, variable, t1_neg_col, t1_pos_col)
-        if t1 is None or _group_sizes([t1[lv] for lv in r3.levels]) != n3:
-            raise ValueError(f"{variable}: neither Table 3 nor Table 1 sums to the metastasis group sizes {n3}")
-        fixed = tuple(t1[lv] for lv in r3.levels)
-        choices.append(
-            f"{variable} x metastasis from Table 1 {list(map(list, fixed))}: Table 3's {list(map(list, counts3))} "
-            f"sums to {_group_sizes(counts3)} instead of {n3}"
-        )
-        by_met[variable] = (r3.levels, fixed)
-
+        by_mc[variable], by_met[variable], choice = _variable_margins(paper, variable, n2, n3,
+                                                                      (t1_neg_col, t1_pos_col))
+        choices.extend([choice] if choice else [])
     histo: dict[str, tuple[int, int]] = {}
     for row in paper.table1:
         if row.variable == "histopathology":
@@ -197,6 +162,51 @@ def inputs_from_paper(paper: PublishedPaper) -> ReconstructionInputs:
         histopathology_by_metastasis=histo,
         choices=tuple(choices),
     )
+
+
+def _mc_by_metastasis(paper: PublishedPaper, n2: tuple[int, ...], n3: tuple[int, ...]):
+    """Table 3's microcalcification x metastasis counts, checked against both group sizes, and the choice note."""
+    mc_row = paper.association("table3", "microcalcification")
+    mc_counts = tuple(tuple(r) for r in mc_row.counts)
+    if mc_row.levels != _MC_LEVELS:
+        raise ValueError(f"Table 3 microcalcification levels must be {_MC_LEVELS}, got {mc_row.levels}")
+    if (sum(mc_counts[0]), sum(mc_counts[1])) != n2 or _group_sizes(mc_counts) != n3:
+        raise ValueError("Table 3's microcalcification x metastasis table does not match the group sizes of Tables 2 and 3")
+    return mc_counts, (
+        f"microcalcification x metastasis from Table 3 {list(map(list, mc_counts))} (margins {n2[0]}/{n2[1]} "
+        f"equal Table 2's MC groups; Table 1's 'Positive'/'Negative' MC rows hold the same counts with labels swapped)"
+    )
+
+
+def _table1_metastasis_columns(paper: PublishedPaper, n3: tuple[int, ...]) -> tuple[int, int]:
+    """(negative, positive) column of Table 1's groups, told apart by size (the header is mislabelled)."""
+    t1_sizes = [c.n for c in paper.table1_columns[:2]]
+    if sorted(t1_sizes) != sorted(n3):
+        raise ValueError(f"Table 1 group sizes {t1_sizes} are not the metastasis groups {list(n3)}")
+    t1_pos_col = t1_sizes.index(n3[1])
+    return 1 - t1_pos_col, t1_pos_col
+
+
+def _variable_margins(paper: PublishedPaper, variable: str, n2: tuple[int, ...], n3: tuple[int, ...],
+                      t1_columns: tuple[int, int]):
+    """One variable's (levels, counts) by MC and by metastasis, and the choice note when Table 1 replaced Table 3."""
+    r2 = paper.association("table2", variable)
+    counts2 = tuple((int(a), int(b)) for a, b in r2.counts)
+    if _group_sizes(counts2) != n2:
+        raise ValueError(f"Table 2 {variable}: columns sum to {_group_sizes(counts2)}, not {n2}")
+    r3 = paper.association("table3", variable)
+    counts3 = tuple((int(a), int(b)) for a, b in r3.counts)
+    if r3.levels != r2.levels:
+        raise ValueError(f"{variable}: Table 2 levels {r2.levels} differ from Table 3 levels {r3.levels}")
+    if _group_sizes(counts3) == n3:
+        return (r2.levels, counts2), (r3.levels, counts3), None
+    t1 = _table1_by_metastasis(paper, variable, *t1_columns)
+    if t1 is None or _group_sizes([t1[lv] for lv in r3.levels]) != n3:
+        raise ValueError(f"{variable}: neither Table 3 nor Table 1 sums to the metastasis group sizes {n3}")
+    fixed = tuple(t1[lv] for lv in r3.levels)
+    choice = (f"{variable} x metastasis from Table 1 {list(map(list, fixed))}: Table 3's {list(map(list, counts3))} "
+              f"sums to {_group_sizes(counts3)} instead of {n3}")
+    return (r2.levels, counts2), (r3.levels, fixed), choice
 
 
 def _table1_by_metastasis(
