@@ -26,18 +26,14 @@ __all__ = ["CodedValue", "View", "Laterality", "Flag"]
 class CodedValue(StrEnum):
     """A closed set of coded text values that also accepts their plain strings.
 
-    Subclasses set how a plain string is normalised before it is looked up
-    (:meth:`_normalise`), optional synonyms (:meth:`_aliases`) and the noun
-    the error message uses (:meth:`_noun`).
+    A plain string is looked up with surrounding white space removed and
+    case ignored; subclasses may add synonyms (:meth:`_aliases`, keyed by the
+    upper-case text) and name the noun the error message uses (:meth:`_noun`).
     """
 
     @classmethod
     def _noun(cls) -> str:
         return cls.__name__.lower()
-
-    @classmethod
-    def _normalise(cls, text: str) -> str:
-        return text.strip()
 
     @classmethod
     def _aliases(cls) -> dict[str, str]:
@@ -46,10 +42,10 @@ class CodedValue(StrEnum):
     @classmethod
     def _missing_(cls, value: object) -> CodedValue:
         if isinstance(value, str):
-            key = cls._normalise(value)
-            key = cls._aliases().get(key, key)
+            key = value.strip()
+            key = cls._aliases().get(key.upper(), key).casefold()
             for member in cls:
-                if member.value == key:
+                if member.value.casefold() == key:
                     return member
         allowed = ", ".join(repr(m.value) for m in cls if m.value)
         unknown = " (or '' when unknown)" if any(not m.value for m in cls) else ""
@@ -75,10 +71,6 @@ class View(CodedValue):
     UNKNOWN = ""
 
     @classmethod
-    def _normalise(cls, text: str) -> str:
-        return text.strip().upper()
-
-    @classmethod
     def from_header(cls, text: str) -> View | str:
         """The member for a header's view text, or the text itself when it is not a CID 4014 term.
 
@@ -100,10 +92,6 @@ class Laterality(CodedValue):
     UNKNOWN = ""
 
     @classmethod
-    def _normalise(cls, text: str) -> str:
-        return text.strip().upper()
-
-    @classmethod
     def _aliases(cls) -> dict[str, str]:
         return {"LEFT": "L", "RIGHT": "R"}
 
@@ -113,10 +101,6 @@ class Flag(CodedValue):
 
     POSITIVE = "positive"
     NEGATIVE = "negative"
-
-    @classmethod
-    def _normalise(cls, text: str) -> str:
-        return text.strip().lower()
 
     @classmethod
     def of(cls, flagged: bool) -> Flag:

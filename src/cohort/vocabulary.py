@@ -32,7 +32,3 @@ class StatTest(CodedValue):
     @classmethod
     def _noun(cls) -> str:
         return "test"
-
-    @classmethod
-    def _normalise(cls, text: str) -> str:
-        return text.strip().lower()
