@@ -260,14 +260,14 @@ def analyze_rxc(table: Sequence[Sequence[int]] | np.ndarray, *, rule: str = "sps
     >>> str(r.reported_test), round(r.pearson_p, 4)
     ('fisher-freeman-halton', 0.0023)
     """
-    if rule not in ("spss", "pearson", "fisher-freeman-halton"):
+    if rule not in ("spss", StatTest.PEARSON, StatTest.FISHER_FREEMAN_HALTON):
         raise ValueError(f"rule must be 'spss', 'pearson' or 'fisher-freeman-halton', got {rule!r}")
     counts = as_count_table(table)
     chi = _sps.chi2_contingency(counts, correction=False)
     df = int(chi.dof)
     g2 = _likelihood_ratio(counts)
     ffh = fisher_freeman_halton(counts)
-    if rule == "pearson" or (rule == "spss" and not cochran_rule_fails(counts)):
+    if rule == StatTest.PEARSON or (rule == "spss" and not cochran_rule_fails(counts)):
         reported_p, test = float(chi.pvalue), StatTest.PEARSON
     else:
         reported_p, test = ffh, StatTest.FISHER_FREEMAN_HALTON
