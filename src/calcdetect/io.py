@@ -41,10 +41,11 @@ import logging
 import math
 import os
 
+import numpy as np
 from pydicom.uid import UID, JPEG2000TransferSyntaxes, JPEGLSTransferSyntaxes
 
 from calcdetect.dicom.decode import decode_pixels
-from calcdetect.dicom.header import check_object_kind, parse_image_header
+from calcdetect.dicom.header import ImageHeader, check_object_kind, parse_image_header
 from calcdetect.dicom.normalise import normalise_pixels, percentile_window
 from calcdetect.dicom.sniff import is_dicom_file, read_header
 from calcdetect.results import Mammogram
@@ -126,6 +127,14 @@ def read_mammogram(
         ds, header, path=path_str, file_size=file_size, max_pixels=int(max_pixels)
     )
     del ds  # the pixel bytes are no longer needed
+    pixels, transforms, voi_window = _normalised(stored, header, path=path_str)
+    return _mammogram(header, pixels, transforms=transforms, voi_window=voi_window, path=path_str)
+
+
+def _normalised(
+    stored: np.ndarray, header: ImageHeader, *, path: str
+) -> tuple[np.ndarray, tuple[str, ...], tuple[float, float] | None]:
+    """Stored values to denser = brighter float32: (pixels, transforms applied, VOI window in pixel units)."""
     pixels, steps, value_map = normalise_pixels(
         stored,
         bits_stored=header.bits_stored,
@@ -146,7 +155,15 @@ def read_mammogram(
     voi_window = None
     if header.voi is not None:
         voi_window = value_map.window(header.voi.low, header.voi.high)
-    logger.debug("%s: %s, transforms %s", path_str, tsyntax.name, transforms)
+    logger.debug("%s: %s, transforms %s", path, tsyntax.name, transforms)
+    return pixels, transforms, voi_window
+
+
+def _mammogram(
+    header: ImageHeader, pixels: np.ndarray, *, transforms: tuple[str, ...],
+    voi_window: tuple[float, float] | None, path: str,
+) -> Mammogram:
+    """The :class:`Mammogram` of these pixels and the header facts that travel with them."""
     return Mammogram(
         pixels=pixels,
         spacing_mm=header.spacing_mm,
@@ -163,7 +180,7 @@ def read_mammogram(
         spacing_source=header.spacing_source,
         voi_window=voi_window,
         transfer_syntax_uid=header.transfer_syntax_uid,
-        path=path_str,
+        path=path,
         voi_lut_function=header.voi.function if header.voi is not None else "",
         photometric_interpretation=header.photometric,
         modality=header.modality,

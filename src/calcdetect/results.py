@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from calcdetect.vocabulary import Laterality, View
+
 __all__ = ["Mammogram", "Calcification", "Cluster", "ImageResult"]
 
 
@@ -27,10 +29,13 @@ class Mammogram:
     spacing_mm : (float, float)
         Physical pixel size (row, col) at the detector plane, corrected for
         magnification where the header says so.
-    laterality : str
-        ``"L"``, ``"R"`` or ``""`` when unknown.
-    view : str
-        ``"CC"``, ``"MLO"``, ... or ``""`` when unknown.
+    laterality : Laterality
+        ``"L"``, ``"R"`` or ``""`` when unknown; a plain string is accepted
+        and normalised (``"left"`` becomes ``Laterality.L``).
+    view : View or str
+        ``"CC"``, ``"MLO"``, ... or ``""`` when unknown; a plain string is
+        normalised to a :class:`View`, and text that is no CID 4014 view
+        (a vendor's ``"RCC"``) is kept as it is.
     patient_id, study_instance_uid, series_instance_uid, sop_instance_uid : str
         Identifiers from the header (PatientID is never written to a path).
     manufacturer : str
@@ -65,8 +70,8 @@ class Mammogram:
 
     pixels: np.ndarray
     spacing_mm: tuple[float, float]
-    laterality: str = ""
-    view: str = ""
+    laterality: Laterality = Laterality.UNKNOWN
+    view: View | str = View.UNKNOWN
     patient_id: str = ""
     study_instance_uid: str = ""
     series_instance_uid: str = ""
@@ -83,6 +88,10 @@ class Mammogram:
     photometric_interpretation: str = ""
     modality: str = ""
     sop_class_uid: str = ""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "laterality", Laterality(self.laterality))
+        object.__setattr__(self, "view", View.from_header(self.view))
 
     @property
     def shape(self) -> tuple[int, int]:

@@ -15,6 +15,7 @@ import logging
 import pandas as pd
 
 from cohort.stats import analyze_2x2, logistic_odds_ratios, mantel_haenszel
+from cohort.vocabulary import StatTest
 
 __all__ = ["adjusted_estimates", "ADJUSTED_COLUMNS"]
 
@@ -70,7 +71,7 @@ def adjusted_estimates(
         o = mh.odds_ratio
         rows.append({**base, "analysis": "mantel-haenszel", "adjusted_for": stratum, "odds_ratio": o.estimate,
                      "ci_low": o.ci_low, "ci_high": o.ci_high, "p_value": mh.p_value, "method": o.method,
-                     "test": "mantel-haenszel chi2 (continuity corrected)", "breslow_day_p": mh.breslow_day_p,
+                     "test": StatTest.MANTEL_HAENSZEL, "breslow_day_p": mh.breslow_day_p,
                      "note": "strata: " + "; ".join(f"{lv} {s}" for lv, s in zip(levels, strata))})
     except ValueError as exc:
         rows.append({**base, "analysis": "mantel-haenszel", "adjusted_for": stratum,

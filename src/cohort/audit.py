@@ -32,6 +32,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from cohort.published import PublishedPaper
+from cohort.vocabulary import StatTest
 from cohort.reproduce import (
     CellId,
     Check,
@@ -357,11 +358,11 @@ def _p_value_story(table, variable, old, new, cells, stats, paper) -> tuple[str,
 
     levels = paper.association(table, variable).levels
     result = stats(_counts(cells, table, variable, levels))
-    alts = {"pearson": result.pearson_p, "likelihood ratio": result.likelihood_ratio_p}
+    alts = {StatTest.PEARSON: result.pearson_p, StatTest.LIKELIHOOD_RATIO: result.likelihood_ratio_p}
     if hasattr(result, "fisher_p"):
-        alts.update({"yates": result.yates_p, "fisher": result.fisher_p})
+        alts.update({StatTest.YATES: result.yates_p, StatTest.FISHER: result.fisher_p})
     else:
-        alts["fisher-freeman-halton"] = result.fisher_freeman_halton_p
+        alts[StatTest.FISHER_FREEMAN_HALTON] = result.fisher_freeman_halton_p
     listing = ", ".join(f"{k} {v:.4f}" for k, v in alts.items())
     alpha = paper.significance_level
     affects = (float(old) < alpha) != (float(new) < alpha)

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 import numpy as np
 from statsmodels.stats.contingency_tables import Table2x2
 
+from cohort.vocabulary import StatTest
+
 __all__ = ["OddsRatio", "odds_ratio"]
 
 _CORRECTIONS = (None, "haldane")
@@ -37,7 +39,7 @@ class OddsRatio:
         A p-value attached to this estimate where it has its own (the Wald test
         of a logistic coefficient); ``None`` for 2 x 2 tables, whose p-value is
         on :class:`TwoByTwoResult`.
-    test : str or None
+    test : StatTest or None
         The test that gave ``p_value``.
     """
 
@@ -47,7 +49,7 @@ class OddsRatio:
     method: str
     correction: str | None = None
     p_value: float | None = None
-    test: str | None = None
+    test: StatTest | None = None
 
 
 def odds_ratio(

@@ -9,11 +9,8 @@ margins. Nothing ties two variables together (no table crosses age with
 stage), so the problem splits into one small integer-feasibility problem per
 variable, and patients are then assembled cell by cell.
 
-For a variable with L levels, fixing ``k_l = x[l, mc-, met-]`` determines the
-other three cells of level l from its two margins, and the levels must share
-out each (mc, met) cell: so every feasible table is a vector ``k`` within
-per-level bounds with ``sum(k) = n[mc-, met-]``. The tables are enumerated
-exhaustively (a few to a few hundred per variable).
+The 3-way tables with given margins are enumerated, and one is chosen, by
+:mod:`cohort.three_way`.
 
 Where the paper is inconsistent the margins follow the table that agrees
 with the stated group sizes; :func:`inputs_from_paper` records each such
@@ -22,7 +19,6 @@ choice in ``ReconstructionInputs.choices``.
 
 from __future__ import annotations
 
-import itertools
 import logging
 import math
 from collections.abc import Mapping, Sequence
@@ -32,6 +28,7 @@ import numpy as np
 import pandas as pd
 
 from cohort.published import VARIABLES, PublishedPaper, histology_of
+from cohort.three_way import ThreeWayTable, closest_to_no_interaction, feasible_tables
 
 __all__ = [
     "ThreeWayTable",
@@ -56,23 +53,6 @@ RECORD_COLUMNS: tuple[str, ...] = (
 
 _MC_LEVELS = ("negative", "positive")
 _MET_LEVELS = ("negative", "positive")
-
-
-@dataclass(frozen=True)
-class ThreeWayTable:
-    """Counts ``counts[level][mc][met]`` (index 0 = negative, 1 = positive) for one variable."""
-
-    variable: str
-    levels: tuple[str, ...]
-    counts: tuple[tuple[tuple[int, int], tuple[int, int]], ...]
-
-    def as_array(self) -> np.ndarray:
-        """The counts as an ``(L, 2, 2)`` integer array."""
-        return np.asarray(self.counts, dtype=np.int64)
-
-    def strata_mc_by_metastasis(self) -> np.ndarray:
-        """One 2 x 2 table per level, oriented as Table 3: rows MC -/+, columns metastasis -/+."""
-        return self.as_array()
 
 
 @dataclass(frozen=True)
@@ -153,52 +133,17 @@ def inputs_from_paper(paper: PublishedPaper) -> ReconstructionInputs:
         If the tables cannot be reconciled by these rules (e.g. a variable whose
         Table 3 and Table 1 columns both fail the group sizes).
     """
-    choices: list[str] = []
     n2 = tuple(c.n for c in paper.table2_columns)
     n3 = tuple(c.n for c in paper.table3_columns)
-    mc_row = paper.association("table3", "microcalcification")
-    mc_counts = tuple(tuple(r) for r in mc_row.counts)
-    if mc_row.levels != _MC_LEVELS:
-        raise ValueError(f"Table 3 microcalcification levels must be {_MC_LEVELS}, got {mc_row.levels}")
-    if (sum(mc_counts[0]), sum(mc_counts[1])) != n2 or _group_sizes(mc_counts) != n3:
-        raise ValueError("Table 3's microcalcification x metastasis table does not match the group sizes of Tables 2 and 3")
-    choices.append(
-        f"microcalcification x metastasis from Table 3 {list(map(list, mc_counts))} (margins {n2[0]}/{n2[1]} "
-        f"equal Table 2's MC groups; Table 1's 'Positive'/'Negative' MC rows hold the same counts with labels swapped)"
-    )
-
-    # Table 1's group columns: identify which is metastasis-positive by size (header is mislabelled).
-    t1_sizes = [c.n for c in paper.table1_columns[:2]]
-    if sorted(t1_sizes) != sorted(n3):
-        raise ValueError(f"Table 1 group sizes {t1_sizes} are not the metastasis groups {list(n3)}")
-    t1_pos_col = t1_sizes.index(n3[1])
-    t1_neg_col = 1 - t1_pos_col
-
+    mc_counts, mc_choice = _mc_by_metastasis(paper, n2, n3)
+    choices = [mc_choice]
+    t1_neg_col, t1_pos_col = _table1_metastasis_columns(paper, n3)
     by_mc: dict[str, tuple[tuple[str, ...], tuple[tuple[int, int], ...]]] = {}
     by_met: dict[str, tuple[tuple[str, ...], tuple[tuple[int, int], ...]]] = {}
     for variable in VARIABLES:
-        r2 = paper.association("table2", variable)
-        counts2 = tuple((int(a), int(b)) for a, b in r2.counts)
-        if _group_sizes(counts2) != n2:
-            raise ValueError(f"Table 2 {variable}: columns sum to {_group_sizes(counts2)}, not {n2}")
-        by_mc[variable] = (r2.levels, counts2)
-        r3 = paper.association("table3", variable)
-        counts3 = tuple((int(a), int(b)) for a, b in r3.counts)
-        if r3.levels != r2.levels:
-            raise ValueError(f"{variable}: Table 2 levels {r2.levels} differ from Table 3 levels {r3.levels}")
-        if _group_sizes(counts3) == n3:
-            by_met[variable] = (r3.levels, counts3)
-            continue
-        t1 = _table1_by_metastasis(paper, variable, t1_neg_col, t1_pos_col)
-        if t1 is None or _group_sizes([t1[lv] for lv in r3.levels]) != n3:
-            raise ValueError(f"{variable}: neither Table 3 nor Table 1 sums to the metastasis group sizes {n3}")
-        fixed = tuple(t1[lv] for lv in r3.levels)
-        choices.append(
-            f"{variable} x metastasis from Table 1 {list(map(list, fixed))}: Table 3's {list(map(list, counts3))} "
-            f"sums to {_group_sizes(counts3)} instead of {n3}"
-        )
-        by_met[variable] = (r3.levels, fixed)
-
+        by_mc[variable], by_met[variable], choice = _variable_margins(paper, variable, n2, n3,
+                                                                      (t1_neg_col, t1_pos_col))
+        choices.extend([choice] if choice else [])
     histo: dict[str, tuple[int, int]] = {}
     for row in paper.table1:
         if row.variable == "histopathology":
@@ -219,6 +164,51 @@ def inputs_from_paper(paper: PublishedPaper) -> ReconstructionInputs:
     )
 
 
+def _mc_by_metastasis(paper: PublishedPaper, n2: tuple[int, ...], n3: tuple[int, ...]):
+    """Table 3's microcalcification x metastasis counts, checked against both group sizes, and the choice note."""
+    mc_row = paper.association("table3", "microcalcification")
+    mc_counts = tuple(tuple(r) for r in mc_row.counts)
+    if mc_row.levels != _MC_LEVELS:
+        raise ValueError(f"Table 3 microcalcification levels must be {_MC_LEVELS}, got {mc_row.levels}")
+    if (sum(mc_counts[0]), sum(mc_counts[1])) != n2 or _group_sizes(mc_counts) != n3:
+        raise ValueError("Table 3's microcalcification x metastasis table does not match the group sizes of Tables 2 and 3")
+    return mc_counts, (
+        f"microcalcification x metastasis from Table 3 {list(map(list, mc_counts))} (margins {n2[0]}/{n2[1]} "
+        f"equal Table 2's MC groups; Table 1's 'Positive'/'Negative' MC rows hold the same counts with labels swapped)"
+    )
+
+
+def _table1_metastasis_columns(paper: PublishedPaper, n3: tuple[int, ...]) -> tuple[int, int]:
+    """(negative, positive) column of Table 1's groups, told apart by size (the header is mislabelled)."""
+    t1_sizes = [c.n for c in paper.table1_columns[:2]]
+    if sorted(t1_sizes) != sorted(n3):
+        raise ValueError(f"Table 1 group sizes {t1_sizes} are not the metastasis groups {list(n3)}")
+    t1_pos_col = t1_sizes.index(n3[1])
+    return 1 - t1_pos_col, t1_pos_col
+
+
+def _variable_margins(paper: PublishedPaper, variable: str, n2: tuple[int, ...], n3: tuple[int, ...],
+                      t1_columns: tuple[int, int]):
+    """One variable's (levels, counts) by MC and by metastasis, and the choice note when Table 1 replaced Table 3."""
+    r2 = paper.association("table2", variable)
+    counts2 = tuple((int(a), int(b)) for a, b in r2.counts)
+    if _group_sizes(counts2) != n2:
+        raise ValueError(f"Table 2 {variable}: columns sum to {_group_sizes(counts2)}, not {n2}")
+    r3 = paper.association("table3", variable)
+    counts3 = tuple((int(a), int(b)) for a, b in r3.counts)
+    if r3.levels != r2.levels:
+        raise ValueError(f"{variable}: Table 2 levels {r2.levels} differ from Table 3 levels {r3.levels}")
+    if _group_sizes(counts3) == n3:
+        return (r2.levels, counts2), (r3.levels, counts3), None
+    t1 = _table1_by_metastasis(paper, variable, *t1_columns)
+    if t1 is None or _group_sizes([t1[lv] for lv in r3.levels]) != n3:
+        raise ValueError(f"{variable}: neither Table 3 nor Table 1 sums to the metastasis group sizes {n3}")
+    fixed = tuple(t1[lv] for lv in r3.levels)
+    choice = (f"{variable} x metastasis from Table 1 {list(map(list, fixed))}: Table 3's {list(map(list, counts3))} "
+              f"sums to {_group_sizes(counts3)} instead of {n3}")
+    return (r2.levels, counts2), (r3.levels, fixed), choice
+
+
 def _table1_by_metastasis(
     paper: PublishedPaper, variable: str, neg_col: int, pos_col: int
 ) -> dict[str, tuple[int, int]] | None:
@@ -226,121 +216,6 @@ def _table1_by_metastasis(
     if not rows:
         return None
     return {r.level: (r.counts[neg_col], r.counts[pos_col]) for r in rows}
-
-
-def feasible_tables(
-    by_mc: Sequence[Sequence[int]],
-    by_metastasis: Sequence[Sequence[int]],
-    mc_by_metastasis: Sequence[Sequence[int]],
-    *,
-    variable: str = "variable",
-    levels: Sequence[str] | None = None,
-) -> list[ThreeWayTable]:
-    """Every 3-way table with the given three 2-way margins.
-
-    Parameters
-    ----------
-    by_mc : array_like, shape (L, 2)
-        Level x microcalcification (negative, positive).
-    by_metastasis : array_like, shape (L, 2)
-        Level x metastasis (negative, positive).
-    mc_by_metastasis : array_like, shape (2, 2)
-        Microcalcification x metastasis.
-    variable, levels : optional
-        Names carried into the result.
-
-    Returns
-    -------
-    list of ThreeWayTable
-        In lexicographic order of ``x[:, mc-, met-]``; empty when the margins are infeasible.
-
-    Examples
-    --------
-    >>> ts = feasible_tables([[17, 6], [25, 33]], [[21, 2], [35, 23]], [[34, 8], [22, 17]])
-    >>> [t.counts[0] for t in ts]
-    [((15, 2), (6, 0)), ((16, 1), (5, 1)), ((17, 0), (4, 2))]
-    """
-    v_mc = np.asarray(by_mc, dtype=np.int64)
-    v_met = np.asarray(by_metastasis, dtype=np.int64)
-    n = np.asarray(mc_by_metastasis, dtype=np.int64)
-    if v_mc.ndim != 2 or v_mc.shape[1] != 2 or v_met.shape != v_mc.shape or n.shape != (2, 2):
-        raise ValueError(f"margins must be (L, 2), (L, 2), (2, 2); got {v_mc.shape}, {v_met.shape}, {n.shape}")
-    n_levels = v_mc.shape[0]
-    level_names = tuple(levels) if levels is not None else tuple(str(i) for i in range(n_levels))
-    if len(level_names) != n_levels:
-        raise ValueError(f"{n_levels} levels in the counts but {len(level_names)} names")
-    if (
-        not np.array_equal(v_mc.sum(axis=0), n.sum(axis=1))
-        or not np.array_equal(v_met.sum(axis=0), n.sum(axis=0))
-        or not np.array_equal(v_mc.sum(axis=1), v_met.sum(axis=1))
-    ):
-        return []  # margins that disagree on a shared total: no table can have them all
-    # k = x[l, 0, 0]; x[l,0,1] = mc0 - k; x[l,1,0] = met0 - k; x[l,1,1] = mc1 - met0 + k;
-    # each >= 0, and the other cells are >= 0 by the shared totals checked below.
-    ranges = []
-    for lv in range(n_levels):
-        mc0, mc1 = (int(v) for v in v_mc[lv])
-        met0 = int(v_met[lv, 0])
-        lo = max(0, met0 - mc1)
-        hi = min(mc0, met0)
-        ranges.append(range(lo, hi + 1))
-    out: list[ThreeWayTable] = []
-    target = int(n[0, 0])
-    for ks in itertools.product(*ranges[:-1]):
-        k_last = target - sum(ks)
-        if k_last not in ranges[-1]:
-            continue
-        k = (*ks, k_last)
-        cells = np.empty((n_levels, 2, 2), dtype=np.int64)
-        for lv, kv in enumerate(k):
-            mc0, mc1 = (int(v) for v in v_mc[lv])
-            met0 = int(v_met[lv, 0])
-            cells[lv] = [[kv, mc0 - kv], [met0 - kv, mc1 - met0 + kv]]
-        if np.any(cells < 0) or not np.array_equal(cells.sum(axis=0), n):
-            continue
-        out.append(
-            ThreeWayTable(
-                variable=variable,
-                levels=level_names,
-                counts=tuple(((int(c[0, 0]), int(c[0, 1])), (int(c[1, 0]), int(c[1, 1]))) for c in cells),
-            )
-        )
-    return out
-
-
-def _ipf_no_three_way(by_mc: np.ndarray, by_met: np.ndarray, n: np.ndarray, *, iterations: int = 500) -> np.ndarray:
-    # Iterative proportional fitting of the no-3-way-interaction log-linear model
-    # [V,MC][V,MET][MC,MET]: the maximum-likelihood expected counts given the three
-    # margins. Hand-written because statsmodels has no IPF, and a Poisson GLM with
-    # the same terms diverges on the zero margins this paper has (HER2, triple negative).
-    fit = np.ones((by_mc.shape[0], 2, 2), dtype=float)
-    for _ in range(iterations):
-        with np.errstate(invalid="ignore", divide="ignore"):
-            fit *= np.nan_to_num(by_mc / fit.sum(axis=2))[:, :, None]
-            fit *= np.nan_to_num(by_met / fit.sum(axis=1))[:, None, :]
-            fit *= np.nan_to_num(n / fit.sum(axis=0))[None, :, :]
-    return fit
-
-
-def closest_to_no_interaction(
-    tables: Sequence[ThreeWayTable],
-    by_mc: Sequence[Sequence[int]],
-    by_metastasis: Sequence[Sequence[int]],
-    mc_by_metastasis: Sequence[Sequence[int]],
-) -> ThreeWayTable:
-    """The feasible table nearest (least squares) to the no-3-way-interaction fit.
-
-    A deterministic, assumption-light choice: among tables the paper cannot tell
-    apart, take the one that adds the least structure beyond the published
-    margins. Ties go to the first table in enumeration order.
-    """
-    if not tables:
-        raise ValueError("no feasible table to choose from")
-    fit = _ipf_no_three_way(
-        np.asarray(by_mc, dtype=float), np.asarray(by_metastasis, dtype=float), np.asarray(mc_by_metastasis, dtype=float)
-    )
-    dist = [float(np.sum((t.as_array() - fit) ** 2)) for t in tables]
-    return tables[int(np.argmin(dist))]
 
 
 def reconstruct_records(

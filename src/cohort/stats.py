@@ -46,6 +46,7 @@ from cohort.stats_rxc import (
     fisher_freeman_halton,
 )
 from cohort.stratified import MantelHaenszelResult, binary_codes, logistic_odds_ratios, mantel_haenszel
+from cohort.vocabulary import StatTest
 
 __all__ = [
     "OddsRatio",
@@ -64,7 +65,7 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-_RULES_2X2 = ("spss", "pearson", "yates", "fisher")
+_RULES_2X2 = ("spss", StatTest.PEARSON, StatTest.YATES, StatTest.FISHER)
 
 
 @dataclass(frozen=True)
@@ -88,7 +89,8 @@ class TwoByTwoResult:
     min_expected : float
         Smallest expected count.
     reported_p, reported_test : float, str
-        The p-value chosen by the rule, and ``"pearson"``, ``"yates"`` or ``"fisher"``.
+        The p-value chosen by the rule, and its test: ``StatTest.PEARSON``,
+        ``YATES`` or ``FISHER`` (written ``"pearson"``, ``"yates"``, ``"fisher"``).
     """
 
     table: tuple[tuple[int, int], tuple[int, int]]
@@ -101,7 +103,7 @@ class TwoByTwoResult:
     fisher_p: float
     min_expected: float
     reported_p: float
-    reported_test: str
+    reported_test: StatTest
 
 
 def analyze_2x2(
@@ -139,11 +141,11 @@ def analyze_2x2(
     Examples
     --------
     >>> r = analyze_2x2([[34, 8], [22, 17]])
-    >>> r.reported_test, round(r.reported_p, 3)
+    >>> str(r.reported_test), round(r.reported_p, 3)
     ('yates', 0.032)
     """
     if rule not in _RULES_2X2:
-        raise ValueError(f"rule must be one of {_RULES_2X2}, got {rule!r}")
+        raise ValueError(f"rule must be one of {tuple(map(str, _RULES_2X2))}, got {rule!r}")
     counts = as_count_table(table)
     if counts.shape != (2, 2):
         raise ValueError(f"analyze_2x2 needs a 2 x 2 table, got shape {counts.shape}; use analyze_rxc")
@@ -153,10 +155,10 @@ def analyze_2x2(
     lr = _sps.chi2_contingency(counts, correction=False, lambda_="log-likelihood")
     fisher_p = float(_sps.fisher_exact(counts, alternative="two-sided").pvalue)
     if rule == "spss":
-        test = "fisher" if cochran_rule_fails(counts) else "yates"
+        test = StatTest.FISHER if cochran_rule_fails(counts) else StatTest.YATES
     else:
-        test = rule
-    reported = {"pearson": float(pearson.pvalue), "yates": float(yates.pvalue), "fisher": fisher_p}[test]
+        test = StatTest(rule)
+    reported = {StatTest.PEARSON: float(pearson.pvalue), StatTest.YATES: float(yates.pvalue), StatTest.FISHER: fisher_p}[test]
     return TwoByTwoResult(
         table=((int(counts[0, 0]), int(counts[0, 1])), (int(counts[1, 0]), int(counts[1, 1]))),
         odds_ratio=odds_ratio(counts, alpha=alpha, correction=correction),

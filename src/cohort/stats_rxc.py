@@ -38,6 +38,7 @@ __all__ = [
 ]
 
 from cohort.errors import ExactTestTooLargeError  # noqa: E402 (re-exported)
+from cohort.vocabulary import StatTest
 
 logger = logging.getLogger(__name__)
 
@@ -65,7 +66,7 @@ class RxCResult:
         Smallest expected count under independence.
     reported_p, reported_test : float, str
         The p-value selected by ``rule`` and its test name
-        (``"pearson"`` or ``"fisher-freeman-halton"``).
+        (``StatTest.PEARSON`` or ``StatTest.FISHER_FREEMAN_HALTON``).
     """
 
     table: tuple[tuple[int, ...], ...]
@@ -77,7 +78,7 @@ class RxCResult:
     fisher_freeman_halton_p: float
     min_expected: float
     reported_p: float
-    reported_test: str
+    reported_test: StatTest
 
 
 def as_count_table(table: Sequence[Sequence[int]] | np.ndarray, *, min_shape: tuple[int, int] = (2, 2)) -> np.ndarray:
@@ -256,20 +257,20 @@ def analyze_rxc(table: Sequence[Sequence[int]] | np.ndarray, *, rule: str = "sps
     Examples
     --------
     >>> r = analyze_rxc([[17, 6], [19, 28], [0, 4], [6, 1]])
-    >>> r.reported_test, round(r.pearson_p, 4)
+    >>> str(r.reported_test), round(r.pearson_p, 4)
     ('fisher-freeman-halton', 0.0023)
     """
-    if rule not in ("spss", "pearson", "fisher-freeman-halton"):
+    if rule not in ("spss", StatTest.PEARSON, StatTest.FISHER_FREEMAN_HALTON):
         raise ValueError(f"rule must be 'spss', 'pearson' or 'fisher-freeman-halton', got {rule!r}")
     counts = as_count_table(table)
     chi = _sps.chi2_contingency(counts, correction=False)
     df = int(chi.dof)
     g2 = _likelihood_ratio(counts)
     ffh = fisher_freeman_halton(counts)
-    if rule == "pearson" or (rule == "spss" and not cochran_rule_fails(counts)):
-        reported_p, test = float(chi.pvalue), "pearson"
+    if rule == StatTest.PEARSON or (rule == "spss" and not cochran_rule_fails(counts)):
+        reported_p, test = float(chi.pvalue), StatTest.PEARSON
     else:
-        reported_p, test = ffh, "fisher-freeman-halton"
+        reported_p, test = ffh, StatTest.FISHER_FREEMAN_HALTON
     return RxCResult(
         table=tuple(tuple(int(v) for v in row) for row in counts),
         pearson_chi2=float(chi.statistic),

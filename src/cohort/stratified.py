@@ -22,6 +22,7 @@ from scipy import stats as _sps
 from statsmodels.stats.contingency_tables import StratifiedTable
 
 from cohort.odds import OddsRatio
+from cohort.vocabulary import StatTest
 
 __all__ = ["MantelHaenszelResult", "mantel_haenszel", "logistic_odds_ratios", "binary_codes"]
 
@@ -261,7 +262,7 @@ def logistic_odds_ratios(
     y, _ = binary_codes(complete[outcome])
     x = pd.DataFrame({e: binary_codes(complete[e])[0] for e in exposures}, index=complete.index)
     x = sm.add_constant(x, has_constant="add")
-    nan_result = {e: OddsRatio(None, None, None, method="wald-logit", test="wald") for e in exposures}
+    nan_result = {e: OddsRatio(None, None, None, method="wald-logit", test=StatTest.WALD) for e in exposures}
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", PerfectSeparationWarning)
@@ -282,6 +283,6 @@ def logistic_odds_ratios(
             float(np.exp(ci.loc[e, 1])),
             method="wald-logit",
             p_value=float(fit.pvalues[e]),
-            test="wald",
+            test=StatTest.WALD,
         )
     return out

@@ -13,6 +13,10 @@ from __future__ import annotations
 
 import html
 
+from calcdetect.vocabulary import Flag
+
+from .outputs import count_positive
+
 __all__ = ["render_index_html"]
 
 _STYLE = """
@@ -99,43 +103,15 @@ def render_index_html(images: list[dict], patients: list[dict], *, n_errors: int
     by_patient: dict[str, list[dict]] = {}
     for row in images:
         by_patient.setdefault(row["patient_key"], []).append(row)
-    order = sorted(patients, key=lambda p: (p["flag"] != "positive", -float(p["max_score"]), p["patient_key"]))
-    n_pos_patients = sum(p["flag"] == "positive" for p in patients)
-    n_pos_images = sum(r["flag"] == "positive" for r in images)
+    order = sorted(patients, key=lambda p: (p["flag"] != Flag.POSITIVE, -float(p["max_score"]), p["patient_key"]))
+    n_pos_patients = count_positive(patients)
+    n_pos_images = count_positive(images)
 
     sections = []
     for p in order:
         rows = sorted(by_patient.get(p["patient_key"], []),
-                      key=lambda r: (r["flag"] != "positive", -float(r["score"]), r["laterality"], r["view"], r["path"]))
-        figures = []
-        for r in rows:
-            flag = r["flag"]
-            caption = (f'{_e(r["laterality"] or "?")} {_e(r["view"] or "?")} &middot; score {float(r["score"]):.3f} '
-                       f'&middot; <span class="flag-{_e(flag)}">{_e(flag)}</span> &middot; '
-                       f'{int(r["n_clusters"])} cluster(s)')
-            sr_path = (sr_links or {}).get(r.get("sop_instance_uid", ""))
-            if sr_path:
-                caption += (f' &middot; <a class="sr" href="../{_e(sr_path)}" download '
-                            f'title="Mammography CAD SR (DICOM) of this study">CAD SR</a>')
-            if r.get("overlay"):
-                target = r["overlay"].removeprefix("overlays/")
-                thumb = target[: -len(".png")] + ".thumb.jpg"
-                media = (f'<a href="{_e(target)}" target="_blank" rel="noopener">'
-                         f'<img src="{_e(thumb)}" loading="lazy" alt="overlay of {_e(r["laterality"])} '
-                         f'{_e(r["view"])}"></a>')
-            else:
-                media = "<div>(no overlay)</div>"
-            figures.append(
-                f'<figure class="{_e(flag)}" data-flag="{_e(flag)}" data-lat="{_e(r["laterality"])}" '
-                f'data-view="{_e(r["view"])}">{media}<figcaption>{caption}</figcaption></figure>'
-            )
-        flag = p["flag"]
-        sections.append(
-            f'<section class="patient {_e(flag)}" data-key="{_e(p["patient_key"])}" data-flag="{_e(flag)}">'
-            f'<h2>{_e(p["patient_key"])} &middot; <span class="flag-{_e(flag)}">{_e(flag)}</span> &middot; '
-            f'{int(p["n_positive_images"])}/{int(p["n_images"])} image(s) positive &middot; '
-            f'max score {float(p["max_score"]):.3f}</h2><div class="images">{"".join(figures)}</div></section>'
-        )
+                      key=lambda r: (r["flag"] != Flag.POSITIVE, -float(r["score"]), r["laterality"], r["view"], r["path"]))
+        sections.append(_patient_section(p, [_image_figure(r, sr_links) for r in rows]))
 
     errors_note = (f' &middot; {n_errors} file(s) not analysed: see <a href="../errors.csv">errors.csv</a>'
                    if n_errors else "")
@@ -157,4 +133,39 @@ def render_index_html(images: list[dict], patients: list[dict], *, n_errors: int
         "<footer>calcdetect &middot; research software, not a medical device. Click a thumbnail for the "
         "full overlay (red boxes: clusters; insets at full resolution).</footer>"
         f"<script>{_SCRIPT}</script></body></html>\n"
+    )
+
+
+def _image_figure(r: dict, sr_links: dict[str, str] | None) -> str:
+    """One image's thumbnail (or a note that it has none) and its caption."""
+    flag = r["flag"]
+    caption = (f'{_e(r["laterality"] or "?")} {_e(r["view"] or "?")} &middot; score {float(r["score"]):.3f} '
+               f'&middot; <span class="flag-{_e(flag)}">{_e(flag)}</span> &middot; '
+               f'{int(r["n_clusters"])} cluster(s)')
+    sr_path = (sr_links or {}).get(r.get("sop_instance_uid", ""))
+    if sr_path:
+        caption += (f' &middot; <a class="sr" href="../{_e(sr_path)}" download '
+                    f'title="Mammography CAD SR (DICOM) of this study">CAD SR</a>')
+    if r.get("overlay"):
+        target = r["overlay"].removeprefix("overlays/")
+        thumb = target[: -len(".png")] + ".thumb.jpg"
+        media = (f'<a href="{_e(target)}" target="_blank" rel="noopener">'
+                 f'<img src="{_e(thumb)}" loading="lazy" alt="overlay of {_e(r["laterality"])} '
+                 f'{_e(r["view"])}"></a>')
+    else:
+        media = "<div>(no overlay)</div>"
+    return (
+        f'<figure class="{_e(flag)}" data-flag="{_e(flag)}" data-lat="{_e(r["laterality"])}" '
+        f'data-view="{_e(r["view"])}">{media}<figcaption>{caption}</figcaption></figure>'
+    )
+
+
+def _patient_section(p: dict, figures: list[str]) -> str:
+    """One patient's heading (key, flag, counts) and their image figures."""
+    flag = p["flag"]
+    return (
+        f'<section class="patient {_e(flag)}" data-key="{_e(p["patient_key"])}" data-flag="{_e(flag)}">'
+        f'<h2>{_e(p["patient_key"])} &middot; <span class="flag-{_e(flag)}">{_e(flag)}</span> &middot; '
+        f'{int(p["n_positive_images"])}/{int(p["n_images"])} image(s) positive &middot; '
+        f'max score {float(p["max_score"]):.3f}</h2><div class="images">{"".join(figures)}</div></section>'
     )

@@ -23,6 +23,7 @@ from collections.abc import Callable
 from concurrent.futures.process import BrokenProcessPool
 
 from calcdetect.errors import ERROR_CODES, PASS_THROUGH, AnalysisTimeoutError, InternalError
+from calcdetect.vocabulary import Flag
 
 from .discover import InputFile
 from .worker import RECORD_FORMAT, ScanSettings, WorkResult, error_result
@@ -68,7 +69,7 @@ def _image_problem(record: dict) -> str | None:
         return "no 'image' mapping"
     if not isinstance(image.get("sop_instance_uid"), str) or not isinstance(image.get("patient_key"), str):
         return "image without sop_instance_uid or patient_key text"
-    if image.get("flag") not in ("positive", "negative"):
+    if image.get("flag") not in tuple(Flag):
         return f"image flag {image.get('flag')!r}"
     if not (_is_number(image.get("score")) and isinstance(image.get("n_clusters"), int)):
         return "image score or n_clusters not a number"

@@ -18,10 +18,12 @@ from pathlib import Path
 from calcdetect.errors import DuplicateImageError
 
 from calcdetect.atomic import atomic_write_text
+from calcdetect.vocabulary import Flag
 
 __all__ = [
     "calcification_rows",
     "patient_rows",
+    "count_positive",
     "cluster_rows",
     "IMAGE_COLUMNS",
     "CALCIFICATION_COLUMNS",
@@ -146,6 +148,11 @@ def assemble_tables(records: list[dict], *, overlays: bool) -> ScanTables:
     return tables
 
 
+def count_positive(rows) -> int:
+    """How many of these ``images.csv`` or ``patients.csv`` rows are flagged positive."""
+    return sum(r["flag"] == Flag.POSITIVE for r in rows)
+
+
 def patient_rows(images: list[dict]) -> list[dict]:
     """The per-patient roll-up of ``images.csv`` rows: a patient is positive when any image is."""
     by_key: dict[str, list[dict]] = {}
@@ -154,14 +161,14 @@ def patient_rows(images: list[dict]) -> list[dict]:
     out = []
     for key in sorted(by_key):
         rows = by_key[key]
-        n_pos = sum(r["flag"] == "positive" for r in rows)
+        n_pos = count_positive(rows)
         out.append({
             "patient_key": key,
             "n_images": len(rows),
             "n_positive_images": n_pos,
             "n_clusters": sum(int(r["n_clusters"]) for r in rows),
             "max_score": max(float(r["score"]) for r in rows),
-            "flag": "positive" if n_pos else "negative",
+            "flag": Flag.of(n_pos > 0),
         })
     return out
 

@@ -32,7 +32,7 @@ from calcdetect.errors import InternalError
 from .discover import discover_inputs
 from .lock import OutputLock
 from .html_index import render_index_html
-from .outputs import assemble_tables, write_tables
+from .outputs import assemble_tables, count_positive, write_tables
 from calcdetect.errors import ScanError
 
 from .parallel import run_inputs
@@ -248,9 +248,9 @@ def _scan(dicom_path: Path, out_path: Path, *, workers, resume, overlays, config
         out_dir=out_path,
         n_inputs=len(items),
         n_images=len(tables.images),
-        n_positive_images=sum(r["flag"] == "positive" for r in tables.images),
+        n_positive_images=count_positive(tables.images),
         n_patients=len(tables.patients),
-        n_positive_patients=sum(p["flag"] == "positive" for p in tables.patients),
+        n_positive_patients=count_positive(tables.patients),
         n_errors=len(tables.errors),
         errors_by_code=dict(sorted(Counter(e["error"] for e in tables.errors).items())),
         n_resumed=n_resumed,

@@ -26,6 +26,7 @@ from calcdetect.errors import CalcdetectError, ImageTooLargeError, InternalError
 from calcdetect.io import read_mammogram
 from calcdetect.keys import patient_key as make_patient_key
 from calcdetect.errors import PASS_THROUGH
+from calcdetect.vocabulary import Flag
 
 from .discover import InputFile
 from .outputs import calcification_rows, cluster_rows
@@ -233,7 +234,7 @@ def _process(item: InputFile, settings: ScanSettings, settings_id: str, started:
             "n_calcifications": len(result.calcifications),
             "n_clusters": len(result.clusters),
             "score": float(result.score),
-            "flag": "positive" if result.flag else "negative",
+            "flag": Flag.of(result.flag),
         },
         overlay_name=overlay_name,
         calcifications=calcification_rows(result.calcifications, spacing_mm=(spacing_row_mm, spacing_col_mm)),

@@ -163,6 +163,14 @@ def write_evaluation(
     metrics = _json_safe(metrics)
     atomic_write(eval_dir / "metrics.json", lambda p: p.write_text(json.dumps(metrics, indent=2) + "\n"))
 
+    _write_froc_tables(result, references, eval_dir)
+    _plot_curves(result, references, eval_dir)
+    _write_result_tables(result, eval_dir)
+    return metrics
+
+
+def _write_froc_tables(result: EvaluationResult, references: Mapping[str, EvaluationResult], eval_dir: Path) -> None:
+    """``froc_*.csv``: the cluster FROC (all, and per visibility class), the calcification FROC, the references'."""
     _write_csv(_froc_table(result.cluster_froc), eval_dir / "froc_clusters.csv")
     for cls, fig in result.visibility_figures.items():
         _write_csv(_froc_table(fig.cluster_froc), eval_dir / f"froc_clusters_{cls}.csv")
@@ -173,6 +181,9 @@ def write_evaluation(
         _write_csv(_froc_table(r.cluster_froc), eval_dir / f"froc_clusters_{name}.csv")
         _write_csv(_froc_table(r.calcification_froc_min_size), eval_dir / f"froc_calcifications_{name}.csv")
 
+
+def _plot_curves(result: EvaluationResult, references: Mapping[str, EvaluationResult], eval_dir: Path) -> None:
+    """``froc_clusters.png``, ``froc_calcifications.png`` and ``roc_image.png`` (with the ROC tables)."""
     _plot_froc(
         {**{f"detector, {c} clusters": f.cluster_froc for c, f in result.visibility_figures.items()
             if f.cluster_froc.n_truth},
@@ -208,6 +219,9 @@ def write_evaluation(
     for name, roc in (("image", result.image_roc), ("patient", result.patient_roc)):
         _write_csv(pd.DataFrame({"threshold": roc.thresholds, "fpr": roc.fpr, "tpr": roc.tpr}), eval_dir / f"roc_{name}.csv")
 
+
+def _write_result_tables(result: EvaluationResult, eval_dir: Path) -> None:
+    """The breakdowns, the matches and the per-image/patient/truth-cluster tables as CSV."""
     for name, table in result.breakdowns.items():
         _write_csv(table, eval_dir / f"breakdown_{name}.csv")
     _write_csv(result.cluster_matches, eval_dir / "cluster_matches.csv")
@@ -215,7 +229,6 @@ def write_evaluation(
     _write_csv(result.images, eval_dir / "images.csv")
     _write_csv(result.patients, eval_dir / "patients.csv")
     _write_csv(result.truth_clusters.drop(columns=["hull_rc"]), eval_dir / "truth_clusters.csv")
-    return metrics
 
 
 def run(args: argparse.Namespace) -> int:

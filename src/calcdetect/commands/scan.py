@@ -10,12 +10,10 @@ from __future__ import annotations
 
 import argparse
 import logging
-import os
 import sys
 import tomllib
 
-#: per-file time limit of the command line: a full-size JPEG 2000 image takes ~2.5 s to read and analyse
-DEFAULT_TIMEOUT_S = 300.0
+from calcdetect.commands.options import add_analysis_options, detector_config, pseudonymize_key
 
 __all__ = ["add_parser", "run"]
 
@@ -36,27 +34,15 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     )
     parser.add_argument("dicom_dir", metavar="DICOM_DIR", help="folder of DICOM files (searched recursively)")
     parser.add_argument("-o", "--out", required=True, metavar="OUT", help="output folder (created)")
-    parser.add_argument("--workers", type=int, default=1, metavar="N",
-                        help="worker processes on this machine, or workers of --dask local (default 1)")
+    add_analysis_options(parser, workers_help="worker processes on this machine, or workers of --dask local "
+                                              "(default 1)", timeout_note="; not applied with --dask")
     parser.add_argument("--resume", action="store_true",
                         help="continue an interrupted run in OUT, reusing files already analysed")
-    parser.add_argument("--no-overlays", dest="overlays", action="store_false",
-                        help="do not write the review PNGs and overlays/index.html (faster)")
-    parser.add_argument("--no-sr", dest="sr", action="store_false",
-                        help="do not write the Mammography CAD SRs (one DICOM SR per study in OUT/sr)")
-    parser.add_argument("--config", metavar="FILE",
-                        help="detector configuration (JSON or TOML, keys of DetectorConfig.to_dict())")
     parser.add_argument("--default-spacing-mm", type=float, metavar="S",
                         help="pixel spacing in mm for files whose header has none (else they are skipped)")
-    parser.add_argument("--pseudonymize-key", metavar="KEY",
-                        help="secret for keyed-hash patient keys (or set CALCDETECT_PSEUDONYMIZE_KEY)")
     parser.add_argument("--dask", metavar="ADDRESS|local",
                         help="run on a Dask scheduler (tcp://host:8786) or a local Dask cluster ('local'); "
                              "input files must be readable at the same paths on every worker")
-    parser.add_argument("--timeout-s", type=float, default=DEFAULT_TIMEOUT_S, metavar="SECONDS",
-                        help="per-file limit for reading + analysing one file in a local worker; a file that "
-                             f"exceeds it twice is listed as 'timeout' in errors.csv (default {DEFAULT_TIMEOUT_S:g}; "
-                             "0 = no limit; not applied with --dask)")
     parser.add_argument("--progress", dest="progress", action="store_const", const=True, default=None,
                         help="always show the progress bar (default: only on a terminal)")
     parser.set_defaults(run=run)
@@ -66,21 +52,18 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
 def run(args: argparse.Namespace) -> int:
     """Run the scan; print the summary; return EXIT_OK, EXIT_SOME_SKIPPED or EXIT_FATAL."""
     from calcdetect.batch import ScanError, format_summary, scan_folder
-    from calcdetect.config import DetectorConfig
     from calcdetect.exit_status import EXIT_FATAL, EXIT_OK, EXIT_SOME_SKIPPED
 
-    config = None
-    if args.config:
-        try:
-            config = DetectorConfig.from_file(args.config)
-        except (OSError, ValueError, TypeError, KeyError, tomllib.TOMLDecodeError) as exc:
-            print(f"calcdetect scan: cannot use --config {args.config!r}: {exc}", file=sys.stderr)
-            return EXIT_FATAL
+    try:
+        config = detector_config(args)
+    except (OSError, ValueError, TypeError, KeyError, tomllib.TOMLDecodeError) as exc:
+        print(f"calcdetect scan: cannot use --config {args.config!r}: {exc}", file=sys.stderr)
+        return EXIT_FATAL
     if args.dask and not getattr(args, "verbose", 0):
         import distributed  # noqa: F401 - its import sets its loggers to INFO; quiet them after
 
         logging.getLogger("distributed").setLevel(logging.WARNING)
-    key = args.pseudonymize_key or os.environ.get("CALCDETECT_PSEUDONYMIZE_KEY") or None
+    key = pseudonymize_key(args)
     try:
         summary = scan_folder(
             args.dicom_dir,

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import argparse
 import logging
-import os
 import signal
 import ssl
 import sys
 import threading
+
+from calcdetect.commands.options import add_analysis_options, detector_config, pseudonymize_key
 
 __all__ = ["add_parser", "run"]
 
@@ -44,8 +45,6 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
                         help="storage SCP that receives each study's CAD SR (e.g. the PACS)")
     parser.add_argument("--study-idle-s", type=float, default=30.0, metavar="SECONDS",
                         help="analyse a study once nothing arrived for it for this long (default 30)")
-    parser.add_argument("--workers", type=int, default=1, metavar="N",
-                        help="worker processes for the analysis (default 1)")
     parser.add_argument("--max-associations", type=int, default=8, metavar="N",
                         help="concurrent associations; more are rejected (default 8)")
     parser.add_argument("--max-pdu-kb", type=int, default=256, metavar="KB",
@@ -59,16 +58,8 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     parser.add_argument("--forward-tls-ca", metavar="FILE",
                         help="PEM CA certificate(s) of the --forward destination: send over TLS, checking its "
                              "certificate and host name (with --tls-cert/--tls-key the node also shows its own)")
-    parser.add_argument("--config", metavar="FILE",
-                        help="detector configuration (JSON or TOML, keys of DetectorConfig.to_dict())")
-    parser.add_argument("--pseudonymize-key", metavar="KEY",
-                        help="secret for keyed-hash patient keys (or set CALCDETECT_PSEUDONYMIZE_KEY)")
-    parser.add_argument("--no-overlays", dest="overlays", action="store_false",
-                        help="do not write the review PNGs and overlays/index.html")
-    parser.add_argument("--no-sr", dest="sr", action="store_false",
-                        help="write no CAD SR (so nothing is forwarded)")
-    parser.add_argument("--timeout-s", type=float, default=300.0, metavar="SECONDS",
-                        help="per-instance limit for reading + analysing, as for scan (default 300; 0 = none)")
+    add_analysis_options(parser, workers_help="worker processes for the analysis (default 1)",
+                         sr_note="; so nothing is forwarded")
     parser.set_defaults(run=run)
     return parser
 
@@ -106,9 +97,8 @@ def _options(args: argparse.Namespace):
     options = NodeOptions(policy=policy, host=args.host, port=args.port, study_idle_s=args.study_idle_s,
                           workers=args.workers, tls=tls, forward_tls=forward_tls,
                           destination=parse_destination(args.forward) if args.forward else None)
-    config = DetectorConfig.from_file(args.config) if args.config else DetectorConfig.default()
-    key = args.pseudonymize_key or os.environ.get("CALCDETECT_PSEUDONYMIZE_KEY") or None
-    settings = ScanSettings(config=config, pseudonymize_key=key, overlays=args.overlays,
+    config = detector_config(args) or DetectorConfig.default()
+    settings = ScanSettings(config=config, pseudonymize_key=pseudonymize_key(args), overlays=args.overlays,
                             timeout_s=args.timeout_s or None)
     return options, settings
 

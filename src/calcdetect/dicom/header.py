@@ -16,6 +16,8 @@ import numpy as np
 from pydicom.dataset import Dataset
 from pydicom.uid import UID
 
+from calcdetect.dicom.attributes import first_item, functional_group, get_attribute, int_of, sop_class_of, text_of
+from calcdetect.dicom.voi import Voi, lut_array, read_voi
 from calcdetect.errors import (
     DicomdirError,
     ImageTooLargeError,
@@ -26,6 +28,7 @@ from calcdetect.errors import (
     NonImageObjectError,
     NotAMammogramError,
 )
+from calcdetect.vocabulary import Laterality, View
 
 __all__ = ["ImageHeader", "Voi", "check_object_kind", "parse_image_header"]
 
@@ -82,22 +85,6 @@ _VIEW_MEANINGS = {
 
 
 @dataclass(frozen=True)
-class Voi:
-    """The first VOI transform of the file, as an input range.
-
-    ``low``/``high`` are in modality units (after rescale), the range the VOI
-    maps onto the display range; ``function`` is ``LINEAR``,
-    ``LINEAR_EXACT``, ``SIGMOID`` (range = the linear ramp with the sigmoid's
-    slope at its centre, i.e. centre +- width/2) or ``LUT`` (VOI LUT
-    Sequence: the input range over which the LUT rises).
-    """
-
-    function: str
-    low: float
-    high: float
-
-
-@dataclass(frozen=True)
 class ImageHeader:
     """Header facts of one single-frame greyscale mammogram."""
 
@@ -115,8 +102,8 @@ class ImageHeader:
     voi: Voi | None
     spacing_mm: tuple[float, float]
     spacing_source: str
-    laterality: str
-    view: str
+    laterality: Laterality
+    view: View | str  # the file's own text when its ViewPosition is not a CID 4014 term
     modality: str
     manufacturer: str
     patient_id: str
@@ -127,50 +114,6 @@ class ImageHeader:
     sop_class_uid: str = ""
 
 
-def _get(ds: Dataset, keyword: str, default: Any = None, *, path: str = "") -> Any:
-    """``ds.keyword`` or ``default``; a value pydicom cannot convert is an InvalidHeaderError."""
-    try:
-        value = ds.get(keyword, default)
-    except Exception as exc:  # pydicom raises ValueError/TypeError/... on bad values
-        raise InvalidHeaderError(
-            f"{path}: attribute {keyword} has a value that cannot be read ({exc}); "
-            "the file header is damaged."
-        ) from exc
-    return default if value is None else value
-
-
-def _text(ds: Dataset, keyword: str, *, path: str) -> str:
-    value = _get(ds, keyword, "", path=path)
-    if isinstance(value, (list, tuple)) or type(value).__name__ == "MultiValue":
-        value = "\\".join(str(v) for v in value)
-    return str(value).strip()
-
-
-def _first_item(ds: Dataset, keyword: str, *, path: str) -> Dataset | None:
-    seq = _get(ds, keyword, None, path=path)
-    if seq is None or len(seq) == 0:
-        return None
-    return seq[0]
-
-
-def _functional_group(ds: Dataset, keyword: str, *, path: str) -> Dataset | None:
-    """First item of ``keyword`` in the shared, else the first per-frame, functional group."""
-    for groups in ("SharedFunctionalGroupsSequence", "PerFrameFunctionalGroupsSequence"):
-        group = _first_item(ds, groups, path=path)
-        if group is not None:
-            item = _first_item(group, keyword, path=path)
-            if item is not None:
-                return item
-    return None
-
-
-def _sop_class(ds: Dataset, *, path: str) -> str:
-    sop = _text(ds, "SOPClassUID", path=path)
-    if not sop and getattr(ds, "file_meta", None) is not None:
-        sop = str(ds.file_meta.get("MediaStorageSOPClassUID", "")).strip()
-    return sop
-
-
 def check_object_kind(ds: Dataset, *, path: str) -> None:
     """Refuse everything that is not a single-frame 2D mammogram.
 
@@ -178,13 +121,13 @@ def check_object_kind(ds: Dataset, *, path: str) -> None:
     ------
     DicomdirError, NonImageObjectError, NotAMammogramError, MultiFrameError
     """
-    sop = _sop_class(ds, path=path)
+    sop = sop_class_of(ds, path=path)
     if sop == _DICOMDIR_SOP or "DirectoryRecordSequence" in ds:
         raise DicomdirError(
             f"{path}: this is a DICOMDIR (an index of a DICOM media), not an image; "
             "point the tool at the folder holding the image files instead."
         )
-    modality = _text(ds, "Modality", path=path).upper()
+    modality = text_of(ds, "Modality", path=path).upper()
     name = UID(sop).name if sop else ""
     known = bool(sop) and name != sop
     non_image = (
@@ -203,9 +146,9 @@ def check_object_kind(ds: Dataset, *, path: str) -> None:
             f"{path}: breast tomosynthesis (DBT) volume; only 2D mammograms are "
             "supported for now: use the 2D full-field or synthesised 2D view of this study."
         )
-    body = _text(ds, "BodyPartExamined", path=path).upper()
-    region = _first_item(ds, "AnatomicRegionSequence", path=path)
-    region_code = _text(region, "CodeValue", path=path) if region is not None else ""
+    body = text_of(ds, "BodyPartExamined", path=path).upper()
+    region = first_item(ds, "AnatomicRegionSequence", path=path)
+    region_code = text_of(region, "CodeValue", path=path) if region is not None else ""
     breast = "BREAST" in body or region_code in ("T-04000", "76752008")
     is_mammo = (
         modality == "MG"
@@ -218,7 +161,7 @@ def check_object_kind(ds: Dataset, *, path: str) -> None:
             f"Examined {body or 'missing'!s}, {name or 'no SOP class'}); only MG images, "
             "or DX/CR images of the BREAST, are analysed."
         )
-    frames_raw = _get(ds, "NumberOfFrames", 1, path=path)
+    frames_raw = get_attribute(ds, "NumberOfFrames", 1, path=path)
     try:
         frames = int(frames_raw)
     except (TypeError, ValueError):
@@ -248,15 +191,15 @@ def _spacing(
     ds: Dataset, *, path: str, default_spacing_mm: tuple[float, float] | None
 ) -> tuple[tuple[float, float], str]:
     """Pixel spacing (row, col) in mm and the attribute it came from."""
-    measures = _functional_group(ds, "PixelMeasuresSequence", path=path)
+    measures = functional_group(ds, "PixelMeasuresSequence", path=path)
     candidates = [
-        ("ImagerPixelSpacing", _get(ds, "ImagerPixelSpacing", None, path=path)),
-        ("PixelSpacing", _get(ds, "PixelSpacing", None, path=path)),
+        ("ImagerPixelSpacing", get_attribute(ds, "ImagerPixelSpacing", None, path=path)),
+        ("PixelSpacing", get_attribute(ds, "PixelSpacing", None, path=path)),
         (
             "PixelMeasuresSequence",
-            None if measures is None else _get(measures, "PixelSpacing", None, path=path),
+            None if measures is None else get_attribute(measures, "PixelSpacing", None, path=path),
         ),
-        ("NominalScannedPixelSpacing", _get(ds, "NominalScannedPixelSpacing", None, path=path)),
+        ("NominalScannedPixelSpacing", get_attribute(ds, "NominalScannedPixelSpacing", None, path=path)),
     ]
     for source, value in candidates:
         if value is None or value == "":
@@ -267,7 +210,7 @@ def _spacing(
             continue
         if source == "ImagerPixelSpacing":
             factor = _positive_pair(
-                _get(ds, "EstimatedRadiographicMagnificationFactor", None, path=path) or 0
+                get_attribute(ds, "EstimatedRadiographicMagnificationFactor", None, path=path) or 0
             )
             if factor is not None and factor[0] < 1:
                 logger.warning("%s: ignoring magnification factor %s < 1", path, factor[0])
@@ -286,106 +229,40 @@ def _spacing(
     )
 
 
-def _laterality(ds: Dataset, *, path: str) -> str:
-    anatomy = _functional_group(ds, "FrameAnatomySequence", path=path)
+def _laterality(ds: Dataset, *, path: str) -> Laterality:
+    """The first of Image Laterality, Laterality, Frame Laterality that names a side (``B``, ``U`` do not)."""
+    anatomy = functional_group(ds, "FrameAnatomySequence", path=path)
     values = [
-        _text(ds, "ImageLaterality", path=path),
-        _text(ds, "Laterality", path=path),
-        _text(anatomy, "FrameLaterality", path=path) if anatomy is not None else "",
+        text_of(ds, "ImageLaterality", path=path),
+        text_of(ds, "Laterality", path=path),
+        text_of(anatomy, "FrameLaterality", path=path) if anatomy is not None else "",
     ]
     for value in values:
-        value = value.upper()
-        if value in ("L", "LEFT"):
-            return "L"
-        if value in ("R", "RIGHT"):
-            return "R"
-    return ""
+        try:
+            side = Laterality(value)
+        except ValueError:
+            continue
+        if side is not Laterality.UNKNOWN:
+            return side
+    return Laterality.UNKNOWN
 
 
-def _view(ds: Dataset, *, path: str) -> str:
-    position = _text(ds, "ViewPosition", path=path).upper()
+def _view(ds: Dataset, *, path: str) -> View | str:
+    """View Position, else the View Code Sequence; a ViewPosition outside CID 4014 is kept as written."""
+    position = text_of(ds, "ViewPosition", path=path).upper()
     if position:
-        return position
-    code = _first_item(ds, "ViewCodeSequence", path=path)
+        return View.from_header(position)
+    code = first_item(ds, "ViewCodeSequence", path=path)
     if code is None:
-        return ""
-    value = _text(code, "CodeValue", path=path)
+        return View.UNKNOWN
+    value = text_of(code, "CodeValue", path=path)
     if value in _VIEW_CODES:
-        return _VIEW_CODES[value]
-    meaning = "".join(ch for ch in _text(code, "CodeMeaning", path=path).lower() if ch.isalpha())
-    view = _VIEW_MEANINGS.get(meaning, "")
+        return View(_VIEW_CODES[value])
+    meaning = "".join(ch for ch in text_of(code, "CodeMeaning", path=path).lower() if ch.isalpha())
+    view = View(_VIEW_MEANINGS.get(meaning, ""))
     if not view:
         logger.info("%s: unknown view code %r (%s)", path, value, meaning)
     return view
-
-
-def _lut_array(item: Dataset, ds: Dataset, *, path: str) -> tuple[np.ndarray, int, int]:
-    """(lut, first mapped input, bits) of a Modality or VOI LUT Sequence item."""
-    descriptor = [int(v) for v in _get(item, "LUTDescriptor", [], path=path)]
-    if len(descriptor) != 3:
-        raise InvalidHeaderError(f"{path}: LUT Descriptor {descriptor!r} must have 3 values.")
-    n_entries, first, bits = descriptor
-    n_entries = n_entries or 65536
-    if first > 32767 and int(_get(ds, "PixelRepresentation", 0, path=path)) == 1:
-        first -= 65536  # US/SS ambiguity: signed images have a signed first value
-    elem = item["LUTData"]
-    if elem.VR == "OW" or isinstance(elem.value, (bytes, bytearray)):
-        little = ds.original_encoding[1] is not False
-        lut = np.frombuffer(elem.value, dtype="<u2" if little else ">u2")[:n_entries]
-    else:
-        lut = np.asarray(elem.value, dtype=np.uint16).ravel()[:n_entries]
-    if lut.size == 0:
-        raise InvalidHeaderError(f"{path}: empty LUT Data in a LUT sequence.")
-    return lut, first, bits
-
-
-def _voi(ds: Dataset, *, path: str) -> Voi | None:
-    """The first VOI window or VOI LUT, as an input range (see :class:`Voi`)."""
-    source = ds
-    if "WindowCenter" not in ds and "VOILUTSequence" not in ds:
-        frame_voi = _functional_group(ds, "FrameVOILUTSequence", path=path)
-        if frame_voi is None:
-            return None
-        source = frame_voi
-    centre, width = _get(source, "WindowCenter", None, path=path), _get(
-        source, "WindowWidth", None, path=path
-    )
-    if centre is not None and width is not None:
-        try:
-            c = float(centre[0] if hasattr(centre, "__len__") else centre)
-            w = float(width[0] if hasattr(width, "__len__") else width)
-        except (TypeError, ValueError, IndexError):
-            c, w = math.nan, math.nan
-        if math.isfinite(c) and math.isfinite(w) and w > 0:
-            function = _text(source, "VOILUTFunction", path=path).upper() or "LINEAR"
-            if function == "LINEAR":
-                # PS3.3 C.11.2.1.2.1: the ramp runs from c-0.5-(w-1)/2 to c-0.5+(w-1)/2.
-                return Voi(function, c - 0.5 - (w - 1) / 2, c - 0.5 + (w - 1) / 2)
-            # LINEAR_EXACT exactly; SIGMOID approximately: the linear ramp with
-            # the sigmoid's slope at its centre spans centre +- width/2.
-            return Voi(function, c - w / 2, c + w / 2)
-        logger.warning("%s: ignoring unusable VOI window %r/%r", path, centre, width)
-    item = _first_item(source, "VOILUTSequence", path=path)
-    if item is None:
-        return None
-    lut, first, _ = _lut_array(item, ds, path=path)
-    changing = np.flatnonzero(lut != lut[0])
-    if changing.size == 0:
-        return None
-    low = first + max(int(changing[0]) - 1, 0)
-    last_changing = np.flatnonzero(lut != lut[-1])
-    high = first + int(last_changing[-1]) + 1 if last_changing.size else first + lut.size - 1
-    return Voi("LUT", float(low), float(high))
-
-
-def _int(ds: Dataset, keyword: str, *, path: str, default: int | None = None) -> int:
-    value = _get(ds, keyword, default, path=path)
-    if value is None or value == "":
-        raise InvalidHeaderError(f"{path}: required attribute {keyword} is missing.")
-    try:
-        return int(value)
-    except (TypeError, ValueError) as exc:
-        raise InvalidHeaderError(f"{path}: {keyword} {value!r} is not an integer.") from exc
 
 
 def parse_image_header(
@@ -401,6 +278,43 @@ def parse_image_header(
     ------
     MissingPixelDataError, InvalidHeaderError, ImageTooLargeError, MissingSpacingError
     """
+    _require_pixel_data(ds, path=path)
+    rows, cols = _matrix_size(ds, path=path, max_pixels=max_pixels)
+    photometric, bits_allocated, bits_stored, representation = _greyscale_layout(ds, path=path)
+    slope, intercept = _rescale(ds, path=path)
+    modality_item = first_item(ds, "ModalityLUTSequence", path=path)
+    modality_lut = lut_array(modality_item, ds, path=path) if modality_item is not None else None
+    spacing_mm, spacing_source = _spacing(ds, path=path, default_spacing_mm=default_spacing_mm)
+    return ImageHeader(
+        rows=rows,
+        cols=cols,
+        bits_allocated=bits_allocated,
+        bits_stored=bits_stored,
+        signed=representation == 1,
+        photometric=photometric,
+        presentation_lut_shape=text_of(ds, "PresentationLUTShape", path=path).upper(),
+        presentation_intent=_presentation_intent(ds, path=path),
+        rescale_slope=slope,
+        rescale_intercept=intercept,
+        modality_lut=modality_lut,
+        voi=read_voi(ds, path=path),
+        spacing_mm=spacing_mm,
+        spacing_source=spacing_source,
+        laterality=_laterality(ds, path=path),
+        view=_view(ds, path=path),
+        modality=text_of(ds, "Modality", path=path).upper(),
+        manufacturer=text_of(ds, "Manufacturer", path=path),
+        patient_id=text_of(ds, "PatientID", path=path),
+        study_instance_uid=text_of(ds, "StudyInstanceUID", path=path),
+        series_instance_uid=text_of(ds, "SeriesInstanceUID", path=path),
+        sop_instance_uid=text_of(ds, "SOPInstanceUID", path=path),
+        transfer_syntax_uid=str(ds.file_meta.get("TransferSyntaxUID", "")),
+        sop_class_uid=sop_class_of(ds, path=path),
+    )
+
+
+def _require_pixel_data(ds: Dataset, *, path: str) -> None:
+    """Integer Pixel Data must be there (float pixel data is not a mammogram's)."""
     if "PixelData" not in ds:
         other = [k for k in ("FloatPixelData", "DoubleFloatPixelData") if k in ds]
         if other:
@@ -412,8 +326,12 @@ def parse_image_header(
             f"{path}: the file has no Pixel Data (header only); export the image "
             "again including its pixels."
         )
-    rows = _int(ds, "Rows", path=path)
-    cols = _int(ds, "Columns", path=path)
+
+
+def _matrix_size(ds: Dataset, *, path: str, max_pixels: int) -> tuple[int, int]:
+    """Rows and Columns, positive and within ``max_pixels``."""
+    rows = int_of(ds, "Rows", path=path)
+    cols = int_of(ds, "Columns", path=path)
     if rows <= 0 or cols <= 0:
         raise InvalidHeaderError(f"{path}: Rows x Columns {rows} x {cols} must be positive.")
     if rows * cols > max_pixels:
@@ -422,69 +340,54 @@ def parse_image_header(
             f"of {max_pixels:,}; refused before decoding. Raise max_pixels if this "
             "size is genuine."
         )
-    samples = _int(ds, "SamplesPerPixel", path=path, default=1)
-    photometric = _text(ds, "PhotometricInterpretation", path=path).upper()
+    return rows, cols
+
+
+def _greyscale_layout(ds: Dataset, *, path: str) -> tuple[str, int, int, int]:
+    """(photometric, bits allocated, bits stored, pixel representation) of a supported greyscale image."""
+    samples = int_of(ds, "SamplesPerPixel", path=path, default=1)
+    photometric = text_of(ds, "PhotometricInterpretation", path=path).upper()
     if samples != 1 or photometric not in ("MONOCHROME1", "MONOCHROME2"):
         raise InvalidHeaderError(
             f"{path}: {photometric or 'no'} Photometric Interpretation with {samples} "
             "sample(s) per pixel; mammograms are greyscale (MONOCHROME1 or MONOCHROME2): "
             "this file is a colour or secondary-capture image and cannot be analysed."
         )
-    bits_allocated = _int(ds, "BitsAllocated", path=path)
-    bits_stored = _int(ds, "BitsStored", path=path, default=bits_allocated)
+    bits_allocated = int_of(ds, "BitsAllocated", path=path)
+    bits_stored = int_of(ds, "BitsStored", path=path, default=bits_allocated)
     if bits_allocated not in (8, 16, 32) or not 1 <= bits_stored <= bits_allocated:
         raise InvalidHeaderError(
             f"{path}: Bits Allocated {bits_allocated} / Bits Stored {bits_stored} is not "
             "a supported greyscale layout (8, 16 or 32 bits allocated, stored <= allocated)."
         )
-    representation = _int(ds, "PixelRepresentation", path=path, default=0)
+    representation = int_of(ds, "PixelRepresentation", path=path, default=0)
     if representation not in (0, 1):
         raise InvalidHeaderError(f"{path}: Pixel Representation {representation} must be 0 or 1.")
+    return photometric, bits_allocated, bits_stored, representation
 
+
+def _rescale(ds: Dataset, *, path: str) -> tuple[float, float]:
+    """Rescale slope and intercept, from the top level or the functional groups; identity when absent."""
     rescale_source = ds
     if "RescaleSlope" not in ds and "RescaleIntercept" not in ds:
         rescale_source = (
-            _functional_group(ds, "PixelValueTransformationSequence", path=path) or ds
+            functional_group(ds, "PixelValueTransformationSequence", path=path) or ds
         )
     try:
-        slope = float(_get(rescale_source, "RescaleSlope", 1.0, path=path))
-        intercept = float(_get(rescale_source, "RescaleIntercept", 0.0, path=path))
+        slope = float(get_attribute(rescale_source, "RescaleSlope", 1.0, path=path))
+        intercept = float(get_attribute(rescale_source, "RescaleIntercept", 0.0, path=path))
     except (TypeError, ValueError) as exc:
         raise InvalidHeaderError(f"{path}: Rescale Slope/Intercept unreadable ({exc}).") from exc
     if not (math.isfinite(slope) and math.isfinite(intercept)) or slope == 0:
         raise InvalidHeaderError(
             f"{path}: Rescale Slope {slope} / Intercept {intercept} must be finite, slope non-zero."
         )
-    modality_item = _first_item(ds, "ModalityLUTSequence", path=path)
-    modality_lut = _lut_array(modality_item, ds, path=path) if modality_item is not None else None
+    return slope, intercept
 
-    spacing_mm, spacing_source = _spacing(ds, path=path, default_spacing_mm=default_spacing_mm)
-    intent = _text(ds, "PresentationIntentType", path=path).upper()
-    if not intent and _sop_class(ds, path=path) in _MAMMO_SOPS:
-        intent = _MAMMO_SOPS[_sop_class(ds, path=path)].rsplit(" - ", 1)[1].upper()
-    return ImageHeader(
-        rows=rows,
-        cols=cols,
-        bits_allocated=bits_allocated,
-        bits_stored=bits_stored,
-        signed=representation == 1,
-        photometric=photometric,
-        presentation_lut_shape=_text(ds, "PresentationLUTShape", path=path).upper(),
-        presentation_intent=intent,
-        rescale_slope=slope,
-        rescale_intercept=intercept,
-        modality_lut=modality_lut,
-        voi=_voi(ds, path=path),
-        spacing_mm=spacing_mm,
-        spacing_source=spacing_source,
-        laterality=_laterality(ds, path=path),
-        view=_view(ds, path=path),
-        modality=_text(ds, "Modality", path=path).upper(),
-        manufacturer=_text(ds, "Manufacturer", path=path),
-        patient_id=_text(ds, "PatientID", path=path),
-        study_instance_uid=_text(ds, "StudyInstanceUID", path=path),
-        series_instance_uid=_text(ds, "SeriesInstanceUID", path=path),
-        sop_instance_uid=_text(ds, "SOPInstanceUID", path=path),
-        transfer_syntax_uid=str(ds.file_meta.get("TransferSyntaxUID", "")),
-        sop_class_uid=_sop_class(ds, path=path),
-    )
+
+def _presentation_intent(ds: Dataset, *, path: str) -> str:
+    """Presentation Intent Type, else the one the mammography SOP class implies (``""`` if neither)."""
+    intent = text_of(ds, "PresentationIntentType", path=path).upper()
+    if not intent and sop_class_of(ds, path=path) in _MAMMO_SOPS:
+        intent = _MAMMO_SOPS[sop_class_of(ds, path=path)].rsplit(" - ", 1)[1].upper()
+    return intent

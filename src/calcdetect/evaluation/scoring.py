@@ -37,10 +37,11 @@ import pandas as pd
 
 from calcdetect.evaluation.by_visibility import ClassFigures, class_figures, targets_issue12, visibility_summary
 from calcdetect.evaluation.breakdown import all_breakdowns
-from calcdetect.evaluation.froc import FrocCurve, OperatingPoint, RocCurve, froc_curve, operating_point, roc_curve
+from calcdetect.evaluation.froc import FrocCurve, OperatingPoint, RocCurve, operating_point, roc_curve
 from calcdetect.keys import patient_key
-from calcdetect.evaluation.match import match_calcifications, match_clusters
+from calcdetect.evaluation.set_matching import ImageSet, score_calcifications, score_clusters
 from calcdetect.evaluation.truth import Detections, TruthSet
+from calcdetect.vocabulary import Flag
 
 __all__ = ["EvaluationResult", "evaluate", "TARGETS", "FP_RATES"]
 
@@ -57,7 +58,6 @@ TARGETS: dict[str, tuple[float, str]] = {
     "patient_accuracy": (0.97, "min"),
     "max_distractor_false_flag_rate": (0.05, "max_exclusive"),
 }
-
 
 
 @dataclass(frozen=True, eq=False)
@@ -173,12 +173,6 @@ class EvaluationResult:
         }
 
 
-def _group(df: pd.DataFrame) -> dict[str, pd.DataFrame]:
-    if df is None or df.empty:
-        return {}
-    return {str(k): g for k, g in df.groupby("sop_instance_uid", sort=False)}
-
-
 def _infer_threshold(images: pd.DataFrame) -> float:
     """Lowest score of a flagged image (the run's operating point as applied)."""
     flagged = images.loc[images["flag"], "score"]
@@ -189,90 +183,6 @@ def _infer_threshold(images: pd.DataFrame) -> float:
     if not clash.empty:
         log.warning("%d unflagged image(s) score at or above the lowest flagged score %.4g", len(clash), thr)
     return thr
-
-
-def _distractor_kinds(
-    points_rc: np.ndarray,
-    boxes_px: np.ndarray | None,
-    dist: pd.DataFrame,
-    spacing: tuple[float, float],
-    margin_mm: float,
-) -> np.ndarray:
-    """Kind of the nearest distractor box each detection lands on ('' for none).
-
-    A detection lands on a box when its centre is within ``margin_mm`` of the
-    box (covering its pixels, ±0.5 px) or, for clusters, when its own box
-    overlaps it.  Vectorised: the reference detector yields ~10^5 points.
-    """
-    pts = np.asarray(points_rc, dtype=float).reshape(-1, 2)
-    out = np.full(len(pts), "", dtype=object)
-    if len(pts) == 0 or dist is None or dist.empty:
-        return out
-    r0 = dist["row_min"].to_numpy(float)[None, :] - 0.5
-    c0 = dist["col_min"].to_numpy(float)[None, :] - 0.5
-    r1 = dist["row_max"].to_numpy(float)[None, :] + 0.5
-    c1 = dist["col_max"].to_numpy(float)[None, :] + 0.5
-    pr, pc = pts[:, :1], pts[:, 1:]
-    dr = np.maximum(np.maximum(r0 - pr, pr - r1), 0.0) * spacing[0]
-    dc = np.maximum(np.maximum(c0 - pc, pc - c1), 0.0) * spacing[1]
-    d_mm = np.hypot(dr, dc)
-    hit = d_mm <= margin_mm + 1e-9
-    if boxes_px is not None:
-        b = np.asarray(boxes_px, dtype=float).reshape(-1, 4)
-        hit |= (
-            (b[:, :1] - 0.5 <= r1) & (b[:, 2:3] + 0.5 >= r0) & (b[:, 1:2] - 0.5 <= c1) & (b[:, 3:4] + 0.5 >= c0)
-        )
-    d_mm = np.where(hit, d_mm, np.inf)
-    nearest = np.argmin(d_mm, axis=1)
-    any_hit = hit.any(axis=1)
-    out[any_hit] = dist["kind"].to_numpy(object)[nearest[any_hit]]
-    return out
-
-
-def _match_by_image(
-    uids, det_by: dict, tru_by: dict, truth_table: pd.DataFrame, dist_by: dict, spacing: dict, *,
-    score_column: str, box_columns: list[str] | None, tolerance_mm: float, match, truth_id: str,
-):
-    """One pass over the images that have detections: match them to their truths.
-
-    Marks ``truth_table`` rows that were hit (``matched``, ``matched_score``) and
-    yields, per image, ``(frame, match, truths, detections)`` where ``frame``
-    has one row per detection: sop_instance_uid, row, col, score,
-    ``truth_<truth_id>`` (-1 when none), status (tp / duplicate / fp) and
-    distractor_kind.  ``match(centres, boxes, scores, truths, spacing)``
-    matches one image (:func:`match_calcifications` or :func:`match_clusters`).
-    """
-    truth_table["matched"] = False
-    truth_table["matched_score"] = np.nan
-    empty = truth_table.iloc[:0]
-    for u in uids:
-        det = det_by.get(u)
-        if det is None or det.empty:
-            continue
-        tru = tru_by.get(u, empty)
-        sp = spacing[u]
-        scores = det[score_column].to_numpy(float)
-        centres = det[["row", "col"]].to_numpy(float)
-        boxes = det[box_columns].to_numpy(float) if box_columns else None
-        m = match(centres, boxes, scores, tru, sp)
-        hit_idx = tru.index.to_numpy()[m.truth_index[m.is_tp]]
-        truth_table.loc[hit_idx, "matched"] = True
-        truth_table.loc[hit_idx, "matched_score"] = scores[m.is_tp]
-        kinds = _distractor_kinds(centres, boxes, dist_by.get(u), sp, tolerance_mm)
-        kinds[m.is_tp] = ""
-        taken = np.where(m.is_tp, tru[truth_id].to_numpy()[np.maximum(m.truth_index, 0)], -1) if len(tru) else -1
-        frame = pd.DataFrame(
-            {
-                "sop_instance_uid": u,
-                "row": centres[:, 0],
-                "col": centres[:, 1],
-                "score": scores,
-                f"truth_{truth_id}": taken,
-                "status": np.where(m.is_tp, "tp", np.where(m.duplicate, "duplicate", "fp")),
-                "distractor_kind": kinds,
-            }
-        )
-        yield frame, m, tru, det
 
 
 def evaluate(
@@ -312,125 +222,20 @@ def evaluate(
     -------
     EvaluationResult
     """
-    t_img = truth.images.copy()
-    if t_img.empty:
-        raise ValueError("no ground truth: the truth set has no images")
-    d_img = detections.images.drop_duplicates("sop_instance_uid").set_index("sop_instance_uid")
-    in_scan = t_img["sop_instance_uid"].isin(d_img.index)
-    n_missing = int((~in_scan).sum())
-    n_extra = int((~d_img.index.isin(t_img["sop_instance_uid"])).sum())
-    if n_missing:
-        log.warning("%d phantom(s) have no row in images.csv; they count as not flagged", n_missing)
     if calcification_score not in detections.calcifications.columns:
         raise ValueError(f"calcifications table has no score column {calcification_score!r}")
-
-    # ---- images ----------------------------------------------------------------
-    uid = t_img["sop_instance_uid"]
-    t_img["label"] = t_img["has_cluster"].astype(bool)
-    t_img["score"] = uid.map(d_img["score"].astype(float)).fillna(-math.inf).to_numpy()
-    flag_col = d_img["flag"].astype(str).str.lower().isin(("positive", "true", "1"))
-    t_img["flag"] = uid.map(flag_col).fillna(False).astype(bool).to_numpy()
-    t_img["scanned"] = in_scan.to_numpy()
-    if "patient_key" in d_img.columns:
-        t_img["patient_key"] = uid.map(d_img["patient_key"].astype(str))
-    else:
-        t_img["patient_key"] = np.nan
-    fallback = t_img["patient_id"].map(patient_key)
-    t_img["patient_key"] = t_img["patient_key"].fillna(fallback)
+    t_img, n_missing, n_extra = _image_table(detections.images, truth.images)
     thr = _infer_threshold(t_img[t_img["scanned"]]) if operating_threshold is None else float(operating_threshold)
-    n_images = len(t_img)
-    area_cm2 = float(t_img["breast_area_mm2"].sum()) / 100.0
-    spacing = dict(zip(uid, zip(t_img["spacing_row_mm"], t_img["spacing_col_mm"], strict=True), strict=True))
-
-    # ---- calcifications ----------------------------------------------------------
-    dist_by = _group(truth.distractors)
-    t_calc = truth.calcifications.copy()
-
-    def match_image_calcs(centres, boxes, scores, tc, sp):
-        return match_calcifications(
-            centres, scores, tc[["row", "col"]].to_numpy(float), tc["diameter_mm"].to_numpy(float),
-            spacing_mm=sp, min_radius_mm=min_radius_mm,
-        )  # fmt: skip
-
-    c_rows = []
-    for frame, m, tc, _ in _match_by_image(
-        uid, _group(detections.calcifications), _group(truth.calcifications), t_calc, dist_by, spacing,
-        score_column=calcification_score, box_columns=None, tolerance_mm=min_radius_mm, match=match_image_calcs,
-        truth_id="id",
-    ):  # fmt: skip
-        diam = np.full(len(frame), np.nan)
-        diam[m.is_tp] = tc["diameter_mm"].to_numpy(float)[m.truth_index[m.is_tp]]
-        frame["truth_diameter_mm"] = diam
-        c_rows.append(frame)
-    cm_cols = ["sop_instance_uid", "row", "col", "score", "truth_id", "truth_diameter_mm", "status", "distractor_kind"]
-    c_match = pd.concat(c_rows, ignore_index=True)[cm_cols] if c_rows else pd.DataFrame(columns=cm_cols)
-    c_tp = (c_match["status"] == "tp").to_numpy(bool)
-    calc_froc = froc_curve(
-        c_match["score"].to_numpy(float), c_tp, n_truth=len(t_calc), n_images=n_images, breast_area_cm2=area_cm2
-    )
-    big = c_match["truth_diameter_mm"].to_numpy(float) >= min_diameter_mm - 1e-9
-    calc_froc_big = froc_curve(
-        c_match["score"].to_numpy(float),
-        c_tp & big,
-        is_fp=~c_tp,
-        n_truth=int((t_calc["diameter_mm"] >= min_diameter_mm - 1e-9).sum()),
-        n_images=n_images,
-        breast_area_cm2=area_cm2,
-    )
-
-    # ---- clusters ----------------------------------------------------------------
-    t_clu = truth.clusters.copy()
-
-    def match_image_clusters(centres, boxes, scores, tk, sp):
-        return match_clusters(centres, boxes, scores, list(tk["hull_rc"]), spacing_mm=sp, margin_mm=margin_mm)
-
-    k_rows = []
-    for frame, _, _, dk in _match_by_image(
-        uid, _group(detections.clusters), _group(truth.clusters), t_clu, dist_by, spacing,
-        score_column="score", box_columns=["row_min", "col_min", "row_max", "col_max"], tolerance_mm=margin_mm,
-        match=match_image_clusters, truth_id="cluster_id",
-    ):  # fmt: skip
-        frame["cluster_id"] = dk["cluster_id"].to_numpy()
-        k_rows.append(frame)
-    km_cols = ["sop_instance_uid", "cluster_id", "row", "col", "score", "truth_cluster_id", "status", "distractor_kind"]
-    k_match = pd.concat(k_rows, ignore_index=True)[km_cols] if k_rows else pd.DataFrame(columns=km_cols)
-    cl_froc = froc_curve(
-        k_match["score"].to_numpy(float),
-        (k_match["status"] == "tp").to_numpy(bool),
-        n_truth=len(t_clu),
-        n_images=n_images,
-        breast_area_cm2=area_cm2,
-    )
-
-    # ---- image / patient decisions ----------------------------------------------------
-    image_roc = roc_curve(t_img["score"].to_numpy(), t_img["label"].to_numpy())
-    image_op = operating_point(t_img["flag"].to_numpy(), t_img["label"].to_numpy())
-    pats = (
-        t_img.groupby("patient_key")
-        .agg(n_images=("sop_instance_uid", "size"), label=("label", "any"), score=("score", "max"), any_flag=("flag", "any"))
-        .reset_index()
-    )
-    source = "any image flagged"
-    pats["flag"] = pats["any_flag"]
-    if detections.patients is not None and len(detections.patients):
-        p = detections.patients.assign(patient_key=detections.patients["patient_key"].astype(str))
-        p = p.drop_duplicates("patient_key").set_index("patient_key")
-        p_flag = pats["patient_key"].map(p["flag"].astype(str).str.lower().eq("positive"))
-        known = p_flag.notna()
-        pats.loc[known, "flag"] = p_flag[known].astype(bool)
-        source = "patients.csv" if known.all() else "patients.csv, else any image flagged"
-        n_disagree = int((pats.loc[known, "flag"] != pats.loc[known, "any_flag"]).sum())
-        if n_disagree:
-            log.warning("patients.csv disagrees with 'any image flagged' for %d patient(s)", n_disagree)
-    patient_roc = roc_curve(pats["score"].to_numpy(), pats["label"].to_numpy())
-    patient_op = operating_point(pats["flag"].to_numpy(bool), pats["label"].to_numpy(bool))
-
-    # ---- breakdowns ------------------------------------------------------------------
+    images = ImageSet.of(t_img, truth.distractors)
+    t_calc, c_match, calc_froc, calc_froc_big = score_calcifications(
+        detections.calcifications, truth.calcifications, images, score_column=calcification_score,
+        min_diameter_mm=min_diameter_mm, min_radius_mm=min_radius_mm,
+    )  # fmt: skip
+    t_clu, k_match, cl_froc = score_clusters(detections.clusters, truth.clusters, images, margin_mm=margin_mm)
+    pats, source = _patient_table(t_img, detections.patients)
     t_clu, t_calc, breakdowns = all_breakdowns(t_img, t_calc, t_clu, truth.distractors, k_match, c_match, thr)
-    vis_figs = {c: class_figures(c, t_img, pats, t_clu, k_match) for c in ("visible", "subtle")}
-
     return EvaluationResult(
-        n_images=n_images,
+        n_images=images.n_images,
         n_positive_images=int(t_img["label"].sum()),
         n_patients=len(pats),
         n_positive_patients=int(pats["label"].sum()),
@@ -441,10 +246,10 @@ def evaluate(
         cluster_froc=cl_froc,
         calcification_froc=calc_froc,
         calcification_froc_min_size=calc_froc_big,
-        image_roc=image_roc,
-        patient_roc=patient_roc,
-        image_operating_point=image_op,
-        patient_operating_point=patient_op,
+        image_roc=roc_curve(t_img["score"].to_numpy(), t_img["label"].to_numpy()),
+        patient_roc=roc_curve(pats["score"].to_numpy(), pats["label"].to_numpy()),
+        image_operating_point=operating_point(t_img["flag"].to_numpy(), t_img["label"].to_numpy()),
+        patient_operating_point=operating_point(pats["flag"].to_numpy(bool), pats["label"].to_numpy(bool)),
         patient_flag_source=source,
         images=t_img,
         patients=pats,
@@ -454,5 +259,59 @@ def evaluate(
         truth_calcifications=t_calc,
         breakdowns=breakdowns,
         fp_rates=tuple(fp_rates),
-        visibility_figures=vis_figs,
+        visibility_figures={c: class_figures(c, t_img, pats, t_clu, k_match) for c in ("visible", "subtle")},
     )
+
+
+def _image_table(d_images: pd.DataFrame, t_images: pd.DataFrame) -> tuple[pd.DataFrame, int, int]:
+    """The truth's images with the run's score, flag and patient key; and how many are missing or extra.
+
+    An image of the truth that the run did not report scores ``-inf`` and is not flagged.
+    """
+    t_img = t_images.copy()
+    if t_img.empty:
+        raise ValueError("no ground truth: the truth set has no images")
+    d_img = d_images.drop_duplicates("sop_instance_uid").set_index("sop_instance_uid")
+    in_scan = t_img["sop_instance_uid"].isin(d_img.index)
+    n_missing = int((~in_scan).sum())
+    n_extra = int((~d_img.index.isin(t_img["sop_instance_uid"])).sum())
+    if n_missing:
+        log.warning("%d phantom(s) have no row in images.csv; they count as not flagged", n_missing)
+    uid = t_img["sop_instance_uid"]
+    t_img["label"] = t_img["has_cluster"].astype(bool)
+    t_img["score"] = uid.map(d_img["score"].astype(float)).fillna(-math.inf).to_numpy()
+    flag_col = d_img["flag"].astype(str).str.lower().isin((Flag.POSITIVE.value, "true", "1"))
+    t_img["flag"] = uid.map(flag_col).fillna(False).astype(bool).to_numpy()
+    t_img["scanned"] = in_scan.to_numpy()
+    if "patient_key" in d_img.columns:
+        t_img["patient_key"] = uid.map(d_img["patient_key"].astype(str))
+    else:
+        t_img["patient_key"] = np.nan
+    fallback = t_img["patient_id"].map(patient_key)
+    t_img["patient_key"] = t_img["patient_key"].fillna(fallback)
+    return t_img, n_missing, n_extra
+
+
+def _patient_table(t_img: pd.DataFrame, d_patients: pd.DataFrame | None) -> tuple[pd.DataFrame, str]:
+    """Per patient: label, best score and flag; the flag from ``patients.csv`` where it has the patient.
+
+    Returns the table and where its flags came from (``patient_flag_source``).
+    """
+    pats = (
+        t_img.groupby("patient_key")
+        .agg(n_images=("sop_instance_uid", "size"), label=("label", "any"), score=("score", "max"), any_flag=("flag", "any"))
+        .reset_index()
+    )
+    source = "any image flagged"
+    pats["flag"] = pats["any_flag"]
+    if d_patients is not None and len(d_patients):
+        p = d_patients.assign(patient_key=d_patients["patient_key"].astype(str))
+        p = p.drop_duplicates("patient_key").set_index("patient_key")
+        p_flag = pats["patient_key"].map(p["flag"].astype(str).str.lower().eq(Flag.POSITIVE.value))
+        known = p_flag.notna()
+        pats.loc[known, "flag"] = p_flag[known].astype(bool)
+        source = "patients.csv" if known.all() else "patients.csv, else any image flagged"
+        n_disagree = int((pats.loc[known, "flag"] != pats.loc[known, "any_flag"]).sum())
+        if n_disagree:
+            log.warning("patients.csv disagrees with 'any image flagged' for %d patient(s)", n_disagree)
+    return pats, source

@@ -18,7 +18,7 @@ import math
 import numpy as np
 import pandas as pd
 
-from calcdetect.evaluation.truth_record import TRUTH_FORMAT_MAJOR, PhantomTruth
+from calcdetect.evaluation.truth_record import TRUTH_FORMAT_MAJOR, PhantomTruth, TruthCalcification, TruthCluster
 
 __all__ = ["TruthSet", "Detections", "truth_from_dicts", "resample_truth", "TRUTH_FORMAT"]
 
@@ -31,6 +31,7 @@ _CALC_COLUMNS = ("sop_instance_uid", "id", "row", "col", "diameter_mm", "contras
                  "d_prime", "d_prime_quantum", "material")
 _CLUSTER_COLUMNS = ("sop_instance_uid", "cluster_id", "row", "col", "n_calcifications", "morphology", "visibility",
                     "third_snr", "third_d_prime", "third_d_prime_quantum", "hull_rc")
+_DISTRACTOR_COLUMNS = ("sop_instance_uid", "kind", "row", "col", "row_min", "col_min", "row_max", "col_max")
 _REQUIRED_COLUMNS = {
     "images": ("sop_instance_uid", "score", "flag"),
     "calcifications": ("sop_instance_uid", "row", "col"),
@@ -137,82 +138,85 @@ def truth_from_dicts(truths: Iterable[Mapping], *, names: Iterable[str] | None =
             raise ValueError(f"truth {name}: sop_instance_uid {uid!r} appears in two truth files "
                              "(format: docs/phantom-truth.md)")
         seen.add(uid)
-        images.append(
-            {
-                "sop_instance_uid": uid,
-                "patient_id": str(t.get("patient_id", "")),
-                "view": str(t.get("view", "")),
-                "laterality": str(t.get("laterality", "")),
-                "preset": str(t.get("preset", "")),
-                "density": str(t.get("density", "")),
-                "rows": t.rows,
-                "cols": t.cols,
-                "spacing_row_mm": t.spacing_mm[0],
-                "spacing_col_mm": t.spacing_mm[1],
-                "breast_area_mm2": t.breast_area_mm2,
-                "has_cluster": t.has_cluster,
-                "n_clusters": len(t.clusters),
-                "n_calcifications": len(t.calcifications),
-                "distractor_kinds": ";".join(sorted({str(d.get("kind", "")) for d in t.distractors})),
-            }
-        )
-        for c in t.calcifications:
-            calcs.append(
-                {
-                    "sop_instance_uid": uid, "id": c.id, "row": c.row, "col": c.col, "diameter_mm": c.diameter_mm,
-                    "contrast": c.contrast, "snr": c.snr, "shape": c.shape, "cluster_id": c.cluster_id,
-                    "d_prime": _opt(c.d_prime), "d_prime_quantum": _opt(c.d_prime_quantum),
-                    "material": c.material or "",
-                }
-            )  # fmt: skip
-        for k in t.clusters:
-            members = t.members(k)
-            hull = np.asarray(k.hull_rc, dtype=float).reshape(-1, 2)
-            if hull.shape[0] == 0:  # no hull given: the member centres stand in for it
-                hull = np.array([[c.row, c.col] for c in members]).reshape(-1, 2)
-            if hull.shape[0] == 0:
-                hull = np.array([[k.row, k.col]])
-            clusters.append(
-                {
-                    "sop_instance_uid": uid,
-                    "cluster_id": k.cluster_id,
-                    "row": k.row,
-                    "col": k.col,
-                    "n_calcifications": k.n_calcifications,
-                    "morphology": k.morphology,
-                    "visibility": k.visibility,
-                    "third_snr": _third([c.snr for c in members]),
-                    "third_d_prime": _third([_opt(c.d_prime) for c in members]),
-                    "third_d_prime_quantum": _third([_opt(c.d_prime_quantum) for c in members]),
-                    "hull_rc": hull,
-                }
-            )
-        for d in t.distractors:
-            bbox = d["bbox"]
-            distractors.append(
-                {
-                    "sop_instance_uid": uid,
-                    "kind": str(d.get("kind", "")),
-                    "row": float(d.get("row", (bbox[0] + bbox[2]) / 2)),
-                    "col": float(d.get("col", (bbox[1] + bbox[3]) / 2)),
-                    "row_min": float(bbox[0]),
-                    "col_min": float(bbox[1]),
-                    "row_max": float(bbox[2]),
-                    "col_max": float(bbox[3]),
-                }
-            )
-
-    def frame(rows: list[dict], columns: list[str]) -> pd.DataFrame:
-        return pd.DataFrame(rows, columns=columns)
-
+        images.append(_image_row(t))
+        calcs.extend(_calcification_row(uid, c) for c in t.calcifications)
+        clusters.extend(_cluster_row(t, k) for k in t.clusters)
+        distractors.extend(_distractor_row(uid, d) for d in t.distractors)
     return TruthSet(
-        images=frame(images, list(images[0]) if images else ["sop_instance_uid", "has_cluster"]),
-        calcifications=frame(calcs, list(_CALC_COLUMNS)),
-        clusters=frame(clusters, list(_CLUSTER_COLUMNS)),
-        distractors=frame(
-            distractors, ["sop_instance_uid", "kind", "row", "col", "row_min", "col_min", "row_max", "col_max"]
-        ),
+        images=pd.DataFrame(images, columns=list(images[0]) if images else ["sop_instance_uid", "has_cluster"]),
+        calcifications=pd.DataFrame(calcs, columns=list(_CALC_COLUMNS)),
+        clusters=pd.DataFrame(clusters, columns=list(_CLUSTER_COLUMNS)),
+        distractors=pd.DataFrame(distractors, columns=list(_DISTRACTOR_COLUMNS)),
     )
+
+
+def _image_row(t: PhantomTruth) -> dict:
+    """One row of :attr:`TruthSet.images`."""
+    return {
+        "sop_instance_uid": t.sop_instance_uid,
+        "patient_id": str(t.get("patient_id", "")),
+        "view": str(t.get("view", "")),
+        "laterality": str(t.get("laterality", "")),
+        "preset": str(t.get("preset", "")),
+        "density": str(t.get("density", "")),
+        "rows": t.rows,
+        "cols": t.cols,
+        "spacing_row_mm": t.spacing_mm[0],
+        "spacing_col_mm": t.spacing_mm[1],
+        "breast_area_mm2": t.breast_area_mm2,
+        "has_cluster": t.has_cluster,
+        "n_clusters": len(t.clusters),
+        "n_calcifications": len(t.calcifications),
+        "distractor_kinds": ";".join(sorted({str(d.get("kind", "")) for d in t.distractors})),
+    }
+
+
+def _calcification_row(uid: str, c: TruthCalcification) -> dict:
+    """One row of :attr:`TruthSet.calcifications`."""
+    return {
+        "sop_instance_uid": uid, "id": c.id, "row": c.row, "col": c.col, "diameter_mm": c.diameter_mm,
+        "contrast": c.contrast, "snr": c.snr, "shape": c.shape, "cluster_id": c.cluster_id,
+        "d_prime": _opt(c.d_prime), "d_prime_quantum": _opt(c.d_prime_quantum),
+        "material": c.material or "",
+    }  # fmt: skip
+
+
+def _cluster_row(t: PhantomTruth, k: TruthCluster) -> dict:
+    """One row of :attr:`TruthSet.clusters`: its outline and how visible its third-brightest member is."""
+    members = t.members(k)
+    hull = np.asarray(k.hull_rc, dtype=float).reshape(-1, 2)
+    if hull.shape[0] == 0:  # no hull given: the member centres stand in for it
+        hull = np.array([[c.row, c.col] for c in members]).reshape(-1, 2)
+    if hull.shape[0] == 0:
+        hull = np.array([[k.row, k.col]])
+    return {
+        "sop_instance_uid": t.sop_instance_uid,
+        "cluster_id": k.cluster_id,
+        "row": k.row,
+        "col": k.col,
+        "n_calcifications": k.n_calcifications,
+        "morphology": k.morphology,
+        "visibility": k.visibility,
+        "third_snr": _third([c.snr for c in members]),
+        "third_d_prime": _third([_opt(c.d_prime) for c in members]),
+        "third_d_prime_quantum": _third([_opt(c.d_prime_quantum) for c in members]),
+        "hull_rc": hull,
+    }
+
+
+def _distractor_row(uid: str, d: Mapping) -> dict:
+    """One row of :attr:`TruthSet.distractors`; the centre defaults to the box's."""
+    bbox = d["bbox"]
+    return {
+        "sop_instance_uid": uid,
+        "kind": str(d.get("kind", "")),
+        "row": float(d.get("row", (bbox[0] + bbox[2]) / 2)),
+        "col": float(d.get("col", (bbox[1] + bbox[3]) / 2)),
+        "row_min": float(bbox[0]),
+        "col_min": float(bbox[1]),
+        "row_max": float(bbox[2]),
+        "col_max": float(bbox[3]),
+    }
 
 
 def resample_truth(doc: Mapping, factor_rc: tuple[float, float], new_shape: tuple[int, int]) -> dict:

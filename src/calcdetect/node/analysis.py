@@ -41,7 +41,7 @@ from calcdetect import __version__
 from calcdetect.atomic import atomic_write_text
 from calcdetect.batch.discover import InputFile, job_id_of
 from calcdetect.batch.parallel import run_inputs
-from calcdetect.batch.outputs import ScanTables, assemble_tables
+from calcdetect.batch.outputs import ScanTables, assemble_tables, count_positive
 from calcdetect.batch.publish import publish_outputs
 from calcdetect.batch.records import WorkStore
 from calcdetect.batch.worker import ScanSettings, error_result
@@ -320,9 +320,9 @@ class StudyAnalyser:
             "n_inputs": len(tables.images) + len(tables.errors),
             "counts": {
                 "images": len(tables.images),
-                "positive_images": sum(r["flag"] == "positive" for r in tables.images),
+                "positive_images": count_positive(tables.images),
                 "patients": len(tables.patients),
-                "positive_patients": sum(p["flag"] == "positive" for p in tables.patients),
+                "positive_patients": count_positive(tables.patients),
                 "errors": len(tables.errors),
                 "structured_reports": n_srs,
                 "studies_analysed_this_run": c.studies,

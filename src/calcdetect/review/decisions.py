@@ -35,6 +35,7 @@ from pathlib import Path
 
 from calcdetect.atomic import atomic_write_text
 from calcdetect.review.study import PatientInfo, Study
+from calcdetect.vocabulary import Flag
 
 try:  # advisory lock; not on Windows, where a second server for one reader is not detected
     import fcntl
@@ -123,13 +124,13 @@ def reviewed_call(patient: PatientInfo, decisions: list[Decision], override: str
     if not decisions:
         return patient.flag, "detector"
     if any(d.decision in ("confirmed", "added") for d in decisions):
-        return "positive", "clusters"
+        return Flag.POSITIVE, "clusters"
     rejected = {(d.sop_instance_uid, d.cluster_id) for d in decisions if d.decision == "rejected"}
     still_flagged = any(
         (im.sop_instance_uid, k.cluster_id) not in rejected
-        for im in patient.images if im.flag == "positive" for k in im.clusters
+        for im in patient.images if im.flag == Flag.POSITIVE for k in im.clusters
     )
-    return ("positive" if still_flagged else "negative"), "clusters"
+    return Flag.of(still_flagged), "clusters"
 
 
 def _csv_text(columns, rows) -> str:
@@ -224,8 +225,8 @@ class DecisionStore:
                     key = row.get("patient_key", "")
                     if self.study.patient(key) is None:
                         continue
-                    if row.get("call_source") == "reader" and row.get("flag") in ("positive", "negative"):
-                        self._overrides[key] = row["flag"]
+                    if row.get("call_source") == "reader" and row.get("flag") in tuple(Flag):
+                        self._overrides[key] = Flag(row["flag"])
                     if row.get("reviewed_at"):
                         self._reviewed_at[key] = row["reviewed_at"]
 
@@ -349,14 +350,14 @@ class DecisionStore:
 
     def set_call(self, patient_key: str, call: str | None) -> dict:
         """Override the patient's call (``positive``/``negative``), or follow the clusters again (None)."""
-        if call not in ("positive", "negative", None):
+        if call is not None and call not in tuple(Flag):
             raise ValueError(f"a call is 'positive' or 'negative' (or None to follow the clusters), got {call!r}")
         with self._lock:
             patient = self._patient(patient_key)
             if call is None:
                 self._overrides.pop(patient_key, None)
             else:
-                self._overrides[patient_key] = call
+                self._overrides[patient_key] = Flag(call)
             self._touch(patient_key, _now())
             self._save()
             return self._state(patient)

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from calcdetect.batch.overlay import OverviewGeometry, overview_geometry
+from calcdetect.vocabulary import Flag
 
 __all__ = ["ClusterInfo", "ImageInfo", "PatientInfo", "Study", "load_study", "png_size"]
 
@@ -201,10 +202,10 @@ def load_study(out_dir: str | Path) -> Study:
     patients = []
     for r in patient_rows:
         images = sorted(images_by_patient.get(r["patient_key"], []),
-                        key=lambda im: (im.flag != "positive", -im.score, im.laterality, im.view, im.sop_instance_uid))
+                        key=lambda im: (im.flag != Flag.POSITIVE, -im.score, im.laterality, im.view, im.sop_instance_uid))
         patients.append(PatientInfo(patient_key=r["patient_key"], flag=r["flag"], max_score=_float(r["max_score"]),
                                     row=dict(r), images=tuple(images)))
-    patients.sort(key=lambda p: (p.flag != "positive", -p.max_score, p.patient_key))
+    patients.sort(key=lambda p: (p.flag != Flag.POSITIVE, -p.max_score, p.patient_key))
     columns = tuple(patient_rows[0].keys()) if patient_rows else ("patient_key", "n_images", "n_positive_images",
                                                                   "n_clusters", "max_score", "flag")
     return Study(out_dir=out, patients=tuple(patients), patient_columns=columns)

@@ -17,6 +17,8 @@ from __future__ import annotations
 
 from pydicom.sr.coding import Code
 
+from calcdetect.vocabulary import Laterality, View
+
 __all__ = [
     "MAMMOGRAPHY_CAD_SR_STORAGE", "TEMPLATE_ID", "MAPPING_RESOURCE",
     "MAMMOGRAPHY_CAD_REPORT", "LANGUAGE_OF_CONTENT", "ENGLISH",
@@ -64,21 +66,21 @@ VERTICAL_PIXEL_SPACING = Code("111066", "DCM", "Vertical Pixel Spacing")  # row 
 
 #: CID 6022 "Side", by the ``laterality`` of images.csv
 LATERALITY_CODES = {
-    "L": Code("80248007", "SCT", "Left breast"),
-    "R": Code("73056007", "SCT", "Right breast"),
+    Laterality.L: Code("80248007", "SCT", "Left breast"),
+    Laterality.R: Code("73056007", "SCT", "Right breast"),
 }
 #: CID 4014 "View for Mammography", by the ``view`` of images.csv (ViewPosition terms)
 VIEW_CODES = {
-    "CC": Code("399162004", "SCT", "cranio-caudal"),
-    "MLO": Code("399368009", "SCT", "medio-lateral oblique"),
-    "ML": Code("399260004", "SCT", "medial-lateral"),
-    "LM": Code("399352003", "SCT", "latero-medial"),
-    "LMO": Code("399099002", "SCT", "latero-medial oblique"),
-    "FB": Code("399196006", "SCT", "caudo-cranial"),
-    "SIO": Code("399188001", "SCT", "superolateral to inferomedial oblique"),
-    "ISO": Code("441555000", "SCT", "inferomedial to superolateral oblique"),
-    "XCCL": Code("399192008", "SCT", "cranio-caudal exaggerated laterally"),
-    "XCCM": Code("399101009", "SCT", "cranio-caudal exaggerated medially"),
+    View.CC: Code("399162004", "SCT", "cranio-caudal"),
+    View.MLO: Code("399368009", "SCT", "medio-lateral oblique"),
+    View.ML: Code("399260004", "SCT", "medial-lateral"),
+    View.LM: Code("399352003", "SCT", "latero-medial"),
+    View.LMO: Code("399099002", "SCT", "latero-medial oblique"),
+    View.FB: Code("399196006", "SCT", "caudo-cranial"),
+    View.SIO: Code("399188001", "SCT", "superolateral to inferomedial oblique"),
+    View.ISO: Code("441555000", "SCT", "inferomedial to superolateral oblique"),
+    View.XCCL: Code("399192008", "SCT", "cranio-caudal exaggerated laterally"),
+    View.XCCM: Code("399101009", "SCT", "cranio-caudal exaggerated medially"),
 }
 
 # -- TID 4001 Overall Impression/Recommendation, CID 6047 -------------------

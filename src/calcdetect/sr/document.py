@@ -102,20 +102,7 @@ def build_document(
     ds.SOPInstanceUID = sop_instance_uid
     ds.InstanceCreationDate = created.strftime("%Y%m%d")
     ds.InstanceCreationTime = created.strftime("%H%M%S")
-    # Patient
-    ds.PatientName = header.patient_name
-    ds.PatientID = header.patient_id
-    ds.PatientBirthDate = header.patient_birth_date
-    ds.PatientSex = header.patient_sex
-    # General Study
-    ds.StudyInstanceUID = header.study_instance_uid
-    ds.StudyDate = header.study_date
-    ds.StudyTime = header.study_time
-    ds.ReferringPhysicianName = header.referring_physician_name
-    ds.StudyID = header.study_id
-    ds.AccessionNumber = header.accession_number
-    if header.study_description:
-        ds.StudyDescription = header.study_description
+    _set_patient_and_study(ds, header)
     # SR Document Series
     ds.Modality = "SR"
     ds.SeriesInstanceUID = series_instance_uid
@@ -137,14 +124,37 @@ def build_document(
     # SR Document Content
     ds.update(content if content is not None else build_content(findings))
 
+    ds.file_meta = _file_meta(ds)
+    return ds
+
+
+def _set_patient_and_study(ds: Dataset, header: StudyHeader) -> None:
+    """The Patient and General Study modules, copied from the study's images."""
+    # Patient
+    ds.PatientName = header.patient_name
+    ds.PatientID = header.patient_id
+    ds.PatientBirthDate = header.patient_birth_date
+    ds.PatientSex = header.patient_sex
+    # General Study
+    ds.StudyInstanceUID = header.study_instance_uid
+    ds.StudyDate = header.study_date
+    ds.StudyTime = header.study_time
+    ds.ReferringPhysicianName = header.referring_physician_name
+    ds.StudyID = header.study_id
+    ds.AccessionNumber = header.accession_number
+    if header.study_description:
+        ds.StudyDescription = header.study_description
+
+
+def _file_meta(ds: Dataset) -> FileMetaDataset:
+    """File meta information of the SR: explicit VR little endian, calcdetect's implementation name."""
     meta = FileMetaDataset()
     meta.MediaStorageSOPClassUID = ds.SOPClassUID
     meta.MediaStorageSOPInstanceUID = ds.SOPInstanceUID
     meta.TransferSyntaxUID = ExplicitVRLittleEndian
     meta.ImplementationClassUID = PYDICOM_IMPLEMENTATION_UID
     meta.ImplementationVersionName = f"CALCDETECT_{__version__}"[:16]
-    ds.file_meta = meta
-    return ds
+    return meta
 
 
 def write_document(ds: Dataset, path: str | os.PathLike) -> None:

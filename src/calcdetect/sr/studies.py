@@ -52,6 +52,7 @@ from calcdetect import __version__
 from calcdetect.config import DetectorConfig
 from calcdetect.errors import StudyReportError
 from calcdetect.keys import patient_key as make_patient_key
+from calcdetect.vocabulary import Laterality
 
 from .content import build_content
 from .coords import certainty_percent
@@ -211,7 +212,7 @@ def _failed_image(ds: Dataset, code: str) -> SrImage:
     laterality = (_text(ds, "ImageLaterality") or _text(ds, "Laterality")).upper()[:1]
     return SrImage(
         sop_instance_uid=_text(ds, "SOPInstanceUID"), sop_class_uid=_text(ds, "SOPClassUID"),
-        laterality=laterality if laterality in ("L", "R") else "",
+        laterality=laterality if laterality in tuple(Laterality) else Laterality.UNKNOWN,
         view=_text(ds, "ViewPosition").upper(), analysed=False,
         study_date=_date(ds, "StudyDate"), study_time=_time(ds, "StudyTime"),
         content_date=_date(ds, "ContentDate"), content_time=_time(ds, "ContentTime"),

@@ -159,3 +159,15 @@ def test_other_images_are_not_mammograms(make_dataset, write_dicom, modality, bo
     with pytest.raises(NotAMammogramError, match=f"Modality {modality}") as info:
         read_mammogram(write_dicom(ds))
     assert info.value.code == "not_mammogram"
+
+
+def test_header_values_are_coded_members(make_dataset, write_dicom):
+    from calcdetect.vocabulary import Laterality, View
+
+    m = read_mammogram(write_dicom(make_dataset(ImageLaterality="R", ViewPosition="MLO")))
+    assert m.laterality is Laterality.R and m.view is View.MLO
+
+
+def test_a_view_position_outside_cid_4014_is_kept_as_written(make_dataset, write_dicom):
+    # vendors write e.g. "RCC"; the file is analysed and its view text kept, not refused
+    assert read_mammogram(write_dicom(make_dataset(ViewPosition="RCC"))).view == "RCC"
