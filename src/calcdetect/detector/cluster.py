@@ -73,62 +73,70 @@ def cluster_calcifications(
         Sorted by decreasing score; ids are 0..n-1 in that order.
     """
     calcs = list(calcifications)
-    n = len(calcs)
-    if n < config.cluster_min_count:
+    if len(calcs) < config.cluster_min_count:
         return tuple(calcs), ()
     pts = np.array([[c.row_px * spacing_mm[0], c.col_px * spacing_mm[1]] for c in calcs])
-    radius = cluster_radius_mm(config)
-    tree = cKDTree(pts)
-    pairs = tree.query_pairs(radius, output_type="ndarray")
-    counts = np.ones(n, np.int64)
-    np.add.at(counts, pairs[:, 0], 1)
-    np.add.at(counts, pairs[:, 1], 1)
-    core = counts >= config.cluster_min_count
-    if not core.any():
+    label = _dbscan_labels(pts, radius_mm=cluster_radius_mm(config), min_count=config.cluster_min_count)
+    if not (label >= 0).any():
         return tuple(calcs), ()
-    both = core[pairs[:, 0]] & core[pairs[:, 1]]
-    cp = pairs[both]
-    graph = coo_matrix((np.ones(len(cp)), (cp[:, 0], cp[:, 1])), shape=(n, n))
-    _, comp = connected_components(graph, directed=False)
-    label = np.where(core, comp, -1)
-    # border points: nearest core point within the radius
-    for i in np.flatnonzero(~core):
-        d, j = tree.query(pts[i], k=min(n, 64), distance_upper_bound=radius)
-        for dist, idx in zip(np.atleast_1d(d), np.atleast_1d(j)):
-            if np.isfinite(dist) and idx < n and core[idx]:
-                label[i] = label[idx]
-                break
     scores = (np.asarray(member_scores, float) if member_scores is not None
-           else np.array([c.probability for c in calcs]))
+              else np.array([c.probability for c in calcs]))
     k = config.cluster_min_count
-    groups = []
-    for lab in np.unique(label[label >= 0]):
-        members = np.flatnonzero(label == lab)
-        groups.append((float(np.sort(scores[members])[-k:].sum()), members))
+    groups = [(float(np.sort(scores[m])[-k:].sum()), m)
+              for m in (np.flatnonzero(label == lab) for lab in np.unique(label[label >= 0]))]
     # decreasing score; ties by position for determinism
     groups.sort(key=lambda g: (-g[0], float(pts[g[1], 0].min()), float(pts[g[1], 1].min())))
-    new_id = np.full(n, -1)
+    new_id = np.full(len(calcs), -1)
     clusters = []
     for cid, (score, members) in enumerate(groups):
         new_id[members] = cid
-        rr = np.array([calcs[i].row_px for i in members])
-        cc = np.array([calcs[i].col_px for i in members])
-        # the centre weighs each member by its score: a doubtful member beside the lesion barely moves it
-        w = np.clip(scores[members], 0.0, None)
-        w = w if w.sum() > 0 else np.ones(members.size)
-        clusters.append(Cluster(
-            cluster_id=cid,
-            n_calcifications=int(members.size),
-            row_px=float(np.average(rr, weights=w)),
-            col_px=float(np.average(cc, weights=w)),
-            bbox_px=(int(np.floor(rr.min())), int(np.floor(cc.min())), int(np.ceil(rr.max())), int(np.ceil(cc.max()))),
-            area_mm2=_hull_area_mm2(pts[members]),
-            score=score,
-        ))
+        clusters.append(_cluster(cid, [calcs[i] for i in members], pts[members], scores[members], score))
     out = tuple(
         c if new_id[i] == c.cluster_id else _with_cluster(c, int(new_id[i])) for i, c in enumerate(calcs)
     )
     return out, tuple(clusters)
+
+
+def _dbscan_labels(pts_mm: np.ndarray, *, radius_mm: float, min_count: int) -> np.ndarray:
+    """DBSCAN component of each point (-1: noise): core points have ``min_count`` points
+    (themselves included) within ``radius_mm``; a border point takes its nearest core's."""
+    n = len(pts_mm)
+    tree = cKDTree(pts_mm)
+    pairs = tree.query_pairs(radius_mm, output_type="ndarray")
+    counts = np.ones(n, np.int64)
+    np.add.at(counts, pairs[:, 0], 1)
+    np.add.at(counts, pairs[:, 1], 1)
+    core = counts >= min_count
+    if not core.any():
+        return np.full(n, -1)
+    cp = pairs[core[pairs[:, 0]] & core[pairs[:, 1]]]
+    graph = coo_matrix((np.ones(len(cp)), (cp[:, 0], cp[:, 1])), shape=(n, n))
+    _, comp = connected_components(graph, directed=False)
+    label = np.where(core, comp, -1)
+    for i in np.flatnonzero(~core):  # border points: nearest core point within the radius
+        d, j = tree.query(pts_mm[i], k=min(n, 64), distance_upper_bound=radius_mm)
+        for dist, idx in zip(np.atleast_1d(d), np.atleast_1d(j)):
+            if np.isfinite(dist) and idx < n and core[idx]:
+                label[i] = label[idx]
+                break
+    return label
+
+
+def _cluster(cid: int, members: list[Calcification], pts_mm: np.ndarray, scores: np.ndarray, score: float) -> Cluster:
+    rr = np.array([c.row_px for c in members])
+    cc = np.array([c.col_px for c in members])
+    # the centre weighs each member by its score: a doubtful member beside the lesion barely moves it
+    w = np.clip(scores, 0.0, None)
+    w = w if w.sum() > 0 else np.ones(len(members))
+    return Cluster(
+        cluster_id=cid,
+        n_calcifications=len(members),
+        row_px=float(np.average(rr, weights=w)),
+        col_px=float(np.average(cc, weights=w)),
+        bbox_px=(int(np.floor(rr.min())), int(np.floor(cc.min())), int(np.ceil(rr.max())), int(np.ceil(cc.max()))),
+        area_mm2=_hull_area_mm2(pts_mm),
+        score=score,
+    )
 
 
 def _with_cluster(calc: Calcification, cluster_id: int) -> Calcification:
