@@ -69,7 +69,7 @@ def vessel_records(vessels, shape, n_max: int = 3) -> list[dict]:
     return out
 
 
-def _vascular_track(atten, vessel, spacing_mm, rng, mu_for):
+def _vascular_track(atten, vessel, spacing_mm, rng, mu_for, on_fraction=None):
     pts = vessel["points"]  # (row, col), ~2 mm steps
     if len(pts) < 8:
         return None
@@ -86,11 +86,14 @@ def _vascular_track(atten, vessel, spacing_mm, rng, mu_for):
     d = np.gradient(path, axis=0)
     nrm = np.stack([-d[:, 1], d[:, 0]], 1)
     nrm /= np.linalg.norm(nrm, axis=1, keepdims=True) + 1e-9
+    # share of the wall that is calcified: fixed for the digital presets, drawn when a range is
+    # given (early, interrupted tracks of short dashes to nearly continuous rails)
+    p_on = 0.7 if on_fraction is None else float(rng.uniform(*on_fraction))
     for side in (-0.5, 0.5):
         rail = path + side * sep_px * nrm - [r0, c0]
         # dashes: the calcification of a vessel wall is interrupted
         dense = np.concatenate([np.linspace(rail[k], rail[k + 1], 8, endpoint=False) for k in range(len(rail) - 1)])
-        on = rng.random(len(dense)) < 0.7
+        on = rng.random(len(dense)) < p_on
         on = cv2.dilate(on.astype(np.uint8)[:, None], np.ones((3, 1), np.uint8))[:, 0] > 0
         for k in range(len(dense) - 1):
             if on[k] and on[k + 1]:
@@ -101,12 +104,19 @@ def _vascular_track(atten, vessel, spacing_mm, rng, mu_for):
     mid = path[len(path) // 2]
     mu = mu_for(canvas, float(mid[0]), float(mid[1]), float(rng.uniform(6, 25)))
     add_patch(atten, canvas, r0, c0, mu)
-    return distractor_record("vascular_track", "tram_line", (r0, c0, r1, c1), length_mm=round(n_seg * 2.0, 1))
+    extra = {} if on_fraction is None else {"calcified_fraction": round(p_on, 2)}
+    return distractor_record("vascular_track", "tram_line", (r0, c0, r1, c1), length_mm=round(n_seg * 2.0, 1),
+                             **extra)
 
 
 def add_physical_distractors(atten: np.ndarray, *, anatomy, spacing_mm: float, rng: np.random.Generator,
-                             mu_for: MuForSnr, avoid_rc: list[tuple[float, float]]) -> list[dict]:
-    """Add distractors to ``atten`` in place; return their truth records."""
+                             mu_for: MuForSnr, avoid_rc: list[tuple[float, float]],
+                             vascular_on_fraction: tuple[float, float] | None = None) -> list[dict]:
+    """Add distractors to ``atten`` in place; return their truth records.
+
+    ``vascular_on_fraction``: range the calcified share of a vascular track's
+    wall is drawn from (None: 0.7, as the digital presets always had).
+    """
     out: list[dict] = []
     fr, fc = anatomy.grid_factor
     edge = anatomy.edge_distance_low_mm
@@ -128,7 +138,8 @@ def add_physical_distractors(atten: np.ndarray, *, anatomy, spacing_mm: float, r
     if rng.random() < 0.25:  # vascular calcification: common after 50
         big = [v for v in anatomy.vessels if len(v["points"]) >= 8]
         if big:
-            rec = _vascular_track(atten, big[int(rng.integers(len(big)))], spacing_mm, rng, mu_for)
+            rec = _vascular_track(atten, big[int(rng.integers(len(big)))], spacing_mm, rng, mu_for,
+                                  vascular_on_fraction)
             if rec:
                 out.append(rec)
     for _ in range(int(rng.poisson(0.7))):

@@ -92,7 +92,7 @@ def _apply(od: np.ndarray, cov_at: tuple[np.ndarray, int, int], *, polarity: str
 def _speck(od, r, c, rng, *, pitch_mm, d_min, group):
     polarity = "bright" if rng.random() < 0.75 else "dark"
     diam_px = float(rng.uniform(0.8, 2.2))
-    opacity = float(rng.uniform(0.4, 1.0))
+    opacity = float(rng.uniform(0.15, 1.0))  # from a translucent fibre to an opaque grain
     cov = _coverage(np.array([[r, c]]), 0, od.shape, disc_diameter_px=diam_px)
     if cov is None:
         return None
@@ -153,8 +153,11 @@ def _scratches(od, rng, *, pitch_mm, d_min) -> list[dict]:
             continue
         strength = float(rng.uniform(0.3, 0.9))
         bbox = _apply(od, cov, polarity=polarity, strength=strength, d_min=d_min)
+        path_rc = [[round(float(r), 1), round(float(c), 1)] for r, c in pts[::4]] + [
+            [round(float(pts[-1, 0]), 1), round(float(pts[-1, 1]), 1)]]  # every 2 mm, and the end
         out.append(distractor_record("scratch", "hair" if hair else "emulsion_scratch", bbox, polarity=polarity,
-                                     length_mm=round(length_mm, 1), width_mm=round(width_mm, 3)))
+                                     length_mm=round(length_mm, 1), width_mm=round(width_mm, 3),
+                                     opacity=round(strength, 2), path_rc=path_rc))
     return out
 
 
@@ -179,12 +182,12 @@ def _scanner_lines(od, rng) -> list[dict]:
     return out
 
 
-def _text_mask(lines: list[str], height_px: int, width_px: int) -> np.ndarray:
-    """Text lines filling a box (uint8 0/1), Hershey font, as an ID printer's."""
+def _text_mask(lines: list[str], height_px: int, width_px: int, stroke_px: int | None = None) -> np.ndarray:
+    """Text lines filling a box (uint8 0/1), Hershey font (thin print unless ``stroke_px``)."""
     mask = np.zeros((height_px, width_px), np.uint8)
     line_h = height_px / (len(lines) + 0.5)
     scale = max(0.2, 0.6 * line_h / 22.0)
-    thick = max(1, int(round(scale * 1.5)))
+    thick = stroke_px or max(1, int(round(scale * 1.5)))
     for i, text in enumerate(lines):
         y = int((i + 1) * line_h)
         cv2.putText(mask, text, (int(0.04 * width_px), y), cv2.FONT_HERSHEY_SIMPLEX, scale, 1, thick, cv2.LINE_8)
@@ -232,7 +235,9 @@ def _labels(od, rng, *, mask, pitch_mm, d_min, blur_px, view_label, chest_wall_r
         box = _corner_box(mask, h, w, margin, away_left=chest_wall_right, inset_px=int(25 / pitch_mm))
         if box is not None and box[0] < 0.05:
             _, r0, c0 = box
-            ink = cv2.GaussianBlur(_text_mask([view_label], h, w).astype(np.float32), (0, 0), max(blur_px, 0.3))
+            stroke = max(1, int(round(1.2 / pitch_mm)))  # lead letters: ~1.2 mm strokes
+            ink = _text_mask([view_label], h, w, stroke_px=stroke).astype(np.float32)
+            ink = cv2.GaussianBlur(ink, (0, 0), max(blur_px, 0.3))
             sub = od[r0:r0 + h, c0:c0 + w]
             sub -= np.float32(rng.uniform(0.8, 0.97)) * ink * np.maximum(sub - np.float32(d_min), 0)
             out.append(distractor_record("film_label", "lead_marker", (r0, c0, r0 + h - 1, c0 + w - 1),

@@ -36,6 +36,8 @@ VIEWS = ("CC", "MLO")
 LATERALITIES = ("L", "R")
 _DENSITY_P = (0.1, 0.4, 0.4, 0.1)  # screening population mix
 _MU_MAX_PER_MM = 3.0
+#: film presets: vascular tracks from a few short dashes in pairs to nearly continuous rails
+_FILM_VASCULAR_ON = (0.3, 0.8)
 
 
 @dataclass(frozen=True, eq=False)
@@ -264,6 +266,14 @@ def _film_truth(exposure: Exposure, preset: VendorPreset) -> dict:
     }
 
 
+def _uids(study_uid: str | None, patient_id: str, seed: int, view: str, laterality: str,
+          preset_name: str) -> tuple[str, str, str]:
+    """Study (derived from patient and seed unless given), series and SOP instance UIDs."""
+    study_uid = study_uid or phantom_uid("study", patient_id, seed)
+    series_uid = phantom_uid("series", study_uid, view, laterality, seed)
+    return study_uid, series_uid, phantom_uid("sop", study_uid, view, laterality, seed, preset_name)
+
+
 def _truth_document(*, seed: int, preset: VendorPreset, uids: tuple[str, str, str], patient_id: str, view: str,
                     laterality: str, density: str, anat: Anatomy, exposure: Exposure, lesion_seed: int | None,
                     calcs: list[dict], clusters: list[dict], distractors: list[dict]) -> dict:
@@ -315,10 +325,9 @@ def make_phantom(*, seed: int, preset: str = "demo", view: str = "CC", lateralit
         the CC and MLO views of one breast can show the same lesion.
     visibility : str, optional
         Class the cluster must have (``"visible"``, ``"subtle"``, ``"occult"``,
-        see :mod:`.visibility`): lesions are redrawn until it does (bounded,
-        deterministic).  None draws the class from
-        :data:`~calcdetect.phantom.visibility.REALISTIC_MIX`; ``"any"`` keeps the
-        first lesion drawn, whatever its class.
+        :mod:`.visibility`): lesions are redrawn until it does (bounded,
+        deterministic).  None draws it from :data:`.visibility.REALISTIC_MIX`;
+        ``"any"`` keeps the first lesion drawn, whatever its class.
 
     Returns
     -------
@@ -338,18 +347,16 @@ def make_phantom(*, seed: int, preset: str = "demo", view: str = "CC", lateralit
     if with_cluster is None:
         with_cluster = bool(rng.random() < 0.5)
     sp = p.spacing_mm
-
     anat = make_anatomy(rng, rows=p.rows, cols=p.cols, spacing_mm=sp, view=view, density=density)
     np.maximum(anat.attenuation, 0, out=anat.attenuation)
     exposure = plan_exposure(anat.attenuation_low, anat.mask_low, anat.edge_distance_low_mm > 15.0,
                              shape=(p.rows, p.cols), preset=p, grid_mm=sp * anat.grid_factor[1], rng=rng)
-    lesion = None
-    if with_cluster:
-        lesion = _place_lesion(rng, seed=seed, lesion_seed=lesion_seed, visibility=visibility, anat=anat,
-                               exposure=exposure, preset=p)
+    lesion = _place_lesion(rng, seed=seed, lesion_seed=lesion_seed, visibility=visibility, anat=anat,
+                           exposure=exposure, preset=p) if with_cluster else None
     distractors = add_physical_distractors(anat.attenuation, anatomy=anat, spacing_mm=sp, rng=rng,
                                            mu_for=_distractor_mu(anat.attenuation, exposure),
-                                           avoid_rc=[lesion.cluster.centre_rc] if lesion else [])
+                                           avoid_rc=[lesion.cluster.centre_rc] if lesion else [],
+                                           vascular_on_fraction=_FILM_VASCULAR_ON if p.film is not None else None)
     n_det = detect(exposure.mean_quanta(anat.attenuation), exposure, rng)
     response = fit_response(n_det, anat.mask, preset=p, exposure=exposure,
                             grid_factor=int(round(anat.grid_factor[1])), rng=rng)
@@ -363,9 +370,7 @@ def make_phantom(*, seed: int, preset: str = "demo", view: str = "CC", lateralit
     distractors += drawn
     clusters = _cluster_truth(calcs, lesion, sp)
 
-    study_uid = study_uid or phantom_uid("study", patient_id, seed)
-    series_uid = phantom_uid("series", study_uid, view, laterality, seed)
-    sop_uid = phantom_uid("sop", study_uid, view, laterality, seed, p.name)
+    study_uid, series_uid, sop_uid = _uids(study_uid, patient_id, seed, view, laterality, p.name)
     centre, width = _display_window(stored, response, anat.mask, p, flip)
     truth = _truth_document(seed=seed, preset=p, uids=(study_uid, series_uid, sop_uid), patient_id=patient_id,
                             view=view, laterality=laterality, density=density, anat=anat, exposure=exposure,
