@@ -333,3 +333,15 @@ def test_a_film_mix_set_says_which_presets_it_drew(tmp_path, capsys):
     assert summary["preset_requested"] == "small-film-mix" and sum(summary["preset_counts"].values()) == 6
     assert set(summary["preset_counts"]) <= {"small-film-ddsm-like", "small-film-mias-like", "small-film-16bit-like"}
     assert "presets (small-film-mix)" in capsys.readouterr().out
+
+
+def test_a_normal_film_can_hold_a_vascular_tram_track_and_stays_normal():
+    ph = make_phantom(seed=2, preset="small-film-ddsm-like", with_cluster=False)
+    tracks = [d for d in ph.truth["distractors"] if d["kind"] == "vascular_track"]
+    assert ph.truth["has_cluster"] is False and ph.truth["clusters"] == [] and ph.truth["calcifications"] == []
+    assert len(tracks) == 1 and 0.3 <= tracks[0]["calcified_fraction"] <= 0.8
+    img = ph.read_pixels()
+    r0, c0, r1, c1 = tracks[0]["bbox"]
+    box = img[r0:r1 + 1, c0:c1 + 1]
+    noise = float(np.median(np.abs(np.diff(box, axis=1)))) / 0.954  # robust pixel noise (MAD of differences)
+    assert np.percentile(box, 99.5) - np.median(box) > 5 * noise  # the dashes stand out of the tissue
