@@ -6,8 +6,9 @@ index breast; clusters exactly where the record says microcalcification is
 positive).  Every image is ``NAME.dcm`` + ``NAME.truth.json``; ``manifest.csv``
 lists them (with each cluster's visibility class), ``set_summary.json`` gives
 the class mix (a set: 70 % visible, 20 % subtle, 10 % occult clusters; a
-cohort: every positive record's cluster visible), and ``cohort_skipped.csv``
-the records that could not be used.
+cohort: every positive record's cluster visible) and the presets a mix drew
+(``--preset film-mix``: digitised screen-film at 0.05, 0.1 and 0.2 mm), and
+``cohort_skipped.csv`` the records that could not be used.
 """
 
 from __future__ import annotations
@@ -80,6 +81,7 @@ def _skipped(path: Path) -> list[dict]:
 
 
 def run(args: argparse.Namespace) -> int:
+    from calcdetect.phantom.presets import MIX_FAMILIES  # noqa: PLC0415
     from calcdetect.phantom.sets import read_set_summary, write_cohort_phantoms, write_phantom_set  # noqa: PLC0415
 
     t0 = time.perf_counter()
@@ -103,6 +105,9 @@ def run(args: argparse.Namespace) -> int:
     print(f"wrote {len(paths)} phantom image(s) to {args.out} in {dt:.1f} s"
           f" ({dt / max(len(paths), 1):.2f} s per image)")
     summ = read_set_summary(args.out)
+    if len(summ.get("preset_counts") or {}) > 1 or summ.get("preset_requested") in MIX_FAMILIES:
+        print(f"presets ({summ['preset_requested']}): "
+              + ", ".join(f"{k} {v}" for k, v in summ["preset_counts"].items()))
     if summ.get("n_with_cluster"):
         counts = summ["visibility_counts"]
         asked = ", ".join(f"{k} {v:.0%}" for k, v in (summ.get("visibility_mix_requested") or {}).items())

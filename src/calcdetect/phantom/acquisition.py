@@ -22,6 +22,10 @@ The chain, in order (each step one function, all documented physics kept simple)
 and SNR: denser = brighter, exactly as :func:`calcdetect.io.read_mammogram`
 reads the file: the stored value (``max - stored`` for MONOCHROME1) for
 presentation images and ``ln(max + 1) - ln(stored + 1)`` for processing images.
+
+A film preset keeps steps 1-3 (the screen is the converter) and replaces 4-5
+by :mod:`.film`: the characteristic curve, film grain and the scanner
+(:class:`.film.FilmResponse`); :attr:`Exposure.film` carries the image's film.
 """
 
 from __future__ import annotations
@@ -31,6 +35,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from calcdetect.phantom.film import FilmChain, FilmResponse
 from calcdetect.phantom.presets import FOR_PROCESSING, VendorPreset
 
 __all__ = ["Exposure", "Response", "plan_exposure", "detect", "fit_response", "ideal_observer_snr"]
@@ -45,6 +50,17 @@ class Exposure:
     heel: np.ndarray  # (cols,) multiplicative heel-effect profile
     blur_sigma_px: float
     electronic_noise: float
+    film: FilmChain | None = None  # digitised screen-film: grain and scanner instead of electronic noise
+
+    def white_sigma(self, n_mean: float) -> float:
+        """Standard deviation, in quanta, of the white noise added after the blur at ``n_mean``.
+
+        The electronic noise of a digital detector; for film, grain, scanner
+        noise and quantisation seen through the characteristic curve.
+        """
+        if self.film is None:
+            return float(self.electronic_noise)
+        return self.film.white_sigma_quanta(n_mean)
 
     @property
     def noise_gain(self) -> float:
@@ -61,6 +77,8 @@ class Exposure:
 
     def quanta_sigma(self, n_mean: np.ndarray | float) -> np.ndarray | float:
         """Standard deviation of the detected (blurred) signal in quanta."""
+        if self.film is not None:
+            return np.sqrt(float(n_mean) * self.noise_gain + self.white_sigma(float(n_mean)) ** 2)
         return np.sqrt(np.asarray(n_mean) * self.noise_gain + self.electronic_noise**2)
 
     def blur(self, image: np.ndarray) -> np.ndarray:
@@ -95,12 +113,17 @@ def plan_exposure(attenuation_low: np.ndarray, mask_low: np.ndarray, interior_lo
     sel = interior_low if interior_low.any() else mask_low
     typical = float(np.median((prim + scatter_low)[sel])) if sel.any() else 1.0
     target = preset.quanta_per_mm2 * preset.spacing_mm**2
+    film = None
+    if preset.film is not None:  # the AEC aims the breast interior at a density (drawn: processing varies)
+        film = FilmChain(spec=preset.film, pitch_mm=preset.spacing_mm, n_ref=target,
+                         od_target=float(rng.uniform(*preset.film.od_target_range)), max_value=preset.max_value)
     return Exposure(
         quanta_per_pixel=target / max(typical, 1e-6),
         scatter=scatter,
         heel=heel,
         blur_sigma_px=preset.blur_sigma_mm / preset.spacing_mm,
         electronic_noise=preset.electronic_noise,
+        film=film,
     )
 
 
@@ -110,6 +133,8 @@ def detect(n_mean: np.ndarray, exposure: Exposure, rng: np.random.Generator) -> 
     z *= np.sqrt(n_mean)
     z += n_mean
     out = exposure.blur(z)
+    if exposure.film is not None:  # film: grain and scanner noise come in density (FilmChain.expose)
+        return out
     e = rng.standard_normal(n_mean.shape, dtype=np.float32)
     e *= np.float32(exposure.electronic_noise)
     out += e
@@ -126,7 +151,8 @@ def ideal_observer_snr(delta_quanta: np.ndarray, n_mean: float, exposure: Exposu
         d'² = (1/N) Σ_f |S(f)|² M(f)² / (n_mean M(f)² + σ_e²)
 
     with ``S`` the DFT of ``delta_quanta`` (the *unblurred* change in expected
-    quanta), ``M`` the Gaussian MTF and ``N`` the number of pixels.  Unlike a
+    quanta), ``M`` the Gaussian MTF and ``N`` the number of pixels (for film,
+    ``σ_e`` is :meth:`Exposure.white_sigma`: grain and scanner noise).  Unlike a
     peak-pixel SNR it does not grow when the detector blurs (blur lowers the
     per-pixel noise but correlates it), so it compares visibility across
     vendors.  Anatomical texture is not in it: it is an upper bound.
@@ -138,7 +164,7 @@ def ideal_observer_snr(delta_quanta: np.ndarray, n_mean: float, exposure: Exposu
     f = np.fft.fftfreq(pad)
     f2 = f[:, None] ** 2 + f[None, :] ** 2
     mtf2 = np.exp(-4.0 * np.pi**2 * exposure.blur_sigma_px**2 * f2)  # M(f)² for a Gaussian PSF
-    nps = max(float(n_mean), 1e-6) * mtf2 + float(exposure.electronic_noise) ** 2
+    nps = max(float(n_mean), 1e-6) * mtf2 + exposure.white_sigma(float(n_mean)) ** 2
     return float(np.sqrt((power * mtf2 / nps).sum() / s.size))
 
 
@@ -210,8 +236,10 @@ class Response:
 
 
 def fit_response(n_det: np.ndarray, mask: np.ndarray, *, preset: VendorPreset, exposure: Exposure,
-                 grid_factor: int, rng: np.random.Generator) -> Response:
-    """Choose gain (processing) or equalisation + window + gamma (presentation)."""
+                 grid_factor: int, rng: np.random.Generator) -> Response | FilmResponse:
+    """Choose gain (processing) or equalisation + window + gamma (presentation); film: its scanner."""
+    if exposure.film is not None:
+        return FilmResponse(chain=exposure.film, photometric=preset.photometric)
     if preset.presentation_intent == FOR_PROCESSING:
         gain = 0.8 * preset.max_value / (exposure.quanta_per_pixel * float(exposure.heel.max()))
         return Response(preset=preset, gain=gain)

@@ -105,8 +105,17 @@ def power_law_field(rng: np.random.Generator, shape: tuple[int, int], *, spacing
 
 def thickness_profile_mm(d_mm: np.ndarray, thickness_mm: float, radius_mm: float) -> np.ndarray:
     """Path length through a compressed breast at distance ``d_mm`` inside the outline."""
-    x = np.clip(d_mm / np.float32(radius_mm), 0.0, 1.0)
-    return (np.float32(thickness_mm) * np.sqrt(np.clip(1.0 - (1.0 - x) ** 2, 0.0, None))).astype(np.float32)
+    # in place with minimum/maximum: np.clip's general path took 1.5 s of a 4 s full-size phantom
+    t = np.asarray(d_mm, np.float32) / np.float32(radius_mm)
+    np.maximum(t, np.float32(0.0), out=t)
+    np.minimum(t, np.float32(1.0), out=t)
+    np.subtract(np.float32(1.0), t, out=t)
+    np.multiply(t, t, out=t)
+    np.subtract(np.float32(1.0), t, out=t)
+    np.maximum(t, np.float32(0.0), out=t)
+    np.sqrt(t, out=t)
+    t *= np.float32(thickness_mm)
+    return t
 
 
 def _smoothstep(x: np.ndarray, lo: float, hi: float) -> np.ndarray:

@@ -127,7 +127,7 @@ def _trial(spec: ClusterSpec, site_rng, anat: Anatomy, atten: np.ndarray, exposu
     mu = contrast_mu_per_mm(preset.beam, spec.material, thickness_mm=anat.thickness_mm, glandular_fraction=g)
     n_site = float(n_bg[int(np.clip(cr - box[0], 0, n_bg.shape[0] - 1)), int(np.clip(cc - box[1], 0, n_bg.shape[1] - 1))])
     spectrum = background_spectrum(n_bg, n_mean=n_site, blur_sigma_px=exposure.blur_sigma_px,
-                                   electronic_noise=exposure.electronic_noise)
+                                   electronic_noise=exposure.white_sigma(n_site))
     placed = []
     for cs in spec.calcs:
         dy = cs.dy_mm * cos_r + cs.dx_mm * sin_r

@@ -20,7 +20,7 @@ import numpy as np
 
 from calcdetect.phantom.lesions import path_length_patch
 
-__all__ = ["add_physical_distractors", "add_stored_distractors", "add_patch", "vessel_records"]
+__all__ = ["add_physical_distractors", "add_stored_distractors", "add_patch", "vessel_records", "distractor_record"]
 
 #: (patch, row, col, snr) -> attenuation coefficient (1/mm) giving that peak SNR
 MuForSnr = Callable[[np.ndarray, float, float, float], float]
@@ -38,7 +38,8 @@ def add_patch(atten: np.ndarray, patch: np.ndarray, row0: int, col0: int, scale:
     return (r0, c0, r1 - 1, c1 - 1)
 
 
-def _record(kind, subkind, bbox, **extra):
+def distractor_record(kind: str, subkind: str, bbox, **extra) -> dict:
+    """A truth record ``{"kind", "subkind", "row", "col", "bbox", **extra}`` (bbox inclusive, pixels)."""
     r0, c0, r1, c1 = (int(v) for v in bbox)
     return {"kind": kind, "subkind": subkind, "row": (r0 + r1) / 2, "col": (c0 + c1) / 2,
             "bbox": [r0, c0, r1, c1], **extra}
@@ -64,11 +65,11 @@ def vessel_records(vessels, shape, n_max: int = 3) -> list[dict]:
         r1, c1 = np.ceil(p.max(0)).astype(int)
         r0, c0 = max(r0, 0), max(c0, 0)
         r1, c1 = min(r1, shape[0] - 1), min(c1, shape[1] - 1)
-        out.append(_record("vessel", "vessel", (r0, c0, r1, c1), width_mm=round(v["width_mm"], 2)))
+        out.append(distractor_record("vessel", "vessel", (r0, c0, r1, c1), width_mm=round(v["width_mm"], 2)))
     return out
 
 
-def _vascular_track(atten, vessel, spacing_mm, rng, mu_for):
+def _vascular_track(atten, vessel, spacing_mm, rng, mu_for, on_fraction=None):
     pts = vessel["points"]  # (row, col), ~2 mm steps
     if len(pts) < 8:
         return None
@@ -85,11 +86,14 @@ def _vascular_track(atten, vessel, spacing_mm, rng, mu_for):
     d = np.gradient(path, axis=0)
     nrm = np.stack([-d[:, 1], d[:, 0]], 1)
     nrm /= np.linalg.norm(nrm, axis=1, keepdims=True) + 1e-9
+    # share of the wall that is calcified: fixed for the digital presets, drawn when a range is
+    # given (early, interrupted tracks of short dashes to nearly continuous rails)
+    p_on = 0.7 if on_fraction is None else float(rng.uniform(*on_fraction))
     for side in (-0.5, 0.5):
         rail = path + side * sep_px * nrm - [r0, c0]
         # dashes: the calcification of a vessel wall is interrupted
         dense = np.concatenate([np.linspace(rail[k], rail[k + 1], 8, endpoint=False) for k in range(len(rail) - 1)])
-        on = rng.random(len(dense)) < 0.7
+        on = rng.random(len(dense)) < p_on
         on = cv2.dilate(on.astype(np.uint8)[:, None], np.ones((3, 1), np.uint8))[:, 0] > 0
         for k in range(len(dense) - 1):
             if on[k] and on[k + 1]:
@@ -100,12 +104,19 @@ def _vascular_track(atten, vessel, spacing_mm, rng, mu_for):
     mid = path[len(path) // 2]
     mu = mu_for(canvas, float(mid[0]), float(mid[1]), float(rng.uniform(6, 25)))
     add_patch(atten, canvas, r0, c0, mu)
-    return _record("vascular_track", "tram_line", (r0, c0, r1, c1), length_mm=round(n_seg * 2.0, 1))
+    extra = {} if on_fraction is None else {"calcified_fraction": round(p_on, 2)}
+    return distractor_record("vascular_track", "tram_line", (r0, c0, r1, c1), length_mm=round(n_seg * 2.0, 1),
+                             **extra)
 
 
 def add_physical_distractors(atten: np.ndarray, *, anatomy, spacing_mm: float, rng: np.random.Generator,
-                             mu_for: MuForSnr, avoid_rc: list[tuple[float, float]]) -> list[dict]:
-    """Add distractors to ``atten`` in place; return their truth records."""
+                             mu_for: MuForSnr, avoid_rc: list[tuple[float, float]],
+                             vascular_on_fraction: tuple[float, float] | None = None) -> list[dict]:
+    """Add distractors to ``atten`` in place; return their truth records.
+
+    ``vascular_on_fraction``: range the calcified share of a vascular track's
+    wall is drawn from (None: 0.7, as the digital presets always had).
+    """
     out: list[dict] = []
     fr, fc = anatomy.grid_factor
     edge = anatomy.edge_distance_low_mm
@@ -127,7 +138,8 @@ def add_physical_distractors(atten: np.ndarray, *, anatomy, spacing_mm: float, r
     if rng.random() < 0.25:  # vascular calcification: common after 50
         big = [v for v in anatomy.vessels if len(v["points"]) >= 8]
         if big:
-            rec = _vascular_track(atten, big[int(rng.integers(len(big)))], spacing_mm, rng, mu_for)
+            rec = _vascular_track(atten, big[int(rng.integers(len(big)))], spacing_mm, rng, mu_for,
+                                  vascular_on_fraction)
             if rec:
                 out.append(rec)
     for _ in range(int(rng.poisson(0.7))):
@@ -138,7 +150,7 @@ def add_physical_distractors(atten: np.ndarray, *, anatomy, spacing_mm: float, r
             d = float(rng.uniform(1.5, 5.0))
             bbox, _ = _place_blob(atten, shape, d, spacing_mm, *pos, rng, mu_for,
                                   mu=float(rng.uniform(0.25, 1.0)), inner_fraction=0.8)
-            out.append(_record("coarse_benign", sub, bbox, diameter_mm=round(d, 2)))
+            out.append(distractor_record("coarse_benign", sub, bbox, diameter_mm=round(d, 2)))
             avoid_rc.append(pos)
     n_skin = int(rng.poisson(1.0))
     group = rng.random() < 0.15
@@ -151,20 +163,20 @@ def add_physical_distractors(atten: np.ndarray, *, anatomy, spacing_mm: float, r
             pos = (pos[0] + rng.normal(0, 2.0 / spacing_mm), pos[1] + rng.normal(0, 2.0 / spacing_mm))
         d = float(rng.uniform(0.6, 1.8))
         bbox, _ = _place_blob(atten, "ring", d, spacing_mm, *pos, rng, mu_for, snr=float(rng.uniform(5, 20)))
-        out.append(_record("skin", "ring_group" if group else "ring", bbox, diameter_mm=round(d, 2)))
+        out.append(distractor_record("skin", "ring_group" if group else "ring", bbox, diameter_mm=round(d, 2)))
     for _ in range(int(rng.poisson(1.5))):
         pos = pick(8, 1e9, min_sep_mm=15)
         if pos:
             d = float(rng.uniform(0.15, 0.5))
             bbox, _ = _place_blob(atten, str(rng.choice(["punctate", "pleomorphic"])), d, spacing_mm, *pos, rng,
                                   mu_for, snr=float(rng.uniform(3, 12)))
-            out.append(_record("single_speck", "speck", bbox, diameter_mm=round(d, 2)))
+            out.append(distractor_record("single_speck", "speck", bbox, diameter_mm=round(d, 2)))
             avoid_rc.append(pos)
     if rng.random() < 0.25:  # metal ball taped on the nipple
         r, c = anatomy.nipple_rc
         d = float(rng.uniform(1.5, 2.5))
         bbox, _ = _place_blob(atten, "punctate", d, spacing_mm, r, c - 0.3 * d / spacing_mm, rng, None, mu=3.0)
-        out.append(_record("marker", "nipple_ball", bbox, diameter_mm=round(d, 2)))
+        out.append(distractor_record("marker", "nipple_ball", bbox, diameter_mm=round(d, 2)))
     if rng.random() < 0.1:  # scar wire
         pos = pick(10, 1e9, min_sep_mm=0)
         if pos:
@@ -177,7 +189,7 @@ def add_physical_distractors(atten: np.ndarray, *, anatomy, spacing_mm: float, r
             w = max(1, int(round(0.3 / spacing_mm)))
             cv2.line(canvas, (int(a[0]), int(a[1])), (int(b[0]), int(b[1])), 0.3, w, cv2.LINE_AA)
             bbox = add_patch(atten, canvas, int(pos[0]) - half, int(pos[1]) - half, 3.0)
-            out.append(_record("marker", "scar_wire", bbox))
+            out.append(distractor_record("marker", "scar_wire", bbox))
     return out
 
 
@@ -199,7 +211,7 @@ def add_stored_distractors(stored: np.ndarray, *, bright: int, label: str, chest
         on = canvas > 0
         stored[on] = bright
         rr, cc = np.nonzero(on)
-        out.append(_record("marker", "burned_in_label", (rr.min(), cc.min(), rr.max(), cc.max()), text=label))
+        out.append(distractor_record("marker", "burned_in_label", (rr.min(), cc.min(), rr.max(), cc.max()), text=label))
     if rng.random() < 0.2:  # hot pixels (an uncalibrated detector), sometimes in a small burst
         n = int(rng.integers(4, 14))
         if rng.random() < 0.3:
@@ -211,15 +223,15 @@ def add_stored_distractors(stored: np.ndarray, *, bright: int, label: str, chest
             rr, cc = rng.integers(0, rows, n), rng.integers(0, cols, n)
         stored[rr, cc] = bright
         for r, c in zip(rr, cc):
-            out.append(_record("noise_burst", "hot_pixel", (r, c, r, c)))
+            out.append(distractor_record("noise_burst", "hot_pixel", (r, c, r, c)))
     if rng.random() < 0.08:  # a bright dead line segment
         length = int(rng.uniform(10, 60) / spacing_mm)
         if rng.random() < 0.5:
             c = int(rng.integers(0, cols)); r0 = int(rng.integers(0, max(rows - length, 1)))
             stored[r0:r0 + length, c] = bright
-            out.append(_record("noise_burst", "dead_column", (r0, c, min(r0 + length, rows) - 1, c)))
+            out.append(distractor_record("noise_burst", "dead_column", (r0, c, min(r0 + length, rows) - 1, c)))
         else:
             r = int(rng.integers(0, rows)); c0 = int(rng.integers(0, max(cols - length, 1)))
             stored[r, c0:c0 + length] = bright
-            out.append(_record("noise_burst", "dead_row", (r, c0, r, min(c0 + length, cols) - 1)))
+            out.append(distractor_record("noise_burst", "dead_row", (r, c0, r, min(c0 + length, cols) - 1)))
     return out

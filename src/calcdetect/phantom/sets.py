@@ -178,13 +178,16 @@ _MANIFEST = ["file", "patient_id", "view", "laterality", "preset", "seed", "dens
              "sop_instance_uid", "visibility", "visibility_requested", "third_d_prime"]
 
 
-def _summary(results: list[tuple[str, dict]], mix: dict | None) -> dict:
-    """Class mix of the clusters written (what was asked for, and what each image got)."""
+def _summary(results: list[tuple[str, dict]], mix: dict | None, preset: str | None = None) -> dict:
+    """Class mix of the clusters written (what was asked for, and what each image got), and the presets drawn."""
     got = [m["visibility"] for _, m in results if m["has_cluster"]]
     asked = [m["visibility_requested"] for _, m in results if m["has_cluster"]]
     counts = {c: got.count(c) for c in VISIBILITY_CLASSES}
+    drawn = [m["preset"] for _, m in results]
     return {
         "n_images": len(results),
+        "preset_requested": preset,
+        "preset_counts": {name: drawn.count(name) for name in sorted(set(drawn))},
         "n_with_cluster": len(got),
         "visibility_mix_requested": mix,
         "visibility_counts": counts,
@@ -195,10 +198,11 @@ def _summary(results: list[tuple[str, dict]], mix: dict | None) -> dict:
     }
 
 
-def _manifest(out_dir: Path, results: list[tuple[str, dict]], mix: dict | None = None) -> list[Path]:
+def _manifest(out_dir: Path, results: list[tuple[str, dict]], mix: dict | None = None,
+              preset: str | None = None) -> list[Path]:
     rows = [[Path(p).name] + [m[k] for k in _MANIFEST[1:]] for p, m in results]
     _write_csv(out_dir / "manifest.csv", _MANIFEST, rows)
-    summary = _summary(results, mix)
+    summary = _summary(results, mix, preset)
     atomic_write(out_dir / SET_SUMMARY, lambda t: t.write_text(json.dumps(summary, indent=1) + "\n"))
     return [Path(p) for p, _ in results]
 
@@ -221,7 +225,8 @@ def write_phantom_set(out_dir: str | os.PathLike, *, n: int, seed: int, preset: 
     are drawn per image.  Each cluster's visibility class is drawn from
     ``visibility_mix`` (default :data:`~calcdetect.phantom.visibility.REALISTIC_MIX`,
     70 % visible, 20 % subtle, 10 % occult) and the lesion redrawn until it has
-    it; ``set_summary.json`` gives the mix asked for and obtained.  ``workers > 1`` uses that many processes (same
+    it; ``set_summary.json`` gives the mix asked for and obtained, and how
+    many images each preset of a mix (e.g. ``"film-mix"``) gave.  ``workers > 1`` uses that many processes (same
     files).  ``reuse_existing`` keeps an image already written by the same
     generator version with the same seed and arguments (a cache).
     """
@@ -248,7 +253,7 @@ def write_phantom_set(out_dir: str | os.PathLike, *, n: int, seed: int, preset: 
                           view=str(rng.choice(["CC", "MLO"])), laterality=str(rng.choice(["L", "R"])),
                           with_cluster=bool(positive[i]), patient_id=f"PHANTOM-{i:04d}",
                           visibility=vis if positive[i] else None), f"phantom_{i:04d}"))
-    return _manifest(out, _run_jobs(jobs, out, workers, reuse_existing), mix)
+    return _manifest(out, _run_jobs(jobs, out, workers, reuse_existing), mix, preset)
 
 
 def write_cohort_phantoms(out_dir: str | os.PathLike, records_csv: str | os.PathLike, *, seed: int,
@@ -284,7 +289,7 @@ def write_cohort_phantoms(out_dir: str | os.PathLike, records_csv: str | os.Path
                               lesion_seed=derive_seed("lesion", pseed) if rec.microcalcification else None,
                               visibility="visible" if rec.microcalcification else None),
                          f"{key}_{rec.laterality}{view}"))
-    paths = _manifest(out, _run_jobs(jobs, out, workers, reuse_existing), {"visible": 1.0})
+    paths = _manifest(out, _run_jobs(jobs, out, workers, reuse_existing), {"visible": 1.0}, preset)
     _write_csv(out / "cohort_skipped.csv", ["row_number", "patient_id", "reason"],
                [[s.row_number, s.patient_id, s.reason] for s in skipped])
     return paths
