@@ -28,6 +28,7 @@ import argparse
 import json
 import logging
 import math
+import multiprocessing
 import os
 import sys
 import time
@@ -272,7 +273,10 @@ def main(argv: list[str] | None = None) -> int:
 
     t0 = time.perf_counter()
     results = []
-    with ProcessPoolExecutor(max_workers=args.workers, initializer=_single_thread) as pool:
+    # spawn, not fork: the parent has run OpenCV (the phantoms), and a child forked while
+    # OpenCV's threads held a lock waits for it forever
+    with ProcessPoolExecutor(max_workers=args.workers, initializer=_single_thread,
+                             mp_context=multiprocessing.get_context("spawn")) as pool:
         for i, r in enumerate(pool.map(process_one, tasks, chunksize=1)):
             results.append(r)
             if (i + 1) % 20 == 0:
