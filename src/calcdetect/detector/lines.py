@@ -1,0 +1,355 @@
+"""Lines no calcification makes: scanner lines, scratches and hairs, vessel walls.
+
+Two tests, both on the analysed image and in units of its own noise:
+
+* :func:`find_scanner_lines` -- a row (or column) that is brighter or darker
+  than the rows a few pixels above *and* below it, over a long run: a film
+  scanner's line, a detector's dead line.  Each row is averaged over blocks of
+  about 0.5 mm along it (a line is constant along its length, noise averages
+  out), its difference to both neighbouring rows (2 and 3 pixels away, so
+  lines up to 3 pixels wide) is taken where both agree in sign (an edge, which
+  differs from one side only, gives none), and the median of that difference
+  over segments of ``scanner_line_min_mm / 2`` is compared to the spread of
+  the same segments' medians over its band of about 100 rows (robust z).  Two consecutive segments beyond ``z``
+  with the same sign make a line.
+* :func:`ridges_through` -- for each candidate, the direction in which a
+  line through it runs (where it crosses a circle of 1.5 mm around the
+  candidate at two opposite points, refined on a circle of the full reach, so
+  that a one-pixel line is followed for millimetres), then the 20th
+  percentile (a continuous line) and the median (a line of dashes) along two
+  rays (from ``start_mm`` to ``start_mm + reach_mm``, both ways) of the
+  ridge profile ``on-line - mean(two parallel lines at +- offset)``, and the
+  median of the same profile on lines 0.5-3 mm to either side (a companion
+  rail: the second wall of a calcified vessel).  Each is a robust z against
+  the same statistics at 45, 90 and 135 degrees.  A candidate on a thin line
+  that runs on both ways well beyond any calcification is on a scratch, a
+  hair or a vessel wall.  Sampling is nearest-pixel: percentiles over tens of
+  pixels do not need interpolation.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from calcdetect.config import mm_to_px
+
+__all__ = ["ScannerLine", "find_scanner_lines", "on_scanner_line", "RidgeEvidence", "ridges_through"]
+
+_MAD_TO_SIGMA = 1.4826
+#: block length along a row for the scanner-line profile, mm
+_BLOCK_MM = 0.5
+#: neighbouring rows compared with, pixels away
+_NEIGHBOUR_OFFSETS_PX = (2, 3)
+#: rows of a band whose segments a segment's z is measured against
+_LOCAL_ROWS = 100
+
+
+@dataclass(frozen=True)
+class ScannerLine:
+    """A row (``axis`` 0) or column (``axis`` 1) that differs from its neighbours over a run.
+
+    ``index`` is the row (column) number, ``start_px``/``stop_px`` the run
+    along it (inclusive, exclusive), ``z`` its strongest segment's robust z
+    (signed: negative = dark line).
+    """
+
+    axis: int
+    index: int
+    start_px: int
+    stop_px: int
+    z: float
+
+
+def _neighbour_differences(means: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per row of block means, minus the rows above, and minus the rows below."""
+    up = np.zeros_like(means)
+    down = np.zeros_like(means)
+    k = len(_NEIGHBOUR_OFFSETS_PX)
+    for off in _NEIGHBOUR_OFFSETS_PX:
+        up[off:] += means[:-off] / k
+        down[:-off] += means[off:] / k
+    return means - up, means - down
+
+
+def _segment_z(diff: np.ndarray, seg_blocks: int) -> np.ndarray:
+    """Median of each segment of ``seg_blocks`` blocks, as a robust z against the same segments of the
+    rows in its band of about 100 rows (the breast, its edge and the background differ in noise)."""
+    edge = max(_NEIGHBOUR_OFFSETS_PX)
+    n_seg = diff.shape[1] // seg_blocks
+    seg = np.median(diff[edge: diff.shape[0] - edge, : n_seg * seg_blocks]
+                    .reshape(-1, n_seg, seg_blocks), axis=2)
+    n = seg.shape[0]
+    n_bands = max(1, n // _LOCAL_ROWS)
+    bounds = np.linspace(0, n, n_bands + 1).round().astype(int)
+    z = np.zeros((diff.shape[0], n_seg))
+    for lo, hi in zip(bounds[:-1], bounds[1:]):
+        band = seg[lo:hi]
+        centre = np.median(band, axis=0)
+        spread = _MAD_TO_SIGMA * np.median(np.abs(band - centre), axis=0)
+        ok = spread > 0
+        z[edge + lo: edge + hi, ok] = (band[:, ok] - centre[ok]) / spread[ok]
+    return z
+
+
+def _lines_along_rows(means: np.ndarray, *, block_mm: float, z: float, min_length_mm: float,
+                      axis: int) -> list[ScannerLine]:
+    """Lines along axis 1 of ``means`` (block means along each line, one block = ``block_mm``)."""
+    block = 1
+    seg_blocks = max(2, int(round(min_length_mm / 2 / block_mm)))
+    if means.shape[1] // seg_blocks < 2 or means.shape[0] <= 2 * max(_NEIGHBOUR_OFFSETS_PX) + 2:
+        return []
+    d_up, d_down = _neighbour_differences(means)
+    z_up, z_down = _segment_z(d_up, seg_blocks), _segment_z(d_down, seg_blocks)
+    # a line differs from both sides alike; an edge from one side only
+    zz = np.where(np.sign(z_up) == np.sign(z_down), np.sign(z_up) * np.minimum(np.abs(z_up), np.abs(z_down)), 0.0)
+    out = []
+    for sign in (1.0, -1.0):
+        hot = sign * zz >= z
+        both = hot[:, :-1] & hot[:, 1:]  # two consecutive segments
+        for r in np.flatnonzero(both.any(axis=1)):
+            run = np.flatnonzero(hot[r])
+            start, stop = int(run.min()), int(run.max()) + 1
+            out.append(ScannerLine(axis=axis, index=int(r), start_px=start * seg_blocks * block,
+                                   stop_px=stop * seg_blocks * block, z=float(sign * np.abs(zz[r, run]).max())))
+    return out
+
+
+def find_scanner_lines(image: np.ndarray, *, spacing_mm: tuple[float, float], z: float,
+                       min_length_mm: float) -> list[ScannerLine]:
+    """Rows and columns brighter or darker than their neighbours over at least ``min_length_mm``.
+
+    Parameters
+    ----------
+    image : ndarray, shape (rows, cols)
+    spacing_mm : (float, float)
+    z : float
+        Robust z a segment's median must reach (against the segments of its band of rows).
+    min_length_mm : float
+        Shortest run reported (two segments of half this length).
+
+    Returns
+    -------
+    list of ScannerLine
+        Rows first (axis 0), then columns (axis 1); runs in pixels.
+    """
+    img = np.asarray(image, dtype=np.float32)
+    rows, cols = img.shape
+    out: list[ScannerLine] = []
+    for axis in (0, 1):
+        along_mm = spacing_mm[1 - axis]
+        block = max(1, int(round(mm_to_px(_BLOCK_MM, along_mm))))
+        if axis == 0:  # block means along each row (area resampling by an integer factor averages exactly)
+            nb = cols // block
+            means = cv2.resize(np.ascontiguousarray(img[:, : nb * block]), (nb, rows), interpolation=cv2.INTER_AREA)
+        else:
+            nb = rows // block
+            means = cv2.resize(np.ascontiguousarray(img[: nb * block]), (cols, nb), interpolation=cv2.INTER_AREA).T
+        if nb == 0:
+            continue
+        found = _lines_along_rows(np.ascontiguousarray(means, dtype=np.float64), block_mm=block * along_mm,
+                                  z=z, min_length_mm=min_length_mm, axis=axis)
+        out += [ScannerLine(axis=f.axis, index=f.index, start_px=f.start_px * block, stop_px=f.stop_px * block,
+                            z=f.z) for f in found]
+    return out
+
+
+def on_scanner_line(lines: list[ScannerLine], rows_px: np.ndarray, cols_px: np.ndarray, *,
+                    margin_px: int) -> np.ndarray:
+    """Whether each position lies within ``margin_px`` of one of ``lines`` (and along its run)."""
+    rows_px, cols_px = np.asarray(rows_px, float), np.asarray(cols_px, float)
+    hit = np.zeros(rows_px.shape, bool)
+    for line in lines:
+        across, along = (rows_px, cols_px) if line.axis == 0 else (cols_px, rows_px)
+        hit |= ((np.abs(across - line.index) <= margin_px)
+                & (along >= line.start_px - margin_px) & (along < line.stop_px + margin_px))
+    return hit
+
+
+@dataclass(frozen=True, eq=False)
+class RidgeEvidence:
+    """Per candidate: the strongest thin line through it, and a rail beside that line.
+
+    Attributes
+    ----------
+    continuous_z : ndarray
+        Over the best direction, the smaller of the two rays' 20th percentile
+        of the ridge profile (z): the line runs on, without gaps, both ways.
+    line_z : ndarray
+        The same with the median: a line of dashes (at least half covered).
+    direction_rad : ndarray
+        The direction of ``line_z`` (0 = along a row).
+    thin : ndarray of bool
+        The continuous line is thin: moving the background lines twice as
+        far adds little to the profile (a vessel or a duct, wider, does).
+    rail_z : ndarray
+        The strongest parallel line of dashes 0.5-3 mm to either side along
+        the direction of ``line_z`` (smaller of its two rays' medians, z);
+        measured only where ``line_z`` reaches ``gate_z``, else -inf.
+    """
+
+    continuous_z: np.ndarray
+    line_z: np.ndarray
+    direction_rad: np.ndarray
+    thin: np.ndarray
+    rail_z: np.ndarray
+
+
+#: percentile of the ridge profile along a ray for a continuous line (at most 20 % gaps)
+_CONTINUOUS_PCT = 20.0
+
+
+def _sample(image: np.ndarray, rr: np.ndarray, cc: np.ndarray) -> np.ndarray:
+    h, w = image.shape
+    r = np.clip(np.rint(rr).astype(np.intp), 0, h - 1)
+    c = np.clip(np.rint(cc).astype(np.intp), 0, w - 1)
+    return image[r, c].astype(np.float64)
+
+
+def _sample_max3(image: np.ndarray, rr: np.ndarray, cc: np.ndarray, theta: np.ndarray) -> np.ndarray:
+    """The brightest pixel within one pixel across direction ``theta`` at each point (five nearest-pixel
+    samples half a pixel apart): a one-pixel line is hit wherever the nearest pixel misses it by rounding,
+    also a diagonal 8-connected one."""
+    vr, vc = np.cos(theta), -np.sin(theta)
+    out = _sample(image, rr, cc)
+    for d in (-1.0, -0.5, 0.5, 1.0):
+        np.maximum(out, _sample(image, rr + d * vr, cc + d * vc), out=out)
+    return out
+
+
+def _ray_stats(image, r0, c0, theta, steps, t, shift, offset):
+    """Percentiles (20th, 50th) along both rays of on(shift) - mean(on(shift +- offset)): shape (2, n, 2 rays).
+
+    ``theta`` is one angle per candidate, shape (n, 1).
+    """
+    sr, sc = steps
+    u = (np.sin(theta) * sr, np.cos(theta) * sc)
+    v = (np.cos(theta) * sr, -np.sin(theta) * sc)
+    out = np.empty((2, r0.size, 2))
+    for k, sgn in enumerate((1.0, -1.0)):
+        rr = r0[:, None] + sgn * t[None, :] * u[0] + shift * v[0]
+        cc = c0[:, None] + sgn * t[None, :] * u[1] + shift * v[1]
+        on = _sample_max3(image, rr, cc, theta)
+        side = 0.5 * (_sample(image, rr + offset * v[0], cc + offset * v[1])
+                      + _sample(image, rr - offset * v[0], cc - offset * v[1]))
+        out[:, :, k] = np.percentile(on - side, [_CONTINUOUS_PCT, 50.0], axis=1)
+    return out
+
+
+def _robust_z(values: np.ndarray) -> tuple[float, float]:
+    flat = values[np.isfinite(values)]
+    if flat.size == 0:
+        return 0.0, 1.0
+    centre = float(np.median(flat))
+    return centre, float(_MAD_TO_SIGMA * np.median(np.abs(flat - centre))) or 1.0
+
+
+def _ring_direction(image, r0, c0, radius_px, angles, *, plateau_centre=False):
+    """Per candidate, the angle (of ``angles``, shape (n, m), over 180 degrees) whose two antipodal points
+    on a circle are brightest over the circle's median: where a line through the candidate crosses it."""
+    dr, dc = radius_px[0] * np.sin(angles), radius_px[1] * np.cos(angles)
+    a = _sample_max3(image, r0[:, None] + dr, c0[:, None] + dc, angles)
+    b = _sample_max3(image, r0[:, None] - dr, c0[:, None] - dc, angles)
+    both = np.minimum(a, b)  # a line crosses both; a blob or an edge on one side only
+    score = both - np.median(np.concatenate([a, b], axis=1), axis=1, keepdims=True)
+    # the centre of the plateau around the best angle (sampling three pixels across makes one
+    # about two pixels wide; its first maximum would be biased to one side)
+    best = np.argmax(score, axis=1)
+    rows = np.arange(score.shape[0])
+    if not plateau_centre:
+        return angles[rows, best]
+    top = score[rows, best][:, None]
+    idx = np.arange(score.shape[1])[None, :]
+    near = np.abs(idx - best[:, None]) <= 0.1 * score.shape[1] + 1
+    plateau = near & (score >= top - 0.3 * np.abs(top))  # always holds the best angle itself
+    return (angles * plateau).sum(axis=1) / plateau.sum(axis=1)
+
+
+def _directions(image, r0, c0, spacing_mm, far_mm):
+    """Direction of the most line-like path through each candidate: coarse on a 1.5 mm circle, refined on a far one."""
+    px = min(spacing_mm)
+    ring1 = min(1.5, far_mm)
+    n1 = max(32, int(np.ceil(np.pi * ring1 / px)))
+    grid = np.broadcast_to(np.linspace(0, np.pi, n1, endpoint=False), (r0.size, n1))
+    coarse = _ring_direction(image, r0, c0, (ring1 / spacing_mm[0], ring1 / spacing_mm[1]), grid)
+    half_width = 2.0 * np.pi / n1 + px / ring1
+    deltas = np.arange(-half_width, half_width + 1e-12, 0.5 * px / far_mm)
+    fine = _ring_direction(image, r0, c0, (far_mm / spacing_mm[0], far_mm / spacing_mm[1]),
+                           coarse[:, None] + deltas[None, :], plateau_centre=True)
+    return np.mod(fine, np.pi)
+
+
+def ridges_through(
+    image: np.ndarray,
+    rows_px: np.ndarray,
+    cols_px: np.ndarray,
+    *,
+    sigma: np.ndarray,
+    spacing_mm: tuple[float, float],
+    start_mm: float,
+    reach_mm: float,
+    offset_px: float,
+    gate_z: float,
+) -> RidgeEvidence:
+    """Measure the thin lines through each candidate (see the module docstring).
+
+    Parameters
+    ----------
+    image : ndarray
+    rows_px, cols_px : ndarray
+        Candidate positions.
+    sigma : ndarray
+        Noise sigma at each candidate (read units).
+    spacing_mm : (float, float)
+        Pixel spacing; the rays are sampled one pixel apart (of the finer axis).
+    start_mm, reach_mm : float
+        Each ray runs from ``start_mm`` (beyond the candidate itself) for ``reach_mm``.
+    offset_px : float
+        Distance of the parallel background lines (beyond the line's half
+        width and its blur).
+    gate_z : float
+        Rails and width are measured only for candidates whose ``line_z`` reaches this.
+
+    Returns
+    -------
+    RidgeEvidence
+        z values are robust z against the same statistics measured at 45, 90
+        and 135 degrees to each candidate's direction (most of which run over
+        no line).
+    """
+    r0 = np.asarray(rows_px, float)
+    c0 = np.asarray(cols_px, float)
+    n = r0.size
+    if n == 0:
+        z = np.zeros(0)
+        return RidgeEvidence(z, z.copy(), z.copy(), np.zeros(0, bool), z.copy())
+    step_mm = min(spacing_mm)
+    t = np.arange(start_mm, start_mm + reach_mm + 1e-9, step_mm) / step_mm
+    steps = (step_mm / spacing_mm[0], step_mm / spacing_mm[1])
+    sig = np.maximum(np.asarray(sigma, float), 1e-12)
+    theta = _directions(image, r0, c0, spacing_mm, start_mm + reach_mm)
+    along = _ray_stats(image, r0, c0, theta[:, None], steps, t, 0.0, offset_px).min(axis=2) / sig
+    null = np.concatenate([
+        _ray_stats(image, r0, c0, (theta + k * np.pi / 4)[:, None], steps, t, 0.0, offset_px).min(axis=2) / sig
+        for k in (1, 2, 3)], axis=1)
+    (c_cont, s_cont), (c_line, s_line) = _robust_z(null[0]), _robust_z(null[1])
+    z_cont = (along[0] - c_cont) / s_cont
+    z_line = (along[1] - c_line) / s_line
+    thin = np.zeros(n, bool)
+    rail = np.full(n, -np.inf)
+    g = np.flatnonzero((z_line >= gate_z) | (z_cont >= gate_z))
+    if g.size:
+        rg, cg, th = r0[g], c0[g], theta[g, None]
+        near = _ray_stats(image, rg, cg, th, steps, t, 0.0, offset_px)[0].min(axis=1)
+        far = _ray_stats(image, rg, cg, th, steps, t, 0.0, 2 * offset_px)[0].min(axis=1)
+        # thin: moving the background lines twice as far adds little (a wide vessel adds a lot)
+        thin[g] = far - near <= 0.5 * np.maximum(near, 0.0)
+        shifts = np.arange(0.5, 3.0 + 1e-9, 0.25) / step_mm
+        best = np.full(g.size, -np.inf)
+        for shift in np.r_[shifts, -shifts]:
+            m = _ray_stats(image, rg, cg, th, steps, t, shift, offset_px)[1].min(axis=1)
+            np.maximum(best, m, out=best)
+        rail[g] = (best / sig[g] - c_line) / s_line
+    return RidgeEvidence(continuous_z=z_cont, line_z=z_line, direction_rad=theta, thin=thin, rail_z=rail)
