@@ -42,6 +42,9 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
                         help="continue an interrupted run in OUT, reusing files already analysed")
     parser.add_argument("--no-overlays", dest="overlays", action="store_false",
                         help="do not write the review PNGs and overlays/index.html (faster)")
+    parser.add_argument("--show-rejected", action="store_true",
+                        help="cross in magenta, on the overlays, the candidates rejected as artefacts (dust, "
+                             "scratch, scanner_line, vascular; their reason is in calcifications.csv either way)")
     parser.add_argument("--no-sr", dest="sr", action="store_false",
                         help="do not write the Mammography CAD SRs (one DICOM SR per study in OUT/sr)")
     parser.add_argument("--config", metavar="FILE",
@@ -95,6 +98,7 @@ def run(args: argparse.Namespace) -> int:
             progress=args.progress,
             timeout_s=args.timeout_s or None,
             sr=args.sr,
+            show_rejected=args.show_rejected,
         )
     except ScanError as exc:
         print(f"calcdetect scan: {exc}", file=sys.stderr)

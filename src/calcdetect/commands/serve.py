@@ -65,6 +65,8 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
                         help="secret for keyed-hash patient keys (or set CALCDETECT_PSEUDONYMIZE_KEY)")
     parser.add_argument("--no-overlays", dest="overlays", action="store_false",
                         help="do not write the review PNGs and overlays/index.html")
+    parser.add_argument("--show-rejected", action="store_true",
+                        help="cross in magenta, on the overlays, the candidates rejected as artefacts (as for scan)")
     parser.add_argument("--no-sr", dest="sr", action="store_false",
                         help="write no CAD SR (so nothing is forwarded)")
     parser.add_argument("--timeout-s", type=float, default=300.0, metavar="SECONDS",
@@ -109,7 +111,7 @@ def _options(args: argparse.Namespace):
     config = DetectorConfig.from_file(args.config) if args.config else DetectorConfig.default()
     key = args.pseudonymize_key or os.environ.get("CALCDETECT_PSEUDONYMIZE_KEY") or None
     settings = ScanSettings(config=config, pseudonymize_key=key, overlays=args.overlays,
-                            timeout_s=args.timeout_s or None)
+                            show_rejected=args.show_rejected, timeout_s=args.timeout_s or None)
     return options, settings
 
 

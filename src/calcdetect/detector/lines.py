@@ -96,7 +96,8 @@ def _segment_z(diff: np.ndarray, seg_blocks: int) -> np.ndarray:
 
 def _lines_along_rows(means: np.ndarray, *, block_mm: float, z: float, min_length_mm: float,
                       axis: int) -> list[ScannerLine]:
-    """Lines along axis 1 of ``means`` (block means along each line, one block = ``block_mm``)."""
+    """Lines along axis 1 of ``means`` (block means along each line, one block = ``block_mm``); each run
+    reaches one segment beyond the segments found (to the end of the row when that is the last)."""
     block = 1
     seg_blocks = max(2, int(round(min_length_mm / 2 / block_mm)))
     if means.shape[1] // seg_blocks < 2 or means.shape[0] <= 2 * max(_NEIGHBOUR_OFFSETS_PX) + 2:
@@ -111,9 +112,12 @@ def _lines_along_rows(means: np.ndarray, *, block_mm: float, z: float, min_lengt
         both = hot[:, :-1] & hot[:, 1:]  # two consecutive segments
         for r in np.flatnonzero(both.any(axis=1)):
             run = np.flatnonzero(hot[r])
-            start, stop = int(run.min()), int(run.max()) + 1
+            # one segment more on each side: where the line starts or ends within a segment, or a
+            # segment is shared with the air beside the breast, its median is not beyond z
+            start, stop = max(int(run.min()) - 1, 0), min(int(run.max()) + 2, hot.shape[1])
             out.append(ScannerLine(axis=axis, index=int(r), start_px=start * seg_blocks * block,
-                                   stop_px=stop * seg_blocks * block, z=float(sign * np.abs(zz[r, run]).max())))
+                                   stop_px=means.shape[1] if stop == hot.shape[1] else stop * seg_blocks * block,
+                                   z=float(sign * np.abs(zz[r, run]).max())))
     return out
 
 
@@ -292,6 +296,9 @@ def ridges_through(
     reach_mm: float,
     offset_px: float,
     gate_z: float,
+    null_rows_px: np.ndarray,
+    null_cols_px: np.ndarray,
+    null_sigma: np.ndarray,
 ) -> RidgeEvidence:
     """Measure the thin lines through each candidate (see the module docstring).
 
@@ -311,13 +318,14 @@ def ridges_through(
         width and its blur).
     gate_z : float
         Rails and width are measured only for candidates whose ``line_z`` reaches this.
+    null_rows_px, null_cols_px, null_sigma : ndarray
+        Positions (and their noise sigma) where the statistics' own
+        distribution is measured, each in a fixed direction (golden-angle
+        sequence): the z values are robust z against it.
 
     Returns
     -------
     RidgeEvidence
-        z values are robust z against the same statistics measured at 45, 90
-        and 135 degrees to each candidate's direction (most of which run over
-        no line).
     """
     r0 = np.asarray(rows_px, float)
     c0 = np.asarray(cols_px, float)
@@ -331,9 +339,10 @@ def ridges_through(
     sig = np.maximum(np.asarray(sigma, float), 1e-12)
     theta = _directions(image, r0, c0, spacing_mm, start_mm + reach_mm)
     along = _ray_stats(image, r0, c0, theta[:, None], steps, t, 0.0, offset_px).min(axis=2) / sig
-    null = np.concatenate([
-        _ray_stats(image, r0, c0, (theta + k * np.pi / 4)[:, None], steps, t, 0.0, offset_px).min(axis=2) / sig
-        for k in (1, 2, 3)], axis=1)
+    nr, nc = np.asarray(null_rows_px, float), np.asarray(null_cols_px, float)
+    null_theta = np.mod(np.arange(nr.size) * 2.399963229728653, np.pi)[:, None]  # golden angle
+    null = _ray_stats(image, nr, nc, null_theta, steps, t, 0.0, offset_px).min(axis=2)
+    null /= np.maximum(np.asarray(null_sigma, float), 1e-12)[None, :]
     (c_cont, s_cont), (c_line, s_line) = _robust_z(null[0]), _robust_z(null[1])
     z_cont = (along[0] - c_cont) / s_cont
     z_line = (along[1] - c_line) / s_line

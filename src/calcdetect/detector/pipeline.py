@@ -211,7 +211,7 @@ def detect(
     probability = model.probability(analysis.features.matrix)
     watch.tick("classify")
     calcs = _calcifications(analysis, probability, cfg)
-    rejection = _reject(analysis, calcs, cfg)
+    rejection = _reject(analysis, calcs, cfg, raw=pixels)
     kept = [c for c, why in zip(calcs, rejection.reason) if not why]
     set_aside = tuple(replace(c, rejected=str(why)) for c, why in zip(calcs, rejection.reason) if why)
     watch.tick("reject")
@@ -234,8 +234,13 @@ def detect(
     )
 
 
-def _reject(analysis: CandidateAnalysis, calcs: list[Calcification], cfg: DetectorConfig) -> Rejection:
-    """The artefact tests of :mod:`.rejection` on the accepted candidates (stage ``reject``)."""
+def _reject(analysis: CandidateAnalysis, calcs: list[Calcification], cfg: DetectorConfig, *,
+            raw: np.ndarray) -> Rejection:
+    """The artefact tests of :mod:`.rejection` on the accepted candidates (stage ``reject``).
+
+    Scanner lines are looked for in the ``raw`` pixels: the defect repair of stage 0 blunts a
+    saturated dead line, but the peaks it leaves along it are still on a line.
+    """
     mask, noise, image = analysis.mask, analysis.noise, analysis.image
     rows = np.array([c.row_px for c in calcs], np.intp)
     cols = np.array([c.col_px for c in calcs], np.intp)
@@ -251,7 +256,7 @@ def _reject(analysis: CandidateAnalysis, calcs: list[Calcification], cfg: Detect
 
     psf = estimate_point_spread(image, valid=in_search, sigma_of=noise.sigma)
     return reject_artefacts(image, rows, cols, sigma=sigma_at(rows, cols), spacing_mm=analysis.spacing_mm,
-                            point_spread=psf, valid=in_search, sigma_at=sigma_at, config=cfg)
+                            point_spread=psf, valid=in_search, sigma_at=sigma_at, config=cfg, line_image=raw)
 
 
 def _calcifications(analysis: CandidateAnalysis, probability: np.ndarray, cfg: DetectorConfig) -> list[Calcification]:

@@ -11,13 +11,15 @@ noise, film grain seen through a sharper scanner, quantisation),
     NPS(f) = a |M(f)|^2 + b.
 
 :func:`estimate_point_spread` measures the NPS on square tiles inside the
-breast (each tile detrended by a plane, divided by the noise model's sigma at
-its mean, Hann-windowed; the per-frequency *median* over tiles, so tiles with
+breast (each tile high-passed -- pixel minus its 5 x 5 mean, whose known
+transfer the fit includes -- so that texture much stronger than the noise
+does not leak into the band through the window, divided by the noise model's
+sigma at its mean, Hann-windowed; the per-frequency *median* over tiles, so tiles with
 an edge, a vessel or a calcification do not count), and fits the model with a
-sampled Gaussian PSF of sigma ``s`` pixels -- ``a, b >= 0`` by non-negative
-least squares on relative residuals, ``s`` on a grid -- over the frequencies
-above ``_F_MIN`` cycles/pixel, where anatomical texture (power falling as
-``1/f^3``) no longer matters.
+sampled Gaussian PSF of sigma ``s`` pixels, plus a term ``c / f^3`` for the
+anatomical texture left in the band -- ``a, b, c >= 0`` by non-negative least
+squares on relative residuals, ``s`` on a grid -- over the frequencies above
+``_F_MIN`` cycles/pixel, where most texture is gone.
 
 Limits (what the estimate can and cannot say):
 
@@ -29,6 +31,10 @@ Limits (what the estimate can and cannot say):
 * lossy compression or noise reduction remove high-frequency noise and make
   it look blurred: the estimate then comes out too wide.  The speck test uses
   ``psf_margin`` times the estimate for that reason;
+* the fit is repeated above 0.2 cycles/pixel; when the two disagree, some
+  structure other than blurred noise (a periodic pattern such as grid lines,
+  texture with a steep spectrum) shapes the spectrum and no blur is claimed
+  (``sigma_px`` 0: the speck test does not run);
 * isotropic Gaussian only (a scanner whose blur differs along and across the
   scan direction gets an average);
 * below about 0.4 pixel a sampled Gaussian is a single pixel and the estimate
@@ -44,8 +50,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import logging
+
 import numpy as np
+from scipy.ndimage import uniform_filter
 from scipy.optimize import nnls
+
+log = logging.getLogger(__name__)
 
 __all__ = ["PointSpread", "NO_ESTIMATE", "estimate_point_spread", "gaussian_transfer2", "TILE_PX"]
 
@@ -53,16 +64,20 @@ __all__ = ["PointSpread", "NO_ESTIMATE", "estimate_point_spread", "gaussian_tran
 TILE_PX = 32
 #: lowest frequency fitted, cycles/pixel (texture below, noise above)
 _F_MIN = 0.12
+#: lowest frequency of the second, check fit (cycles/pixel)
+_F_CHECK = 0.2
 #: PSF sigmas tried, pixels
 _SIGMA_GRID_PX = np.round(np.arange(0.0, 4.0001, 0.025), 4)
 #: at most this many tiles (evenly spread over the breast)
 _MAX_TILES = 400
+#: side of the square mean subtracted before the spectrum (a high-pass against texture), pixels
+_BOX_PX = 5
 #: frequencies whose power is below this fraction of the band's maximum are not fitted
 _DYNAMIC_RANGE = 1e-4
 #: noise more white than this (share of the variance) does not show its blur: sigma reported 0
 _MAX_WHITE = 0.9
 #: fewer tiles than this: no estimate
-_MIN_TILES = 12
+_MIN_TILES = 24
 
 
 @dataclass(frozen=True)
@@ -80,12 +95,17 @@ class PointSpread:
         Tiles the noise power spectrum was measured on (0: no estimate).
     fit_error : float
         RMS relative residual of the fit over the fitted frequencies.
+    sigma_high_band_px : float
+        The same fit above ``_F_CHECK`` cycles/pixel only.  When the two
+        disagree by more than 0.1 px + 25 %, ``sigma_px`` is 0 (no blur
+        claimed); otherwise it is the smaller of the two.
     """
 
     sigma_px: float
     white_fraction: float
     n_tiles: int
     fit_error: float
+    sigma_high_band_px: float = float("nan")
 
     @property
     def measured(self) -> bool:
@@ -95,7 +115,8 @@ class PointSpread:
     def to_dict(self) -> dict[str, float]:
         """JSON-safe summary."""
         return {"sigma_px": round(self.sigma_px, 4), "white_fraction": round(self.white_fraction, 4),
-                "n_tiles": int(self.n_tiles), "fit_error": round(self.fit_error, 4)}
+                "n_tiles": int(self.n_tiles), "fit_error": round(self.fit_error, 4),
+                "sigma_high_band_px": round(self.sigma_high_band_px, 4)}
 
 
 NO_ESTIMATE = PointSpread(sigma_px=0.0, white_fraction=1.0, n_tiles=0, fit_error=float("nan"))
@@ -123,8 +144,8 @@ def gaussian_transfer2(sigma_px: float, n: int = TILE_PX) -> np.ndarray:
 def _tile_origins(valid: Callable[[np.ndarray, np.ndarray], np.ndarray], shape: tuple[int, int]) -> np.ndarray:
     rows, cols = shape
     t = TILE_PX
-    r0 = np.arange(2, rows - t - 2, t)
-    c0 = np.arange(2, cols - t - 2, t)
+    r0 = np.arange(4, rows - t - 4, t)
+    c0 = np.arange(4, cols - t - 4, t)
     if r0.size == 0 or c0.size == 0:
         return np.zeros((0, 2), np.intp)
     gr, gc = (g.ravel() for g in np.meshgrid(r0, c0, indexing="ij"))
@@ -138,20 +159,28 @@ def _tile_origins(valid: Callable[[np.ndarray, np.ndarray], np.ndarray], shape: 
     return origins
 
 
+def _box_highpass2(n: int = TILE_PX) -> np.ndarray:
+    """``|1 - B(f)|^2`` on the ``n x n`` DFT grid, ``B`` the transfer of the ``_BOX_PX`` square mean."""
+    half = _BOX_PX // 2
+    k = np.zeros(n)
+    k[np.arange(-half, half + 1) % n] = 1.0 / _BOX_PX
+    b1 = np.fft.fft(k).real  # symmetric kernel: real transfer
+    return (1.0 - np.outer(b1, b1)) ** 2
+
+
 def _median_periodogram(image: np.ndarray, origins: np.ndarray,
                         sigma_of: Callable[[np.ndarray], np.ndarray]) -> np.ndarray:
-    t = TILE_PX
-    idx = np.arange(t)
-    tiles = image[origins[:, 0, None, None] + idx[None, :, None],
-                  origins[:, 1, None, None] + idx[None, None, :]].astype(np.float64)
-    # detrend each tile by its least-squares plane (removes the slow tissue gradient)
-    yy, xx = np.meshgrid(idx - (t - 1) / 2, idx - (t - 1) / 2, indexing="ij")
-    means = tiles.mean(axis=(1, 2))
-    gy = (tiles * yy).sum(axis=(1, 2)) / (yy**2).sum()
-    gx = (tiles * xx).sum(axis=(1, 2)) / (xx**2).sum()
-    resid = tiles - means[:, None, None] - gy[:, None, None] * yy - gx[:, None, None] * xx
+    t, m = TILE_PX, _BOX_PX // 2
+    idx = np.arange(-m, t + m)
+    big = image[origins[:, 0, None, None] + idx[None, :, None],
+                origins[:, 1, None, None] + idx[None, None, :]].astype(np.float64)
+    means = big[:, m:-m, m:-m].mean(axis=(1, 2))
+    # high-pass first (pixel minus its 5 x 5 mean), so that texture far stronger than the noise does
+    # not leak into the fitted band through the window; the fit divides its transfer back out
+    resid = big[:, m:-m, m:-m] - uniform_filter(big, size=(1, _BOX_PX, _BOX_PX), mode="nearest")[:, m:-m, m:-m]
     sig = np.maximum(np.asarray(sigma_of(means), np.float64), 1e-12)
     resid /= sig[:, None, None]
+    resid -= resid.mean(axis=(1, 2), keepdims=True)
     w1 = np.hanning(t + 2)[1:-1]
     window = np.outer(w1, w1)
     spectra = np.abs(np.fft.fft2(resid * window)) ** 2 / (window**2).sum()
@@ -159,23 +188,28 @@ def _median_periodogram(image: np.ndarray, origins: np.ndarray,
     return np.median(spectra, axis=0) / np.log(2.0)
 
 
-def fit_point_spread(nps: np.ndarray) -> tuple[float, float, float]:
-    """Fit ``a |M_s(f)|^2 + b`` to a square noise power spectrum; returns (sigma_px, white_fraction, fit_error)."""
+def fit_point_spread(nps: np.ndarray, *, highpassed: bool = False, f_min: float = _F_MIN) -> tuple[float, float, float]:
+    """Fit ``a |M_s(f)|^2 + b + c / |f|^3`` to a square noise power spectrum (the last term is the
+    anatomical texture left in the band); returns (sigma_px, white_fraction of the noise, fit_error).
+    ``highpassed``: the spectrum is of the residual from a 5 x 5 mean (its transfer is fitted with it)."""
     n = nps.shape[0]
     f = np.fft.fftfreq(n)
     fr = np.hypot(f[:, None], f[None, :])
-    band = fr >= _F_MIN
+    band = fr >= f_min
     # where a wide blur leaves almost no noise, the window's leakage is all that is left: not fitted
     band &= nps >= _DYNAMIC_RANGE * nps[band].max()
     y = nps[band]
 
+    highpass = _box_highpass2(n)[band] if highpassed else np.ones(band.sum())
+    texture = fr[band] ** -3.0  # anatomical texture falls as 1/f^3: its own term, so the blur does not take it
+
     def fit(s: float) -> tuple[float, float, float]:
         m2 = gaussian_transfer2(s, n)
-        design = np.stack([m2[band], np.ones(band.sum())], 1) / y[:, None]
+        design = np.stack([m2[band], np.ones(band.sum()), texture], 1) * (highpass / y)[:, None]
         coef, _ = nnls(design, np.ones(band.sum()))
         err = float(np.sqrt(np.mean((design @ coef - 1.0) ** 2)))
-        total = coef[0] * m2.mean() + coef[1]  # variance = mean of the NPS over all frequencies
-        return err, s, float(coef[1] / total) if total > 0 else 1.0
+        noise = coef[0] * m2.mean() + coef[1]  # noise variance = mean of its NPS over all frequencies
+        return err, s, float(coef[1] / noise) if noise > 0 else 1.0
 
     # coarse grid, then the fine grid around its best
     coarse = min((fit(float(s)) for s in _SIGMA_GRID_PX[::4]), key=lambda f: f[0])
@@ -207,7 +241,7 @@ def estimate_point_spread(
     Returns
     -------
     PointSpread
-        ``n_tiles`` 0 (``measured`` False) when fewer than 12 tiles fit.
+        ``n_tiles`` 0 (``measured`` False) when fewer than 24 tiles fit.
 
     Examples
     --------
@@ -226,5 +260,12 @@ def estimate_point_spread(
     if len(origins) < _MIN_TILES:
         return NO_ESTIMATE
     nps = _median_periodogram(img, origins, sigma_of)
-    sigma, white, err = fit_point_spread(nps)
-    return PointSpread(sigma_px=sigma, white_fraction=white, n_tiles=int(len(origins)), fit_error=err)
+    sigma, white, err = fit_point_spread(nps, highpassed=True)
+    sigma_high, _, _ = fit_point_spread(nps, highpassed=True, f_min=_F_CHECK)
+    if abs(sigma - sigma_high) > 0.1 + 0.25 * max(sigma, sigma_high):
+        # the two bands disagree: something other than blurred noise (a periodic pattern, texture
+        # with a steep spectrum) shapes the spectrum; no blur is claimed
+        log.debug("point spread: bands disagree (%.3f vs %.3f px); none claimed", sigma, sigma_high)
+        sigma = 0.0
+    return PointSpread(sigma_px=min(sigma, sigma_high), white_fraction=white, n_tiles=int(len(origins)),
+                       fit_error=err, sigma_high_band_px=sigma_high)

@@ -15,6 +15,9 @@ first that applies is given):
 ``scratch``
     on a thin, continuous line that runs on both ways for
     ``scratch_min_length_mm / 2`` (a scratch, a hair, a thin wire);
+    for both, the candidates further along the same line (within 2 pixels
+    across, ``scratch_min_length_mm`` along) share the reason: near the end
+    of a line only one ray runs along it;
 ``vascular`` (in a row)
     one of at least 5 accepted candidates in a row (within 0.75 mm of a
     straight line, no gap over 3 mm) spanning ``vascular_min_length_mm``
@@ -198,6 +201,7 @@ def reject_artefacts(
     valid: Callable[[np.ndarray, np.ndarray], np.ndarray],
     sigma_at: Callable[[np.ndarray, np.ndarray], np.ndarray],
     config: DetectorConfig,
+    line_image: np.ndarray | None = None,
 ) -> Rejection:
     """Decide, for each accepted candidate, whether it is an artefact and which.
 
@@ -219,6 +223,9 @@ def reject_artefacts(
         ``dust_z``, ``psf_margin``, ``line_z``, ``scanner_line_min_mm``,
         ``scratch_min_length_mm``, ``vascular_min_length_mm``; a threshold of
         0 switches its test off.
+    line_image : ndarray, optional
+        The image scanner lines are looked for in (default ``image``), e.g. the
+        pixels before a defect repair.
 
     Returns
     -------
@@ -229,32 +236,55 @@ def reject_artefacts(
     reason = np.full(n, "", dtype=object)
     lines: list[ScannerLine] = []
     if config.line_z > 0 and config.scanner_line_min_mm > 0:
-        lines = find_scanner_lines(image, spacing_mm=spacing_mm, z=config.line_z,
+        lines = find_scanner_lines(image if line_image is None else line_image, spacing_mm=spacing_mm, z=config.line_z,
                                    min_length_mm=config.scanner_line_min_mm)
         if n:
             reason[on_scanner_line(lines, rows_px, cols_px, margin_px=3)] = "scanner_line"
-    if n and config.line_z > 0 and config.scratch_min_length_mm > 0:
+    null_r, null_c = _null_positions(image.shape, valid)
+    null_sigma = np.asarray(sigma_at(null_r, null_c), float)
+    if n and config.line_z > 0 and config.scratch_min_length_mm > 0 and null_r.size >= 50:
         psf_px = max(point_spread.sigma_px, 0.5)
         ridges = ridges_through(image, rows_px, cols_px, sigma=sigma, spacing_mm=spacing_mm,
                                 start_mm=_RAY_START_MM,
                                 reach_mm=max(config.scratch_min_length_mm / 2 - _RAY_START_MM, 1.0),
-                                offset_px=max(3.0, 2.0 * psf_px + 1.0), gate_z=config.line_z)
+                                offset_px=max(3.0, 2.0 * psf_px + 1.0), gate_z=config.line_z,
+                                null_rows_px=null_r, null_cols_px=null_c, null_sigma=null_sigma)
         if config.vascular_min_length_mm > 0:
             tram = (ridges.line_z >= config.line_z) & (ridges.rail_z >= config.line_z)
-            reason[(reason == "") & tram] = "vascular"
+            reason[(reason == "") & _along(tram, rows_px, cols_px, ridges.direction_rad, spacing_mm,
+                                           config.scratch_min_length_mm)] = "vascular"
         scratch = (ridges.continuous_z >= config.line_z) & ridges.thin
-        reason[(reason == "") & scratch] = "scratch"
+        reason[(reason == "") & _along(scratch, rows_px, cols_px, ridges.direction_rad, spacing_mm,
+                                       config.scratch_min_length_mm)] = "scratch"
     if n and config.vascular_min_length_mm > 0:
-        row = in_a_row(rows_px, cols_px, spacing_mm=spacing_mm, min_length_mm=config.vascular_min_length_mm)
-        reason[(reason == "") & row] = "vascular"
+        left = np.flatnonzero(reason == "")  # a scratch's own candidates are in a row too: not counted
+        row = in_a_row(rows_px[left], cols_px[left], spacing_mm=spacing_mm,
+                       min_length_mm=config.vascular_min_length_mm)
+        reason[left[row]] = "vascular"
     z = np.zeros(n)
     if n and config.dust_z > 0 and point_spread.measured:
-        null_r, null_c = _null_positions(image.shape, valid)
         z = speck_z(image, rows_px, cols_px, sigma=sigma, psf_sigma_px=config.psf_margin * point_spread.sigma_px,
-                    spacing_mm=spacing_mm, null_rows_px=null_r, null_cols_px=null_c,
-                    null_sigma=np.asarray(sigma_at(null_r, null_c), float))
+                    spacing_mm=spacing_mm, null_rows_px=null_r, null_cols_px=null_c, null_sigma=null_sigma)
         reason[(reason == "") & (z >= config.dust_z)] = "dust"
     return Rejection(reason=reason, point_spread=point_spread, scanner_lines=tuple(lines), speck_z=z)
+
+
+def _along(seed: np.ndarray, rows_px: np.ndarray, cols_px: np.ndarray, theta: np.ndarray,
+           spacing_mm: tuple[float, float], length_mm: float) -> np.ndarray:
+    """``seed`` and every candidate on the line of a seed (within 2 pixels across, ``length_mm`` along):
+    the ends of a line, where only one ray runs along it, belong to it too."""
+    out = seed.copy()
+    if not seed.any():
+        return out
+    y = np.asarray(rows_px, float) * spacing_mm[0]
+    x = np.asarray(cols_px, float) * spacing_mm[1]
+    width_mm = 2.0 * max(spacing_mm)
+    for i in np.flatnonzero(seed):
+        dy, dx = y - y[i], x - x[i]
+        along = dy * np.sin(theta[i]) + dx * np.cos(theta[i])
+        across = dy * np.cos(theta[i]) - dx * np.sin(theta[i])
+        out |= (np.abs(across) <= width_mm) & (np.abs(along) <= length_mm)
+    return out
 
 
 def _null_positions(shape: tuple[int, int], valid) -> tuple[np.ndarray, np.ndarray]:
