@@ -83,14 +83,14 @@ def _segment_z(diff: np.ndarray, seg_blocks: int) -> np.ndarray:
                     .reshape(-1, n_seg, seg_blocks), axis=2)
     n = seg.shape[0]
     n_bands = max(1, n // _LOCAL_ROWS)
-    bounds = np.linspace(0, n, n_bands + 1).round().astype(int)
+    size = n // n_bands  # the last band also takes the rows left over
+    bands = seg[: n_bands * size].reshape(n_bands, size, n_seg)
+    centre = np.median(bands, axis=1)
+    spread = _MAD_TO_SIGMA * np.median(np.abs(bands - centre[:, None, :]), axis=1)
+    band_of = np.minimum(np.arange(n) // size, n_bands - 1)
+    c, sp = centre[band_of], spread[band_of]
     z = np.zeros((diff.shape[0], n_seg))
-    for lo, hi in zip(bounds[:-1], bounds[1:]):
-        band = seg[lo:hi]
-        centre = np.median(band, axis=0)
-        spread = _MAD_TO_SIGMA * np.median(np.abs(band - centre), axis=0)
-        ok = spread > 0
-        z[edge + lo: edge + hi, ok] = (band[:, ok] - centre[ok]) / spread[ok]
+    z[edge: edge + n] = np.where(sp > 0, (seg - c) / np.where(sp > 0, sp, 1.0), 0.0)
     return z
 
 
@@ -147,13 +147,13 @@ def find_scanner_lines(image: np.ndarray, *, spacing_mm: tuple[float, float], z:
         block = max(1, int(round(mm_to_px(_BLOCK_MM, along_mm))))
         if axis == 0:  # block means along each row (area resampling by an integer factor averages exactly)
             nb = cols // block
-            means = cv2.resize(np.ascontiguousarray(img[:, : nb * block]), (nb, rows), interpolation=cv2.INTER_AREA)
+            means = cv2.resize(img[:, : nb * block], (nb, rows), interpolation=cv2.INTER_AREA)
         else:
             nb = rows // block
-            means = cv2.resize(np.ascontiguousarray(img[: nb * block]), (cols, nb), interpolation=cv2.INTER_AREA).T
+            means = cv2.resize(img[: nb * block], (cols, nb), interpolation=cv2.INTER_AREA).T
         if nb == 0:
             continue
-        found = _lines_along_rows(np.ascontiguousarray(means, dtype=np.float64), block_mm=block * along_mm,
+        found = _lines_along_rows(np.ascontiguousarray(means, dtype=np.float32), block_mm=block * along_mm,
                                   z=z, min_length_mm=min_length_mm, axis=axis)
         out += [ScannerLine(axis=f.axis, index=f.index, start_px=f.start_px * block, stop_px=f.stop_px * block,
                             z=f.z) for f in found]

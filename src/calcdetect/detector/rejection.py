@@ -63,6 +63,8 @@ _MAD_TO_SIGMA = 1.4826
 #: below this PSF sigma (pixels, after the margin) the speck test is not run
 MIN_PSF_SIGMA_PX = 0.5
 _NULL_SAMPLES = 2000
+#: the ray statistics cost ~100x more per position: their own distribution on the first 400
+_RAY_NULL_SAMPLES = 400
 _RING_MM = 0.3
 _ROW_MIN_COUNT = 5
 _ROW_HALF_WIDTH_MM = 0.75
@@ -248,7 +250,8 @@ def reject_artefacts(
                                 start_mm=_RAY_START_MM,
                                 reach_mm=max(config.scratch_min_length_mm / 2 - _RAY_START_MM, 1.0),
                                 offset_px=max(3.0, 2.0 * psf_px + 1.0), gate_z=config.line_z,
-                                null_rows_px=null_r, null_cols_px=null_c, null_sigma=null_sigma)
+                                null_rows_px=null_r[:_RAY_NULL_SAMPLES], null_cols_px=null_c[:_RAY_NULL_SAMPLES],
+                                null_sigma=null_sigma[:_RAY_NULL_SAMPLES])
         if config.vascular_min_length_mm > 0:
             tram = (ridges.line_z >= config.line_z) & (ridges.rail_z >= config.line_z)
             reason[(reason == "") & _along(tram, rows_px, cols_px, ridges.direction_rad, spacing_mm,
