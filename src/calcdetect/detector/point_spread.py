@@ -75,7 +75,7 @@ _BOX_PX = 5
 #: frequencies whose power is below this fraction of the band's maximum are not fitted
 _DYNAMIC_RANGE = 1e-4
 #: noise more white than this (share of the variance) does not show its blur: sigma reported 0
-_MAX_WHITE = 0.9
+_MAX_WHITE = 0.97
 #: fewer tiles than this: no estimate
 _MIN_TILES = 24
 
