@@ -33,6 +33,7 @@ class FilmScene:
     seed: int = 0
     calcs: list[tuple[float, float, float, float]] = field(default_factory=list)  # y, x, diameter, contrast (mm)
     rails: list[tuple[float, float, float, float, float]] = field(default_factory=list)  # y0, x0, y1, x1, contrast
+    rail_dash_mm: tuple[float, float] = (1.2, 0.6)  # dash length, gap
     dust: list[tuple[float, float, float]] = field(default_factory=list)  # y, x (mm), amplitude
     scanner_rows: list[tuple[int, float]] = field(default_factory=list)  # row index, amplitude
     scratches: list[tuple[float, float, float, float, float]] = field(default_factory=list)  # y0, x0, y1, x1, amp
@@ -52,10 +53,11 @@ class FilmScene:
         for y, x, d, c in self.calcs:
             rr, cc = disk((y / fine, x / fine), max(d / 2 / fine, 0.6), shape=img.shape)
             img[rr, cc] += c
-        for y0, x0, y1, x1, c in self.rails:  # dashes: 1.2 mm on, 0.6 mm off, 0.2 mm wide
+        on_mm, off_mm = self.rail_dash_mm
+        for y0, x0, y1, x1, c in self.rails:  # dashes, 0.2 mm wide
             length = float(np.hypot(y1 - y0, x1 - x0))
-            for s in np.arange(0.0, length, 1.8):
-                a, b = s / length, min(s + 1.2, length) / length
+            for s in np.arange(0.0, length, on_mm + off_mm):
+                a, b = s / length, min(s + on_mm, length) / length
                 p0 = (int((x0 + a * (x1 - x0)) / fine), int((y0 + a * (y1 - y0)) / fine))
                 p1 = (int((x0 + b * (x1 - x0)) / fine), int((y0 + b * (y1 - y0)) / fine))
                 cv2.line(img, p0, p1, float(c), max(1, int(round(0.2 / fine))))

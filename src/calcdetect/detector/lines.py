@@ -16,11 +16,12 @@ Two tests, both on the analysed image and in units of its own noise:
   line through it runs (where it crosses a circle of 1.5 mm around the
   candidate at two opposite points, refined on a circle of the full reach, so
   that a one-pixel line is followed for millimetres), then the 20th
-  percentile (a continuous line) and the median (a line of dashes) along two
+  percentile (a continuous line) and the 35th (a line of dashes) along two
   rays (from ``start_mm`` to ``start_mm + reach_mm``, both ways) of the
   ridge profile ``on-line - mean(two parallel lines at +- offset)``, and the
-  median of the same profile on lines 0.5-3 mm to either side (a companion
-  rail: the second wall of a calcified vessel).  Each is a robust z against
+  35th percentile of the same profile on lines 0.5-3 mm to either side (a companion
+  rail: the second wall of a calcified vessel, with an empty lumen: nothing on the
+  line halfway between).  Each is a robust z against
   the same statistics at 45, 90 and 135 degrees.  A candidate on a thin line
   that runs on both ways well beyond any calcification is on a scratch, a
   hair or a vessel wall.  Sampling is nearest-pixel: percentiles over tens of
@@ -182,15 +183,16 @@ class RidgeEvidence:
         Over the best direction, the smaller of the two rays' 20th percentile
         of the ridge profile (z): the line runs on, without gaps, both ways.
     line_z : ndarray
-        The same with the median: a line of dashes (at least half covered).
+        The same with the 35th percentile: a line of dashes (at most 35 % gaps).
     direction_rad : ndarray
         The direction of ``line_z`` (0 = along a row).
     thin : ndarray of bool
-        The continuous line is thin: moving the background lines twice as
-        far adds little to the profile (a vessel or a duct, wider, does).
+        The line is thin: moving the background lines twice as far adds
+        little to its profile (35th percentile; a vessel or a duct, wider, adds a lot).
     rail_z : ndarray
-        The strongest parallel line of dashes 0.5-3 mm to either side along
-        the direction of ``line_z`` (smaller of its two rays' medians, z);
+        The strongest parallel line of dashes 0.5-3 mm to either side, with
+        nothing (z under half of ``gate_z``) on the line halfway to it, along
+        the direction of ``line_z`` (smaller of its two rays' 35th percentiles, z);
         measured only where ``line_z`` reaches ``gate_z``, else -inf.
     """
 
@@ -203,6 +205,9 @@ class RidgeEvidence:
 
 #: percentile of the ridge profile along a ray for a continuous line (at most 20 % gaps)
 _CONTINUOUS_PCT = 20.0
+#: ... and for a line of dashes (at most 35 % gaps: a vessel wall's calcification, not a cluster that
+#: happens to lie along the ray for half its length)
+_DASHED_PCT = 35.0
 
 
 def _sample(image: np.ndarray, rr: np.ndarray, cc: np.ndarray) -> np.ndarray:
@@ -224,7 +229,7 @@ def _sample_max3(image: np.ndarray, rr: np.ndarray, cc: np.ndarray, theta: np.nd
 
 
 def _ray_stats(image, r0, c0, theta, steps, t, shift, offset):
-    """Percentiles (20th, 50th) along both rays of on(shift) - mean(on(shift +- offset)): shape (2, n, 2 rays).
+    """Percentiles (20th, 35th) along both rays of on(shift) - mean(on(shift +- offset)): shape (2, n, 2 rays).
 
     ``theta`` is one angle per candidate, shape (n, 1).
     """
@@ -238,7 +243,7 @@ def _ray_stats(image, r0, c0, theta, steps, t, shift, offset):
         on = _sample_max3(image, rr, cc, theta)
         side = 0.5 * (_sample(image, rr + offset * v[0], cc + offset * v[1])
                       + _sample(image, rr - offset * v[0], cc - offset * v[1]))
-        out[:, :, k] = np.percentile(on - side, [_CONTINUOUS_PCT, 50.0], axis=1)
+        out[:, :, k] = np.percentile(on - side, [_CONTINUOUS_PCT, _DASHED_PCT], axis=1)
     return out
 
 
@@ -351,14 +356,22 @@ def ridges_through(
     g = np.flatnonzero((z_line >= gate_z) | (z_cont >= gate_z))
     if g.size:
         rg, cg, th = r0[g], c0[g], theta[g, None]
-        near = _ray_stats(image, rg, cg, th, steps, t, 0.0, offset_px)[0].min(axis=1)
-        far = _ray_stats(image, rg, cg, th, steps, t, 0.0, 2 * offset_px)[0].min(axis=1)
+        near = _ray_stats(image, rg, cg, th, steps, t, 0.0, offset_px)[1].min(axis=1)
+        far = _ray_stats(image, rg, cg, th, steps, t, 0.0, 2 * offset_px)[1].min(axis=1)
         # thin: moving the background lines twice as far adds little (a wide vessel adds a lot)
         thin[g] = far - near <= 0.5 * np.maximum(near, 0.0)
-        shifts = np.arange(0.5, 3.0 + 1e-9, 0.25) / step_mm
+        # a rail 0.5-3 mm to either side, with an empty lumen between: the line halfway to it carries
+        # nothing (a dense cluster along the ray has members everywhere beside it, a vessel does not)
+        grid_mm = np.arange(0.125, 3.0 + 1e-9, 0.125)
         best = np.full(g.size, -np.inf)
-        for shift in np.r_[shifts, -shifts]:
-            m = _ray_stats(image, rg, cg, th, steps, t, shift, offset_px)[1].min(axis=1)
-            np.maximum(best, m, out=best)
-        rail[g] = (best / sig[g] - c_line) / s_line
+        for sgn in (1.0, -1.0):
+            z_at = np.stack([(_ray_stats(image, rg, cg, th, steps, t, sgn * mm / step_mm, offset_px)[1].min(axis=1)
+                              / sig[g] - c_line) / s_line for mm in grid_mm], 1)
+            for k, mm in enumerate(grid_mm):
+                if mm < 0.5 - 1e-9:
+                    continue
+                half = int(np.argmin(np.abs(grid_mm - mm / 2)))
+                ok = z_at[:, half] < 0.5 * gate_z
+                best = np.where(ok, np.maximum(best, z_at[:, k]), best)
+        rail[g] = best
     return RidgeEvidence(continuous_z=z_cont, line_z=z_line, direction_rad=theta, thin=thin, rail_z=rail)

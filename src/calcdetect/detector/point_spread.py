@@ -74,8 +74,12 @@ _MAX_TILES = 400
 _BOX_PX = 5
 #: frequencies whose power is below this fraction of the band's maximum are not fitted
 _DYNAMIC_RANGE = 1e-4
-#: noise more white than this (share of the variance) does not show its blur: sigma reported 0
+#: noise more white than this (share of the variance) does not show its blur: sigma reported 0 ...
 _MAX_WHITE = 0.97
+#: ... and more white than this only when measured on at least ``_MANY_TILES`` tiles (film grain
+#: dominates digitised film; on a small field a few per cent of blurred noise is not measurable)
+_MAX_WHITE_FEW_TILES = 0.9
+_MANY_TILES = 200
 #: fewer tiles than this: no estimate
 _MIN_TILES = 24
 
@@ -262,6 +266,9 @@ def estimate_point_spread(
     nps = _median_periodogram(img, origins, sigma_of)
     sigma, white, err = fit_point_spread(nps, highpassed=True)
     sigma_high, _, _ = fit_point_spread(nps, highpassed=True, f_min=_F_CHECK)
+    if white > _MAX_WHITE_FEW_TILES and len(origins) < _MANY_TILES:
+        log.debug("point spread: %.1f %% white noise on %d tiles; no blur claimed", 100 * white, len(origins))
+        sigma = 0.0
     if abs(sigma - sigma_high) > 0.1 + 0.25 * max(sigma, sigma_high):
         # the two bands disagree: something other than blurred noise (a periodic pattern, texture
         # with a steep spectrum) shapes the spectrum; no blur is claimed

@@ -9,15 +9,15 @@ first that applies is given):
     on a row or column that differs from its neighbours over at least
     ``scanner_line_min_mm`` (:func:`.lines.find_scanner_lines`);
 ``vascular`` (tram track)
-    on a line of dashes that runs on both ways for ``scratch_min_length_mm
-    / 2`` with a parallel rail 0.5-3 mm beside it (the two walls of a
-    calcified vessel);
+    on a thin line of dashes (at most 35 % gaps, z at least 1.5 ``line_z``) that runs on both ways for
+    ``scratch_min_length_mm / 2`` with such a parallel rail 0.5-3 mm beside
+    it and nothing halfway (the two walls of a calcified vessel);
 ``scratch``
     on a thin, continuous line that runs on both ways for
     ``scratch_min_length_mm / 2`` (a scratch, a hair, a thin wire);
     for both, the candidates further along the same line (within 2 pixels
-    across, ``scratch_min_length_mm`` along) share the reason: near the end
-    of a line only one ray runs along it;
+    across, ``scratch_min_length_mm / 2`` + 1 mm along: about as far as the
+    rays saw the line) share the reason: near the end of a line only one ray runs along it;
 ``vascular`` (in a row)
     one of at least 5 accepted candidates in a row (within 0.75 mm of a
     straight line, no gap over 3 mm) spanning ``vascular_min_length_mm``
@@ -69,6 +69,10 @@ _RING_MM = 0.3
 _ROW_MIN_COUNT = 5
 _ROW_HALF_WIDTH_MM = 0.75
 _ROW_MAX_GAP_MM = 3.0
+#: the reason is shared along the line this far beyond where a ray saw it
+_ALONG_MARGIN_MM = 1.0
+#: a tram track's line of dashes must reach this many times ``line_z``
+_TRAM_LINE_FACTOR = 1.5
 #: the ray test starts this far from the candidate (beyond the calcification itself)
 _RAY_START_MM = 0.5
 
@@ -246,19 +250,22 @@ def reject_artefacts(
     null_sigma = np.asarray(sigma_at(null_r, null_c), float)
     if n and config.line_z > 0 and config.scratch_min_length_mm > 0 and null_r.size >= 50:
         psf_px = max(point_spread.sigma_px, 0.5)
+        reach_mm = max(config.scratch_min_length_mm / 2, _RAY_START_MM + 1.0)  # as far as a ray verified the line
         ridges = ridges_through(image, rows_px, cols_px, sigma=sigma, spacing_mm=spacing_mm,
-                                start_mm=_RAY_START_MM,
-                                reach_mm=max(config.scratch_min_length_mm / 2 - _RAY_START_MM, 1.0),
+                                start_mm=_RAY_START_MM, reach_mm=reach_mm - _RAY_START_MM,
                                 offset_px=max(3.0, 2.0 * psf_px + 1.0), gate_z=config.line_z,
                                 null_rows_px=null_r[:_RAY_NULL_SAMPLES], null_cols_px=null_c[:_RAY_NULL_SAMPLES],
                                 null_sigma=null_sigma[:_RAY_NULL_SAMPLES])
         if config.vascular_min_length_mm > 0:
-            tram = (ridges.line_z >= config.line_z) & (ridges.rail_z >= config.line_z)
+            # a stronger line than a scratch's: at 0.2 mm the members of a dense, elongated punctate
+            # cluster lie along a ray with others beside them and reached z 6-7 (FFDM phantom, seed 97100001)
+            tram = ((ridges.line_z >= _TRAM_LINE_FACTOR * config.line_z) & (ridges.rail_z >= config.line_z)
+                    & ridges.thin)
             reason[(reason == "") & _along(tram, rows_px, cols_px, ridges.direction_rad, spacing_mm,
-                                           config.scratch_min_length_mm)] = "vascular"
+                                           reach_mm + _ALONG_MARGIN_MM)] = "vascular"
         scratch = (ridges.continuous_z >= config.line_z) & ridges.thin
         reason[(reason == "") & _along(scratch, rows_px, cols_px, ridges.direction_rad, spacing_mm,
-                                       config.scratch_min_length_mm)] = "scratch"
+                                       reach_mm + _ALONG_MARGIN_MM)] = "scratch"
     if n and config.vascular_min_length_mm > 0:
         left = np.flatnonzero(reason == "")  # a scratch's own candidates are in a row too: not counted
         row = in_a_row(rows_px[left], cols_px[left], spacing_mm=spacing_mm,
