@@ -5,7 +5,7 @@ Two tests, both on the analysed image and in units of its own noise:
 * :func:`find_scanner_lines` -- a row (or column) that is brighter or darker
   than the rows a few pixels above *and* below it, over a long run: a film
   scanner's line, a detector's dead line.  Each row is averaged over blocks of
-  about 0.5 mm along it (a line is constant along its length, noise averages
+  about 1 mm along it (a line is constant along its length, noise averages
   out), its difference to both neighbouring rows (2 and 3 pixels away, so
   lines up to 3 pixels wide) is taken where both agree in sign (an edge, which
   differs from one side only, gives none), and the median of that difference
@@ -41,7 +41,7 @@ __all__ = ["ScannerLine", "find_scanner_lines", "on_scanner_line", "RidgeEvidenc
 
 _MAD_TO_SIGMA = 1.4826
 #: block length along a row for the scanner-line profile, mm
-_BLOCK_MM = 0.5
+_BLOCK_MM = 1.0
 #: neighbouring rows compared with, pixels away
 _NEIGHBOUR_OFFSETS_PX = (2, 3)
 #: rows of a band whose segments a segment's z is measured against
