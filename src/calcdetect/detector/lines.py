@@ -290,6 +290,28 @@ def _directions(image, r0, c0, spacing_mm, far_mm):
     return np.mod(fine, np.pi)
 
 
+def _thin_and_rail(image, r0, c0, theta, steps, t, offset_px, sig, null_line, *, gate_z, step_mm):
+    """Whether each line is thin, and its strongest rail (z) with an empty lumen (see :class:`RidgeEvidence`)."""
+    c_line, s_line = null_line
+    near = _ray_stats(image, r0, c0, theta, steps, t, 0.0, offset_px)[1].min(axis=1)
+    far = _ray_stats(image, r0, c0, theta, steps, t, 0.0, 2 * offset_px)[1].min(axis=1)
+    # thin: moving the background lines twice as far adds little (a wide vessel adds a lot)
+    thin = far - near <= 0.5 * np.maximum(near, 0.0)
+    # a rail 0.5-3 mm to either side, with an empty lumen between: the line halfway to it carries
+    # nothing (a dense cluster along the ray has members everywhere beside it, a vessel does not)
+    grid_mm = np.arange(0.125, 3.0 + 1e-9, 0.125)
+    best = np.full(r0.size, -np.inf)
+    for sgn in (1.0, -1.0):
+        z_at = np.stack([(_ray_stats(image, r0, c0, theta, steps, t, sgn * mm / step_mm, offset_px)[1].min(axis=1)
+                          / sig - c_line) / s_line for mm in grid_mm], 1)
+        for k, mm in enumerate(grid_mm):
+            if mm < 0.5 - 1e-9:
+                continue
+            half = int(np.argmin(np.abs(grid_mm - mm / 2)))
+            best = np.where(z_at[:, half] < 0.5 * gate_z, np.maximum(best, z_at[:, k]), best)
+    return thin, best
+
+
 def ridges_through(
     image: np.ndarray,
     rows_px: np.ndarray,
@@ -355,23 +377,6 @@ def ridges_through(
     rail = np.full(n, -np.inf)
     g = np.flatnonzero((z_line >= gate_z) | (z_cont >= gate_z))
     if g.size:
-        rg, cg, th = r0[g], c0[g], theta[g, None]
-        near = _ray_stats(image, rg, cg, th, steps, t, 0.0, offset_px)[1].min(axis=1)
-        far = _ray_stats(image, rg, cg, th, steps, t, 0.0, 2 * offset_px)[1].min(axis=1)
-        # thin: moving the background lines twice as far adds little (a wide vessel adds a lot)
-        thin[g] = far - near <= 0.5 * np.maximum(near, 0.0)
-        # a rail 0.5-3 mm to either side, with an empty lumen between: the line halfway to it carries
-        # nothing (a dense cluster along the ray has members everywhere beside it, a vessel does not)
-        grid_mm = np.arange(0.125, 3.0 + 1e-9, 0.125)
-        best = np.full(g.size, -np.inf)
-        for sgn in (1.0, -1.0):
-            z_at = np.stack([(_ray_stats(image, rg, cg, th, steps, t, sgn * mm / step_mm, offset_px)[1].min(axis=1)
-                              / sig[g] - c_line) / s_line for mm in grid_mm], 1)
-            for k, mm in enumerate(grid_mm):
-                if mm < 0.5 - 1e-9:
-                    continue
-                half = int(np.argmin(np.abs(grid_mm - mm / 2)))
-                ok = z_at[:, half] < 0.5 * gate_z
-                best = np.where(ok, np.maximum(best, z_at[:, k]), best)
-        rail[g] = best
+        thin[g], rail[g] = _thin_and_rail(image, r0[g], c0[g], theta[g, None], steps, t, offset_px,
+                                          sig[g], (c_line, s_line), gate_z=gate_z, step_mm=step_mm)
     return RidgeEvidence(continuous_z=z_cont, line_z=z_line, direction_rad=theta, thin=thin, rail_z=rail)

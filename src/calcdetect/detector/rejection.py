@@ -242,30 +242,15 @@ def reject_artefacts(
     reason = np.full(n, "", dtype=object)
     lines: list[ScannerLine] = []
     if config.line_z > 0 and config.scanner_line_min_mm > 0:
-        lines = find_scanner_lines(image if line_image is None else line_image, spacing_mm=spacing_mm, z=config.line_z,
-                                   min_length_mm=config.scanner_line_min_mm)
+        lines = find_scanner_lines(image if line_image is None else line_image, spacing_mm=spacing_mm,
+                                   z=config.line_z, min_length_mm=config.scanner_line_min_mm)
         if n:
             reason[on_scanner_line(lines, rows_px, cols_px, margin_px=3)] = "scanner_line"
     null_r, null_c = _null_positions(image.shape, valid)
     null_sigma = np.asarray(sigma_at(null_r, null_c), float)
     if n and config.line_z > 0 and config.scratch_min_length_mm > 0 and null_r.size >= 50:
-        psf_px = max(point_spread.sigma_px, 0.5)
-        reach_mm = max(config.scratch_min_length_mm / 2, _RAY_START_MM + 1.0)  # as far as a ray verified the line
-        ridges = ridges_through(image, rows_px, cols_px, sigma=sigma, spacing_mm=spacing_mm,
-                                start_mm=_RAY_START_MM, reach_mm=reach_mm - _RAY_START_MM,
-                                offset_px=max(3.0, 2.0 * psf_px + 1.0), gate_z=config.line_z,
-                                null_rows_px=null_r[:_RAY_NULL_SAMPLES], null_cols_px=null_c[:_RAY_NULL_SAMPLES],
-                                null_sigma=null_sigma[:_RAY_NULL_SAMPLES])
-        if config.vascular_min_length_mm > 0:
-            # a stronger line than a scratch's: at 0.2 mm the members of a dense, elongated punctate
-            # cluster lie along a ray with others beside them and reached z 6-7 (FFDM phantom, seed 97100001)
-            tram = ((ridges.line_z >= _TRAM_LINE_FACTOR * config.line_z) & (ridges.rail_z >= config.line_z)
-                    & ridges.thin)
-            reason[(reason == "") & _along(tram, rows_px, cols_px, ridges.direction_rad, spacing_mm,
-                                           reach_mm + _ALONG_MARGIN_MM)] = "vascular"
-        scratch = (ridges.continuous_z >= config.line_z) & ridges.thin
-        reason[(reason == "") & _along(scratch, rows_px, cols_px, ridges.direction_rad, spacing_mm,
-                                       reach_mm + _ALONG_MARGIN_MM)] = "scratch"
+        _line_reasons(reason, image, rows_px, cols_px, sigma=sigma, spacing_mm=spacing_mm,
+                      point_spread=point_spread, null=(null_r, null_c, null_sigma), config=config)
     if n and config.vascular_min_length_mm > 0:
         left = np.flatnonzero(reason == "")  # a scratch's own candidates are in a row too: not counted
         row = in_a_row(rows_px[left], cols_px[left], spacing_mm=spacing_mm,
@@ -277,6 +262,29 @@ def reject_artefacts(
                     spacing_mm=spacing_mm, null_rows_px=null_r, null_cols_px=null_c, null_sigma=null_sigma)
         reason[(reason == "") & (z >= config.dust_z)] = "dust"
     return Rejection(reason=reason, point_spread=point_spread, scanner_lines=tuple(lines), speck_z=z)
+
+
+def _line_reasons(reason: np.ndarray, image: np.ndarray, rows_px: np.ndarray, cols_px: np.ndarray, *,
+                  sigma: np.ndarray, spacing_mm: tuple[float, float], point_spread: PointSpread,
+                  null: tuple[np.ndarray, np.ndarray, np.ndarray], config: DetectorConfig) -> None:
+    """Set ``vascular`` (tram track) and ``scratch`` in ``reason`` where still empty (in place)."""
+    null_r, null_c, null_sigma = (v[:_RAY_NULL_SAMPLES] for v in null)
+    psf_px = max(point_spread.sigma_px, 0.5)
+    reach_mm = max(config.scratch_min_length_mm / 2, _RAY_START_MM + 1.0)  # as far as a ray verified the line
+    ridges = ridges_through(image, rows_px, cols_px, sigma=sigma, spacing_mm=spacing_mm,
+                            start_mm=_RAY_START_MM, reach_mm=reach_mm - _RAY_START_MM,
+                            offset_px=max(3.0, 2.0 * psf_px + 1.0), gate_z=config.line_z,
+                            null_rows_px=null_r, null_cols_px=null_c, null_sigma=null_sigma)
+    if config.vascular_min_length_mm > 0:
+        # a stronger line than a scratch's: at 0.2 mm the members of a dense, elongated punctate
+        # cluster lie along a ray with others beside them and reached z 6-7 (FFDM phantom, seed 97100001)
+        tram = ((ridges.line_z >= _TRAM_LINE_FACTOR * config.line_z) & (ridges.rail_z >= config.line_z)
+                & ridges.thin)
+        reason[(reason == "") & _along(tram, rows_px, cols_px, ridges.direction_rad, spacing_mm,
+                                       reach_mm + _ALONG_MARGIN_MM)] = "vascular"
+    scratch = (ridges.continuous_z >= config.line_z) & ridges.thin
+    reason[(reason == "") & _along(scratch, rows_px, cols_px, ridges.direction_rad, spacing_mm,
+                                   reach_mm + _ALONG_MARGIN_MM)] = "scratch"
 
 
 def _along(seed: np.ndarray, rows_px: np.ndarray, cols_px: np.ndarray, theta: np.ndarray,
