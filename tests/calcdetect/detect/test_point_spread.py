@@ -86,3 +86,14 @@ def test_transfer_of_a_sampled_gaussian_matches_its_dft():
     g /= g.sum()
     k[np.ix_(x % n, x % n)] = np.outer(g, g)
     np.testing.assert_allclose(gaussian_transfer2(sigma, n), np.abs(np.fft.fft2(k)) ** 2, atol=1e-12)
+
+
+@pytest.mark.parametrize("spacing", [0.05, 0.1, 0.2])
+def test_strong_interpolated_texture_over_white_noise_is_not_taken_for_blur(scene, spacing):
+    """The detector tests' scene: texture 8x the noise, cubic-interpolated from a 2 mm grid (a comb of
+    steep harmonics in the band), white noise added after the blur.  A too-wide PSF here would reject
+    real calcifications as dust; the two-band check must refuse it."""
+    noise_sigma = 1.0 * 0.1 / spacing
+    image = scene(noise_at_01mm=1.0, size_mm=(40.0, 40.0)).render(spacing)
+    psf = estimate_point_spread(image, valid=_everywhere, sigma_of=lambda i: np.full(np.shape(i), noise_sigma))
+    assert psf.sigma_px * DetectorConfig().psf_margin < MIN_PSF_SIGMA_PX
