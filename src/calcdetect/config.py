@@ -78,6 +78,12 @@ _BOUNDS: dict[str, tuple[float | None, float | None]] = {
     "cluster_min_count": (2, 1000),
     "cluster_area_mm2": (1.0, 10_000.0),
     "image_threshold": (0.0, None),
+    "dust_z": (0.0, 1000.0),
+    "psf_margin": (0.1, 1.0),
+    "line_z": (0.0, 1000.0),
+    "scanner_line_min_mm": (0.0, 10_000.0),
+    "scratch_min_length_mm": (0.0, 1000.0),
+    "vascular_min_length_mm": (0.0, 1000.0),
 }
 
 #: fields holding text, not numbers
@@ -131,6 +137,25 @@ class DetectorConfig:
         Operating point: an image is positive when its best cluster score
         (the sum of the ``cluster_min_count`` highest member probabilities)
         is at least this.
+    dust_z : float
+        A candidate sharper than a point seen through the image's own blur
+        (estimated from its noise, :mod:`calcdetect.detector.point_spread`) by
+        this many standard deviations is rejected as ``dust`` (0: test off).
+    psf_margin : float
+        The speck test assumes a PSF this fraction of the estimated one (a
+        tolerance for a non-Gaussian PSF and for the estimate).
+    line_z : float
+        Robust z a scanner line (row/column) or a line through a candidate
+        must reach (0: line and tram-track tests off).
+    scanner_line_min_mm : float
+        Shortest row/column run that is a scanner line.
+    scratch_min_length_mm : float
+        A thin continuous line running ``scratch_min_length_mm / 2`` both ways
+        from a candidate makes it a ``scratch`` (rays of that length are also
+        the tram-track test's).
+    vascular_min_length_mm : float
+        Five or more accepted candidates in a row over this length, or a line
+        of dashes with a parallel rail, are ``vascular`` (0: off).
     fp_model : str
         False-positive model: empty for the one shipped in the package, or a
         path ``PATH`` to ``PATH.txt`` + ``PATH.json`` written by ``calcdetect train``.
@@ -156,6 +181,12 @@ class DetectorConfig:
     cluster_min_count: int = _SHIPPED["cluster_min_count"]
     cluster_area_mm2: float = _SHIPPED["cluster_area_mm2"]
     image_threshold: float = _SHIPPED["image_threshold"]
+    dust_z: float = _SHIPPED["dust_z"]
+    psf_margin: float = _SHIPPED["psf_margin"]
+    line_z: float = _SHIPPED["line_z"]
+    scanner_line_min_mm: float = _SHIPPED["scanner_line_min_mm"]
+    scratch_min_length_mm: float = _SHIPPED["scratch_min_length_mm"]
+    vascular_min_length_mm: float = _SHIPPED["vascular_min_length_mm"]
     fp_model: str = _SHIPPED["fp_model"]
     calibration_seeds: str = _SHIPPED["calibration_seeds"]
     calibration_date: str = _SHIPPED["calibration_date"]

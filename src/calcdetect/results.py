@@ -105,7 +105,10 @@ class Calcification:
     ``contrast`` is in the units of the analysed pixels (top-hat height);
     ``snr`` is the best difference-of-Gaussians response over that level's
     noise, from the image's own noise model.  ``cluster_id`` is -1
-    for a calcification that belongs to no cluster.
+    for a calcification that belongs to no cluster.  ``rejected`` is empty
+    for a calcification, else why the classifier's candidate was rejected as
+    an artefact (``dust``, ``scratch``, ``scanner_line``, ``vascular``:
+    :mod:`calcdetect.detector.rejection`); a rejected one is in no cluster.
     """
 
     row_px: float
@@ -119,6 +122,8 @@ class Calcification:
     compactness: float = 1.0
     #: the false-positive classifier's probability that this is a calcification
     probability: float = 1.0
+    #: why it was rejected as an artefact ("" = not rejected)
+    rejected: str = ""
 
 
 @dataclass(frozen=True)
@@ -139,7 +144,9 @@ class ImageResult:
     """What the detector found on one image.
 
     ``score`` is the best cluster score (0 when there is no cluster) and
-    ``flag`` is ``score >= config.image_threshold``.
+    ``flag`` is ``score >= config.image_threshold``.  ``rejected_calcifications``
+    are candidates the classifier accepted and the artefact tests rejected
+    (each with its ``rejected`` reason); they count nowhere else.
     """
 
     calcifications: tuple[Calcification, ...] = ()
@@ -153,3 +160,7 @@ class ImageResult:
     #: the image's fitted noise curve (:meth:`calcdetect.detector.noise_model.NoiseCurve.to_dict`)
     noise_model: dict = field(default_factory=dict, compare=False)
     timings_s: dict[str, float] = field(default_factory=dict, compare=False)
+    #: accepted by the classifier, then rejected as artefacts (never clustered)
+    rejected_calcifications: tuple[Calcification, ...] = ()
+    #: the image's own blur (:meth:`calcdetect.detector.point_spread.PointSpread.to_dict`)
+    point_spread: dict = field(default_factory=dict, compare=False)

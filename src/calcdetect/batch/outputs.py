@@ -43,7 +43,7 @@ IMAGE_COLUMNS = (
 )
 CALCIFICATION_COLUMNS = (
     "sop_instance_uid", "calcification_id", "row", "col", "x_mm", "y_mm", "diameter_mm",
-    "contrast", "snr", "probability", "cluster_id",
+    "contrast", "snr", "probability", "cluster_id", "rejected",
 )
 CLUSTER_COLUMNS = (
     "sop_instance_uid", "cluster_id", "n_calcifications", "row", "col", "row_min", "col_min",
@@ -73,13 +73,16 @@ class ScanTables:
 
 
 def calcification_rows(calcifications, *, spacing_mm: tuple[float, float]) -> list[dict]:
-    """One ``calcifications.csv`` row per :class:`~calcdetect.results.Calcification` (without the image's UID)."""
+    """One ``calcifications.csv`` row per :class:`~calcdetect.results.Calcification` (without the image's UID).
+
+    Pass the accepted calcifications and then the rejected ones: the ``rejected`` column says which.
+    """
     row_mm, col_mm = spacing_mm
     return [
         {"calcification_id": i, "row": float(c.row_px), "col": float(c.col_px),
          "x_mm": float(c.col_px) * col_mm, "y_mm": float(c.row_px) * row_mm,
          "diameter_mm": float(c.diameter_mm), "contrast": float(c.contrast), "snr": float(c.snr),
-         "probability": float(c.probability), "cluster_id": int(c.cluster_id)}
+         "probability": float(c.probability), "cluster_id": int(c.cluster_id), "rejected": str(c.rejected)}
         for i, c in enumerate(calcifications)
     ]  # fmt: skip
 

@@ -7,6 +7,8 @@ A radiologist checks a flag by looking, so each image gets one PNG:
   downscaled to fit a screen; every cluster boxed in red and numbered with its
   ``cluster_id`` (as in ``clusters.csv``), clustered calcifications ringed in
   yellow, isolated ones in cyan (from probability ``ISOLATED_SHOWN_FROM``); a 10 mm scale bar;
+  on request (``show_rejected``), candidates rejected as artefacts (dust, scratch,
+  scanner line, vascular) crossed in magenta, here and in the insets;
 * right, one inset per cluster (best scores first) at full resolution or
   enlarged by an integer factor with nearest-neighbour pixels, with the slow
   tissue gradient flattened and windowed on the inset itself, so that 0.1 mm
@@ -45,6 +47,7 @@ _YELLOW = (0, 230, 255)
 _CYAN = (230, 200, 0)
 _WHITE = (255, 255, 255)
 _GREEN = (60, 200, 60)
+_MAGENTA = (220, 60, 220)
 _PANEL_BG = (32, 32, 32)
 _FONT = cv2.FONT_HERSHEY_SIMPLEX
 
@@ -122,7 +125,14 @@ def overview_geometry(rows: int, cols: int, *, max_px: int = MAX_OVERVIEW_PX) ->
     return OverviewGeometry(rows=rows, cols=cols, top_px=LEGEND_PX, left_px=0, height_px=height, width_px=width)
 
 
-def _overview(pixels: np.ndarray, result: ImageResult, window: tuple[float, float], spacing_mm, *, max_px: int):
+def _cross(img: np.ndarray, centre: tuple[int, int], half: int) -> None:
+    x, y = centre
+    cv2.line(img, (x - half, y - half), (x + half, y + half), _MAGENTA, 1, cv2.LINE_AA)
+    cv2.line(img, (x - half, y + half), (x + half, y - half), _MAGENTA, 1, cv2.LINE_AA)
+
+
+def _overview(pixels: np.ndarray, result: ImageResult, window: tuple[float, float], spacing_mm, *, max_px: int,
+              show_rejected: bool = False):
     rows, cols = pixels.shape
     geometry = overview_geometry(rows, cols, max_px=max_px)
     if (geometry.height_px, geometry.width_px) != (rows, cols):
@@ -137,6 +147,9 @@ def _overview(pixels: np.ndarray, result: ImageResult, window: tuple[float, floa
         centre = (int(round((c.col_px + 0.5) * sx - 0.5)), int(round((c.row_px + 0.5) * sy - 0.5)))
         radius = max(3, int(round(c.diameter_mm / spacing_mm[1] * sx / 2)) + 2)
         cv2.circle(view, centre, radius, _YELLOW if c.cluster_id >= 0 else _CYAN, 1, cv2.LINE_AA)
+    if show_rejected:
+        for c in result.rejected_calcifications:
+            _cross(view, (int(round((c.col_px + 0.5) * sx - 0.5)), int(round((c.row_px + 0.5) * sy - 0.5))), 3)
     for k in result.clusters:
         r0, c0, r1, c1 = k.bbox_px
         p0 = (int(c0 * sx) - 6, int(r0 * sy) - 6)
@@ -149,7 +162,7 @@ def _overview(pixels: np.ndarray, result: ImageResult, window: tuple[float, floa
 
 
 def _inset(pixels: np.ndarray, result: ImageResult, cluster, spacing_mm, *, box_px: int,
-           background_below: float) -> np.ndarray:
+           background_below: float, show_rejected: bool = False) -> np.ndarray:
     rows, cols = pixels.shape
     pad_r = max(int(round(1.5 / spacing_mm[0])), 4)
     pad_c = max(int(round(1.5 / spacing_mm[1])), 4)
@@ -194,6 +207,9 @@ def _inset(pixels: np.ndarray, result: ImageResult, cluster, spacing_mm, *, box_
         centre = (int(round((c.col_px - c0 + 0.5) * zoom)), int(round((c.row_px - r0 + 0.5) * zoom)))
         radius = int(round(c.diameter_mm / spacing_mm[1] * zoom / 2)) + 4
         cv2.circle(tile, centre, radius, _YELLOW, 1, cv2.LINE_AA)
+    for c in result.rejected_calcifications if show_rejected else ():
+        if r0 <= c.row_px <= r1 and c0 <= c.col_px <= c1:
+            _cross(tile, (int(round((c.col_px - c0 + 0.5) * zoom)), int(round((c.row_px - r0 + 0.5) * zoom))), 4)
     _scale_bar(tile, px_per_mm=zoom / spacing_mm[1], length_mm=1.0,
                origin=(8, tile.shape[0] - 10), label="1 mm")
     header = np.full((26, box_px, 3), _PANEL_BG, np.uint8)
@@ -213,6 +229,7 @@ def render_overlay(
     max_overview_px: int = 1200,
     inset_px: int = 300,
     max_insets: int = 6,
+    show_rejected: bool = False,
 ) -> np.ndarray:
     """Draw the review image of one mammogram.
 
@@ -234,6 +251,9 @@ def render_overlay(
         enlarged by an integer factor).
     max_insets : int
         Insets for at most this many clusters (best scores first).
+    show_rejected : bool
+        Also cross, in magenta, the candidates rejected as artefacts
+        (``result.rejected_calcifications``), with a legend line counting them by reason.
 
     Returns
     -------
@@ -241,19 +261,20 @@ def render_overlay(
         BGR image, ready for :func:`encode_png`.
     """
     return _render(mammogram, result, patient_key=patient_key, window=window, max_overview_px=max_overview_px,
-                   inset_px=inset_px, max_insets=max_insets)[0]
+                   inset_px=inset_px, max_insets=max_insets, show_rejected=show_rejected)[0]
 
 
-def _render(mammogram, result, *, patient_key, window, max_overview_px, inset_px, max_insets):
+def _render(mammogram, result, *, patient_key, window, max_overview_px, inset_px, max_insets, show_rejected=False):
     if window is None:
         window = display_window(mammogram)
     pixels = np.asarray(mammogram.pixels, dtype=np.float32)
     spacing_mm = tuple(float(s) for s in mammogram.spacing_mm)
-    view = _overview(pixels, result, tuple(float(w) for w in window), spacing_mm, max_px=max_overview_px)
+    view = _overview(pixels, result, tuple(float(w) for w in window), spacing_mm, max_px=max_overview_px,
+                     show_rejected=show_rejected)
 
     best = sorted(result.clusters, key=lambda k: (-k.score, k.cluster_id))[:max_insets]
-    insets = [_inset(pixels, result, k, spacing_mm, box_px=inset_px, background_below=float(window[0]))
-              for k in best]
+    insets = [_inset(pixels, result, k, spacing_mm, box_px=inset_px, background_below=float(window[0]),
+                     show_rejected=show_rejected) for k in best]
     gap, legend_h = 8, LEGEND_PX  # the view's place: overview_geometry()
     tile_h = inset_px + 26 + gap
     per_col = max(1, (view.shape[0] - gap) // tile_h)
@@ -289,6 +310,13 @@ def _render(mammogram, result, *, patient_key, window, max_overview_px, inset_px
         scale=0.45,
         outline=False,
     )
+    if show_rejected:
+        by_reason: dict[str, int] = {}
+        for c in result.rejected_calcifications:
+            by_reason[c.rejected] = by_reason.get(c.rejected, 0) + 1
+        listed = ", ".join(f"{n} {why}" for why, n in sorted(by_reason.items())) or "none"
+        _text(canvas, f"rejected as artefacts (magenta x): {listed}", (max(10, width - 420), 26), scale=0.45,
+              color=_MAGENTA, outline=False)
     _text(canvas, f"pixel {spacing_mm[0]:.3f} x {spacing_mm[1]:.3f} mm   insets: full resolution (x N = "
           "nearest-neighbour enlargement), tissue gradient flattened   calcdetect - research software, "
           "not a medical device", (10, 74), scale=0.45, outline=False)
@@ -321,8 +349,9 @@ def encode_thumbnail(image: np.ndarray, *, height_px: int = 220, quality: int = 
     return buf.tobytes()
 
 
-def render_review_files(mammogram: Mammogram, result: ImageResult, *, patient_key: str) -> tuple[bytes, bytes]:
+def render_review_files(mammogram: Mammogram, result: ImageResult, *, patient_key: str,
+                        show_rejected: bool = False) -> tuple[bytes, bytes]:
     """The overlay PNG and its thumbnail JPEG, as bytes (nothing is written)."""
     image, view = _render(mammogram, result, patient_key=patient_key, window=None, max_overview_px=MAX_OVERVIEW_PX,
-                          inset_px=300, max_insets=6)
+                          inset_px=300, max_insets=6, show_rejected=show_rejected)
     return encode_png(image), encode_thumbnail(view)

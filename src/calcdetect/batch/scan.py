@@ -140,6 +140,7 @@ def scan_folder(
     progress: bool | None = None,
     timeout_s: float | None = None,
     sr: bool = True,
+    show_rejected: bool = False,
 ) -> ScanSummary:
     """Analyse every file under ``dicom_dir`` and write the scan outputs to ``out_dir``.
 
@@ -180,6 +181,9 @@ def scan_folder(
         Write one Mammography CAD SR per study into ``out_dir/sr``
         (:mod:`calcdetect.sr`); a study that cannot get one is a row of
         ``errors.csv`` (code ``sr_not_written``).
+    show_rejected : bool
+        Cross the candidates rejected as artefacts (dust, scratch, scanner
+        line, vascular) in magenta on the overlays.
 
     Returns
     -------
@@ -211,7 +215,7 @@ def scan_folder(
         return _scan(dicom_path, out_path, workers=workers, resume=resume, overlays=overlays, config=config,
                      default_spacing_mm=default_spacing_mm, pseudonymize_key=pseudonymize_key,
                      dask_address=dask_address, progress=progress, timeout_s=timeout_s, sr=sr,
-                     started_at=started_at, t_start=t_start)
+                     show_rejected=show_rejected, started_at=started_at, t_start=t_start)
 
 
 def _check_fp_model(config: DetectorConfig) -> None:
@@ -225,11 +229,12 @@ def _check_fp_model(config: DetectorConfig) -> None:
 
 
 def _scan(dicom_path: Path, out_path: Path, *, workers, resume, overlays, config, default_spacing_mm,
-          pseudonymize_key, dask_address, progress, timeout_s, sr, started_at, t_start) -> ScanSummary:
+          pseudonymize_key, dask_address, progress, timeout_s, sr, started_at, t_start,
+          show_rejected=False) -> ScanSummary:
     """The body of :func:`scan_folder`, run while holding the output folder's lock."""
     config = _resolve_config(config)
     settings = ScanSettings(config=config, default_spacing_mm=default_spacing_mm,
-                            pseudonymize_key=pseudonymize_key, overlays=overlays,
+                            pseudonymize_key=pseudonymize_key, overlays=overlays, show_rejected=show_rejected,
                             timeout_s=None if dask_address else timeout_s)
     store = _open_store(out_path, settings, resume=resume)
     t0 = time.perf_counter()
@@ -262,7 +267,7 @@ def _scan(dicom_path: Path, out_path: Path, *, workers, resume, overlays, config
                       arguments={"workers": workers, "resume": resume, "overlays": overlays,
                                  "default_spacing_mm": default_spacing_mm,
                                  "pseudonymized": pseudonymize_key is not None, "dask": dask_address,
-                                 "timeout_s": timeout_s, "sr": sr},
+                                 "timeout_s": timeout_s, "sr": sr, "show_rejected": show_rejected},
                       timings={"discover": t_discover, "process": t_process, "assemble": t_assemble})
     try:
         atomic_write_text(out_path / "run.json", json.dumps(run, indent=2, default=str) + "\n")

@@ -58,6 +58,8 @@ class ScanSettings:
     default_spacing_mm: float | None = None
     pseudonymize_key: str | None = field(default=None, repr=False)
     overlays: bool = True
+    #: cross the candidates rejected as artefacts on the overlays (not part of ``settings_id``: drawing only)
+    show_rejected: bool = False
     #: per-file limit in worker processes (not part of ``settings_id``: it never changes a result)
     timeout_s: float | None = None
 
@@ -208,7 +210,8 @@ def _process(item: InputFile, settings: ScanSettings, settings_id: str, started:
     overlay_png = thumb = None
     overlay_name = ""
     if settings.overlays:
-        overlay_png, thumb = render_review_files(mammogram, result, patient_key=key)
+        overlay_png, thumb = render_review_files(mammogram, result, patient_key=key,
+                                                 show_rejected=settings.show_rejected)
         overlay_name = f"{key}/{stem}"
     t3 = time.perf_counter()
 
@@ -237,7 +240,8 @@ def _process(item: InputFile, settings: ScanSettings, settings_id: str, started:
             "flag": Flag.of(result.flag),
         },
         overlay_name=overlay_name,
-        calcifications=calcification_rows(result.calcifications, spacing_mm=(spacing_row_mm, spacing_col_mm)),
+        calcifications=calcification_rows((*result.calcifications, *result.rejected_calcifications),
+                                          spacing_mm=(spacing_row_mm, spacing_col_mm)),
         clusters=cluster_rows(result.clusters),
         timings_s={"read": t1 - t0, "detect": t2 - t1, "overlay": t3 - t2},
         seconds=round(t3 - started, 4),

@@ -23,7 +23,8 @@ _KEY_ENVIRONMENT = "CALCDETECT_PSEUDONYMIZE_KEY"
 
 def add_analysis_options(parser: argparse.ArgumentParser, *, workers_help: str, sr_note: str = "",
                          timeout_note: str = "") -> None:
-    """Add ``--workers``, ``--config``, ``--pseudonymize-key``, ``--no-overlays``, ``--no-sr`` and ``--timeout-s``.
+    """Add ``--workers``, ``--config``, ``--pseudonymize-key``, ``--no-overlays``, ``--show-rejected``,
+    ``--no-sr`` and ``--timeout-s``.
 
     ``workers_help`` says what the workers are for this command; ``sr_note``
     and ``timeout_note`` are appended to those options' help.
@@ -35,6 +36,9 @@ def add_analysis_options(parser: argparse.ArgumentParser, *, workers_help: str, 
                         help=f"secret for keyed-hash patient keys (or set {_KEY_ENVIRONMENT})")
     parser.add_argument("--no-overlays", dest="overlays", action="store_false",
                         help="do not write the review PNGs and overlays/index.html (faster)")
+    parser.add_argument("--show-rejected", action="store_true",
+                        help="cross in magenta, on the overlays, the candidates rejected as artefacts (dust, "
+                             "scratch, scanner_line, vascular; their reason is in calcifications.csv either way)")
     parser.add_argument("--no-sr", dest="sr", action="store_false",
                         help="do not write the Mammography CAD SRs (one DICOM SR per study in OUT/sr)" + sr_note)
     parser.add_argument("--timeout-s", type=float, default=DEFAULT_TIMEOUT_S, metavar="SECONDS",

@@ -78,6 +78,7 @@ def run(args: argparse.Namespace) -> int:
             progress=args.progress,
             timeout_s=args.timeout_s or None,
             sr=args.sr,
+            show_rejected=args.show_rejected,
         )
     except ScanError as exc:
         print(f"calcdetect scan: {exc}", file=sys.stderr)

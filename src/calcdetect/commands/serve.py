@@ -99,7 +99,7 @@ def _options(args: argparse.Namespace):
                           destination=parse_destination(args.forward) if args.forward else None)
     config = detector_config(args) or DetectorConfig.default()
     settings = ScanSettings(config=config, pseudonymize_key=pseudonymize_key(args), overlays=args.overlays,
-                            timeout_s=args.timeout_s or None)
+                            show_rejected=args.show_rejected, timeout_s=args.timeout_s or None)
     return options, settings
 
 

@@ -16,6 +16,9 @@ same :class:`~calcdetect.results.ImageResult`.  Stages (each timed in
    position of every candidate (:mod:`.features`);
 7. ``classify``: probability of being a calcification (:mod:`.fp_model`);
    candidates at or above ``accept_probability`` are calcifications;
+7b. ``reject``: the image's own blur (:mod:`.point_spread`) and the artefact
+   tests (:mod:`.rejection`): specks sharper than that blur, scanner lines,
+   scratches, vascular tram tracks are set aside with their reason;
 8. ``cluster``: >= ``cluster_min_count`` within ``cluster_area_mm2``; a cluster
    scores the sum of its ``cluster_min_count`` highest member probabilities;
 image score = best cluster score, flag = score >= ``image_threshold``.
@@ -29,7 +32,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -42,6 +45,8 @@ from calcdetect.detector.features import FEATURE_NAMES, CandidateFeatures, candi
 from calcdetect.detector.fp_model import load_fp_model
 from calcdetect.detector.mask import BreastMask, breast_mask
 from calcdetect.detector.noise_model import NoiseCurve, fit_noise_curve
+from calcdetect.detector.point_spread import NO_ESTIMATE, estimate_point_spread
+from calcdetect.detector.rejection import Rejection, reject_artefacts
 from calcdetect.detector.responses import blur_reach_px, scale_space
 from calcdetect.results import Calcification, ImageResult, Mammogram
 
@@ -60,6 +65,8 @@ class CandidateAnalysis:
     noise: NoiseCurve | None
     spacing_mm: tuple[float, float]
     timings_s: dict[str, float] = field(default_factory=dict)
+    #: the prepared image the candidates were found on (for the artefact tests)
+    image: np.ndarray | None = None
 
 
 class _Stopwatch:
@@ -166,7 +173,7 @@ def analyse_candidates(
     watch.tick("tophat")
     feats = candidate_features(image, tophat, space, peaks, spacing_mm=spacing, config=cfg)
     watch.tick("features")
-    return CandidateAnalysis(peaks, feats, mask, noise, spacing, watch.timings)
+    return CandidateAnalysis(peaks, feats, mask, noise, spacing, watch.timings, image)
 
 
 def detect(
@@ -221,7 +228,11 @@ def detect(
     probability = model.probability(analysis.features.matrix)
     watch.tick("classify")
     calcs = _calcifications(analysis, probability, cfg)
-    calcs_out, clusters = cluster_calcifications(calcs, spacing_mm=analysis.spacing_mm, config=cfg)
+    rejection = _reject(analysis, calcs, cfg, raw=pixels)
+    kept = [c for c, why in zip(calcs, rejection.reason) if not why]
+    set_aside = tuple(replace(c, rejected=str(why)) for c, why in zip(calcs, rejection.reason) if why)
+    watch.tick("reject")
+    calcs_out, clusters = cluster_calcifications(kept, spacing_mm=analysis.spacing_mm, config=cfg)
     score = clusters[0].score if clusters else 0.0
     watch.tick("cluster")
     timings.update(watch.timings)
@@ -232,10 +243,37 @@ def detect(
         flag=bool(clusters) and score >= cfg.image_threshold,
         breast_area_mm2=analysis.mask.area_mm2,
         n_candidates=len(analysis.peaks),
-        rejected={"classifier": int((probability < cfg.accept_probability).sum())},
+        rejected={"classifier": int((probability < cfg.accept_probability).sum()), **rejection.counts()},
         noise_model=analysis.noise.to_dict() if analysis.noise is not None else {},
         timings_s=timings,
+        rejected_calcifications=set_aside,
+        point_spread=rejection.point_spread.to_dict(),
     )
+
+
+def _reject(analysis: CandidateAnalysis, calcs: list[Calcification], cfg: DetectorConfig, *,
+            raw: np.ndarray) -> Rejection:
+    """The artefact tests of :mod:`.rejection` on the accepted candidates (stage ``reject``).
+
+    Scanner lines are looked for in the ``raw`` pixels: the defect repair of stage 0 blunts a
+    saturated dead line, but the peaks it leaves along it are still on a line.
+    """
+    mask, noise, image = analysis.mask, analysis.noise, analysis.image
+    rows = np.array([c.row_px for c in calcs], np.intp)
+    cols = np.array([c.col_px for c in calcs], np.intp)
+    if image is None or noise is None:
+        return Rejection(reason=np.full(len(calcs), "", dtype=object), point_spread=NO_ESTIMATE)
+    sigma_small = noise.sigma(mask.block_mean)
+
+    def in_search(r: np.ndarray, c: np.ndarray) -> np.ndarray:
+        return mask.lookup(mask.search, r, c)
+
+    def sigma_at(r: np.ndarray, c: np.ndarray) -> np.ndarray:
+        return mask.lookup(sigma_small, r, c)
+
+    psf = estimate_point_spread(image, valid=in_search, sigma_of=noise.sigma)
+    return reject_artefacts(image, rows, cols, sigma=sigma_at(rows, cols), spacing_mm=analysis.spacing_mm,
+                            point_spread=psf, valid=in_search, sigma_at=sigma_at, config=cfg, line_image=raw)
 
 
 def _calcifications(analysis: CandidateAnalysis, probability: np.ndarray, cfg: DetectorConfig) -> list[Calcification]:

@@ -52,6 +52,8 @@ def _read_csv(path: Path) -> pd.DataFrame:
 def read_scan_output(out_dir: Path) -> tuple[Detections, dict]:
     """The tables of a scan output folder, and its ``run.json`` (``{}`` when absent).
 
+    Rows of ``calcifications.csv`` with a ``rejected`` reason (artefacts) are left out.
+
     Raises
     ------
     FileNotFoundError
@@ -64,6 +66,9 @@ def read_scan_output(out_dir: Path) -> tuple[Detections, dict]:
         if not path.is_file():
             raise FileNotFoundError(f"{path} not found: is {out_dir} the output folder of `calcdetect scan`?")
         tables[name] = _read_csv(path)
+    calcs = tables["calcifications"]
+    if "rejected" in calcs.columns:  # candidates rejected as artefacts are listed, not detections
+        tables["calcifications"] = calcs[calcs["rejected"].isna()].reset_index(drop=True)
     patients = _read_csv(out_dir / "patients.csv") if (out_dir / "patients.csv").is_file() else None
     run_info = {}
     if (out_dir / "run.json").is_file():

@@ -1,0 +1,382 @@
+"""Lines no calcification makes: scanner lines, scratches and hairs, vessel walls.
+
+Two tests, both on the analysed image and in units of its own noise:
+
+* :func:`find_scanner_lines` -- a row (or column) that is brighter or darker
+  than the rows a few pixels above *and* below it, over a long run: a film
+  scanner's line, a detector's dead line.  Each row is averaged over blocks of
+  about 1 mm along it (a line is constant along its length, noise averages
+  out), its difference to both neighbouring rows (2 and 3 pixels away, so
+  lines up to 3 pixels wide) is taken where both agree in sign (an edge, which
+  differs from one side only, gives none), and the median of that difference
+  over segments of ``scanner_line_min_mm / 2`` is compared to the spread of
+  the same segments' medians over its band of about 100 rows (robust z).  Two consecutive segments beyond ``z``
+  with the same sign make a line.
+* :func:`ridges_through` -- for each candidate, the direction in which a
+  line through it runs (where it crosses a circle of 1.5 mm around the
+  candidate at two opposite points, refined on a circle of the full reach, so
+  that a one-pixel line is followed for millimetres), then the 20th
+  percentile (a continuous line) and the 35th (a line of dashes) along two
+  rays (from ``start_mm`` to ``start_mm + reach_mm``, both ways) of the
+  ridge profile ``on-line - mean(two parallel lines at +- offset)``, and the
+  35th percentile of the same profile on lines 0.5-3 mm to either side (a companion
+  rail: the second wall of a calcified vessel, with an empty lumen: nothing on the
+  line halfway between).  Each is a robust z against
+  the same statistics at 45, 90 and 135 degrees.  A candidate on a thin line
+  that runs on both ways well beyond any calcification is on a scratch, a
+  hair or a vessel wall.  Sampling is nearest-pixel: percentiles over tens of
+  pixels do not need interpolation.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from calcdetect.config import mm_to_px
+
+__all__ = ["ScannerLine", "find_scanner_lines", "on_scanner_line", "RidgeEvidence", "ridges_through"]
+
+_MAD_TO_SIGMA = 1.4826
+#: block length along a row for the scanner-line profile, mm
+_BLOCK_MM = 1.0
+#: neighbouring rows compared with, pixels away
+_NEIGHBOUR_OFFSETS_PX = (2, 3)
+#: rows of a band whose segments a segment's z is measured against
+_LOCAL_ROWS = 100
+
+
+@dataclass(frozen=True)
+class ScannerLine:
+    """A row (``axis`` 0) or column (``axis`` 1) that differs from its neighbours over a run.
+
+    ``index`` is the row (column) number, ``start_px``/``stop_px`` the run
+    along it (inclusive, exclusive), ``z`` its strongest segment's robust z
+    (signed: negative = dark line).
+    """
+
+    axis: int
+    index: int
+    start_px: int
+    stop_px: int
+    z: float
+
+
+def _neighbour_differences(means: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per row of block means, minus the rows above, and minus the rows below."""
+    up = np.zeros_like(means)
+    down = np.zeros_like(means)
+    k = len(_NEIGHBOUR_OFFSETS_PX)
+    for off in _NEIGHBOUR_OFFSETS_PX:
+        up[off:] += means[:-off] / k
+        down[:-off] += means[off:] / k
+    return means - up, means - down
+
+
+def _segment_z(diff: np.ndarray, seg_blocks: int) -> np.ndarray:
+    """Median of each segment of ``seg_blocks`` blocks, as a robust z against the same segments of the
+    rows in its band of about 100 rows (the breast, its edge and the background differ in noise)."""
+    edge = max(_NEIGHBOUR_OFFSETS_PX)
+    n_seg = diff.shape[1] // seg_blocks
+    seg = np.median(diff[edge: diff.shape[0] - edge, : n_seg * seg_blocks]
+                    .reshape(-1, n_seg, seg_blocks), axis=2)
+    n = seg.shape[0]
+    n_bands = max(1, n // _LOCAL_ROWS)
+    size = n // n_bands  # the last band also takes the rows left over
+    bands = seg[: n_bands * size].reshape(n_bands, size, n_seg)
+    centre = np.median(bands, axis=1)
+    spread = _MAD_TO_SIGMA * np.median(np.abs(bands - centre[:, None, :]), axis=1)
+    band_of = np.minimum(np.arange(n) // size, n_bands - 1)
+    c, sp = centre[band_of], spread[band_of]
+    z = np.zeros((diff.shape[0], n_seg))
+    z[edge: edge + n] = np.where(sp > 0, (seg - c) / np.where(sp > 0, sp, 1.0), 0.0)
+    return z
+
+
+def _lines_along_rows(means: np.ndarray, *, block_mm: float, z: float, min_length_mm: float,
+                      axis: int) -> list[ScannerLine]:
+    """Lines along axis 1 of ``means`` (block means along each line, one block = ``block_mm``); each run
+    reaches one segment beyond the segments found (to the end of the row when that is the last)."""
+    block = 1
+    seg_blocks = max(2, int(round(min_length_mm / 2 / block_mm)))
+    if means.shape[1] // seg_blocks < 2 or means.shape[0] <= 2 * max(_NEIGHBOUR_OFFSETS_PX) + 2:
+        return []
+    d_up, d_down = _neighbour_differences(means)
+    z_up, z_down = _segment_z(d_up, seg_blocks), _segment_z(d_down, seg_blocks)
+    # a line differs from both sides alike; an edge from one side only
+    zz = np.where(np.sign(z_up) == np.sign(z_down), np.sign(z_up) * np.minimum(np.abs(z_up), np.abs(z_down)), 0.0)
+    out = []
+    for sign in (1.0, -1.0):
+        hot = sign * zz >= z
+        both = hot[:, :-1] & hot[:, 1:]  # two consecutive segments
+        for r in np.flatnonzero(both.any(axis=1)):
+            run = np.flatnonzero(hot[r])
+            # one segment more on each side: where the line starts or ends within a segment, or a
+            # segment is shared with the air beside the breast, its median is not beyond z
+            start, stop = max(int(run.min()) - 1, 0), min(int(run.max()) + 2, hot.shape[1])
+            out.append(ScannerLine(axis=axis, index=int(r), start_px=start * seg_blocks * block,
+                                   stop_px=means.shape[1] if stop == hot.shape[1] else stop * seg_blocks * block,
+                                   z=float(sign * np.abs(zz[r, run]).max())))
+    return out
+
+
+def find_scanner_lines(image: np.ndarray, *, spacing_mm: tuple[float, float], z: float,
+                       min_length_mm: float) -> list[ScannerLine]:
+    """Rows and columns brighter or darker than their neighbours over at least ``min_length_mm``.
+
+    Parameters
+    ----------
+    image : ndarray, shape (rows, cols)
+    spacing_mm : (float, float)
+    z : float
+        Robust z a segment's median must reach (against the segments of its band of rows).
+    min_length_mm : float
+        Shortest run reported (two segments of half this length).
+
+    Returns
+    -------
+    list of ScannerLine
+        Rows first (axis 0), then columns (axis 1); runs in pixels.
+    """
+    img = np.asarray(image, dtype=np.float32)
+    rows, cols = img.shape
+    out: list[ScannerLine] = []
+    for axis in (0, 1):
+        along_mm = spacing_mm[1 - axis]
+        block = max(1, int(round(mm_to_px(_BLOCK_MM, along_mm))))
+        if axis == 0:  # block means along each row (area resampling by an integer factor averages exactly)
+            nb = cols // block
+            means = cv2.resize(img[:, : nb * block], (nb, rows), interpolation=cv2.INTER_AREA)
+        else:
+            nb = rows // block
+            means = cv2.resize(img[: nb * block], (cols, nb), interpolation=cv2.INTER_AREA).T
+        if nb == 0:
+            continue
+        found = _lines_along_rows(np.ascontiguousarray(means, dtype=np.float32), block_mm=block * along_mm,
+                                  z=z, min_length_mm=min_length_mm, axis=axis)
+        out += [ScannerLine(axis=f.axis, index=f.index, start_px=f.start_px * block, stop_px=f.stop_px * block,
+                            z=f.z) for f in found]
+    return out
+
+
+def on_scanner_line(lines: list[ScannerLine], rows_px: np.ndarray, cols_px: np.ndarray, *,
+                    margin_px: int) -> np.ndarray:
+    """Whether each position lies within ``margin_px`` of one of ``lines`` (and along its run)."""
+    rows_px, cols_px = np.asarray(rows_px, float), np.asarray(cols_px, float)
+    hit = np.zeros(rows_px.shape, bool)
+    for line in lines:
+        across, along = (rows_px, cols_px) if line.axis == 0 else (cols_px, rows_px)
+        hit |= ((np.abs(across - line.index) <= margin_px)
+                & (along >= line.start_px - margin_px) & (along < line.stop_px + margin_px))
+    return hit
+
+
+@dataclass(frozen=True, eq=False)
+class RidgeEvidence:
+    """Per candidate: the strongest thin line through it, and a rail beside that line.
+
+    Attributes
+    ----------
+    continuous_z : ndarray
+        Over the best direction, the smaller of the two rays' 20th percentile
+        of the ridge profile (z): the line runs on, without gaps, both ways.
+    line_z : ndarray
+        The same with the 35th percentile: a line of dashes (at most 35 % gaps).
+    direction_rad : ndarray
+        The direction of ``line_z`` (0 = along a row).
+    thin : ndarray of bool
+        The line is thin: moving the background lines twice as far adds
+        little to its profile (35th percentile; a vessel or a duct, wider, adds a lot).
+    rail_z : ndarray
+        The strongest parallel line of dashes 0.5-3 mm to either side, with
+        nothing (z under half of ``gate_z``) on the line halfway to it, along
+        the direction of ``line_z`` (smaller of its two rays' 35th percentiles, z);
+        measured only where ``line_z`` reaches ``gate_z``, else -inf.
+    """
+
+    continuous_z: np.ndarray
+    line_z: np.ndarray
+    direction_rad: np.ndarray
+    thin: np.ndarray
+    rail_z: np.ndarray
+
+
+#: percentile of the ridge profile along a ray for a continuous line (at most 20 % gaps)
+_CONTINUOUS_PCT = 20.0
+#: ... and for a line of dashes (at most 35 % gaps: a vessel wall's calcification, not a cluster that
+#: happens to lie along the ray for half its length)
+_DASHED_PCT = 35.0
+
+
+def _sample(image: np.ndarray, rr: np.ndarray, cc: np.ndarray) -> np.ndarray:
+    h, w = image.shape
+    r = np.clip(np.rint(rr).astype(np.intp), 0, h - 1)
+    c = np.clip(np.rint(cc).astype(np.intp), 0, w - 1)
+    return image[r, c].astype(np.float64)
+
+
+def _sample_max3(image: np.ndarray, rr: np.ndarray, cc: np.ndarray, theta: np.ndarray) -> np.ndarray:
+    """The brightest pixel within one pixel across direction ``theta`` at each point (five nearest-pixel
+    samples half a pixel apart): a one-pixel line is hit wherever the nearest pixel misses it by rounding,
+    also a diagonal 8-connected one."""
+    vr, vc = np.cos(theta), -np.sin(theta)
+    out = _sample(image, rr, cc)
+    for d in (-1.0, -0.5, 0.5, 1.0):
+        np.maximum(out, _sample(image, rr + d * vr, cc + d * vc), out=out)
+    return out
+
+
+def _ray_stats(image, r0, c0, theta, steps, t, shift, offset):
+    """Percentiles (20th, 35th) along both rays of on(shift) - mean(on(shift +- offset)): shape (2, n, 2 rays).
+
+    ``theta`` is one angle per candidate, shape (n, 1).
+    """
+    sr, sc = steps
+    u = (np.sin(theta) * sr, np.cos(theta) * sc)
+    v = (np.cos(theta) * sr, -np.sin(theta) * sc)
+    out = np.empty((2, r0.size, 2))
+    for k, sgn in enumerate((1.0, -1.0)):
+        rr = r0[:, None] + sgn * t[None, :] * u[0] + shift * v[0]
+        cc = c0[:, None] + sgn * t[None, :] * u[1] + shift * v[1]
+        on = _sample_max3(image, rr, cc, theta)
+        side = 0.5 * (_sample(image, rr + offset * v[0], cc + offset * v[1])
+                      + _sample(image, rr - offset * v[0], cc - offset * v[1]))
+        out[:, :, k] = np.percentile(on - side, [_CONTINUOUS_PCT, _DASHED_PCT], axis=1)
+    return out
+
+
+def _robust_z(values: np.ndarray) -> tuple[float, float]:
+    flat = values[np.isfinite(values)]
+    if flat.size == 0:
+        return 0.0, 1.0
+    centre = float(np.median(flat))
+    return centre, float(_MAD_TO_SIGMA * np.median(np.abs(flat - centre))) or 1.0
+
+
+def _ring_direction(image, r0, c0, radius_px, angles, *, plateau_centre=False):
+    """Per candidate, the angle (of ``angles``, shape (n, m), over 180 degrees) whose two antipodal points
+    on a circle are brightest over the circle's median: where a line through the candidate crosses it."""
+    dr, dc = radius_px[0] * np.sin(angles), radius_px[1] * np.cos(angles)
+    a = _sample_max3(image, r0[:, None] + dr, c0[:, None] + dc, angles)
+    b = _sample_max3(image, r0[:, None] - dr, c0[:, None] - dc, angles)
+    both = np.minimum(a, b)  # a line crosses both; a blob or an edge on one side only
+    score = both - np.median(np.concatenate([a, b], axis=1), axis=1, keepdims=True)
+    # the centre of the plateau around the best angle (sampling three pixels across makes one
+    # about two pixels wide; its first maximum would be biased to one side)
+    best = np.argmax(score, axis=1)
+    rows = np.arange(score.shape[0])
+    if not plateau_centre:
+        return angles[rows, best]
+    top = score[rows, best][:, None]
+    idx = np.arange(score.shape[1])[None, :]
+    near = np.abs(idx - best[:, None]) <= 0.1 * score.shape[1] + 1
+    plateau = near & (score >= top - 0.3 * np.abs(top))  # always holds the best angle itself
+    return (angles * plateau).sum(axis=1) / plateau.sum(axis=1)
+
+
+def _directions(image, r0, c0, spacing_mm, far_mm):
+    """Direction of the most line-like path through each candidate: coarse on a 1.5 mm circle, refined on a far one."""
+    px = min(spacing_mm)
+    ring1 = min(1.5, far_mm)
+    n1 = max(32, int(np.ceil(np.pi * ring1 / px)))
+    grid = np.broadcast_to(np.linspace(0, np.pi, n1, endpoint=False), (r0.size, n1))
+    coarse = _ring_direction(image, r0, c0, (ring1 / spacing_mm[0], ring1 / spacing_mm[1]), grid)
+    half_width = 2.0 * np.pi / n1 + px / ring1
+    deltas = np.arange(-half_width, half_width + 1e-12, 0.5 * px / far_mm)
+    fine = _ring_direction(image, r0, c0, (far_mm / spacing_mm[0], far_mm / spacing_mm[1]),
+                           coarse[:, None] + deltas[None, :], plateau_centre=True)
+    return np.mod(fine, np.pi)
+
+
+def _thin_and_rail(image, r0, c0, theta, steps, t, offset_px, sig, null_line, *, gate_z, step_mm):
+    """Whether each line is thin, and its strongest rail (z) with an empty lumen (see :class:`RidgeEvidence`)."""
+    c_line, s_line = null_line
+    near = _ray_stats(image, r0, c0, theta, steps, t, 0.0, offset_px)[1].min(axis=1)
+    far = _ray_stats(image, r0, c0, theta, steps, t, 0.0, 2 * offset_px)[1].min(axis=1)
+    # thin: moving the background lines twice as far adds little (a wide vessel adds a lot)
+    thin = far - near <= 0.5 * np.maximum(near, 0.0)
+    # a rail 0.5-3 mm to either side, with an empty lumen between: the line halfway to it carries
+    # nothing (a dense cluster along the ray has members everywhere beside it, a vessel does not)
+    grid_mm = np.arange(0.125, 3.0 + 1e-9, 0.125)
+    best = np.full(r0.size, -np.inf)
+    for sgn in (1.0, -1.0):
+        z_at = np.stack([(_ray_stats(image, r0, c0, theta, steps, t, sgn * mm / step_mm, offset_px)[1].min(axis=1)
+                          / sig - c_line) / s_line for mm in grid_mm], 1)
+        for k, mm in enumerate(grid_mm):
+            if mm < 0.5 - 1e-9:
+                continue
+            half = int(np.argmin(np.abs(grid_mm - mm / 2)))
+            best = np.where(z_at[:, half] < 0.5 * gate_z, np.maximum(best, z_at[:, k]), best)
+    return thin, best
+
+
+def ridges_through(
+    image: np.ndarray,
+    rows_px: np.ndarray,
+    cols_px: np.ndarray,
+    *,
+    sigma: np.ndarray,
+    spacing_mm: tuple[float, float],
+    start_mm: float,
+    reach_mm: float,
+    offset_px: float,
+    gate_z: float,
+    null_rows_px: np.ndarray,
+    null_cols_px: np.ndarray,
+    null_sigma: np.ndarray,
+) -> RidgeEvidence:
+    """Measure the thin lines through each candidate (see the module docstring).
+
+    Parameters
+    ----------
+    image : ndarray
+    rows_px, cols_px : ndarray
+        Candidate positions.
+    sigma : ndarray
+        Noise sigma at each candidate (read units).
+    spacing_mm : (float, float)
+        Pixel spacing; the rays are sampled one pixel apart (of the finer axis).
+    start_mm, reach_mm : float
+        Each ray runs from ``start_mm`` (beyond the candidate itself) for ``reach_mm``.
+    offset_px : float
+        Distance of the parallel background lines (beyond the line's half
+        width and its blur).
+    gate_z : float
+        Rails and width are measured only for candidates whose ``line_z`` reaches this.
+    null_rows_px, null_cols_px, null_sigma : ndarray
+        Positions (and their noise sigma) where the statistics' own
+        distribution is measured, each in a fixed direction (golden-angle
+        sequence): the z values are robust z against it.
+
+    Returns
+    -------
+    RidgeEvidence
+    """
+    r0 = np.asarray(rows_px, float)
+    c0 = np.asarray(cols_px, float)
+    n = r0.size
+    if n == 0:
+        z = np.zeros(0)
+        return RidgeEvidence(z, z.copy(), z.copy(), np.zeros(0, bool), z.copy())
+    step_mm = min(spacing_mm)
+    t = np.arange(start_mm, start_mm + reach_mm + 1e-9, step_mm) / step_mm
+    steps = (step_mm / spacing_mm[0], step_mm / spacing_mm[1])
+    sig = np.maximum(np.asarray(sigma, float), 1e-12)
+    theta = _directions(image, r0, c0, spacing_mm, start_mm + reach_mm)
+    along = _ray_stats(image, r0, c0, theta[:, None], steps, t, 0.0, offset_px).min(axis=2) / sig
+    nr, nc = np.asarray(null_rows_px, float), np.asarray(null_cols_px, float)
+    null_theta = np.mod(np.arange(nr.size) * 2.399963229728653, np.pi)[:, None]  # golden angle
+    null = _ray_stats(image, nr, nc, null_theta, steps, t, 0.0, offset_px).min(axis=2)
+    null /= np.maximum(np.asarray(null_sigma, float), 1e-12)[None, :]
+    (c_cont, s_cont), (c_line, s_line) = _robust_z(null[0]), _robust_z(null[1])
+    z_cont = (along[0] - c_cont) / s_cont
+    z_line = (along[1] - c_line) / s_line
+    thin = np.zeros(n, bool)
+    rail = np.full(n, -np.inf)
+    g = np.flatnonzero((z_line >= gate_z) | (z_cont >= gate_z))
+    if g.size:
+        thin[g], rail[g] = _thin_and_rail(image, r0[g], c0[g], theta[g, None], steps, t, offset_px,
+                                          sig[g], (c_line, s_line), gate_z=gate_z, step_mm=step_mm)
+    return RidgeEvidence(continuous_z=z_cont, line_z=z_line, direction_rad=theta, thin=thin, rail_z=rail)

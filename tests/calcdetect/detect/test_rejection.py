@@ -1,0 +1,178 @@
+"""Artefacts no imaging chain produces are rejected; calcifications are not (issue 18).
+
+Scenes (``film_scene`` in tests/calcdetect/conftest.py) blur what went through the chain by a
+known Gaussian PSF and add dust, scratches and scanner rows sharp afterwards, as on a film scan.
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+import pytest
+
+from calcdetect import detect
+from calcdetect.config import DetectorConfig
+from calcdetect.detector.lines import find_scanner_lines
+from calcdetect.detector.rejection import REJECTION_REASONS, in_a_row, speck_z
+
+#: five members within 1 cm² (offsets in mm)
+CLUSTER = [(0.0, 0.0), (1.5, 1.0), (-1.0, 2.0), (2.0, -1.5), (-1.8, -1.2)]
+
+
+def _near(calcs, y_mm, x_mm, spacing, radius_mm=0.5):
+    return [c for c in calcs if np.hypot(c.row_px * spacing - y_mm, c.col_px * spacing - x_mm) <= radius_mm]
+
+
+def _clusters_near(result, y_mm, x_mm, spacing, radius_mm=4.0):
+    return [k for k in result.clusters if np.hypot(k.row_px * spacing - y_mm, k.col_px * spacing - x_mm) <= radius_mm]
+
+
+# (pixel size, chain PSF sigma, calcification contrast): at 0.2 mm the chain must blur by at least
+# ~0.6 pixel for a point to look different from a one-pixel speck, hence the blurrier chain there
+@pytest.mark.parametrize("spacing, psf_mm, contrast", [(0.07, 0.07, 400.0), (0.2, 0.16, 1500.0)])
+def test_dust_is_rejected_and_a_calcification_of_the_same_peak_is_kept(film_scene, spacing, psf_mm, contrast):
+    # at 0.2 mm a larger field, so that the noise spectrum gets enough tiles (24) for an estimate
+    scene = film_scene(spacing_mm=spacing, psf_mm=psf_mm, size_mm=(40.0, 36.0) if spacing < 0.1 else (60.0, 54.0))
+    scene.calcs = [(12 + dy, 14 + dx, 0.12, contrast) for dy, dx in CLUSTER]
+    peak = float(scene.signal().max())  # the calcifications' peak after the chain's blur
+    scene.dust = [(28 + dy, 26 + dx, peak) for dy, dx in CLUSTER]
+    result = detect(scene.render(), spacing_mm=(spacing, spacing))
+
+    assert result.flag and _clusters_near(result, 12, 14, spacing), "the true cluster is found"
+    for dy, dx in CLUSTER:  # no true calcification was rejected
+        assert not _near(result.rejected_calcifications, 12 + dy, 14 + dx, spacing)
+    assert not _clusters_near(result, 28, 26, spacing), "dust makes no cluster"
+    dust = [c for c in result.rejected_calcifications if c.rejected == "dust"]
+    assert dust and all(any(_near([c], 28 + dy, 26 + dx, spacing) for dy, dx in CLUSTER) for c in dust)
+    assert all(c.cluster_id == -1 for c in result.rejected_calcifications)
+    assert result.rejected["dust"] == len(dust)
+
+
+def test_at_02mm_a_sharp_chain_cannot_tell_a_speck_and_nothing_is_rejected_as_dust(film_scene):
+    """With a PSF of a third of a pixel a calcification is itself one pixel: the test must not run."""
+    scene = film_scene(spacing_mm=0.2, psf_mm=0.07, size_mm=(60.0, 54.0))
+    scene.calcs = [(12 + dy, 14 + dx, 0.12, 800.0) for dy, dx in CLUSTER]
+    result = detect(scene.render(), spacing_mm=(0.2, 0.2))
+    assert result.point_spread["n_tiles"] >= 24
+    assert result.point_spread["sigma_px"] * DetectorConfig().psf_margin < 0.5
+    assert "dust" not in result.rejected
+    assert result.flag and len(_clusters_near(result, 12, 14, 0.2)[0:1]) == 1
+
+
+@pytest.mark.parametrize("psf_px", [0.8, 1.0, 1.5])
+def test_speck_statistic_separates_a_point_through_the_psf_from_a_speck(psf_px):
+    """Against white noise blurred by the PSF (the statistic's own null), 200 points at random
+    sub-pixel positions blurred by the same PSF stay below the threshold and 200 one-pixel specks
+    of the same peak exceed it."""
+    rng = np.random.default_rng(int(psf_px * 10))
+    size, n = 600, 200
+    noise = cv2.GaussianBlur(rng.normal(size=(size, size)).astype(np.float32), (0, 0), psf_px)
+    noise /= noise.std()
+    centres = np.stack(np.meshgrid(np.arange(30, size - 30, 40), np.arange(30, size - 30, 40)), -1).reshape(-1, 2)
+    centres = centres[:n]
+    fine = np.zeros((size * 8, size * 8), np.float32)  # points on an 8x finer grid, random sub-pixel offsets
+    offsets = rng.uniform(-0.5, 0.5, (len(centres), 2))
+    for (r, c), (dr, dc) in zip(centres, offsets):
+        fine[int((r + dr) * 8 + 4), int((c + dc) * 8 + 4)] = 64.0
+    points = cv2.resize(cv2.GaussianBlur(fine, (0, 0), psf_px * 8), (size, size), interpolation=cv2.INTER_AREA)
+    peaks = np.array([points[r - 1: r + 2, c - 1: c + 2].max() for r, c in centres])
+    amplitude = 30.0 / peaks.mean()  # points of about 30 noise sigma
+    real = noise + amplitude * points
+    specks = noise.copy()
+    specks[centres[:, 0], centres[:, 1]] += amplitude * peaks
+    null_r, null_c = rng.integers(10, size - 10, (2, 2000))
+    kwargs = dict(sigma=np.ones(len(centres)), psf_sigma_px=0.8 * psf_px, spacing_mm=(0.05, 0.05),
+                  null_rows_px=null_r, null_cols_px=null_c, null_sigma=np.ones(null_r.size))
+    z_real = speck_z(real, centres[:, 0], centres[:, 1], **kwargs)
+    z_speck = speck_z(specks, centres[:, 0], centres[:, 1], **kwargs)
+    assert (z_real < DetectorConfig().dust_z).all(), np.sort(z_real)[-5:]
+    assert (z_speck >= DetectorConfig().dust_z).all(), np.sort(z_speck)[:5]
+
+
+@pytest.mark.parametrize("spacing", [0.07, 0.2])
+def test_a_scanner_row_is_found_and_its_candidates_rejected(film_scene, spacing):
+    scene = film_scene(spacing_mm=spacing, psf_mm=0.07, size_mm=(40.0, 60.0), seed=5)
+    row = scene.shape[0] * 3 // 4
+    scene.scanner_rows = [(row, 16.0)]  # 4 noise sigma
+    scene.dust = [(row * spacing, x, 60.0) for x in (10.0, 22.0, 34.0, 46.0)]  # bright bits along the line
+    image = scene.render()
+    lines = find_scanner_lines(image, spacing_mm=(spacing, spacing), z=DetectorConfig().line_z,
+                               min_length_mm=DetectorConfig().scanner_line_min_mm)
+    assert [(ln.axis, ln.index) for ln in lines] == [(0, row)]
+    result = detect(image, spacing_mm=(spacing, spacing))
+    on_row = [c for c in (*result.calcifications, *result.rejected_calcifications) if abs(c.row_px - row) <= 1]
+    assert on_row and all(c.rejected == "scanner_line" for c in on_row)
+
+
+def test_an_edge_is_not_a_scanner_line():
+    """A horizontal step (the breast's edge, a film label) differs from one side only."""
+    rng = np.random.default_rng(2)
+    image = rng.normal(1000.0, 4.0, (400, 600)).astype(np.float32)
+    image[200:] += 80.0
+    assert find_scanner_lines(image, spacing_mm=(0.1, 0.1), z=6.0, min_length_mm=30.0) == []
+
+
+@pytest.mark.parametrize("spacing", [0.07, 0.2])
+def test_a_long_scratch_is_rejected_and_does_not_swallow_the_cluster(film_scene, spacing):
+    scene = film_scene(spacing_mm=spacing, psf_mm=0.07, size_mm=(40.0, 60.0), seed=5)
+    scene.calcs = [(12 + dy, 14 + dx, 0.15, 800.0) for dy, dx in CLUSTER]
+    scene.scratches = [(4.0, 12.0, 30.0, 33.0, 25.0)]  # 33 mm long, one pixel wide, through the breast
+    result = detect(scene.render(), spacing_mm=(spacing, spacing))
+    y0, x0, y1, x1 = 4.0, 12.0, 30.0, 33.0
+    length = np.hypot(y1 - y0, x1 - x0)
+
+    def on_scratch(c):
+        y, x = c.row_px * spacing, c.col_px * spacing
+        t = ((y - y0) * (y1 - y0) + (x - x0) * (x1 - x0)) / length**2
+        dist = abs((y - y0) * (x1 - x0) - (x - x0) * (y1 - y0)) / length
+        return 0.0 <= t <= 1.0 and dist <= 1.5 * spacing
+
+    on = [c for c in (*result.calcifications, *result.rejected_calcifications) if on_scratch(c)]
+    assert len(on) >= 5 and all(c.rejected == "scratch" for c in on)
+    clusters = _clusters_near(result, 12, 14, spacing)
+    assert result.flag and clusters and clusters[0].n_calcifications == len(CLUSTER)
+    for dy, dx in CLUSTER:
+        assert not _near(result.rejected_calcifications, 12 + dy, 14 + dx, spacing)
+
+
+@pytest.mark.parametrize("spacing, contrast", [(0.07, 800.0), (0.2, 1500.0)])
+def test_a_tram_track_does_not_make_the_image_positive_but_a_cluster_still_does(film_scene, spacing, contrast):
+    """Two parallel rows of short bright dashes (calcified vessel walls, 1 mm apart, 28 mm long):
+    without the rejection stage they are a cluster that flags the image (checked here, so the test
+    cannot pass by default); with it they are ``vascular`` and only a true cluster flags it."""
+    rails = [(34.0, 6.0, 22.0, 32.0, 400.0), (35.0, 6.46, 23.0, 32.46, 400.0)]
+    scene = film_scene(spacing_mm=spacing, psf_mm=0.07, size_mm=(40.0, 40.0), seed=11, rail_dash_mm=(0.3, 0.5))
+    scene.rails = rails
+    image = scene.render()
+    off = DetectorConfig(dust_z=0.0, line_z=0.0, vascular_min_length_mm=0.0)
+    assert detect(image, spacing_mm=(spacing, spacing), config=off).flag, "the scene is a real test"
+    alone = detect(image, spacing_mm=(spacing, spacing))
+    assert not alone.flag, [(k.n_calcifications, k.score) for k in alone.clusters]
+    assert alone.rejected.get("vascular", 0) > 10
+    scene.calcs = [(10 + dy, 14 + dx, 0.15, contrast) for dy, dx in CLUSTER]
+    both = detect(scene.render(), spacing_mm=(spacing, spacing))
+    assert both.flag and _clusters_near(both, 10, 14, spacing)
+    flagging = [k for k in both.clusters if k.score >= DetectorConfig().image_threshold]
+    assert flagging and all(np.hypot(k.row_px * spacing - 10, k.col_px * spacing - 14) <= 4.0 for k in flagging)
+
+
+def test_rejection_off_keeps_the_old_behaviour(film_scene):
+    scene = film_scene(spacing_mm=0.07, psf_mm=0.07)
+    peak = 100.0
+    scene.dust = [(28 + dy, 26 + dx, peak) for dy, dx in CLUSTER]
+    off = DetectorConfig(dust_z=0.0, line_z=0.0, vascular_min_length_mm=0.0)
+    result = detect(scene.render(), spacing_mm=(0.07, 0.07), config=off)
+    assert result.rejected_calcifications == () and set(result.rejected) == {"classifier"}
+
+
+def test_five_in_a_row_over_the_length_are_vascular_a_compact_cluster_is_not():
+    spacing = (0.1, 0.1)
+    row = np.array([[50 + 15 * k, 100 + 3 * k] for k in range(8)], float)  # 8 dots over 10.7 mm
+    cluster = np.array([[300 + dy * 10, 300 + dx * 10] for dy, dx in CLUSTER], float)
+    pts = np.r_[row, cluster]
+    flags = in_a_row(pts[:, 0], pts[:, 1], spacing_mm=spacing, min_length_mm=10.0)
+    assert flags[: len(row)].all() and not flags[len(row):].any()
+
+
+def test_reasons_are_the_documented_ones():
+    assert REJECTION_REASONS == ("scanner_line", "vascular", "scratch", "dust")
