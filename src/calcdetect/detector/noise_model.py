@@ -99,6 +99,18 @@ def _fine_residual(image: np.ndarray, rows: np.ndarray, cols: np.ndarray) -> np.
     return image[rows, cols].astype(np.float64) - acc / 9.0
 
 
+def _quantisation_step(values: np.ndarray) -> float:
+    """The smallest step between the grey levels sampled (1 for integer data; tiny for float data).
+
+    Read from at most 50,000 values spread over the samples, so the cost does not grow with the image.
+    """
+    take = values[:: max(1, values.size // 50_000)]
+    levels = np.unique(take.astype(np.float64))
+    steps = np.diff(levels)
+    steps = steps[steps > 0]
+    return float(steps.min()) if steps.size else 0.0
+
+
 def _robust_sigma(x: np.ndarray) -> float:
     med = np.median(x)
     return float(_MAD_TO_SIGMA * np.median(np.abs(x - med)))
@@ -163,5 +175,8 @@ def fit_noise_curve(
     centres_a = np.asarray(centres)
     sigmas_a = _running_median3(np.asarray(sigmas))
     floor = 1e-3 * float(sigmas_a.max()) if sigmas_a.max() > 0 else 1e-12
+    # no pixel is known better than its grey level's step: a region clipped flat (burnt-out
+    # film, a saturated detector) measures no noise, yet a response beside it is noise too
+    floor = max(floor, _quantisation_step(image[rows, cols]) / np.sqrt(12.0))
     sigmas_a = np.maximum(sigmas_a, max(floor, 1e-12))
     return NoiseCurve(centres_a, sigmas_a, _poisson_gaussian(centres_a, sigmas_a))

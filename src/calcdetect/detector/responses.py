@@ -199,11 +199,15 @@ def scale_space(
     gains, texture = [], []
     for level in levels:
         z = level[lr, lc].astype(np.float64) / sigma_sub
-        inside = z[ok]
+        # a response of exactly 0 is a flat neighbourhood: film burnt out to the scanner's
+        # clipping value holds neither noise nor signal, and where it covers half the breast
+        # it would make the median deviation (the gain) zero
+        measured = ok & (z != 0.0)
+        inside = z[measured]
         med = float(np.median(inside)) if inside.size else 0.0
         g = _MAD_TO_SIGMA * float(np.median(np.abs(inside - med))) if inside.size else 0.0
         g = g if g > 0 else 1.0
-        tiles = tile_noise((z / g).astype(np.float32), ok, step=step, full_shape=full_shape,
+        tiles = tile_noise((z / g).astype(np.float32), measured, step=step, full_shape=full_shape,
                            spacing_mm=spacing_mm, tile_mm=config.noise_tile_mm)
         if tiles is None:
             return None

@@ -124,3 +124,34 @@ def test_responses_on_the_work_region_equal_those_on_the_whole_image(scene, spac
     for a, b in zip(part.levels + part.smoothed, whole.levels + whole.smoothed):
         np.testing.assert_allclose(a[local], b[rows, cols], rtol=0, atol=1e-5 * max(scale, float(np.abs(b).max())))
     assert blur_reach_px(cfg, sp) > 0
+
+
+def test_film_burnt_out_to_the_clipping_value_does_not_break_the_noise():
+    """An 8-bit 0.2 mm film scan whose burnt-out periphery is clipped flat at 0 inside the
+    search region (a phantom of a fresh development set that gave infinite SNRs): the flat
+    pixels measure no noise, the rest must still set the levels' noise."""
+    from calcdetect.detector.pipeline import analyse_candidates
+    from calcdetect.phantom import make_phantom
+    from calcdetect.detector import responses
+
+    phantom = make_phantom(seed=8073898617075435731, preset="film-mias-like", view="MLO", laterality="L",
+                           with_cluster=False)
+    assert phantom.stored.max() <= 255  # an 8-bit scan
+    pixels = np.asarray(phantom.read_pixels(), dtype=np.float32)  # as read_mammogram gives them: denser brighter
+    spaces = []
+    original = responses.scale_space
+
+    def keep(*args, **kwargs):
+        spaces.append(original(*args, **kwargs))
+        return spaces[-1]
+
+    import calcdetect.detector.pipeline as pipeline
+    pipeline.scale_space = keep
+    try:
+        a = analyse_candidates(pixels, spacing_mm=(0.2, 0.2), view="MLO")
+    finally:
+        pipeline.scale_space = original
+    assert np.isfinite(a.features.matrix).all()
+    assert a.peaks.snr.max() < 1e3
+    # each level's noise is a sizeable fraction of the fine noise, not the few flat-free samples' spread
+    assert spaces[0].gain.min() > 0.05
