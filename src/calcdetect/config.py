@@ -84,6 +84,7 @@ _BOUNDS: dict[str, tuple[float | None, float | None]] = {
     "scanner_line_min_mm": (0.0, 10_000.0),
     "scratch_min_length_mm": (0.0, 1000.0),
     "vascular_min_length_mm": (0.0, 1000.0),
+    "vascular_row_count": (0, 1000),
 }
 
 #: fields holding text, not numbers
@@ -154,8 +155,14 @@ class DetectorConfig:
         from a candidate makes it a ``scratch`` (rays of that length are also
         the tram-track test's).
     vascular_min_length_mm : float
-        Five or more accepted candidates in a row over this length, or a line
-        of dashes with a parallel rail, are ``vascular`` (0: off).
+        A line of dashes with a parallel rail over this length is ``vascular``
+        (0: off).
+    vascular_row_count : int
+        ``vascular_row_count`` or more accepted candidates in a row over
+        ``vascular_min_length_mm``, with no rail seen, are ``vascular`` too
+        (0: off, the default: calcifications in a linear or segmental
+        distribution are themselves suspicious, and on the fresh test phantoms
+        at 0.2 mm the rule took a true cluster with the candidates along it).
     fp_model : str
         False-positive model: empty for the one shipped in the package, or a
         path ``PATH`` to ``PATH.txt`` + ``PATH.json`` written by ``calcdetect train``.
@@ -187,6 +194,7 @@ class DetectorConfig:
     scanner_line_min_mm: float = _SHIPPED["scanner_line_min_mm"]
     scratch_min_length_mm: float = _SHIPPED["scratch_min_length_mm"]
     vascular_min_length_mm: float = _SHIPPED["vascular_min_length_mm"]
+    vascular_row_count: int = _SHIPPED["vascular_row_count"]
     fp_model: str = _SHIPPED["fp_model"]
     calibration_seeds: str = _SHIPPED["calibration_seeds"]
     calibration_date: str = _SHIPPED["calibration_date"]

@@ -66,7 +66,6 @@ _NULL_SAMPLES = 2000
 #: the ray statistics cost ~100x more per position: their own distribution on the first 400
 _RAY_NULL_SAMPLES = 400
 _RING_MM = 0.3
-_ROW_MIN_COUNT = 5
 _ROW_HALF_WIDTH_MM = 0.75
 _ROW_MAX_GAP_MM = 3.0
 #: the reason is shared along the line this far beyond where a ray saw it
@@ -166,17 +165,18 @@ def speck_z(
 
 
 def in_a_row(rows_px: np.ndarray, cols_px: np.ndarray, *, spacing_mm: tuple[float, float],
-             min_length_mm: float) -> np.ndarray:
-    """Whether each position is one of at least 5 in a row spanning ``min_length_mm`` (see the module docstring)."""
+             min_length_mm: float, min_count: int = 5) -> np.ndarray:
+    """Whether each position is one of at least ``min_count`` in a row spanning ``min_length_mm``
+    (see the module docstring)."""
     pts = np.stack([np.asarray(rows_px, float) * spacing_mm[0], np.asarray(cols_px, float) * spacing_mm[1]], 1)
     n = len(pts)
     out = np.zeros(n, bool)
-    if n < _ROW_MIN_COUNT:
+    if n < min_count:
         return out
     tree = cKDTree(pts)
     for i, nbrs in enumerate(tree.query_ball_point(pts, r=2.0 * min_length_mm)):
         nbrs = np.asarray([j for j in nbrs if j != i])
-        if nbrs.size < _ROW_MIN_COUNT - 1:
+        if nbrs.size < min_count - 1:
             continue
         d = pts[nbrs] - pts[i]
         dist = np.hypot(d[:, 0], d[:, 1])
@@ -190,7 +190,7 @@ def in_a_row(rows_px: np.ndarray, cols_px: np.ndarray, *, spacing_mm: tuple[floa
             k0 = int(np.searchsorted(band, 0.0))
             lo = band[gaps[gaps < k0][-1] + 1] if (gaps < k0).any() else band[0]
             hi = band[gaps[gaps >= k0][0]] if (gaps >= k0).any() else band[-1]
-            if hi - lo >= min_length_mm and ((band >= lo) & (band <= hi)).sum() >= _ROW_MIN_COUNT:
+            if hi - lo >= min_length_mm and ((band >= lo) & (band <= hi)).sum() >= min_count:
                 out[i] = True
                 break
     return out
@@ -251,10 +251,10 @@ def reject_artefacts(
     if n and config.line_z > 0 and config.scratch_min_length_mm > 0 and null_r.size >= 50:
         _line_reasons(reason, image, rows_px, cols_px, sigma=sigma, spacing_mm=spacing_mm,
                       point_spread=point_spread, null=(null_r, null_c, null_sigma), config=config)
-    if n and config.vascular_min_length_mm > 0:
+    if n and config.vascular_min_length_mm > 0 and config.vascular_row_count > 0:
         left = np.flatnonzero(reason == "")  # a scratch's own candidates are in a row too: not counted
         row = in_a_row(rows_px[left], cols_px[left], spacing_mm=spacing_mm,
-                       min_length_mm=config.vascular_min_length_mm)
+                       min_length_mm=config.vascular_min_length_mm, min_count=config.vascular_row_count)
         reason[left[row]] = "vascular"
     z = np.zeros(n)
     if n and config.dust_z > 0 and point_spread.measured:

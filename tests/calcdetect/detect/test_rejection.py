@@ -176,3 +176,15 @@ def test_five_in_a_row_over_the_length_are_vascular_a_compact_cluster_is_not():
 
 def test_reasons_are_the_documented_ones():
     assert REJECTION_REASONS == ("scanner_line", "vascular", "scratch", "dust")
+
+
+def test_calcifications_in_a_line_are_kept_unless_the_row_rule_is_asked_for(scene):
+    """Calcifications along a duct (a linear or segmental distribution, suspicious in itself)
+    are not set aside as vascular by default; with ``vascular_row_count`` they are."""
+    dots = [(10.0 + 1.5 * k, 12.0 + 0.3 * k, 0.35, 60.0) for k in range(8)]  # 8 over 10.7 mm, no vessel wall
+    image = scene(size_mm=(30.0, 30.0), background_cols_mm=4.0, seed=3, discs=dots).render(0.1)
+    default = detect(image, spacing_mm=(0.1, 0.1))
+    assert default.rejected.get("vascular", 0) == 0
+    assert default.clusters and default.clusters[0].n_calcifications >= 5
+    asked = detect(image, spacing_mm=(0.1, 0.1), config=DetectorConfig(vascular_row_count=5))
+    assert asked.rejected.get("vascular", 0) >= 5
