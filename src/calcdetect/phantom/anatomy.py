@@ -280,13 +280,7 @@ def make_anatomy(rng: np.random.Generator, *, rows: int, cols: int, spacing_mm: 
     radius = min(radius, 0.3 * depth_low * grid_mm)  # tiny test matrices: keep a flat centre
     canvas = np.zeros((hl, wl), np.uint8)
     cv2.fillPoly(canvas, [np.round(pts * 16).astype(np.int32)], 1, cv2.LINE_8, shift=4)
-    pect = np.zeros((hl, wl), bool)
-    if view == "MLO":
-        xp = top_w * rng.uniform(0.6, 0.95)
-        yp = hl * rng.uniform(0.40, 0.70)
-        q = rng.uniform(0.85, 1.25)  # <1: concave muscle edge, >1: convex
-        rr, cc = np.mgrid[0:hl, 0:wl].astype(np.float32)
-        pect = (np.clip(cc / xp, 0, None) ** q + np.clip(rr / yp, 0, None) ** q) < 1.0
+    pect = _pectoral_low(rng, hl, wl, top_w) if view == "MLO" else np.zeros((hl, wl), bool)
     nip_r = rng.uniform(2.5, 4.0) / grid_mm
     cv2.circle(canvas, (int(round(nipple_low[1] * 4)), int(round(nipple_low[0] * 4))),
                int(round(nip_r * 4)), 1, -1, cv2.LINE_8, shift=2)
@@ -299,9 +293,47 @@ def make_anatomy(rng: np.random.Generator, *, rows: int, cols: int, spacing_mm: 
     sd_low = cv2.GaussianBlur(sd_low, (0, 0), 1.2)
     pect &= mask_low
 
-    # --- coarse-grid tissue ---
-    cw_mm = np.broadcast_to(np.arange(wl, dtype=np.float32)[None, :] * grid_mm, (hl, wl))
     t_low = thickness_profile_mm(np.maximum(sd_low, 0), thickness, radius)
+    gland, field, extra, vessels = _coarse_tissue(rng, mask_low, sd_low, pect, t_low, nipple_low=nipple_low,
+                                                  grid_mm=grid_mm, thickness=thickness, view=view, density=density)
+    atten, mask, sd_full = _full_attenuation(rng, sd_low, extra, rows=rows, cols=cols, thickness=thickness,
+                                             radius=radius)
+    atten_low = (MU_ADIPOSE_PER_MM * t_low + extra).astype(np.float32)
+
+    fr, fc = rows / hl, cols / wl
+
+    def to_full(r, c):
+        return ((r + 0.5) * fr - 0.5, (c + 0.5) * fc - 0.5)
+
+    vessel_out = tuple(
+        {"points": np.column_stack(to_full(v["points_low"][:, 0], v["points_low"][:, 1])),
+         "width_mm": v["width_mm"]}
+        for v in vessels
+    )
+    return Anatomy(
+        attenuation=atten, mask=mask, edge_distance_mm=sd_full,
+        attenuation_low=atten_low, mask_low=mask_low, edge_distance_low_mm=sd_low,
+        glandular_low=gland, pectoral_low=pect, background_field_low=field,
+        vessels=vessel_out, nipple_rc=to_full(*nipple_low), breast_depth_px=depth_low * fc,
+        thickness_mm=float(thickness), density=density, grid_factor=(fr, fc),
+    )
+
+
+def _pectoral_low(rng: np.random.Generator, hl: int, wl: int, top_w: float) -> np.ndarray:
+    """The pectoral muscle of an MLO view on the coarse grid (a superellipse in the top corner)."""
+    xp = top_w * rng.uniform(0.6, 0.95)
+    yp = hl * rng.uniform(0.40, 0.70)
+    q = rng.uniform(0.85, 1.25)  # <1: concave muscle edge, >1: convex
+    rr, cc = np.mgrid[0:hl, 0:wl].astype(np.float32)
+    return (np.clip(cc / xp, 0, None) ** q + np.clip(rr / yp, 0, None) ** q) < 1.0
+
+
+def _coarse_tissue(rng: np.random.Generator, mask_low: np.ndarray, sd_low: np.ndarray, pect: np.ndarray,
+                   t_low: np.ndarray, *, nipple_low, grid_mm: float, thickness: float, view: str, density: str):
+    """Glandular tissue, fat texture, vessels, ligaments and muscle on the coarse grid:
+    the glandular fraction, the background field, the extra attenuation and the vessels."""
+    hl, wl = mask_low.shape
+    cw_mm = np.broadcast_to(np.arange(wl, dtype=np.float32)[None, :] * grid_mm, (hl, wl))
     field = power_law_field(rng, (hl, wl), spacing_mm=grid_mm, beta=3.0)
     half_h = float(mask_low[:, 1].sum()) / 2
     gland = _glandular_fraction(rng, field, mask_low, sd_low, cw_mm, nipple_low, half_h, density, grid_mm)
@@ -323,9 +355,12 @@ def make_anatomy(rng: np.random.Generator, *, rows: int, cols: int, spacing_mm: 
         t_m = thickness * rng.uniform(0.5, 0.8) * _smoothstep(d_p, 0.0, 10.0)
         striae = power_law_field(rng, (hl, wl), spacing_mm=grid_mm, beta=2.5)
         extra += (MU_MUSCLE_PER_MM - MU_ADIPOSE_PER_MM) * t_m * (1 + 0.08 * striae) * (t_low / thickness)
-    extra = extra.astype(np.float32)
+    return gland, field, extra.astype(np.float32), vessels
 
-    # --- full resolution: outline, thickness, skin ---
+
+def _full_attenuation(rng: np.random.Generator, sd_low: np.ndarray, extra: np.ndarray, *, rows: int, cols: int,
+                      thickness: float, radius: float):
+    """Attenuation at full resolution: the outline, the thickness fall-off and the skin, plus the coarse tissue."""
     sd_full = cv2.resize(sd_low, (cols, rows), interpolation=cv2.INTER_LINEAR)
     mask = sd_full > 0
     d = np.maximum(sd_full, 0)
@@ -335,22 +370,4 @@ def make_anatomy(rng: np.random.Generator, *, rows: int, cols: int, spacing_mm: 
     atten = (MU_ADIPOSE_PER_MM * t_full
              + (MU_GLAND_PER_MM - MU_ADIPOSE_PER_MM) * (t_full - t_inner)).astype(np.float32)
     atten += cv2.resize(extra, (cols, rows), interpolation=cv2.INTER_LINEAR)
-    atten_low = (MU_ADIPOSE_PER_MM * t_low + extra).astype(np.float32)
-
-    fr, fc = rows / hl, cols / wl
-
-    def to_full(r, c):
-        return ((r + 0.5) * fr - 0.5, (c + 0.5) * fc - 0.5)
-
-    vessel_out = tuple(
-        {"points": np.column_stack(to_full(v["points_low"][:, 0], v["points_low"][:, 1])),
-         "width_mm": v["width_mm"]}
-        for v in vessels
-    )
-    return Anatomy(
-        attenuation=atten, mask=mask, edge_distance_mm=sd_full,
-        attenuation_low=atten_low, mask_low=mask_low, edge_distance_low_mm=sd_low,
-        glandular_low=gland, pectoral_low=pect, background_field_low=field,
-        vessels=vessel_out, nipple_rc=to_full(*nipple_low), breast_depth_px=depth_low * fc,
-        thickness_mm=float(thickness), density=density, grid_factor=(fr, fc),
-    )
+    return atten, mask, sd_full
