@@ -180,17 +180,22 @@ def add_physical_distractors(atten: np.ndarray, *, anatomy, spacing_mm: float, r
     if rng.random() < 0.1:  # scar wire
         pos = pick(10, 1e9, min_sep_mm=0)
         if pos:
-            length = rng.uniform(15, 40) / spacing_mm
-            ang = rng.uniform(0, np.pi)
-            half = int(length / 2) + 3
-            canvas = np.zeros((2 * half + 1, 2 * half + 1), np.float32)
-            a = (half - length / 2 * math.cos(ang), half - length / 2 * math.sin(ang))
-            b = (half + length / 2 * math.cos(ang), half + length / 2 * math.sin(ang))
-            w = max(1, int(round(0.3 / spacing_mm)))
-            cv2.line(canvas, (int(a[0]), int(a[1])), (int(b[0]), int(b[1])), 0.3, w, cv2.LINE_AA)
-            bbox = add_patch(atten, canvas, int(pos[0]) - half, int(pos[1]) - half, 3.0)
-            out.append(distractor_record("marker", "scar_wire", bbox))
+            out.append(_scar_wire(atten, pos, spacing_mm, rng))
     return out
+
+
+def _scar_wire(atten: np.ndarray, pos: tuple[float, float], spacing_mm: float, rng: np.random.Generator) -> dict:
+    """A straight metal wire 15-40 mm long at ``pos`` (added to ``atten`` in place); its truth record."""
+    length = rng.uniform(15, 40) / spacing_mm
+    ang = rng.uniform(0, np.pi)
+    half = int(length / 2) + 3
+    canvas = np.zeros((2 * half + 1, 2 * half + 1), np.float32)
+    a = (half - length / 2 * math.cos(ang), half - length / 2 * math.sin(ang))
+    b = (half + length / 2 * math.cos(ang), half + length / 2 * math.sin(ang))
+    w = max(1, int(round(0.3 / spacing_mm)))
+    cv2.line(canvas, (int(a[0]), int(a[1])), (int(b[0]), int(b[1])), 0.3, w, cv2.LINE_AA)
+    bbox = add_patch(atten, canvas, int(pos[0]) - half, int(pos[1]) - half, 3.0)
+    return distractor_record("marker", "scar_wire", bbox)
 
 
 def add_stored_distractors(stored: np.ndarray, *, bright: int, label: str, chest_wall_right: bool,
