@@ -31,8 +31,8 @@ import numpy as np
 from scipy.spatial import cKDTree
 
 from calcdetect.config import DetectorConfig, mm_to_px
-from calcdetect.detector.mask import BreastMask
 from calcdetect.detector.enhance import NoiseModel
+from calcdetect.detector.mask import BreastMask
 from calcdetect.detector.responses import ScaleSpace
 
 __all__ = ["CandidatePeaks", "find_candidates", "search_box"]
@@ -238,6 +238,7 @@ def find_candidates(
     """
     if len(space) == 0:
         return CandidatePeaks.empty(0)
+
     def sigma_at(rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
         return mask.lookup(sigma_small, rows, cols)
 
