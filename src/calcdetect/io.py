@@ -29,7 +29,7 @@ Errors
 ``unreadable`` (path missing, a directory, no permission), ``empty_file``,
 ``not_dicom``, ``truncated``, ``invalid_header``, ``dicomdir``, ``non_image``
 (SR, presentation state, KO, PDF, ...), ``not_mammogram`` (not MG, and not
-DX/CR of the breast), ``multiframe`` (tomosynthesis and other multi-frame
+DX/CR/OT of the breast), ``multiframe`` (tomosynthesis and other multi-frame
 objects), ``no_pixel_data``, ``too_large`` (checked on the header and on the
 JPEG/JPEG 2000 codestream, before decoding), ``no_spacing``,
 ``pixel_data_short``, ``decode_failed``.

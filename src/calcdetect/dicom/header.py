@@ -152,14 +152,16 @@ def check_object_kind(ds: Dataset, *, path: str) -> None:
     breast = "BREAST" in body or region_code in ("T-04000", "76752008")
     is_mammo = (
         modality == "MG"
-        or (modality in ("DX", "CR") and breast)
+        # digitised film is often stored as Secondary Capture with Modality OT
+        or (modality in ("DX", "CR", "OT") and breast)
         or (sop in _MAMMO_SOPS and modality in ("", "DX", "CR"))
     )
     if not is_mammo:
         raise NotAMammogramError(
             f"{path}: not a mammogram (Modality {modality or 'missing'!s}, Body Part "
             f"Examined {body or 'missing'!s}, {name or 'no SOP class'}); only MG images, "
-            "or DX/CR images of the BREAST, are analysed."
+            "or DX/CR/OT images of the BREAST, are analysed. A digitised film stored as another "
+            "modality is read once its Body Part Examined says BREAST (or its Modality MG)."
         )
     frames_raw = get_attribute(ds, "NumberOfFrames", 1, path=path)
     try:

@@ -138,6 +138,7 @@ def test_no_view_is_empty(make_dataset, write_dicom):
         ("DX", "BREAST", "1.2.840.10008.5.1.4.1.1.1.1"),
         ("CR", "BREAST", "1.2.840.10008.5.1.4.1.1.1"),
         ("", None, "1.2.840.10008.5.1.4.1.1.1.2"),  # MG SOP class, modality left empty
+        ("OT", "BREAST", "1.2.840.10008.5.1.4.1.1.7"),  # digitised film as Secondary Capture
     ],
 )
 def test_mammograms_are_accepted(make_dataset, write_dicom, modality, body_part, sop_class):
@@ -159,6 +160,7 @@ def test_other_images_are_not_mammograms(make_dataset, write_dicom, modality, bo
     with pytest.raises(NotAMammogramError, match=f"Modality {modality}") as info:
         read_mammogram(write_dicom(ds))
     assert info.value.code == "not_mammogram"
+    assert "Body Part Examined says BREAST" in str(info.value)  # what to do about it
 
 
 def test_header_values_are_coded_members(make_dataset, write_dicom):
