@@ -33,6 +33,7 @@ search region instead.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
 import cv2
@@ -42,6 +43,8 @@ from calcdetect.config import DetectorConfig, mm_to_px
 from calcdetect.detector.candidates import CandidatePeaks
 from calcdetect.detector.enhance import shrink
 from calcdetect.detector.responses import ScaleSpace
+
+log = logging.getLogger(__name__)
 
 __all__ = ["FEATURE_NAMES", "CandidateFeatures", "candidate_features", "mid_band_at", "reach_px"]
 
@@ -83,6 +86,22 @@ class CandidateFeatures:
     def column(self, name: str) -> np.ndarray:
         """One feature by name."""
         return self.matrix[:, FEATURE_NAMES.index(name)]
+
+
+def _finite_float32(matrix: np.ndarray) -> np.ndarray:
+    """The feature matrix as float32, with a warning naming the features that were not finite.
+
+    A noise estimate of zero (a region clipped flat) once gave infinite SNRs; they are set to the
+    float32 limits (the classifier reads them as "very large") and said, not passed on silently.
+    """
+    bad = ~np.isfinite(matrix) | (np.abs(matrix) > np.finfo(np.float32).max)
+    if bad.any():
+        names = [FEATURE_NAMES[j] for j in np.flatnonzero(bad.any(axis=0))]
+        log.warning("%d candidate feature values were not finite in float32 (%s); set to the float32 limits. "
+                    "The image's noise estimate is suspect (a region clipped flat?)", int(bad.sum()), ", ".join(names))
+        f32 = np.finfo(np.float32)
+        matrix = np.clip(np.nan_to_num(matrix, nan=0.0, posinf=f32.max, neginf=f32.min), f32.min, f32.max)
+    return matrix.astype(np.float32)
 
 
 def reach_px(spacing_mm: tuple[float, float], config: DetectorConfig) -> int:
@@ -273,12 +292,12 @@ def candidate_features(
     vessel_px = mm_to_px(scales[-1] if scales.size else 0.1, min(spacing_mm))
     vessel_ridge = -v1 * vessel_px**2 / peaks.sigma  # scale-normalised curvature in noise units
     texture = _texture_ratio(space, peaks, spacing_mm, config)
-    matrix = np.column_stack([
+    matrix = _finite_float32(np.column_stack([
         snr, scales[best] if n else np.zeros(0), z[:, 0], z[:, -1],
         finer / np.maximum(snr, 1e-6), coarser / np.maximum(snr, 1e-6),
         tophat_snr, mid_ratio,
         diameter, elongation, fill,
         _anisotropy(blob_l1, blob_l2), _anisotropy(v1, v2), vessel_ridge,
         texture,
-    ]).astype(np.float32) if n else np.zeros((0, len(FEATURE_NAMES)), np.float32)
+    ])) if n else np.zeros((0, len(FEATURE_NAMES)), np.float32)
     return CandidateFeatures(matrix, contrast, _tophat_diameter(tophat, lrows, lcols, spacing_mm), elongation, fill, area)

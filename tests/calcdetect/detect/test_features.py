@@ -38,3 +38,27 @@ def test_the_inserted_calcifications_are_candidates_with_a_high_snr(scene, confi
         d = np.hypot(a.peaks.row_px * 0.1 - y, a.peaks.col_px * 0.1 - x)
         assert d.min() <= 0.2, (y, x)
         assert a.peaks.snr[d.argmin()] > 8.0
+
+
+def test_a_feature_that_is_not_finite_is_said_and_bounded(caplog):
+    from calcdetect.detector.features import _finite_float32
+
+    raw = np.array([[1.0, np.inf] + [0.5] * (len(FEATURE_NAMES) - 2),
+                    [2.0, 1e300] + [0.5] * (len(FEATURE_NAMES) - 2),
+                    [np.nan, 3.0] + [0.5] * (len(FEATURE_NAMES) - 2)])
+    with caplog.at_level("WARNING"):
+        out = _finite_float32(raw)
+    assert out.dtype == np.float32 and np.isfinite(out).all()
+    assert out[0, 1] == np.finfo(np.float32).max and out[1, 1] == np.finfo(np.float32).max
+    assert "3 candidate feature values were not finite" in caplog.text
+    assert FEATURE_NAMES[0] in caplog.text and FEATURE_NAMES[1] in caplog.text
+
+
+def test_finite_features_pass_without_a_warning(caplog):
+    from calcdetect.detector.features import _finite_float32
+
+    raw = np.random.default_rng(0).normal(size=(5, len(FEATURE_NAMES)))
+    with caplog.at_level("WARNING"):
+        out = _finite_float32(raw)
+    np.testing.assert_array_equal(out, raw.astype(np.float32))
+    assert caplog.text == ""
