@@ -160,13 +160,8 @@ def _level_peaks(level: np.ndarray, origin: tuple[int, int], bound_small: np.nda
         return np.zeros(0, np.intp), np.zeros(0, np.intp)
     found = found.reshape(-1, 2)
     rows, cols = found[:, 1].astype(np.intp) + lr0, found[:, 0].astype(np.intp) + lc0
-    value = level[rows, cols]
-    H, W = level.shape
-    peak = np.ones(rows.size, bool)
-    for dr in (-1, 0, 1):
-        for dc in (-1, 0, 1):
-            if dr or dc:  # a neighbour outside the image does not count (as cv2.dilate's default border)
-                peak &= value >= level[np.clip(rows + dr, 0, H - 1), np.clip(cols + dc, 0, W - 1)]
+    # a peak is the largest within one pixel (a neighbour outside the image does not count)
+    peak = level[rows, cols] >= _max_near(level, rows, cols)
     return rows[peak] + origin[0], cols[peak] + origin[1]
 
 

@@ -33,7 +33,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-__all__ = ["NoiseCurve", "fit_noise_curve", "fine_residual_sigma_factor", "sample_grid"]
+__all__ = ["NoiseCurve", "fit_noise_curve", "fine_residual_sigma_factor", "robust_sigma", "sample_grid"]
 
 #: samples of the residual drawn inside the breast (enough for ~10^4 per bin)
 _TARGET_SAMPLES = 250_000
@@ -111,7 +111,8 @@ def _quantisation_step(values: np.ndarray) -> float:
     return float(steps.min()) if steps.size else 0.0
 
 
-def _robust_sigma(x: np.ndarray) -> float:
+def robust_sigma(x: np.ndarray) -> float:
+    """Median absolute deviation from the median, scaled to a Gaussian sigma (x 1.4826)."""
     med = np.median(x)
     return float(_MAD_TO_SIGMA * np.median(np.abs(x - med)))
 
@@ -169,9 +170,9 @@ def fit_noise_curve(
         if sel.sum() < 200:
             continue
         centres.append(float(np.median(level[sel])))
-        sigmas.append(_robust_sigma(resid[sel]))
+        sigmas.append(robust_sigma(resid[sel]))
     if not centres:
-        centres, sigmas = [float(np.median(level))], [_robust_sigma(resid)]
+        centres, sigmas = [float(np.median(level))], [robust_sigma(resid)]
     centres_a = np.asarray(centres)
     sigmas_a = _running_median3(np.asarray(sigmas))
     floor = 1e-3 * float(sigmas_a.max()) if sigmas_a.max() > 0 else 1e-12

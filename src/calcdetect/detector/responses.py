@@ -30,10 +30,10 @@ import numpy as np
 
 from calcdetect.config import DetectorConfig, mm_to_px
 from calcdetect.detector.enhance import NoiseModel, noise_sampling_step, tile_noise
+from calcdetect.detector.noise_model import robust_sigma
 
 __all__ = ["ScaleSpace", "blur_reach_px", "blob_scales_mm", "dog_levels", "scale_space"]
 
-_MAD_TO_SIGMA = 1.4826
 
 
 def blob_scales_mm(config: DetectorConfig, spacing_mm: float) -> tuple[float, ...]:
@@ -204,8 +204,7 @@ def scale_space(
         # it would make the median deviation (the gain) zero
         measured = ok & (z != 0.0)
         inside = z[measured]
-        med = float(np.median(inside)) if inside.size else 0.0
-        g = _MAD_TO_SIGMA * float(np.median(np.abs(inside - med))) if inside.size else 0.0
+        g = robust_sigma(inside) if inside.size else 0.0
         g = g if g > 0 else 1.0
         tiles = tile_noise((z / g).astype(np.float32), measured, step=step, full_shape=full_shape,
                            spacing_mm=spacing_mm, tile_mm=config.noise_tile_mm)
