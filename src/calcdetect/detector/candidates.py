@@ -25,6 +25,7 @@ false-positive classifier on the candidates' features
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 
 import cv2
 import numpy as np
@@ -234,9 +235,7 @@ def find_candidates(
     if len(space) == 0:
         return CandidatePeaks.empty(0)
 
-    def sigma_at(rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
-        return mask.lookup(sigma_small, rows, cols)
-
+    sigma_at = partial(mask.lookup, sigma_small)
     r0, c0 = space.origin
     box = search_box(mask, spacing_mm=spacing_mm, config=config)
     t = config.snr_threshold
@@ -247,7 +246,7 @@ def find_candidates(
         # SNR >= t  <=>  level >= gain * sigma(I) * (centre + t * sigma_tile): bound it per block
         bound = space.gain[k] * sigma_search * _tile_bound(tiles, t, mask.factor, mask.search.shape)
         rows, cols = _level_peaks(level, space.origin, bound, mask.factor, box)
-        keep = mask.lookup(mask.search, rows, cols)
+        keep = mask.in_search(rows, cols)
         rows, cols = rows[keep], cols[keep]
         z = level[rows - r0, cols - c0] / (space.gain[k] * sigma_at(rows, cols))
         centre, sigma = tiles.at(rows, cols)

@@ -72,6 +72,10 @@ class BreastMask:
         c = np.clip(np.asarray(cols_px, dtype=np.intp) // self.factor[1], 0, w - 1)
         return grid[r, c]
 
+    def in_search(self, rows_px: np.ndarray, cols_px: np.ndarray) -> np.ndarray:
+        """Whether full-resolution pixel positions are in the search region."""
+        return self.lookup(self.search, rows_px, cols_px)
+
 
 def _separated(below: np.ndarray, above: np.ndarray) -> bool:
     """Whether Otsu's two classes are really two (background and breast):

@@ -33,6 +33,7 @@ import logging
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
+from functools import partial
 
 import numpy as np
 
@@ -154,14 +155,9 @@ def analyse_candidates(
         return _empty(mask, None, spacing, watch)
     sigma_small = noise.sigma(local_small)
 
-    def sigma_at(rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
-        return mask.lookup(sigma_small, rows, cols)
-
-    def in_search(rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
-        return mask.lookup(mask.search, rows, cols)
-
+    sigma_at = partial(mask.lookup, sigma_small)
     origin, work = _work_region(image, mask, spacing, cfg)
-    space = scale_space(work, spacing_mm=spacing, config=cfg, valid=in_search, sigma_at=sigma_at,
+    space = scale_space(work, spacing_mm=spacing, config=cfg, valid=mask.in_search, sigma_at=sigma_at,
                         origin=origin, full_shape=image.shape)
     watch.tick("scales")
     if space is None:
@@ -263,17 +259,10 @@ def _reject(analysis: CandidateAnalysis, calcs: list[Calcification], cfg: Detect
     cols = np.array([c.col_px for c in calcs], np.intp)
     if image is None or noise is None:
         return Rejection(reason=np.full(len(calcs), "", dtype=object), point_spread=NO_ESTIMATE)
-    sigma_small = noise.sigma(mask.block_mean)
-
-    def in_search(r: np.ndarray, c: np.ndarray) -> np.ndarray:
-        return mask.lookup(mask.search, r, c)
-
-    def sigma_at(r: np.ndarray, c: np.ndarray) -> np.ndarray:
-        return mask.lookup(sigma_small, r, c)
-
-    psf = estimate_point_spread(image, valid=in_search, sigma_of=noise.sigma)
+    sigma_at = partial(mask.lookup, noise.sigma(mask.block_mean))
+    psf = estimate_point_spread(image, valid=mask.in_search, sigma_of=noise.sigma)
     return reject_artefacts(image, rows, cols, sigma=sigma_at(rows, cols), spacing_mm=analysis.spacing_mm,
-                            point_spread=psf, valid=in_search, sigma_at=sigma_at, config=cfg, line_image=raw)
+                            point_spread=psf, valid=mask.in_search, sigma_at=sigma_at, config=cfg, line_image=raw)
 
 
 def _calcifications(analysis: CandidateAnalysis, probability: np.ndarray, cfg: DetectorConfig) -> list[Calcification]:
