@@ -32,25 +32,49 @@ def shipped_recipe():
     from calcdetect.learning.train import TrainingRecipe
 
     meta = json.loads(resources.files("calcdetect").joinpath("data/fp_model.json").read_text("utf-8"))
-    recipe = dict(meta["training"]["recipe"])
-    recipe["set_seeds"] = tuple(recipe["set_seeds"])
-    recipe["resample_mm"] = tuple(recipe["resample_mm"])
-    return TrainingRecipe(**recipe)
+    return TrainingRecipe.from_dict(meta["training"]["recipe"])
 
 
 def add_parser(subparsers) -> argparse.ArgumentParser:
     parser = subparsers.add_parser("train", help="rebuild the false-positive model from phantom seeds",
                                    description=__doc__.split("\n\n")[1])
     parser.add_argument("out", type=Path, help="output base name: writes OUT.txt and OUT.json")
-    parser.add_argument("--seed", type=int, action="append", help="training set seed (repeat for more sets)")
+    parser.add_argument("--seed", type=_set_argument, action="append", metavar="SEED[:PRESET]",
+                        help="training set seed, optionally with its own preset, e.g. 31010:film-mix "
+                             "(repeat for more sets)")
     parser.add_argument("--n", type=int, help="images per set")
-    parser.add_argument("--preset", help="phantom preset or mix")
+    parser.add_argument("--preset", help="phantom preset or mix of the sets given without one")
     parser.add_argument("--resample-mm", type=resolutions_argument, help="resolutions, e.g. 'native,0.2'")
     parser.add_argument("--phantoms", type=Path, help="folder to keep the generated phantoms in (a cache)")
     parser.add_argument("--workers", type=int, default=1, help="processes (same model whatever the number)")
     parser.add_argument("--no-validate", action="store_true", help="skip the leave-one-preset-out validation")
     parser.set_defaults(run=run)
     return parser
+
+
+def _set_argument(text: str) -> tuple[int, str | None]:
+    seed, _, preset = text.partition(":")
+    try:
+        return int(seed), preset or None
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not SEED or SEED:PRESET (e.g. 31010 or 31010:film-mix)")
+
+
+def _recipe_from(args: argparse.Namespace):
+    """The shipped recipe with what the command line changes."""
+    recipe = shipped_recipe()
+    changes = {k: v for k, v in {"n_per_seed": args.n, "preset": args.preset,
+                                 "resample_mm": tuple(args.resample_mm) if args.resample_mm else None}.items()
+               if v is not None}
+    if args.seed:
+        default = args.preset or recipe.preset
+        changes["set_seeds"] = tuple(seed for seed, _ in args.seed)
+        presets = tuple(preset or default for _, preset in args.seed)
+        changes["set_presets"] = () if set(presets) == {default} else presets
+    elif args.preset and recipe.set_presets:
+        raise ValueError("--preset without --seed would change the preset of sets that have their own; "
+                         "give the sets with --seed SEED[:PRESET]")
+    return dataclasses.replace(recipe, **changes)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -61,17 +85,12 @@ def run(args: argparse.Namespace) -> int:
     from calcdetect.phantom import write_phantom_set
 
     try:
-        recipe = shipped_recipe()
-        changes = {k: v for k, v in {"set_seeds": tuple(args.seed) if args.seed else None, "n_per_seed": args.n,
-                                     "preset": args.preset,
-                                     "resample_mm": tuple(args.resample_mm) if args.resample_mm else None}.items()
-                   if v is not None}
-        recipe = dataclasses.replace(recipe, **changes)
+        recipe = _recipe_from(args)
         with tempfile.TemporaryDirectory(prefix="calcdetect-train-") as tmp:
             root = args.phantoms or Path(tmp)
             paths = []
-            for seed in recipe.set_seeds:
-                paths += write_phantom_set(root / f"set-{seed}", n=recipe.n_per_seed, seed=seed, preset=recipe.preset,
+            for seed, preset in recipe.sets:
+                paths += write_phantom_set(root / f"set-{seed}", n=recipe.n_per_seed, seed=seed, preset=preset,
                                            positive_fraction=recipe.positive_fraction, workers=args.workers,
                                            reuse_existing=True)
             table = candidate_table(paths, resample_mm=recipe.resample_mm, workers=args.workers)

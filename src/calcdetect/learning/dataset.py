@@ -29,7 +29,8 @@ from calcdetect.detector.pipeline import analyse_candidates
 from calcdetect.evaluation.truth import resample_truth
 from calcdetect.evaluation.truth_files import read_truth_file, truth_path_for
 
-__all__ = ["CandidateTable", "candidate_table", "resample_image", "label_candidates", "PhantomImage", "read_phantom"]
+__all__ = ["CandidateTable", "candidate_table", "resample_image", "label_candidates", "PhantomImage", "read_phantom",
+           "read_phantom_at"]
 
 _MATCH_MIN_MM = 0.3
 
@@ -67,7 +68,7 @@ class CandidateTable:
     """Features and labels of the candidates of many images.
 
     ``frame`` has the columns of :data:`FEATURE_NAMES` plus ``label``, ``image``
-    (file name), ``preset``, ``spacing_mm``, ``row``, ``col``.
+    (``set-folder/file name``), ``preset``, ``spacing_mm``, ``row``, ``col``.
     """
 
     frame: pd.DataFrame
@@ -96,43 +97,66 @@ def read_phantom(path: str | os.PathLike, resample_mm: float | None = None) -> P
     from calcdetect.io import read_mammogram
 
     mammogram = read_mammogram(path)
-    truth = read_truth_file(truth_path_for(path))
-    pixels, spacing = mammogram.pixels, mammogram.spacing_mm
-    if resample_mm:
-        pixels, spacing, factor = resample_image(pixels, spacing, resample_mm)
-        truth = resample_truth(truth, factor, pixels.shape)
-    return PhantomImage(pixels, spacing, mammogram.view, truth)
+    image = PhantomImage(mammogram.pixels, mammogram.spacing_mm, mammogram.view,
+                         read_truth_file(truth_path_for(path)))
+    return read_phantom_at(image, resample_mm)
 
 
-def _one_image(task: tuple[str, float | None, dict]) -> pd.DataFrame:
-    path, resample_mm, config_dict = task
+def read_phantom_at(image: PhantomImage, resample_mm: float | None) -> PhantomImage:
+    """``image`` area-averaged to ``resample_mm`` (itself when None or already that coarse)."""
+    if not resample_mm:
+        return image
+    pixels, spacing, factor = resample_image(image.pixels, image.spacing_mm, resample_mm)
+    if factor == (1.0, 1.0):
+        return image
+    return PhantomImage(pixels, spacing, image.view, resample_truth(image.truth, factor, pixels.shape))
+
+
+def _one_image(task: tuple[str, tuple[float | None, ...], dict]) -> list[pd.DataFrame]:
+    """The candidates of one phantom at each resolution asked for.
+
+    A resolution the image already has (a 0.2 mm film asked for at native and
+    0.2 mm) is analysed once: the same candidates twice would count double in
+    training.
+    """
+    path, resolutions, config_dict = task
     config = DetectorConfig.from_dict(config_dict)
-    image = read_phantom(path, resample_mm)
-    pixels, spacing, truth = image.pixels, image.spacing_mm, image.truth
-    analysis = analyse_candidates(pixels, spacing_mm=spacing, view=image.view, config=config)
-    frame = pd.DataFrame(analysis.features.matrix, columns=list(FEATURE_NAMES))
-    frame["label"] = label_candidates(analysis.peaks.row_px, analysis.peaks.col_px, truth, spacing)
-    frame["image"] = Path(path).name
-    frame["preset"] = truth.get("preset", "")
-    frame["spacing_mm"] = round(float(spacing[0]), 4)
-    frame["row"], frame["col"] = analysis.peaks.row_px, analysis.peaks.col_px
-    return frame
+    name = f"{Path(path).parent.name}/{Path(path).name}"  # sets reuse file names
+    native = read_phantom(path)
+    frames, done = [], set()
+    for resample_mm in resolutions:
+        image = read_phantom_at(native, resample_mm)
+        spacing, truth = image.spacing_mm, image.truth
+        if spacing in done:
+            continue
+        done.add(spacing)
+        analysis = analyse_candidates(image.pixels, spacing_mm=spacing, view=image.view, config=config)
+        frame = pd.DataFrame(analysis.features.matrix, columns=list(FEATURE_NAMES))
+        frame["label"] = label_candidates(analysis.peaks.row_px, analysis.peaks.col_px, truth, spacing)
+        frame["image"] = name
+        frame["preset"] = truth.get("preset", "")
+        frame["spacing_mm"] = round(float(spacing[0]), 4)
+        frame["row"], frame["col"] = analysis.peaks.row_px, analysis.peaks.col_px
+        frames.append(frame)
+    return frames
 
 
 def candidate_table(paths: Sequence[str | os.PathLike], *, config: DetectorConfig | None = None,
                     resample_mm: Sequence[float | None] = (None,), workers: int = 1) -> CandidateTable:
     """Candidates of every phantom in ``paths`` at every resolution in ``resample_mm``.
 
+    A phantom already at a resolution asked for is analysed there once.
     Deterministic: rows are in the order of ``paths`` x ``resample_mm`` whatever ``workers``.
     """
     cfg = (config or DetectorConfig.default()).to_dict()
-    tasks = [(str(p), r, cfg) for p in paths for r in resample_mm]
+    tasks = [(str(p), tuple(resample_mm), cfg) for p in paths]
     if workers > 1:
         from concurrent.futures import ProcessPoolExecutor
 
         with ProcessPoolExecutor(max_workers=workers) as pool:
-            frames = list(pool.map(_one_image, tasks, chunksize=1))
+            per_image = list(pool.map(_one_image, tasks, chunksize=1))
     else:
-        frames = [_one_image(t) for t in tasks]
+        per_image = [_one_image(t) for t in tasks]
+    frames = [f for image_frames in per_image for f in image_frames]
     frame = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=[*FEATURE_NAMES, "label"])
     return CandidateTable(frame)

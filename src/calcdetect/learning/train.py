@@ -50,7 +50,11 @@ DEFAULT_PARAMS: dict[str, object] = {
 
 @dataclass(frozen=True)
 class TrainingRecipe:
-    """Everything that decides the model (recorded in its metadata)."""
+    """Everything that decides the model (recorded in its metadata).
+
+    Set ``i`` is ``n_per_seed`` phantoms of seed ``set_seeds[i]`` drawn from
+    ``set_presets[i]`` (``preset`` for every set when ``set_presets`` is empty).
+    """
 
     set_seeds: tuple[int, ...] = (31003, 31004, 31005, 31006, 31007, 31008, 31009)
     n_per_seed: int = 80
@@ -59,9 +63,30 @@ class TrainingRecipe:
     resample_mm: tuple[float | None, ...] = (None, 0.2)
     num_boost_round: int = 600
     params: dict[str, object] = field(default_factory=lambda: dict(DEFAULT_PARAMS))
+    set_presets: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        if self.set_presets and len(self.set_presets) != len(self.set_seeds):
+            raise ValueError(f"set_presets names {len(self.set_presets)} presets for {len(self.set_seeds)} "
+                             f"set seeds; give one preset per seed, or none to use preset={self.preset!r}")
+
+    @property
+    def sets(self) -> tuple[tuple[int, str], ...]:
+        """(seed, preset) of each training set."""
+        presets = self.set_presets or (self.preset,) * len(self.set_seeds)
+        return tuple(zip(self.set_seeds, presets))
 
     def to_dict(self) -> dict[str, object]:
         return asdict(self)
+
+    @classmethod
+    def from_dict(cls, recipe: dict) -> TrainingRecipe:
+        """The recipe of a model's metadata (lists back to tuples)."""
+        values = dict(recipe)
+        for key in ("set_seeds", "resample_mm", "set_presets"):
+            if key in values:
+                values[key] = tuple(values[key])
+        return cls(**values)
 
 
 def fit_booster(table: CandidateTable, recipe: TrainingRecipe):
@@ -84,6 +109,11 @@ def _summary(probability: np.ndarray, labels: np.ndarray, n_images: int, accept:
     }
 
 
+def _n_images(frame) -> int:
+    """Images analysed (an image at two resolutions counts twice)."""
+    return frame[["image", "spacing_mm"]].drop_duplicates().shape[0]
+
+
 def leave_one_preset_out(table: CandidateTable, recipe: TrainingRecipe, accept: float) -> dict[str, dict]:
     """Candidate-level figures of a model trained without each preset, on that preset."""
     frame = table.frame
@@ -95,7 +125,7 @@ def leave_one_preset_out(table: CandidateTable, recipe: TrainingRecipe, accept: 
         booster = fit_booster(CandidateTable(frame[~held]), recipe)
         test = CandidateTable(frame[held])
         p = booster.predict(test.features.astype(np.float64), num_threads=1)
-        n_images = frame.loc[held, ["image", "spacing_mm"]].drop_duplicates().shape[0]
+        n_images = _n_images(frame.loc[held])
         out[preset] = _summary(p, test.labels, n_images, accept)
         log.info("leave-one-preset-out %s: %s", preset, out[preset])
     return out
@@ -112,7 +142,7 @@ def train_model(table: CandidateTable, recipe: TrainingRecipe, out_base: str | P
     booster = fit_booster(table, recipe)
     text = booster.model_to_string(num_iteration=-1)
     frame = table.frame
-    n_images = frame[["image", "spacing_mm"]].drop_duplicates().shape[0]
+    n_images = _n_images(frame)
     p = booster.predict(table.features.astype(np.float64), num_threads=1)
     importance = booster.feature_importance(importance_type="gain")
     metadata = {

@@ -64,6 +64,41 @@ def test_training_is_deterministic_and_the_model_loads(small_set, tmp_path):
     assert p[table.labels == 1].mean() > p[table.labels == 0].mean()
 
 
+def test_a_phantom_already_at_a_resolution_asked_for_is_analysed_once(tmp_path):
+    from calcdetect.phantom import write_phantom_set
+
+    film = write_phantom_set(tmp_path / "film", n=1, seed=5150, preset="small-film-mias-like", positive_fraction=1.0)
+    table = candidate_table(film, resample_mm=(None, 0.2))
+    assert table.frame["spacing_mm"].unique().tolist() == [0.2]
+    assert len(table.frame) == len(candidate_table(film, resample_mm=(None,)).frame)
+    assert table.frame["image"].iloc[0] == "film/phantom_0000.dcm"  # sets reuse file names
+
+
+def test_a_recipe_gives_each_set_its_own_preset_or_the_common_one():
+    common = TrainingRecipe(set_seeds=(1, 2), preset="mix")
+    assert common.sets == ((1, "mix"), (2, "mix"))
+    own = TrainingRecipe(set_seeds=(1, 2), set_presets=("mix", "film-mix"))
+    assert own.sets == ((1, "mix"), (2, "film-mix"))
+    assert TrainingRecipe.from_dict(json.loads(json.dumps(own.to_dict()))) == own
+    with pytest.raises(ValueError, match="one preset per seed"):
+        TrainingRecipe(set_seeds=(1, 2), set_presets=("film-mix",))
+
+
+def test_the_train_command_reads_seed_colon_preset():
+    import argparse
+
+    from calcdetect.commands.train import _recipe_from, _set_argument
+
+    assert _set_argument("31010:film-mix") == (31010, "film-mix") and _set_argument("7") == (7, None)
+    with pytest.raises(argparse.ArgumentTypeError, match="SEED:PRESET"):
+        _set_argument("film-mix")
+    args = argparse.Namespace(seed=[(1, None), (2, "film-mix")], n=3, preset=None, resample_mm=None)
+    recipe = _recipe_from(args)
+    assert recipe.sets == ((1, recipe.preset), (2, "film-mix")) and recipe.n_per_seed == 3
+    same = _recipe_from(argparse.Namespace(seed=[(1, None)], n=None, preset="small", resample_mm=None))
+    assert same.sets == ((1, "small"),) and same.set_presets == ()
+
+
 def test_a_model_for_other_features_is_refused(tmp_path):
     shipped = dict(load_fp_model().metadata)
     shipped["feature_names"] = ["snr", "something_else"]
