@@ -82,6 +82,8 @@ _MAX_WHITE_FEW_TILES = 0.9
 _MANY_TILES = 200
 #: fewer tiles than this: no estimate
 _MIN_TILES = 24
+#: share of a tile's pixels that may sit at the image's clipping values
+_MAX_CLIPPED = 0.01
 
 
 @dataclass(frozen=True)
@@ -161,6 +163,17 @@ def _tile_origins(valid: Callable[[np.ndarray, np.ndarray], np.ndarray], shape: 
     if len(origins) > _MAX_TILES:
         origins = origins[np.linspace(0, len(origins) - 1, _MAX_TILES).round().astype(int)]
     return origins
+
+
+def _unclipped(image: np.ndarray, origins: np.ndarray) -> np.ndarray:
+    """The tiles with at most ``_MAX_CLIPPED`` of their pixels at the image's lowest or highest
+    value: film burnt out or saturated to the scanner's limit is flat there and measures no noise
+    (a median over mostly flat tiles is a zero spectrum)."""
+    lo, hi = float(image.min()), float(image.max())
+    t = TILE_PX
+    clipped = np.array([float(np.mean((tile == lo) | (tile == hi)))
+                        for tile in (image[r:r + t, c:c + t] for r, c in origins)])
+    return origins[clipped <= _MAX_CLIPPED] if len(origins) else origins
 
 
 def _box_highpass2(n: int = TILE_PX) -> np.ndarray:
@@ -260,10 +273,13 @@ def estimate_point_spread(
     img = np.asarray(image)
     if img.ndim != 2:
         raise ValueError(f"image must be 2-D, got shape {img.shape}")
-    origins = _tile_origins(valid, img.shape)
+    origins = _unclipped(img, _tile_origins(valid, img.shape))
     if len(origins) < _MIN_TILES:
         return NO_ESTIMATE
     nps = _median_periodogram(img, origins, sigma_of)
+    if not (np.isfinite(nps).all() and (nps > 0).any()):
+        log.debug("point spread: no noise measured on %d tiles; no estimate", len(origins))
+        return NO_ESTIMATE
     sigma, white, err = fit_point_spread(nps, highpassed=True)
     sigma_high, _, _ = fit_point_spread(nps, highpassed=True, f_min=_F_CHECK)
     if white > _MAX_WHITE_FEW_TILES and len(origins) < _MANY_TILES:

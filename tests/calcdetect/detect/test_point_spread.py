@@ -97,3 +97,27 @@ def test_strong_interpolated_texture_over_white_noise_is_not_taken_for_blur(scen
     image = scene(noise_at_01mm=1.0, size_mm=(40.0, 40.0)).render(spacing)
     psf = estimate_point_spread(image, valid=_everywhere, sigma_of=lambda i: np.full(np.shape(i), noise_sigma))
     assert psf.sigma_px * DetectorConfig().psf_margin < MIN_PSF_SIGMA_PX
+
+
+def test_tiles_clipped_flat_are_left_out_instead_of_zeroing_the_spectrum():
+    """Burnt-out film clipped to 0 over most of the region: the median periodogram of mostly flat
+    tiles was zero everywhere and the fit divided by it.  The unclipped tiles must still give the blur."""
+    rng = np.random.default_rng(11)
+    image = cv2.GaussianBlur(rng.normal(100.0, 10.0, (640, 640)).astype(np.float32), (0, 0), 1.2)
+    image[:, :400] = 0.0  # 60 % of the image at the scanner's floor
+    psf = estimate_point_spread(image, valid=_everywhere, sigma_of=lambda i: np.full(np.shape(i), 10.0 / 3.4))
+    assert psf.measured and psf.sigma_px == pytest.approx(1.2, abs=0.15)
+
+
+def test_a_mostly_clipped_film_of_a_development_set_is_analysed():
+    """The 8-bit 0.2 mm film scan (fresh film development set, seed 98000001, image 7) on which the
+    point-spread fit raised 'array must not contain infs or NaNs' and the image was lost."""
+    from calcdetect.detector.pipeline import detect
+    from calcdetect.phantom import make_phantom
+
+    phantom = make_phantom(seed=5303182586635300834, preset="film-mix", view="CC", laterality="L",
+                           with_cluster=True, visibility="visible")
+    assert phantom.truth["preset"] == "film-mias-like"
+    pixels = np.asarray(phantom.read_pixels(), dtype=np.float32)
+    result = detect(pixels, spacing_mm=(0.2, 0.2), view="CC")
+    assert result.point_spread["n_tiles"] > 0 and np.isfinite(result.score)
