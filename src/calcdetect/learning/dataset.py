@@ -10,6 +10,13 @@ texture, vessels, vascular and coarse benign calcifications, skin
 calcifications, specks, markers -- is a negative.  The same phantom can be
 area-averaged to a coarser pixel first (``resample_mm``), so the model also
 sees 0.2 mm images where a calcification is one to three pixels.
+
+Candidates that are not calcifications and lie on the film artefacts that the
+rejection stage sets aside by physics (truth distractors ``dust``, ``scratch``, ``scanner_line``; see
+:mod:`calcdetect.detector.rejection`) are left out of the table: taught them as
+negatives, the model learnt "sharp and bright is dust" and gave a cluster of
+small dense calcifications on a sharp digital detector probabilities of 0.1
+instead of 0.99 (``tests/calcdetect/learning/test_training.py``).
 """
 
 from __future__ import annotations
@@ -30,9 +37,11 @@ from calcdetect.evaluation.truth import resample_truth
 from calcdetect.evaluation.truth_files import read_truth_file, truth_path_for
 
 __all__ = ["CandidateTable", "candidate_table", "resample_image", "label_candidates", "PhantomImage", "read_phantom",
-           "read_phantom_at"]
+           "read_phantom_at", "on_artefact", "ARTEFACT_KINDS"]
 
 _MATCH_MIN_MM = 0.3
+#: truth distractor kinds the rejection stage handles (not taught to the classifier)
+ARTEFACT_KINDS = ("dust", "scratch", "scanner_line")
 
 
 def resample_image(pixels: np.ndarray, spacing_mm: tuple[float, float], target_mm: float
@@ -61,6 +70,20 @@ def label_candidates(rows: np.ndarray, cols: np.ndarray, truth: dict, spacing_mm
     radius = np.maximum.reduce([np.full(len(t), _MATCH_MIN_MM), 0.6 * t[:, 2],
                                 np.full(len(t), 1.5 * max(spacing_mm))])
     return (d_mm <= radius[None, :]).any(axis=1).astype(np.int8)
+
+
+def on_artefact(rows: np.ndarray, cols: np.ndarray, truth: dict, spacing_mm: tuple[float, float]) -> np.ndarray:
+    """True for a candidate within ``max(0.3 mm, 1.5 px)`` of the box of a truth distractor of
+    :data:`ARTEFACT_KINDS`."""
+    boxes = np.array([d["bbox"] for d in truth.get("distractors", []) if d.get("kind") in ARTEFACT_KINDS],
+                     float).reshape(-1, 4)
+    if not len(boxes) or rows.size == 0:
+        return np.zeros(rows.size, bool)
+    r, c = rows[:, None].astype(float), cols[:, None].astype(float)
+    dr = np.maximum(np.maximum(boxes[None, :, 0] - r, r - boxes[None, :, 2]), 0.0) * spacing_mm[0]
+    dc = np.maximum(np.maximum(boxes[None, :, 1] - c, c - boxes[None, :, 3]), 0.0) * spacing_mm[1]
+    reach = max(_MATCH_MIN_MM, 1.5 * max(spacing_mm))
+    return (np.hypot(dr, dc) <= reach).any(axis=1)
 
 
 @dataclass(frozen=True, eq=False)
@@ -137,7 +160,9 @@ def _one_image(task: tuple[str, tuple[float | None, ...], dict]) -> list[pd.Data
         frame["preset"] = truth.get("preset", "")
         frame["spacing_mm"] = round(float(spacing[0]), 4)
         frame["row"], frame["col"] = analysis.peaks.row_px, analysis.peaks.col_px
-        frames.append(frame)
+        keep = (frame["label"] == 1).to_numpy() | ~on_artefact(analysis.peaks.row_px, analysis.peaks.col_px,
+                                                               truth, spacing)
+        frames.append(frame[keep].reset_index(drop=True))
     return frames
 
 

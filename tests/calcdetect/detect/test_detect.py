@@ -125,7 +125,9 @@ def test_same_physical_scene_at_three_spacings_gives_the_same_cluster(scene, con
         centres.append((cl.row_px * spacing, cl.col_px * spacing))
         assert result.flag
     centres = np.array(centres)
-    assert np.ptp(centres, axis=0).max() < 0.3  # mm
+    # the centre weighs members by their probabilities, which differ between resolutions (at 0.2 mm the
+    # shipped model gives two of these clean discs 0.1-0.15, the others 0.6-0.8): two pixels at 0.2 mm
+    assert np.ptp(centres, axis=0).max() < 0.4  # mm
 
 
 def test_anisotropic_spacing_is_handled_in_mm(scene, config):
@@ -185,3 +187,17 @@ def test_timings_cover_every_stage(scene, config):
 def test_default_config_is_used_when_none_given(scene):
     img = scene().render(0.1)
     assert detect(img, spacing_mm=(0.1, 0.1)) == detect(img, spacing_mm=(0.1, 0.1), config=DetectorConfig.default())
+
+
+@pytest.mark.parametrize("spacing", [0.07, 0.1])
+@pytest.mark.parametrize("diameter", [0.15, 0.2])
+@pytest.mark.parametrize("contrast", [40.0, 150.0, 600.0])
+def test_a_cluster_of_small_dense_calcifications_is_found_however_bright(scene, config, spacing, diameter, contrast):
+    """Five small discs behind the 0.05 mm detector blur, from 20x to 300x the 0.1 mm pixel noise.
+    A model taught film dust as negatives learnt "sharp and bright is not a calcification" and
+    scored this cluster 0.5-0.8 at 0.1 mm (the dust is now left to the rejection stage)."""
+    members = [(20.0, 20.0), (20.6, 21.1), (21.5, 19.8), (19.4, 21.7), (21.2, 22.3)]
+    img = scene(discs=[(y, x, diameter, contrast) for y, x in members]).render(spacing)
+    result = detect(img, spacing_mm=(spacing, spacing), config=config)
+    assert sum(bool(_near(result, y, x, spacing)) for y, x in members) >= 4
+    assert result.flag and result.rejected_calcifications == ()

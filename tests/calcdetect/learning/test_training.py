@@ -11,7 +11,7 @@ import pytest
 from calcdetect.config import DetectorConfig
 from calcdetect.detector.features import FEATURE_NAMES
 from calcdetect.detector.fp_model import load_fp_model
-from calcdetect.learning.dataset import candidate_table, label_candidates, resample_image
+from calcdetect.learning.dataset import candidate_table, label_candidates, on_artefact, resample_image
 from calcdetect.learning.train import TrainingRecipe, train_model
 
 
@@ -23,6 +23,17 @@ def test_a_candidate_is_labelled_by_its_distance_to_a_true_calcification():
     # 0.1 mm pixels: 0.2 mm away (yes), 0.4 mm (no: over 0.3 mm), 0.5 mm from a 1 mm one (yes: 0.6 x 1 mm),
     # 0.7 mm (no), nowhere near (no)
     assert label_candidates(rows, cols, truth, (0.1, 0.1)).tolist() == [1, 0, 1, 0, 0]
+
+
+def test_candidates_on_film_artefacts_are_told_apart_from_other_negatives():
+    truth = {"distractors": [{"kind": "dust", "bbox": [100, 100, 101, 101]},
+                             {"kind": "scanner_line", "bbox": [0, 400, 999, 400]},
+                             {"kind": "vessel", "bbox": [200, 0, 220, 999]}]}
+    rows = np.array([102, 100, 500, 210, 50])
+    cols = np.array([103, 96, 402, 50, 50])
+    # 0.1 mm pixels: 0.22 mm from the speck's box (yes), 0.4 mm (no: over 0.3 mm), 0.2 mm from the
+    # scanner line (yes), on a vessel (no: the classifier learns vessels), nowhere near (no)
+    assert on_artefact(rows, cols, truth, (0.1, 0.1)).tolist() == [True, False, True, False, False]
 
 
 def test_resampling_averages_whole_areas_and_reports_the_factor():
