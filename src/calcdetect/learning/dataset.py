@@ -12,11 +12,12 @@ area-averaged to a coarser pixel first (``resample_mm``), so the model also
 sees 0.2 mm images where a calcification is one to three pixels.
 
 Candidates that are not calcifications and lie on the film artefacts that the
-rejection stage sets aside by physics (truth distractors ``dust``, ``scratch``, ``scanner_line``; see
-:mod:`calcdetect.detector.rejection`) are left out of the table: taught them as
-negatives, the model learnt "sharp and bright is dust" and gave a cluster of
-small dense calcifications on a sharp digital detector probabilities of 0.1
-instead of 0.99 (``tests/calcdetect/learning/test_training.py``).
+rejection stage sets aside by physics (truth distractors ``dust``, ``scratch``,
+``scanner_line``; see :mod:`calcdetect.detector.rejection`) are left out of the
+table: taught them as negatives, the model learnt "sharp and bright is dust"
+and gave the members of a cluster of small dense calcifications on a sharp
+digital detector probabilities of about 0.1 instead of 0.99
+(``tests/calcdetect/detect/test_detect.py``).
 """
 
 from __future__ import annotations
