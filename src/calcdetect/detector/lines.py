@@ -36,6 +36,7 @@ import cv2
 import numpy as np
 
 from calcdetect.config import mm_to_px
+from calcdetect.detector.noise_model import robust_sigma
 
 __all__ = ["ScannerLine", "find_scanner_lines", "on_scanner_line", "RidgeEvidence", "ridges_through"]
 
@@ -248,11 +249,11 @@ def _ray_stats(image, r0, c0, theta, steps, t, shift, offset):
 
 
 def _robust_z(values: np.ndarray) -> tuple[float, float]:
+    """Median and robust sigma (1 where it is 0) of the finite values."""
     flat = values[np.isfinite(values)]
     if flat.size == 0:
         return 0.0, 1.0
-    centre = float(np.median(flat))
-    return centre, float(_MAD_TO_SIGMA * np.median(np.abs(flat - centre))) or 1.0
+    return float(np.median(flat)), robust_sigma(flat) or 1.0
 
 
 def _ring_direction(image, r0, c0, radius_px, angles, *, plateau_centre=False):
