@@ -36,11 +36,10 @@ import cv2
 import numpy as np
 
 from calcdetect.config import mm_to_px
-from calcdetect.detector.noise_model import robust_sigma
+from calcdetect.detector.noise_model import robust_centre_spread
 
 __all__ = ["ScannerLine", "find_scanner_lines", "on_scanner_line", "RidgeEvidence", "ridges_through"]
 
-_MAD_TO_SIGMA = 1.4826
 #: block length along a row for the scanner-line profile, mm
 _BLOCK_MM = 1.0
 #: neighbouring rows compared with, pixels away
@@ -87,8 +86,7 @@ def _segment_z(diff: np.ndarray, seg_blocks: int) -> np.ndarray:
     n_bands = max(1, n // _LOCAL_ROWS)
     size = n // n_bands  # the last band also takes the rows left over
     bands = seg[: n_bands * size].reshape(n_bands, size, n_seg)
-    centre = np.median(bands, axis=1)
-    spread = _MAD_TO_SIGMA * np.median(np.abs(bands - centre[:, None, :]), axis=1)
+    centre, spread = robust_centre_spread(bands, axis=1)
     band_of = np.minimum(np.arange(n) // size, n_bands - 1)
     c, sp = centre[band_of], spread[band_of]
     z = np.zeros((diff.shape[0], n_seg))
@@ -253,7 +251,8 @@ def _robust_z(values: np.ndarray) -> tuple[float, float]:
     flat = values[np.isfinite(values)]
     if flat.size == 0:
         return 0.0, 1.0
-    return float(np.median(flat)), robust_sigma(flat) or 1.0
+    centre, spread = robust_centre_spread(flat)
+    return float(centre), float(spread) or 1.0
 
 
 def _ring_direction(image, r0, c0, radius_px, angles, *, plateau_centre=False):

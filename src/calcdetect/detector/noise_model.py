@@ -33,7 +33,8 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-__all__ = ["NoiseCurve", "fit_noise_curve", "fine_residual_sigma_factor", "robust_sigma", "sample_grid"]
+__all__ = ["NoiseCurve", "fit_noise_curve", "fine_residual_sigma_factor", "robust_sigma", "robust_centre_spread",
+           "sample_grid"]
 
 #: samples of the residual drawn inside the breast (enough for ~10^4 per bin)
 _TARGET_SAMPLES = 250_000
@@ -111,10 +112,17 @@ def _quantisation_step(values: np.ndarray) -> float:
     return float(steps.min()) if steps.size else 0.0
 
 
+def robust_centre_spread(x: np.ndarray, axis: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Median and median absolute deviation from it, scaled to a Gaussian sigma (x 1.4826), along
+    ``axis`` (all values when None)."""
+    centre = np.median(x, axis=axis, keepdims=True)
+    spread = _MAD_TO_SIGMA * np.median(np.abs(x - centre), axis=axis)
+    return centre.reshape(np.shape(spread)), spread
+
+
 def robust_sigma(x: np.ndarray) -> float:
     """Median absolute deviation from the median, scaled to a Gaussian sigma (x 1.4826)."""
-    med = np.median(x)
-    return float(_MAD_TO_SIGMA * np.median(np.abs(x - med)))
+    return float(robust_centre_spread(x)[1])
 
 
 def _running_median3(x: np.ndarray) -> np.ndarray:

@@ -52,6 +52,7 @@ from scipy.spatial import cKDTree
 
 from calcdetect.config import DetectorConfig, mm_to_px
 from calcdetect.detector.lines import ScannerLine, find_scanner_lines, on_scanner_line, ridges_through
+from calcdetect.detector.noise_model import robust_centre_spread
 from calcdetect.detector.point_spread import PointSpread
 
 __all__ = ["REJECTION_REASONS", "Rejection", "reject_artefacts", "speck_z", "in_a_row"]
@@ -59,7 +60,6 @@ __all__ = ["REJECTION_REASONS", "Rejection", "reject_artefacts", "speck_z", "in_
 #: every reason a candidate can be rejected for, in the order they are tested
 REJECTION_REASONS = ("scanner_line", "vascular", "scratch", "dust")
 
-_MAD_TO_SIGMA = 1.4826
 #: below this PSF sigma (pixels, after the margin) the speck test is not run
 MIN_PSF_SIGMA_PX = 0.5
 _NULL_SAMPLES = 2000
@@ -158,8 +158,8 @@ def speck_z(
     q = float(np.exp(-1.0 / (2.0 * psf_sigma_px**2)))
     ring = max(3, int(round(mm_to_px(_RING_MM, min(spacing_mm)))))
     null = _speck_statistic(image, null_rows_px, null_cols_px, q, ring) / np.maximum(null_sigma, 1e-12)[:, None]
-    centre = np.median(null, axis=0)
-    spread = np.maximum(_MAD_TO_SIGMA * np.median(np.abs(null - centre), axis=0), 1e-6)
+    centre, spread = robust_centre_spread(null, axis=0)
+    spread = np.maximum(spread, 1e-6)
     s = _speck_statistic(image, rows_px, cols_px, q, ring) / np.maximum(np.asarray(sigma, float), 1e-12)[:, None]
     return ((centre - s) / spread).max(axis=1)
 
