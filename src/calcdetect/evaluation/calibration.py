@@ -155,15 +155,16 @@ def calibrate_on_phantoms(paths: Sequence[str | os.PathLike], *, fp_per_image: f
                           base: DetectorConfig | None = None, seeds: str = "",
                           resample_mm: Sequence[float | None] = (None,)) -> CalibrationResult:
     """Threshold from detections on phantoms with truth, at each resolution in ``resample_mm``."""
-    from calcdetect.learning.dataset import read_phantom
+    from calcdetect.learning.dataset import read_phantom, read_phantom_at
 
     base = base or DetectorConfig.default()
     false_scores: list[np.ndarray] = []
     true_scores: list[tuple[np.ndarray, int]] = []  # per image: TP cluster scores, true clusters
     negative_best: list[float] = []
     for path in paths:
+        native = read_phantom(path)  # read once, area-averaged to each resolution
         for target in resample_mm:
-            image = read_phantom(path, target)
+            image = read_phantom_at(native, target)
             pixels, spacing, truth = image.pixels, image.spacing_mm, image.truth
             result = detect(pixels, spacing_mm=spacing, view=image.view, config=base)
             scores, is_tp = cluster_outcomes(result, truth, spacing)
