@@ -2,9 +2,10 @@
 
 The mask only decides *where* candidates may lie, so it is computed on the
 image shrunk to ``config.mask_spacing_mm`` (about 0.5 mm): cheap, and blind to
-noise and calcifications.  It is the largest bright component (burned-in labels
-and markers in the background are separate components and drop out), holes
-filled, with a band along the skin line and, on MLO views, the pectoral muscle
+noise and calcifications.  It is the largest bright component on a
+logarithmic scale (whatever the stored values are linear in: exposure,
+density, transmittance), burned-in labels and markers in the background being
+separate components that drop out, holes filled, with a band along the skin line and, on MLO views, the pectoral muscle
 and a band beyond its edge excluded from the *search* region.
 """
 
@@ -84,6 +85,25 @@ def _separated(below: np.ndarray, above: np.ndarray) -> bool:
     return float(above.mean() - below.mean()) > 4.0 * float(spread)
 
 
+def _log_scale(small: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The coarse image (and its finite values) on a logarithmic scale above the image's floor.
+
+    The breast is told from the background on this scale whatever the stored values are linear
+    in.  Film scanned linear in transmittance (``T = 10^-D``) spans two to three decades inside
+    the breast: on the values as read, Otsu cut through the breast (dense tissue is 30-60 times
+    the fatty tissue beside it) or between a white film label and everything else, and the mask
+    was 3-50 % of the breast or the whole image on every ``film-16bit-like`` phantom of a
+    development set, and off by more than 25 % on 14 of 31 ``film-mias-like`` ones.  Its
+    logarithm is the film's density.  Presentation images and density-linear scans, log-like
+    already, give the same mask within 2 % of the breast's area either way.  The offset (1e-3 of
+    the range) keeps the background's noise near the floor compact under the logarithm.
+    """
+    floor = float(values.min())
+    offset = max(1e-3 * (float(np.percentile(values, 99.0)) - floor), 1e-12)
+    return (np.log(np.maximum(small - floor, 0.0) + offset).astype(np.float32),
+            np.log(values - floor + offset))
+
+
 def _largest_component(binary: np.ndarray) -> np.ndarray:
     n, labels, stats, _ = cv2.connectedComponentsWithStats(binary.astype(np.uint8), connectivity=8)
     if n <= 1:
@@ -129,6 +149,7 @@ def breast_mask(
     if values.size == 0 or float(values.max()) - float(values.min()) <= 1e-4 * max(1.0, float(np.abs(values).max())):
         empty = np.zeros((h, w), bool)
         return BreastMask(empty, empty, empty, (rows, cols), lo_spacing, (fr, fc), block_mean)
+    scaled, values = _log_scale(small, values)
     t = float(threshold_otsu(values))
     below, above = values[values <= t], values[values > t]
     if below.size < 0.02 * values.size or above.size == 0 or not _separated(below, above):
@@ -138,7 +159,7 @@ def breast_mask(
         bg = float(np.median(below))
         # Otsu cuts inside the thickness fall-off at the skin line; go half
         # way down towards the background level to keep the periphery.
-        breast = _largest_component(small > bg + 0.5 * (t - bg))
+        breast = _largest_component(scaled > bg + 0.5 * (t - bg))
         breast = ndimage.binary_fill_holes(breast)
 
     # distance to the skin line (image borders do not count as skin: the

@@ -29,7 +29,9 @@ def test_mask_is_the_breast_without_the_label():
     img = _breast(pectoral=False)
     m = breast_mask(img, spacing_mm=(0.1, 0.1), view="CC", config=CFG)
     true_area = np.pi * (600 * 0.45 * 0.1) * (480 * 0.8 * 0.1) / 2
-    assert abs(m.area_mm2 - true_area) / true_area < 0.05
+    # the mask is cut on a logarithmic scale, where the blurred step's midpoint lies nearer the
+    # background: it reaches about one coarse pixel (0.5 mm) beyond this drawn step, +8 % here
+    assert -0.05 < (m.area_mm2 - true_area) / true_area < 0.10
     assert not m.lookup(m.breast, np.array([30]), np.array([430]))[0]  # the label is not breast
     assert not m.pectoral.any()  # CC: no pectoral search
     # the search region keeps off the skin line
@@ -54,3 +56,26 @@ def test_mask_of_a_right_breast_mirrors_the_left():
     right = breast_mask(np.ascontiguousarray(img[:, ::-1]), spacing_mm=(0.1, 0.1), view="MLO", config=CFG)
     assert right.pectoral.any()
     assert abs(int(left.pectoral.sum()) - int(right.pectoral.sum())) <= 0.05 * left.pectoral.sum()
+
+
+def test_film_scanned_linear_in_transmittance_is_masked_whole():
+    """A film scanned linear in transmittance (``T = 10^-D``): fatty tissue at density 2
+    (T 0.01), dense patches at density 0.5-0.8 (T 0.16-0.32, 16-32 times brighter), the
+    unexposed background at density 4 and a white label (T 0.6).  On the values as read Otsu
+    cut between the dense patches (and the label) and the rest; the mask must be the breast."""
+    rng = np.random.default_rng(7)
+    shape = (600, 480)
+    density = np.full(shape, 4.0)
+    rr, cc = ellipse(shape[0] / 2, 0, shape[0] * 0.45, shape[1] * 0.8, shape=shape)
+    density[rr, cc] = 2.0
+    for _ in range(12):  # dense patches inside the breast
+        r, c = rng.uniform(120, 480), rng.uniform(10, 200)
+        pr, pc = ellipse(r, c, rng.uniform(15, 40), rng.uniform(15, 40), shape=shape)
+        inside = density[pr, pc] < 3.0
+        density[pr[inside], pc[inside]] = rng.uniform(0.5, 0.8)
+    density[20:60, 380:470] = 0.2  # white tape with the patient's name
+    stored = 65535.0 * 10.0 ** -density * rng.normal(1.0, 0.02, shape)  # grain: noise relative to T
+    m = breast_mask(stored.astype(np.float32), spacing_mm=(0.1, 0.1), view="CC", config=CFG)
+    true_area = np.pi * (600 * 0.45 * 0.1) * (480 * 0.8 * 0.1) / 2
+    assert -0.05 < (m.area_mm2 - true_area) / true_area < 0.10
+    assert not m.lookup(m.breast, np.array([40]), np.array([420]))[0]  # the label is not breast
