@@ -25,7 +25,9 @@ Two tests, both on the analysed image and in units of its own noise:
   the same statistics at 45, 90 and 135 degrees.  A candidate on a thin line
   that runs on both ways well beyond any calcification is on a scratch, a
   hair or a vessel wall.  Sampling is nearest-pixel: percentiles over tens of
-  pixels do not need interpolation.
+  pixels do not need interpolation.  With ``one_sided`` the same is measured
+  for a line that *starts* at the candidate (its end): the direction over 360
+  degrees (one bright point on each circle), one ray.
 """
 
 from __future__ import annotations
@@ -255,14 +257,18 @@ def _robust_z(values: np.ndarray) -> tuple[float, float]:
     return float(centre), float(spread) or 1.0
 
 
-def _ring_direction(image, r0, c0, radius_px, angles, *, plateau_centre=False):
-    """Per candidate, the angle (of ``angles``, shape (n, m), over 180 degrees) whose two antipodal points
-    on a circle are brightest over the circle's median: where a line through the candidate crosses it."""
+def _ring_direction(image, r0, c0, radius_px, angles, *, plateau_centre=False, one_sided=False):
+    """Per candidate, the angle (of ``angles``, shape (n, m)) whose two antipodal points on a circle
+    are brightest over the circle's median: where a line through the candidate crosses it.
+    ``one_sided``: the angle (over 360 degrees) whose one point is: where a line from it crosses."""
     dr, dc = radius_px[0] * np.sin(angles), radius_px[1] * np.cos(angles)
     a = _sample_max3(image, r0[:, None] + dr, c0[:, None] + dc, angles)
-    b = _sample_max3(image, r0[:, None] - dr, c0[:, None] - dc, angles)
-    both = np.minimum(a, b)  # a line crosses both; a blob or an edge on one side only
-    score = both - np.median(np.concatenate([a, b], axis=1), axis=1, keepdims=True)
+    if one_sided:
+        score = a - np.median(a, axis=1, keepdims=True)
+    else:
+        b = _sample_max3(image, r0[:, None] - dr, c0[:, None] - dc, angles)
+        both = np.minimum(a, b)  # a line crosses both; a blob or an edge on one side only
+        score = both - np.median(np.concatenate([a, b], axis=1), axis=1, keepdims=True)
     # the centre of the plateau around the best angle (sampling three pixels across makes one
     # about two pixels wide; its first maximum would be biased to one side)
     best = np.argmax(score, axis=1)
@@ -276,25 +282,39 @@ def _ring_direction(image, r0, c0, radius_px, angles, *, plateau_centre=False):
     return (angles * plateau).sum(axis=1) / plateau.sum(axis=1)
 
 
-def _directions(image, r0, c0, spacing_mm, far_mm):
-    """Direction of the most line-like path through each candidate: coarse on a 1.5 mm circle, refined on a far one."""
+def _directions(image, r0, c0, spacing_mm, far_mm, *, one_sided=False):
+    """Direction of the most line-like path through (``one_sided``: from) each candidate: coarse on a
+    1.5 mm circle, refined on a far one."""
     px = min(spacing_mm)
     ring1 = min(1.5, far_mm)
-    n1 = max(32, int(np.ceil(np.pi * ring1 / px)))
-    grid = np.broadcast_to(np.linspace(0, np.pi, n1, endpoint=False), (r0.size, n1))
-    coarse = _ring_direction(image, r0, c0, (ring1 / spacing_mm[0], ring1 / spacing_mm[1]), grid)
-    half_width = 2.0 * np.pi / n1 + px / ring1
+    turn = 2.0 * np.pi if one_sided else np.pi
+    n1 = max(32, int(np.ceil(turn * ring1 / px)))
+    grid = np.broadcast_to(np.linspace(0, turn, n1, endpoint=False), (r0.size, n1))
+    coarse = _ring_direction(image, r0, c0, (ring1 / spacing_mm[0], ring1 / spacing_mm[1]), grid,
+                             one_sided=one_sided)
+    half_width = 2.0 * turn / n1 + px / ring1
     deltas = np.arange(-half_width, half_width + 1e-12, 0.5 * px / far_mm)
     fine = _ring_direction(image, r0, c0, (far_mm / spacing_mm[0], far_mm / spacing_mm[1]),
-                           coarse[:, None] + deltas[None, :], plateau_centre=True)
-    return np.mod(fine, np.pi)
+                           coarse[:, None] + deltas[None, :], plateau_centre=True, one_sided=one_sided)
+    return np.mod(fine, turn)
 
 
-def _thin_and_rail(image, r0, c0, theta, steps, t, offset_px, sig, null_line, *, gate_z, step_mm):
+def _both_rays(stats: np.ndarray) -> np.ndarray:
+    """The weaker of the two rays (a line through the candidate runs on both ways)."""
+    return stats.min(axis=-1)
+
+
+def _first_ray(stats: np.ndarray) -> np.ndarray:
+    """The ray in the direction itself (a line that starts at the candidate)."""
+    return stats[..., 0]
+
+
+def _thin_and_rail(image, r0, c0, theta, steps, t, offset_px, sig, null_line, *, gate_z, step_mm,
+                   rays=_both_rays):
     """Whether each line is thin, and its strongest rail (z) with an empty lumen (see :class:`RidgeEvidence`)."""
     c_line, s_line = null_line
-    near = _ray_stats(image, r0, c0, theta, steps, t, 0.0, offset_px)[1].min(axis=1)
-    far = _ray_stats(image, r0, c0, theta, steps, t, 0.0, 2 * offset_px)[1].min(axis=1)
+    near = rays(_ray_stats(image, r0, c0, theta, steps, t, 0.0, offset_px)[1])
+    far = rays(_ray_stats(image, r0, c0, theta, steps, t, 0.0, 2 * offset_px)[1])
     # thin: moving the background lines twice as far adds little (a wide vessel adds a lot)
     thin = far - near <= 0.5 * np.maximum(near, 0.0)
     # a rail 0.5-3 mm to either side, with an empty lumen between: the line halfway to it carries
@@ -302,7 +322,7 @@ def _thin_and_rail(image, r0, c0, theta, steps, t, offset_px, sig, null_line, *,
     grid_mm = np.arange(0.125, 3.0 + 1e-9, 0.125)
     best = np.full(r0.size, -np.inf)
     for sgn in (1.0, -1.0):
-        z_at = np.stack([(_ray_stats(image, r0, c0, theta, steps, t, sgn * mm / step_mm, offset_px)[1].min(axis=1)
+        z_at = np.stack([(rays(_ray_stats(image, r0, c0, theta, steps, t, sgn * mm / step_mm, offset_px)[1])
                           / sig - c_line) / s_line for mm in grid_mm], 1)
         for k, mm in enumerate(grid_mm):
             if mm < 0.5 - 1e-9:
@@ -326,6 +346,8 @@ def ridges_through(
     null_rows_px: np.ndarray,
     null_cols_px: np.ndarray,
     null_sigma: np.ndarray,
+    one_sided: bool = False,
+    direction_far_mm: float | None = None,
 ) -> RidgeEvidence:
     """Measure the thin lines through each candidate (see the module docstring).
 
@@ -349,6 +371,15 @@ def ridges_through(
         Positions (and their noise sigma) where the statistics' own
         distribution is measured, each in a fixed direction (golden-angle
         sequence): the z values are robust z against it.
+    one_sided : bool, optional
+        Measure the line that *starts* at each candidate: the direction is over
+        360 degrees and only the ray in that direction counts (the end of a
+        scratch or of a vessel's calcified wall); the null pools both rays of
+        each null position.
+    direction_far_mm : float, optional
+        Radius of the circle the direction is refined on (default
+        ``start_mm + reach_mm``; a shorter one where a long ray would follow a
+        curving line off its course).
 
     Returns
     -------
@@ -364,12 +395,14 @@ def ridges_through(
     t = np.arange(start_mm, start_mm + reach_mm + 1e-9, step_mm) / step_mm
     steps = (step_mm / spacing_mm[0], step_mm / spacing_mm[1])
     sig = np.maximum(np.asarray(sigma, float), 1e-12)
-    theta = _directions(image, r0, c0, spacing_mm, start_mm + reach_mm)
-    along = _ray_stats(image, r0, c0, theta[:, None], steps, t, 0.0, offset_px).min(axis=2) / sig
+    rays = _first_ray if one_sided else _both_rays
+    theta = _directions(image, r0, c0, spacing_mm, direction_far_mm or start_mm + reach_mm, one_sided=one_sided)
+    along = rays(_ray_stats(image, r0, c0, theta[:, None], steps, t, 0.0, offset_px)) / sig
     nr, nc = np.asarray(null_rows_px, float), np.asarray(null_cols_px, float)
     null_theta = np.mod(np.arange(nr.size) * 2.399963229728653, np.pi)[:, None]  # golden angle
-    null = _ray_stats(image, nr, nc, null_theta, steps, t, 0.0, offset_px).min(axis=2)
-    null /= np.maximum(np.asarray(null_sigma, float), 1e-12)[None, :]
+    null = _ray_stats(image, nr, nc, null_theta, steps, t, 0.0, offset_px)
+    null /= np.maximum(np.asarray(null_sigma, float), 1e-12)[None, :, None]
+    null = null.reshape(2, -1) if one_sided else _both_rays(null)  # one-sided: each ray is a sample
     (c_cont, s_cont), (c_line, s_line) = _robust_z(null[0]), _robust_z(null[1])
     z_cont = (along[0] - c_cont) / s_cont
     z_line = (along[1] - c_line) / s_line
@@ -378,5 +411,5 @@ def ridges_through(
     g = np.flatnonzero((z_line >= gate_z) | (z_cont >= gate_z))
     if g.size:
         thin[g], rail[g] = _thin_and_rail(image, r0[g], c0[g], theta[g, None], steps, t, offset_px,
-                                          sig[g], (c_line, s_line), gate_z=gate_z, step_mm=step_mm)
+                                          sig[g], (c_line, s_line), gate_z=gate_z, step_mm=step_mm, rays=rays)
     return RidgeEvidence(continuous_z=z_cont, line_z=z_line, direction_rad=theta, thin=thin, rail_z=rail)

@@ -18,6 +18,10 @@ first that applies is given):
     for both, the candidates further along the same line (within 2 pixels
     across, ``scratch_min_length_mm / 2`` + 1 mm along: about as far as the
     rays saw the line) share the reason: near the end of a line only one ray runs along it;
+    the candidates still left are tested again with one ray of
+    ``scratch_min_length_mm`` (a line that *starts* at the candidate: the end
+    of a scratch or of a track, where a line's candidates often are), sharing
+    the reason ahead along that ray and 1 mm behind;
 ``vascular`` (in a row)
     one of at least 5 accepted candidates in a row (within 0.75 mm of a
     straight line, no gap over 3 mm) spanning ``vascular_min_length_mm``
@@ -51,7 +55,7 @@ import numpy as np
 from scipy.spatial import cKDTree
 
 from calcdetect.config import DetectorConfig, mm_to_px
-from calcdetect.detector.lines import ScannerLine, find_scanner_lines, on_scanner_line, ridges_through
+from calcdetect.detector.lines import RidgeEvidence, ScannerLine, find_scanner_lines, on_scanner_line, ridges_through
 from calcdetect.detector.noise_model import robust_centre_spread
 from calcdetect.detector.point_spread import PointSpread
 
@@ -267,33 +271,63 @@ def reject_artefacts(
 def _line_reasons(reason: np.ndarray, image: np.ndarray, rows_px: np.ndarray, cols_px: np.ndarray, *,
                   sigma: np.ndarray, spacing_mm: tuple[float, float], point_spread: PointSpread,
                   null: tuple[np.ndarray, np.ndarray, np.ndarray], config: DetectorConfig) -> None:
-    """Set ``vascular`` (tram track) and ``scratch`` in ``reason`` where still empty (in place)."""
+    """Set ``vascular`` (tram track) and ``scratch`` in ``reason`` where still empty (in place).
+
+    First with rays both ways (a line through the candidate), then, for the candidates left, with
+    one ray twice as long (a line that starts at the candidate: a scratch's or a track's end, where
+    the candidates of a line often are and the two-way test cannot see it); those share the reason
+    ahead along the ray and only ``_ALONG_MARGIN_MM`` behind, so a cluster just beyond a line's
+    end keeps its own.
+    """
     null_r, null_c, null_sigma = (v[:_RAY_NULL_SAMPLES] for v in null)
     psf_px = max(point_spread.sigma_px, 0.5)
     reach_mm = max(config.scratch_min_length_mm / 2, _RAY_START_MM + 1.0)  # as far as a ray verified the line
-    ridges = ridges_through(image, rows_px, cols_px, sigma=sigma, spacing_mm=spacing_mm,
-                            start_mm=_RAY_START_MM, reach_mm=reach_mm - _RAY_START_MM,
-                            offset_px=max(3.0, 2.0 * psf_px + 1.0), gate_z=config.line_z,
-                            null_rows_px=null_r, null_cols_px=null_c, null_sigma=null_sigma)
+    common = dict(sigma=sigma, spacing_mm=spacing_mm, start_mm=_RAY_START_MM,
+                  offset_px=max(3.0, 2.0 * psf_px + 1.0), gate_z=config.line_z,
+                  null_rows_px=null_r, null_cols_px=null_c, null_sigma=null_sigma)
+    ridges = ridges_through(image, rows_px, cols_px, reach_mm=reach_mm - _RAY_START_MM, **common)
+    _mark_lines(reason, ridges, rows_px, cols_px, spacing_mm, config, ahead_mm=reach_mm + _ALONG_MARGIN_MM)
+    left = np.flatnonzero(reason == "")
+    if left.size == 0:
+        return
+    common["sigma"] = np.asarray(sigma)[left]
+    # the whole length the two-way test asks for, on one side; the direction is taken at the two-way
+    # reach, as a curving scratch or vessel leaves a straight ray further out
+    one_reach_mm = 2 * reach_mm
+    one_way = ridges_through(image, rows_px[left], cols_px[left], reach_mm=one_reach_mm - _RAY_START_MM,
+                             one_sided=True, direction_far_mm=reach_mm, **common)
+    sub = reason[left]
+    _mark_lines(sub, one_way, rows_px[left], cols_px[left], spacing_mm, config,
+                ahead_mm=one_reach_mm + _ALONG_MARGIN_MM, behind_mm=_ALONG_MARGIN_MM)
+    reason[left] = sub
+
+
+def _mark_lines(reason: np.ndarray, ridges: RidgeEvidence, rows_px: np.ndarray, cols_px: np.ndarray,
+                spacing_mm: tuple[float, float], config: DetectorConfig, *, ahead_mm: float,
+                behind_mm: float | None = None) -> None:
+    """``vascular`` where a strong line of dashes has a rail, ``scratch`` where a continuous thin line
+    runs, each shared along the line (:func:`_along`); only where ``reason`` is still empty."""
     if config.vascular_min_length_mm > 0:
         # a stronger line than a scratch's: at 0.2 mm the members of a dense, elongated punctate
         # cluster lie along a ray with others beside them and reached z 6-7 (FFDM phantom, seed 97100001)
         tram = ((ridges.line_z >= _TRAM_LINE_FACTOR * config.line_z) & (ridges.rail_z >= config.line_z)
                 & ridges.thin)
         reason[(reason == "") & _along(tram, rows_px, cols_px, ridges.direction_rad, spacing_mm,
-                                       reach_mm + _ALONG_MARGIN_MM)] = "vascular"
+                                       ahead_mm, behind_mm)] = "vascular"
     scratch = (ridges.continuous_z >= config.line_z) & ridges.thin
     reason[(reason == "") & _along(scratch, rows_px, cols_px, ridges.direction_rad, spacing_mm,
-                                   reach_mm + _ALONG_MARGIN_MM)] = "scratch"
+                                   ahead_mm, behind_mm)] = "scratch"
 
 
 def _along(seed: np.ndarray, rows_px: np.ndarray, cols_px: np.ndarray, theta: np.ndarray,
-           spacing_mm: tuple[float, float], length_mm: float) -> np.ndarray:
-    """``seed`` and every candidate on the line of a seed (within 2 pixels across, ``length_mm`` along):
-    the ends of a line, where only one ray runs along it, belong to it too."""
+           spacing_mm: tuple[float, float], ahead_mm: float, behind_mm: float | None = None) -> np.ndarray:
+    """``seed`` and every candidate on the line of a seed (within 2 pixels across, from ``behind_mm``
+    behind to ``ahead_mm`` ahead along ``theta``; ``behind_mm`` defaults to ``ahead_mm``): the ends of
+    a line, where only one ray runs along it, belong to it too."""
     out = seed.copy()
     if not seed.any():
         return out
+    behind_mm = ahead_mm if behind_mm is None else behind_mm
     y = np.asarray(rows_px, float) * spacing_mm[0]
     x = np.asarray(cols_px, float) * spacing_mm[1]
     width_mm = 2.0 * max(spacing_mm)
@@ -301,7 +335,7 @@ def _along(seed: np.ndarray, rows_px: np.ndarray, cols_px: np.ndarray, theta: np
         dy, dx = y - y[i], x - x[i]
         along = dy * np.sin(theta[i]) + dx * np.cos(theta[i])
         across = dy * np.cos(theta[i]) - dx * np.sin(theta[i])
-        out |= (np.abs(across) <= width_mm) & (np.abs(along) <= length_mm)
+        out |= (np.abs(across) <= width_mm) & (along >= -behind_mm) & (along <= ahead_mm)
     return out
 
 

@@ -191,3 +191,64 @@ def test_calcifications_in_a_line_are_kept_unless_the_row_rule_is_asked_for(scen
     assert default.clusters and default.clusters[0].n_calcifications >= 5
     asked = detect(image, spacing_mm=(0.1, 0.1), config=DetectorConfig(vascular_row_count=5))
     assert asked.rejected.get("vascular", 0) >= 5
+
+
+#: a scratch's path, (row, col) at 0.1 mm: 30 mm down and slightly across (not a scanner column)
+_SCRATCH = ((40, 260), (340, 320))
+
+
+def _on_scratch(t: float) -> tuple[int, int]:
+    (r0, c0), (r1, c1) = _SCRATCH
+    return int(round(r0 + t * (r1 - r0))), int(round(c0 + t * (c1 - c0)))
+
+
+def _scratch_end_scene(seed: int = 2, length: float = 1.0) -> tuple[np.ndarray, float]:
+    """Textured noise (sigma 4) with a one-pixel bright line along ``_SCRATCH`` from its start to
+    ``length`` of it, ending inside the breast."""
+    rng = np.random.default_rng(seed)
+    image = 1000.0 + cv2.GaussianBlur(rng.normal(0.0, 40.0, (500, 600)).astype(np.float32), (0, 0), 20.0)
+    image += cv2.GaussianBlur(rng.normal(0.0, 4.0, (500, 600)).astype(np.float32), (0, 0), 0.7) * 1.6
+    line = np.zeros_like(image)
+    (r0, c0), end = _SCRATCH[0], _on_scratch(length)
+    cv2.line(line, (c0, r0), (end[1], end[0]), 60.0, 1, cv2.LINE_8)
+    return (image + line).astype(np.float32), 4.0
+
+
+def test_candidates_at_the_end_of_a_scratch_are_rejected_a_cluster_beyond_it_is_not():
+    """The two-way test cannot see a line that ends at the candidate, and when no candidate further
+    up the line saw it both ways, nothing shared the reason (a film scratch's last millimetres made
+    a flagged cluster of six).  One ray the whole test length sees it; a cluster 3 mm beyond the
+    end, on the line's extension, is not on it."""
+    from calcdetect.detector.point_spread import PointSpread
+    from calcdetect.detector.rejection import reject_artefacts
+
+    image, sigma = _scratch_end_scene()
+    on_end = [_on_scratch(t) for t in (0.94, 0.97, 1.0)]  # its last 2 mm
+    r, c = _on_scratch(1.1)  # 3 mm beyond the end
+    beyond = [(r + dy, c + dx) for dy, dx in [(0, 0), (5, 8), (-4, -7), (9, -3), (3, 12)]]
+    rows = np.array([r for r, _ in on_end + beyond])
+    cols = np.array([c for _, c in on_end + beyond])
+    everywhere = lambda r, c: np.ones(np.shape(r), bool)  # noqa: E731
+    constant = lambda r, c: np.full(np.shape(r), sigma)  # noqa: E731
+    psf = PointSpread(sigma_px=0.7, white_fraction=0.2, n_tiles=100, fit_error=0.05)
+    config = DetectorConfig(dust_z=0.0)
+    result = reject_artefacts(image, rows, cols, sigma=constant(rows, cols), spacing_mm=(0.1, 0.1),
+                              point_spread=psf, valid=everywhere, sigma_at=constant, config=config)
+    assert list(result.reason[: len(on_end)]) == ["scratch"] * len(on_end)
+    assert list(result.reason[len(on_end):]) == [""] * len(beyond)
+
+
+def test_a_short_line_from_a_candidate_is_not_a_scratch():
+    """A continuous line of 6 mm (a calcified duct's cast) from the candidates: shorter than one
+    ray of the test, kept."""
+    from calcdetect.detector.point_spread import PointSpread
+    from calcdetect.detector.rejection import reject_artefacts
+
+    image, sigma = _scratch_end_scene(length=0.2)  # 6 mm
+    rows, cols = np.array([_on_scratch(t) for t in (0.12, 0.16, 0.2)]).T
+    everywhere = lambda r, c: np.ones(np.shape(r), bool)  # noqa: E731
+    constant = lambda r, c: np.full(np.shape(r), sigma)  # noqa: E731
+    psf = PointSpread(sigma_px=0.7, white_fraction=0.2, n_tiles=100, fit_error=0.05)
+    result = reject_artefacts(image, rows, cols, sigma=constant(rows, cols), spacing_mm=(0.1, 0.1),
+                              point_spread=psf, valid=everywhere, sigma_at=constant, config=DetectorConfig(dust_z=0.0))
+    assert list(result.reason) == [""] * 3
