@@ -176,7 +176,8 @@ def on_scanner_line(lines: list[ScannerLine], rows_px: np.ndarray, cols_px: np.n
 
 @dataclass(frozen=True, eq=False)
 class RidgeEvidence:
-    """Per candidate: the strongest thin line through it, and a rail beside that line.
+    """Per candidate: the strongest thin line through it, and a rail beside that line (with
+    ``one_sided``, of :func:`ridges_through`: the line from it, its one ray instead of the two).
 
     Attributes
     ----------
