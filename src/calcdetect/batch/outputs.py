@@ -38,7 +38,7 @@ __all__ = [
 
 IMAGE_COLUMNS = (
     "path", "sop_instance_uid", "patient_key", "laterality", "view", "manufacturer",
-    "presentation_intent", "rows", "cols", "spacing_mm", "spacing_col_mm", "n_calcifications",
+    "presentation_intent", "rows", "cols", "spacing_mm", "spacing_col_mm", "breast_area_mm2", "n_calcifications",
     "n_clusters", "score", "flag", "overlay", "seconds",
 )
 CALCIFICATION_COLUMNS = (
@@ -55,7 +55,7 @@ ERROR_COLUMNS = ("path", "error", "message")
 # decimals kept in the CSVs, by column (others: 6 significant digits)
 _DECIMALS = {
     "row": 2, "col": 2, "x_mm": 4, "y_mm": 4, "diameter_mm": 4, "area_mm2": 4,
-    "spacing_mm": 6, "spacing_col_mm": 6, "seconds": 3,
+    "spacing_mm": 6, "spacing_col_mm": 6, "breast_area_mm2": 1, "seconds": 3,
 }
 
 

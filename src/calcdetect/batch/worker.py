@@ -234,6 +234,8 @@ def _process(item: InputFile, settings: ScanSettings, settings_id: str, started:
             "cols": int(cols),
             "spacing_mm": spacing_row_mm,
             "spacing_col_mm": spacing_col_mm,
+            # the breast the detector found: far from the image's tissue, its search region was wrong
+            "breast_area_mm2": float(result.breast_area_mm2),
             "n_calcifications": len(result.calcifications),
             "n_clusters": len(result.clusters),
             "score": float(result.score),

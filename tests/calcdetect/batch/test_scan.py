@@ -9,6 +9,7 @@ import os
 from pathlib import Path
 
 import cv2
+import numpy as np
 import pytest
 
 from calcdetect.batch import ScanError, scan_folder
@@ -47,6 +48,10 @@ def test_good_folder_follows_the_output_contract(good_folder, tmp_path):
     header, images = read_csv(out / "images.csv")
     assert tuple(header) == IMAGE_COLUMNS
     assert [r["path"] for r in images] == sorted(f"study{p}/IM{v:04d}" for p in range(3) for v in range(2))
+    # the breast the detector found is the drawn one (conftest.mammogram_pixels: a half disc of
+    # radius 11.4 mm), give or take the ~1 mm the coarse mask reaches beyond its skin line
+    half_disc_mm2 = np.pi * (0.95 * 120 * 0.1) ** 2 / 2
+    assert all(0.8 < float(r["breast_area_mm2"]) / half_disc_mm2 < 1.3 for r in images)
     assert summary.n_inputs == summary.n_images == 6 and summary.all_analysed
     for name, columns in [("calcifications", CALCIFICATION_COLUMNS), ("clusters", CLUSTER_COLUMNS),
                           ("patients", PATIENT_COLUMNS), ("errors", ERROR_COLUMNS)]:
