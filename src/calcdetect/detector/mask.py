@@ -2,11 +2,12 @@
 
 The mask only decides *where* candidates may lie, so it is computed on the
 image shrunk to ``config.mask_spacing_mm`` (about 0.5 mm): cheap, and blind to
-noise and calcifications.  It is the largest bright component on a
-logarithmic scale (whatever the stored values are linear in: exposure,
-density, transmittance), burned-in labels and markers in the background being
-separate components that drop out, holes filled, with a band along the skin line and, on MLO views, the pectoral muscle
-and a band beyond its edge excluded from the *search* region.
+noise and calcifications.  It is the largest bright component, on the values
+as read or, where the two disagree, on their logarithm (film scanned linear in
+transmittance; see :func:`_log_scale`); burned-in labels and markers in the
+background are separate components and drop out; holes filled, with a band
+along the skin line and, on MLO views, the pectoral muscle and a band beyond
+its edge excluded from the *search* region.
 """
 
 from __future__ import annotations
