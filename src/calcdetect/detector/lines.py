@@ -230,16 +230,22 @@ def _sample_max3(image: np.ndarray, rr: np.ndarray, cc: np.ndarray, theta: np.nd
     return out
 
 
-def _ray_stats(image, r0, c0, theta, steps, t, shift, offset):
-    """Percentiles (20th, 35th) along both rays of on(shift) - mean(on(shift +- offset)): shape (2, n, 2 rays).
+#: the two rays of a line through a candidate; a line from it has the first only
+_BOTH_WAYS = (1.0, -1.0)
+_ONE_WAY = (1.0,)
+
+
+def _ray_stats(image, r0, c0, theta, steps, t, shift, offset, signs=_BOTH_WAYS):
+    """Percentiles (20th, 35th) along the rays (``signs``: along ``theta`` and/or against it) of
+    on(shift) - mean(on(shift +- offset)): shape (2, n, len(signs)).
 
     ``theta`` is one angle per candidate, shape (n, 1).
     """
     sr, sc = steps
     u = (np.sin(theta) * sr, np.cos(theta) * sc)
     v = (np.cos(theta) * sr, -np.sin(theta) * sc)
-    out = np.empty((2, r0.size, 2))
-    for k, sgn in enumerate((1.0, -1.0)):
+    out = np.empty((2, r0.size, len(signs)))
+    for k, sgn in enumerate(signs):
         rr = r0[:, None] + sgn * t[None, :] * u[0] + shift * v[0]
         cc = c0[:, None] + sgn * t[None, :] * u[1] + shift * v[1]
         on = _sample_max3(image, rr, cc, theta)
@@ -300,22 +306,18 @@ def _directions(image, r0, c0, spacing_mm, far_mm, *, one_sided=False):
     return np.mod(fine, turn)
 
 
-def _both_rays(stats: np.ndarray) -> np.ndarray:
-    """The weaker of the two rays (a line through the candidate runs on both ways)."""
-    return stats.min(axis=-1)
-
-
-def _first_ray(stats: np.ndarray) -> np.ndarray:
-    """The ray in the direction itself (a line that starts at the candidate)."""
-    return stats[..., 0]
+def _weakest_ray(image, r0, c0, theta, steps, t, shift, offset, signs):
+    """The 35th-percentile statistic of :func:`_ray_stats`, the weaker of the rays (a line through the
+    candidate must run on both ways)."""
+    return _ray_stats(image, r0, c0, theta, steps, t, shift, offset, signs)[1].min(axis=-1)
 
 
 def _thin_and_rail(image, r0, c0, theta, steps, t, offset_px, sig, null_line, *, gate_z, step_mm,
-                   rays=_both_rays):
+                   signs=_BOTH_WAYS):
     """Whether each line is thin, and its strongest rail (z) with an empty lumen (see :class:`RidgeEvidence`)."""
     c_line, s_line = null_line
-    near = rays(_ray_stats(image, r0, c0, theta, steps, t, 0.0, offset_px)[1])
-    far = rays(_ray_stats(image, r0, c0, theta, steps, t, 0.0, 2 * offset_px)[1])
+    near = _weakest_ray(image, r0, c0, theta, steps, t, 0.0, offset_px, signs)
+    far = _weakest_ray(image, r0, c0, theta, steps, t, 0.0, 2 * offset_px, signs)
     # thin: moving the background lines twice as far adds little (a wide vessel adds a lot)
     thin = far - near <= 0.5 * np.maximum(near, 0.0)
     # a rail 0.5-3 mm to either side, with an empty lumen between: the line halfway to it carries
@@ -323,7 +325,7 @@ def _thin_and_rail(image, r0, c0, theta, steps, t, offset_px, sig, null_line, *,
     grid_mm = np.arange(0.125, 3.0 + 1e-9, 0.125)
     best = np.full(r0.size, -np.inf)
     for sgn in (1.0, -1.0):
-        z_at = np.stack([(rays(_ray_stats(image, r0, c0, theta, steps, t, sgn * mm / step_mm, offset_px)[1])
+        z_at = np.stack([(_weakest_ray(image, r0, c0, theta, steps, t, sgn * mm / step_mm, offset_px, signs)
                           / sig - c_line) / s_line for mm in grid_mm], 1)
         for k, mm in enumerate(grid_mm):
             if mm < 0.5 - 1e-9:
@@ -396,14 +398,14 @@ def ridges_through(
     t = np.arange(start_mm, start_mm + reach_mm + 1e-9, step_mm) / step_mm
     steps = (step_mm / spacing_mm[0], step_mm / spacing_mm[1])
     sig = np.maximum(np.asarray(sigma, float), 1e-12)
-    rays = _first_ray if one_sided else _both_rays
+    signs = _ONE_WAY if one_sided else _BOTH_WAYS
     theta = _directions(image, r0, c0, spacing_mm, direction_far_mm or start_mm + reach_mm, one_sided=one_sided)
-    along = rays(_ray_stats(image, r0, c0, theta[:, None], steps, t, 0.0, offset_px)) / sig
+    along = _ray_stats(image, r0, c0, theta[:, None], steps, t, 0.0, offset_px, signs).min(axis=-1) / sig
     nr, nc = np.asarray(null_rows_px, float), np.asarray(null_cols_px, float)
     null_theta = np.mod(np.arange(nr.size) * 2.399963229728653, np.pi)[:, None]  # golden angle
     null = _ray_stats(image, nr, nc, null_theta, steps, t, 0.0, offset_px)
     null /= np.maximum(np.asarray(null_sigma, float), 1e-12)[None, :, None]
-    null = null.reshape(2, -1) if one_sided else _both_rays(null)  # one-sided: each ray is a sample
+    null = null.reshape(2, -1) if one_sided else null.min(axis=-1)  # one-sided: each ray is a sample
     (c_cont, s_cont), (c_line, s_line) = _robust_z(null[0]), _robust_z(null[1])
     z_cont = (along[0] - c_cont) / s_cont
     z_line = (along[1] - c_line) / s_line
@@ -412,5 +414,5 @@ def ridges_through(
     g = np.flatnonzero((z_line >= gate_z) | (z_cont >= gate_z))
     if g.size:
         thin[g], rail[g] = _thin_and_rail(image, r0[g], c0[g], theta[g, None], steps, t, offset_px,
-                                          sig[g], (c_line, s_line), gate_z=gate_z, step_mm=step_mm, rays=rays)
+                                          sig[g], (c_line, s_line), gate_z=gate_z, step_mm=step_mm, signs=signs)
     return RidgeEvidence(continuous_z=z_cont, line_z=z_line, direction_rad=theta, thin=thin, rail_z=rail)
