@@ -13,7 +13,8 @@ import pytest
 from calcdetect import detect
 from calcdetect.config import DetectorConfig
 from calcdetect.detector.lines import find_scanner_lines
-from calcdetect.detector.rejection import REJECTION_REASONS, in_a_row, speck_z
+from calcdetect.detector.point_spread import PointSpread
+from calcdetect.detector.rejection import REJECTION_REASONS, in_a_row, reject_artefacts, speck_z
 
 #: five members within 1 cm² (offsets in mm)
 CLUSTER = [(0.0, 0.0), (1.5, 1.0), (-1.0, 2.0), (2.0, -1.5), (-1.8, -1.2)]
@@ -214,41 +215,36 @@ def _scratch_end_scene(seed: int = 2, length: float = 1.0) -> tuple[np.ndarray, 
     return (image + line).astype(np.float32), 4.0
 
 
+def _reasons_on(image: np.ndarray, sigma: float, rows: np.ndarray, cols: np.ndarray) -> list[str]:
+    """``reject_artefacts`` on a scene whose search region is everywhere, noise ``sigma`` everywhere and
+    blur known (0.7 pixel), the speck test off."""
+    everywhere = lambda r, c: np.ones(np.shape(r), bool)  # noqa: E731
+    constant = lambda r, c: np.full(np.shape(r), sigma)  # noqa: E731
+    psf = PointSpread(sigma_px=0.7, white_fraction=0.2, n_tiles=100, fit_error=0.05)
+    result = reject_artefacts(image, rows, cols, sigma=constant(rows, cols), spacing_mm=(0.1, 0.1),
+                              point_spread=psf, valid=everywhere, sigma_at=constant, config=DetectorConfig(dust_z=0.0))
+    return list(result.reason)
+
+
 def test_candidates_at_the_end_of_a_scratch_are_rejected_a_cluster_beyond_it_is_not():
     """The two-way test cannot see a line that ends at the candidate, and when no candidate further
     up the line saw it both ways, nothing shared the reason (a film scratch's last millimetres made
     a flagged cluster of six).  One ray the whole test length sees it; a cluster 3 mm beyond the
     end, on the line's extension, is not on it."""
-    from calcdetect.detector.point_spread import PointSpread
-    from calcdetect.detector.rejection import reject_artefacts
-
     image, sigma = _scratch_end_scene()
     on_end = [_on_scratch(t) for t in (0.94, 0.97, 1.0)]  # its last 2 mm
     r, c = _on_scratch(1.1)  # 3 mm beyond the end
     beyond = [(r + dy, c + dx) for dy, dx in [(0, 0), (5, 8), (-4, -7), (9, -3), (3, 12)]]
     rows = np.array([r for r, _ in on_end + beyond])
     cols = np.array([c for _, c in on_end + beyond])
-    everywhere = lambda r, c: np.ones(np.shape(r), bool)  # noqa: E731
-    constant = lambda r, c: np.full(np.shape(r), sigma)  # noqa: E731
-    psf = PointSpread(sigma_px=0.7, white_fraction=0.2, n_tiles=100, fit_error=0.05)
-    config = DetectorConfig(dust_z=0.0)
-    result = reject_artefacts(image, rows, cols, sigma=constant(rows, cols), spacing_mm=(0.1, 0.1),
-                              point_spread=psf, valid=everywhere, sigma_at=constant, config=config)
-    assert list(result.reason[: len(on_end)]) == ["scratch"] * len(on_end)
-    assert list(result.reason[len(on_end):]) == [""] * len(beyond)
+    reasons = _reasons_on(image, sigma, rows, cols)
+    assert reasons[: len(on_end)] == ["scratch"] * len(on_end)
+    assert reasons[len(on_end):] == [""] * len(beyond)
 
 
 def test_a_short_line_from_a_candidate_is_not_a_scratch():
     """A continuous line of 6 mm (a calcified duct's cast) from the candidates: shorter than one
     ray of the test, kept."""
-    from calcdetect.detector.point_spread import PointSpread
-    from calcdetect.detector.rejection import reject_artefacts
-
     image, sigma = _scratch_end_scene(length=0.2)  # 6 mm
     rows, cols = np.array([_on_scratch(t) for t in (0.12, 0.16, 0.2)]).T
-    everywhere = lambda r, c: np.ones(np.shape(r), bool)  # noqa: E731
-    constant = lambda r, c: np.full(np.shape(r), sigma)  # noqa: E731
-    psf = PointSpread(sigma_px=0.7, white_fraction=0.2, n_tiles=100, fit_error=0.05)
-    result = reject_artefacts(image, rows, cols, sigma=constant(rows, cols), spacing_mm=(0.1, 0.1),
-                              point_spread=psf, valid=everywhere, sigma_at=constant, config=DetectorConfig(dust_z=0.0))
-    assert list(result.reason) == [""] * 3
+    assert _reasons_on(image, sigma, rows, cols) == [""] * 3
