@@ -146,7 +146,9 @@ class ImageResult:
     ``score`` is the best cluster score (0 when there is no cluster) and
     ``flag`` is ``score >= config.image_threshold``.  ``rejected_calcifications``
     are candidates the classifier accepted and the artefact tests rejected
-    (each with its ``rejected`` reason); they count nowhere else.
+    (each with its ``rejected`` reason); they count nowhere else.  ``search_outline_rc``
+    outlines the part of the breast that was searched (the breast less the skin band and, on
+    MLO, the pectoral muscle), so that a reader can see what was not.
     """
 
     calcifications: tuple[Calcification, ...] = ()
@@ -164,3 +166,8 @@ class ImageResult:
     rejected_calcifications: tuple[Calcification, ...] = ()
     #: the image's own blur (:meth:`calcdetect.detector.point_spread.PointSpread.to_dict`)
     point_spread: dict = field(default_factory=dict, compare=False)
+    #: where the detector searched (:func:`calcdetect.detector.mask.search_outline_rc`): closed
+    #: polygons of (row, col) vertices in pixels of the image, on the edge of the search region;
+    #: empty when nothing was searched or the result predates it.  For drawing only: not written
+    #: to the scan's records or CSV files.
+    search_outline_rc: tuple[tuple[tuple[float, float], ...], ...] = field(default=(), compare=False)

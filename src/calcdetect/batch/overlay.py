@@ -4,8 +4,10 @@ A radiologist checks a flag by looking, so each image gets one PNG:
 
 * left, the whole image, windowed with :func:`calcdetect.io.display_window`
   (the header's VOI window when present, else a robust percentile window) and
-  downscaled to fit a screen; every cluster boxed in red and numbered with its
-  ``cluster_id`` (as in ``clusters.csv``), clustered calcifications ringed in
+  downscaled to fit a screen; the search region (the breast less the skin band
+  and, on MLO, the pectoral muscle) outlined by a thin green line, so that a
+  reader sees which tissue was not searched; every cluster boxed in red and
+  numbered with its ``cluster_id`` (as in ``clusters.csv``), clustered calcifications ringed in
   yellow, isolated ones in cyan (from probability ``ISOLATED_SHOWN_FROM``); a 10 mm scale bar;
   on request (``show_rejected``), candidates rejected as artefacts (dust, scratch,
   scanner line, vascular) crossed in magenta, here and in the insets;
@@ -131,6 +133,22 @@ def _cross(img: np.ndarray, centre: tuple[int, int], half: int) -> None:
     cv2.line(img, (x - half, y + half), (x + half, y - half), _MAGENTA, 1, cv2.LINE_AA)
 
 
+def _outline(img: np.ndarray, outline_rc, *, sy: float, sx: float) -> None:
+    """Draw closed (row, col) polygons in image pixels on the view (``sy``, ``sx`` view pixels per image pixel).
+
+    A vertex on a pixel edge goes to the view pixel below or right of it, inside the view.
+    """
+    h, w = img.shape[:2]
+    polygons = []
+    for polygon in outline_rc:
+        rc = np.asarray(polygon, np.float64).reshape(-1, 2)
+        y = np.clip(np.floor((rc[:, 0] + 0.5) * sy), 0, h - 1)
+        x = np.clip(np.floor((rc[:, 1] + 0.5) * sx), 0, w - 1)
+        polygons.append(np.stack([x, y], axis=1).astype(np.int32).reshape(-1, 1, 2))
+    if polygons:
+        cv2.polylines(img, polygons, True, _GREEN, 1, cv2.LINE_8)
+
+
 def _overview(pixels: np.ndarray, result: ImageResult, window: tuple[float, float], spacing_mm, *, max_px: int,
               show_rejected: bool = False):
     rows, cols = pixels.shape
@@ -141,6 +159,7 @@ def _overview(pixels: np.ndarray, result: ImageResult, window: tuple[float, floa
         small = pixels
     view = cv2.cvtColor(_to_uint8(small, *window), cv2.COLOR_GRAY2BGR)
     sy, sx = small.shape[0] / rows, small.shape[1] / cols
+    _outline(view, result.search_outline_rc, sy=sy, sx=sx)  # first: the other marks go over it
     for c in result.calcifications:
         if c.cluster_id < 0 and c.probability < ISOLATED_SHOWN_FROM:
             continue  # faint candidates in no cluster: in calcifications.csv, not worth a reader's glance
@@ -238,7 +257,8 @@ def render_overlay(
     mammogram : Mammogram
         The image as read (its pixels are not modified).
     result : ImageResult
-        What the detector found on it.
+        What the detector found on it; its ``search_outline_rc`` is drawn in green (nothing
+        for a result without one).
     patient_key : str
         Shown in the legend (already filesystem-safe / pseudonymised).
     window : (low, high), optional
@@ -297,8 +317,14 @@ def _render(mammogram, result, *, patient_key, window, max_overview_px, inset_px
 
     flag = "POSITIVE" if result.flag else "negative"
     side = f"{mammogram.laterality or '?'} {mammogram.view or '?'}"
-    _text(canvas, f"{side}   score {result.score:.3f}   {flag}", (10, 26), scale=0.8,
-          color=_RED if result.flag else _GREEN, thick=2, outline=False)
+    headline = f"{side}   score {result.score:.3f}   {flag}"
+    _text(canvas, headline, (10, 26), scale=0.8, color=_RED if result.flag else _GREEN, thick=2, outline=False)
+    if result.search_outline_rc:
+        note = "green line: searched region"
+        x_note = 10 + cv2.getTextSize(headline, _FONT, 0.8, 2)[0][0] + 24
+        room = (max(10, width - 420) - 16) if show_rejected else width - 10  # the rejected line's place
+        if x_note + cv2.getTextSize(note, _FONT, 0.45, 1)[0][0] <= room:
+            _text(canvas, note, (x_note, 26), scale=0.45, color=_GREEN, outline=False)
     n_clustered = sum(1 for c in result.calcifications if c.cluster_id >= 0)
     n_isolated = sum(1 for c in result.calcifications if c.cluster_id < 0 and c.probability >= ISOLATED_SHOWN_FROM)
     _text(

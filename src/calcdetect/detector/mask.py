@@ -25,7 +25,7 @@ from skimage.transform import hough_line, hough_line_peaks
 from calcdetect.config import DetectorConfig
 from calcdetect.detector.enhance import shrink
 
-__all__ = ["BreastMask", "breast_mask"]
+__all__ = ["BreastMask", "breast_mask", "search_outline_rc"]
 
 log = logging.getLogger(__name__)
 
@@ -77,6 +77,45 @@ class BreastMask:
     def in_search(self, rows_px: np.ndarray, cols_px: np.ndarray) -> np.ndarray:
         """Whether full-resolution pixel positions are in the search region."""
         return self.lookup(self.search, rows_px, cols_px)
+
+
+def search_outline_rc(mask: BreastMask) -> tuple[tuple[tuple[float, float], ...], ...]:
+    """The outline of the search region in full-image pixels, for drawing.
+
+    Parameters
+    ----------
+    mask : BreastMask
+
+    Returns
+    -------
+    tuple of polygons
+        One closed polygon of (row, col) vertices per separate (8-connected) piece of
+        ``mask.search``, holes not traced; empty when nothing is searched.  Pixel (r, c) spans
+        [r - 0.5, r + 0.5] x [c - 0.5, c + 0.5]; the polygons run along the edges of the coarse
+        cells, the last row and column of cells reaching the image's edge as in
+        :meth:`BreastMask.lookup`.
+
+    Notes
+    -----
+    Contours traced on the cells run through the centres of the edge cells, half a cell inside
+    the region.  They are traced instead on the points every half cell (corners, edge midpoints,
+    centres), a point being in when a half cell beside it is: straight edges and outer corners
+    are then exact, an inner corner is cut off by a triangle with half-cell legs, and pieces one
+    cell apart stay apart (on the cell corners alone they would be joined).
+    """
+    half = np.pad(np.kron(mask.search.astype(np.uint8), np.ones((2, 2), np.uint8)), 1)
+    points = half[:-1, :-1] | half[1:, :-1] | half[:-1, 1:] | half[1:, 1:]  # (2h + 1, 2w + 1)
+    # a free border round the grid: contours along its edge are traced like any other
+    contours, _ = cv2.findContours(np.pad(points, 1), cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+    (fr, fc), (rows, cols) = mask.factor, mask.full_shape
+    h, w = mask.search.shape
+    row_at = np.interp(np.arange(2 * h + 1) / 2, np.arange(h + 1), np.append(np.arange(h) * fr, rows) - 0.5)
+    col_at = np.interp(np.arange(2 * w + 1) / 2, np.arange(w + 1), np.append(np.arange(w) * fc, cols) - 0.5)
+    outline = []
+    for contour in contours:
+        xy = contour.reshape(-1, 2) - 1  # (col, row) point indices
+        outline.append(tuple(zip(row_at[xy[:, 1]].tolist(), col_at[xy[:, 0]].tolist())))
+    return tuple(outline)
 
 
 def _separated(below: np.ndarray, above: np.ndarray) -> bool:

@@ -6,7 +6,8 @@ same :class:`~calcdetect.results.ImageResult`.  Stages (each timed in
 ``ImageResult.timings_s``):
 
 0. ``prepare``: float32, isolated saturated pixels (detector defects) repaired;
-1. ``mask``: breast, skin band, pectoral muscle on MLO (coarse grid);
+1. ``mask``: breast, skin band, pectoral muscle on MLO (coarse grid); the search
+   region's outline goes to ``ImageResult.search_outline_rc``;
 2. ``noise``: the image's own noise curve sigma(I) (:mod:`.noise_model`);
 3. ``scales``: Gaussian scale space and its difference-of-Gaussians levels,
    each normalised by its noise (:mod:`.responses`);
@@ -44,7 +45,7 @@ from calcdetect.detector.defects import repair_isolated_saturated
 from calcdetect.detector.enhance import white_tophat_mm
 from calcdetect.detector.features import FEATURE_NAMES, CandidateFeatures, candidate_features, reach_px
 from calcdetect.detector.fp_model import load_fp_model
-from calcdetect.detector.mask import BreastMask, breast_mask
+from calcdetect.detector.mask import BreastMask, breast_mask, search_outline_rc
 from calcdetect.detector.noise_model import NoiseCurve, fit_noise_curve
 from calcdetect.detector.point_spread import NO_ESTIMATE, estimate_point_spread
 from calcdetect.detector.rejection import Rejection, reject_artefacts
@@ -244,6 +245,7 @@ def detect(
         timings_s=timings,
         rejected_calcifications=set_aside,
         point_spread=rejection.point_spread.to_dict(),
+        search_outline_rc=search_outline_rc(analysis.mask),
     )
 
 

@@ -48,3 +48,28 @@ def test_points_outside_the_view_map_to_nothing():
     assert g.to_image(0.0, 84.0) == (-0.5, -0.5)
     with pytest.raises(ValueError, match="at least one row"):
         overview_geometry(0, 10)
+
+
+GREEN_BGR = (60, 200, 60)
+
+
+def test_search_outline_is_drawn_thinly_on_its_edge_in_the_whole_image_view():
+    """A rectangle of image pixels rows 100-1499, cols 200-1399 (its outline on their outer edges),
+    in a 2000 x 1600 image shown halved: the outline runs along overview rows 50 and 750 and
+    columns 100 and 700 (image edge / 2, the view pixel below or right of the edge), 84 px down."""
+    outline = ((99.5, 199.5), (99.5, 1399.5), (1499.5, 1399.5), (1499.5, 199.5))
+    mammogram = _mammogram(2000, 1600, None)
+    kwargs = dict(patient_key="K", window=(0.0, 4000.0))
+    drawn = render_overlay(mammogram, ImageResult(search_outline_rc=(outline,)), **kwargs)
+    plain = render_overlay(mammogram, ImageResult(), **kwargs)
+    view = drawn[84 : 84 + 1000, :800]
+    green = np.all(view == GREEN_BGR, axis=2)
+    for row in (50, 750):
+        assert green[row, 100:701].all()
+    for col in (100, 700):
+        assert green[50:751, col].all()
+    assert green.sum() == 2 * 601 + 2 * 699, "one pixel wide, nothing else in green"
+    assert not green[52:749, 102:699].any() and not green[:49].any() and not green[752:].any()
+    # the outline is all that differs; an old result without one draws nothing
+    plain_view = plain[84 : 84 + 1000, :800]
+    assert np.array_equal(plain_view[~green], view[~green]) and not np.all(plain_view == GREEN_BGR, axis=2).any()

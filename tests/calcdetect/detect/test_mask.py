@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import numpy as np
-from skimage.draw import ellipse, polygon
+from skimage.draw import ellipse, polygon, polygon2mask
 
 from calcdetect.config import DetectorConfig
 from calcdetect.detector.pipeline import detect
-from calcdetect.detector.mask import breast_mask
+from calcdetect.detector.mask import BreastMask, breast_mask, search_outline_rc
 
 CFG = DetectorConfig(image_threshold=5.0)
 
@@ -78,3 +78,52 @@ def test_film_scanned_linear_in_transmittance_is_masked_whole():
     # on the log scale a step's boundary lies about one coarse pixel (0.5 mm) further out
     assert -0.05 < (m.area_mm2 - true_area) / true_area < 0.10
     assert not m.lookup(m.breast, np.array([40]), np.array([420]))[0]  # the label is not breast
+
+
+def _search_only(search: np.ndarray, *, full_shape: tuple[int, int], factor: tuple[int, int]) -> BreastMask:
+    none = np.zeros_like(search)
+    return BreastMask(none, search, none, full_shape, (0.5, 0.5), factor, np.zeros(search.shape, np.float32))
+
+
+def _bbox(polygon_rc) -> tuple[float, float, float, float]:
+    rc = np.asarray(polygon_rc)
+    return rc[:, 0].min(), rc[:, 1].min(), rc[:, 0].max(), rc[:, 1].max()
+
+
+def test_outline_of_a_rectangle_lies_on_its_edge():
+    search = np.zeros((20, 16), bool)
+    search[4:9, 3:12] = True  # coarse cells rows 4-8, cols 3-11
+    m = _search_only(search, full_shape=(100, 80), factor=(5, 5))
+    (outline,) = search_outline_rc(m)
+    # full-image pixels rows 20-44, cols 15-59; their outer edges are half a pixel further out
+    assert _bbox(outline) == (19.5, 14.5, 44.5, 59.5)
+    assert len(outline) == 4  # the four corners
+
+
+def test_outline_keeps_separate_pieces_apart_and_reaches_the_image_edge():
+    search = np.zeros((20, 16), bool)
+    search[2:6, 3:8] = True
+    search[7:20, 10:16] = True  # one empty row between the pieces; the last cells reach the edge
+    # 103 x 83 pixels in 20 x 16 cells of 5 x 5: the last cells hold the left-over pixels too
+    m = _search_only(search, full_shape=(103, 83), factor=(5, 5))
+    outlines = sorted(search_outline_rc(m), key=_bbox)
+    assert [_bbox(p) for p in outlines] == [(9.5, 14.5, 29.5, 39.5), (34.5, 49.5, 102.5, 82.5)]
+    assert search_outline_rc(_search_only(np.zeros((20, 16), bool), full_shape=(100, 80), factor=(5, 5))) == ()
+
+
+def test_detect_outlines_the_search_region_inside_the_image():
+    img = _breast(pectoral=True)
+    result = detect(img, spacing_mm=(0.1, 0.1), view="MLO", config=CFG)
+    m = breast_mask(img, spacing_mm=(0.1, 0.1), view="MLO", config=CFG)
+    assert result.search_outline_rc, "the outline is filled"
+    rc = np.concatenate([np.asarray(p) for p in result.search_outline_rc])
+    assert rc.min() >= -0.5 and rc[:, 0].max() <= img.shape[0] - 0.5 and rc[:, 1].max() <= img.shape[1] - 0.5
+    # the polygons cover the pixels the detector searches: only inner corners of the cells'
+    # staircase are cut (half a cell inside, as a contour through the edge cells' centres runs,
+    # would miss 2 % here)
+    rr, cc = np.mgrid[0 : img.shape[0], 0 : img.shape[1]]
+    searched = m.in_search(rr, cc)
+    drawn = np.zeros(img.shape, bool)
+    for p in result.search_outline_rc:
+        drawn |= polygon2mask(img.shape, np.asarray(p))  # pixel centres at whole (row, col), as here
+    assert np.count_nonzero(drawn != searched) < 0.005 * np.count_nonzero(searched)
