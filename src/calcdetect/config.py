@@ -106,6 +106,12 @@ class DetectorConfig:
         for ``k = 0 .. n_scales`` (``n_scales`` difference-of-Gaussians levels).
     scale_floor_px : float
         No scale below this many pixels (a coarser image gets fewer levels).
+        0.5: the blur a sampled image already holds (the scale-space
+        convention).  At 0.6 a 0.2 mm image's finest level started at 0.6 px
+        and left 1-2 px calcifications in tissue texture below the candidate
+        threshold: on the development set, visible clusters with three
+        members among the candidates at 0.2 mm 0.82 -> 0.875 (native
+        resolution unchanged, 7 % more candidates).
     max_diameter_mm : float
         Objects wider than this are coarse (benign calcifications, markers):
         the scale of the ``mid_ratio`` feature.
