@@ -35,23 +35,29 @@ def test_agreement_when_undefined():
 def test_summary_of_two_readers(scan_out, capsys):
     study = load_study(scan_out)
     flagged = [p for p in study.patients if p.flag == "positive"]
-    assert len(flagged) >= 2 and all(sum(len(im.clusters) for im in p.images) == 1 for p in flagged[:2])
-    pos1, pos2 = flagged[0].patient_key, flagged[1].patient_key  # two flagged patients, each with one cluster
-    first_cluster = {p.patient_key: next(im for im in p.images if im.clusters) for p in flagged[:2]}
+    assert len(flagged) >= 2
+    pos2 = flagged[1].patient_key
+
+    def clusters_of(patient) -> list[tuple[str, int]]:  # a flagged patient may have more than one
+        return [(im.sop_instance_uid, c.cluster_id) for im in patient.images for c in im.clusters]
+
     neg = [p for p in study.patients if p.flag == "negative"]
     missed = next(p for p in neg if p.images[0].rows == 2000)
     others = [p.patient_key for p in neg if p is not missed]
 
     alice = DecisionStore(study, "alice")
-    alice.decide(first_cluster[pos1].sop_instance_uid, 0, "confirmed")   # P, detector P
-    alice.decide(first_cluster[pos2].sop_instance_uid, 0, "rejected")    # N, detector P
+    for uid, cid in clusters_of(flagged[0]):
+        alice.decide(uid, cid, "confirmed")                              # P, detector P
+    for uid, cid in clusters_of(flagged[1]):
+        alice.decide(uid, cid, "rejected")                               # N, detector P
     alice.add(missed.images[0].sop_instance_uid, 1500.0, 420.0)          # P, detector N
     alice.mark_reviewed(others[0])                                       # N, detector N
     alice.mark_reviewed(others[1])                                       # N, detector N
     alice.close()
     bob = DecisionStore(study, "bob")
-    bob.decide(first_cluster[pos1].sop_instance_uid, 0, "rejected")      # N, detector P
-    bob.mark_reviewed(pos2)                                              # P (detector's, cluster undecided)
+    for uid, cid in clusters_of(flagged[0]):
+        bob.decide(uid, cid, "rejected")                                 # N, detector P
+    bob.mark_reviewed(pos2)                                              # P (detector's, clusters undecided)
     bob.set_call(others[0], "positive")                                  # P, detector N
     bob.mark_reviewed(others[2])                                         # N, detector N
     bob.close()
@@ -72,13 +78,14 @@ def test_summary_of_two_readers(scan_out, capsys):
         return sum(len(im.clusters) for im in by_key[key].images)
 
     alice_undecided = n_clusters(missed.patient_key) + n_clusters(others[0]) + n_clusters(others[1])
-    assert (a["confirmed"], a["rejected"], a["added"], a["undecided"]) == ("1", "1", "1", str(alice_undecided))
+    n1, n2 = len(clusters_of(flagged[0])), len(clusters_of(flagged[1]))
+    assert (a["confirmed"], a["rejected"], a["added"], a["undecided"]) == (str(n1), str(n2), "1", str(alice_undecided))
     b = rows[("bob", "detector")]
     # bob: TP 1, FN 1, FP 1, TN 1: p_o = p_e = 0.5, kappa 0
     assert (b["n_patients"], b["both_positive"], b["both_negative"]) == ("4", "1", "1")
     assert float(b["kappa"]) == pytest.approx(0.0, abs=1e-9)
-    bob_undecided = 1 + n_clusters(others[0]) + n_clusters(others[2])  # pos2's cluster, left undecided
-    assert (b["confirmed"], b["rejected"], b["added"], b["undecided"]) == ("0", "1", "0", str(bob_undecided))
+    bob_undecided = n2 + n_clusters(others[0]) + n_clusters(others[2])  # pos2's clusters, left undecided
+    assert (b["confirmed"], b["rejected"], b["added"], b["undecided"]) == ("0", str(n1), "0", str(bob_undecided))
     ab = rows[("alice", "bob")]
     # reviewed by both: pos1 (P/N), pos2 (N/P), others[0] (N/P); p_o 0, p_e 1/3 * 2/3 + 2/3 * 1/3 = 4/9
     assert (ab["comparison"], ab["n_patients"], ab["both_positive"], ab["both_negative"]) == (
