@@ -71,6 +71,13 @@ def _text(img: np.ndarray, text: str, org: tuple[int, int], *, scale: float = 0.
     cv2.putText(img, text, org, _FONT, scale, color, thick, cv2.LINE_AA)
 
 
+def _fitted(text: str, room_px: int, *, scale: float, thick: int = 1, smallest: float = 0.3) -> float:
+    """The font scale, at most ``scale``, at which ``text`` fits in ``room_px`` (a narrow overlay of a
+    small image would otherwise cut the legend, and its "not a medical device", at the edge)."""
+    width = cv2.getTextSize(text, _FONT, scale, thick)[0][0]
+    return scale if width <= room_px else max(smallest, scale * room_px / max(width, 1))
+
+
 def _scale_bar(img: np.ndarray, *, px_per_mm: float, length_mm: float, origin: tuple[int, int], label: str) -> None:
     x0, y0 = origin
     length_px = max(1, int(round(length_mm * px_per_mm)))
@@ -327,25 +334,23 @@ def _render(mammogram, result, *, patient_key, window, max_overview_px, inset_px
             _text(canvas, note, (x_note, 26), scale=0.45, color=_GREEN, outline=False)
     n_clustered = sum(1 for c in result.calcifications if c.cluster_id >= 0)
     n_isolated = sum(1 for c in result.calcifications if c.cluster_id < 0 and c.probability >= ISOLATED_SHOWN_FROM)
-    _text(
-        canvas,
-        f"patient {patient_key}   {len(result.clusters)} cluster(s) (red boxes, numbered as in clusters.csv); "
-        f"calcifications: {n_clustered} clustered (yellow), {n_isolated} isolated with probability >= "
-        f"{ISOLATED_SHOWN_FROM:g} (cyan)",
-        (10, 52),
-        scale=0.45,
-        outline=False,
-    )
+    counts = (f"patient {patient_key}   {len(result.clusters)} cluster(s) (red boxes, numbered as in clusters.csv); "
+              f"calcifications: {n_clustered} clustered (yellow), {n_isolated} isolated with probability >= "
+              f"{ISOLATED_SHOWN_FROM:g} (cyan)")
+    _text(canvas, counts, (10, 52), scale=_fitted(counts, width - 20, scale=0.45), outline=False)
     if show_rejected:
         by_reason: dict[str, int] = {}
         for c in result.rejected_calcifications:
             by_reason[c.rejected] = by_reason.get(c.rejected, 0) + 1
         listed = ", ".join(f"{n} {why}" for why, n in sorted(by_reason.items())) or "none"
-        _text(canvas, f"rejected as artefacts (magenta x): {listed}", (max(10, width - 420), 26), scale=0.45,
+        rejected = f"rejected as artefacts (magenta x): {listed}"
+        x_rejected = max(10, width - 420)
+        _text(canvas, rejected, (x_rejected, 26), scale=_fitted(rejected, width - 10 - x_rejected, scale=0.45),
               color=_MAGENTA, outline=False)
-    _text(canvas, f"pixel {spacing_mm[0]:.3f} x {spacing_mm[1]:.3f} mm   insets: full resolution (x N = "
-          "nearest-neighbour enlargement), tissue gradient flattened   calcdetect - research software, "
-          "not a medical device", (10, 74), scale=0.45, outline=False)
+    about = (f"pixel {spacing_mm[0]:.3f} x {spacing_mm[1]:.3f} mm   insets: full resolution (x N = "
+             "nearest-neighbour enlargement), tissue gradient flattened   calcdetect - research software, "
+             "not a medical device")
+    _text(canvas, about, (10, 74), scale=_fitted(about, width - 20, scale=0.45), outline=False)
     return canvas, view
 
 

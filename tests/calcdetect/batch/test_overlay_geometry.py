@@ -73,3 +73,14 @@ def test_search_outline_is_drawn_thinly_on_its_edge_in_the_whole_image_view():
     # the outline is all that differs; an old result without one draws nothing
     plain_view = plain[84 : 84 + 1000, :800]
     assert np.array_equal(plain_view[~green], view[~green]) and not np.all(plain_view == GREEN_BGR, axis=2).any()
+
+
+def test_the_legend_fits_a_narrow_overlay():
+    """A small image gives a 900 px wide overlay: every legend line, the disclaimer at the end of the
+    last one included, ends inside the canvas (the right margin of the legend band stays empty)."""
+    mammogram = _mammogram(600, 480, None)
+    overlay = render_overlay(mammogram, ImageResult(), patient_key="A-LONG-PSEUDONYMISED-KEY-0123456789",
+                             window=(0.0, 4000.0), show_rejected=True)
+    assert overlay.shape[1] <= 900
+    margin = overlay[:84, -8:].reshape(-1, 3)
+    assert (margin == margin[0]).all(), "no text in the legend's right margin"
