@@ -326,10 +326,11 @@ def _render(mammogram, result, *, patient_key, window, max_overview_px, inset_px
     side = f"{mammogram.laterality or '?'} {mammogram.view or '?'}"
     headline = f"{side}   score {result.score:.3f}   {flag}"
     _text(canvas, headline, (10, 26), scale=0.8, color=_RED if result.flag else _GREEN, thick=2, outline=False)
+    x_rejected = max(10, width - 420)  # where the rejected-artefacts line starts, on the headline's row
     if result.search_outline_rc:
         note = "green line: searched region"
         x_note = 10 + cv2.getTextSize(headline, _FONT, 0.8, 2)[0][0] + 24
-        room = (max(10, width - 420) - 16) if show_rejected else width - 10  # the rejected line's place
+        room = x_rejected - 16 if show_rejected else width - 10
         if x_note + cv2.getTextSize(note, _FONT, 0.45, 1)[0][0] <= room:
             _text(canvas, note, (x_note, 26), scale=0.45, color=_GREEN, outline=False)
     n_clustered = sum(1 for c in result.calcifications if c.cluster_id >= 0)
@@ -344,7 +345,6 @@ def _render(mammogram, result, *, patient_key, window, max_overview_px, inset_px
             by_reason[c.rejected] = by_reason.get(c.rejected, 0) + 1
         listed = ", ".join(f"{n} {why}" for why, n in sorted(by_reason.items())) or "none"
         rejected = f"rejected as artefacts (magenta x): {listed}"
-        x_rejected = max(10, width - 420)
         _text(canvas, rejected, (x_rejected, 26), scale=_fitted(rejected, width - 10 - x_rejected, scale=0.45),
               color=_MAGENTA, outline=False)
     about = (f"pixel {spacing_mm[0]:.3f} x {spacing_mm[1]:.3f} mm   insets: full resolution (x N = "
