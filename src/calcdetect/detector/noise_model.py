@@ -130,7 +130,34 @@ def robust_centre_spread(x: np.ndarray, axis: int | None = None) -> tuple[np.nda
 
 def robust_sigma(x: np.ndarray) -> float:
     """Median absolute deviation from the median, scaled to a Gaussian sigma (x 1.4826)."""
-    return float(robust_centre_spread(x)[1])
+    flat = np.ravel(x)
+    return float(_MAD_TO_SIGMA * _median(np.abs(flat - _median(flat))))
+
+
+#: below this many values :func:`_median` is ``np.median`` itself
+_SELECT_MIN_SIZE = 20_000
+
+
+def _median(x: np.ndarray):
+    """``np.median`` of a 1-D array, the same value, found by partitioning only the values
+    between two order statistics of a strided sample that bracket the middle (a few per cent of
+    a large array) instead of all of it.  Falls back to ``np.median`` when the bracket misses the
+    middle or the array holds NaN."""
+    n = x.size
+    if n < _SELECT_MIN_SIZE:
+        return np.median(x)
+    sample = np.sort(x[:: max(1, n // 16384)])
+    m = sample.size
+    reach = int(2 * np.sqrt(m)) + 1  # four times the sqrt(m) / 2 the middle's rank in the sample wanders by
+    lo, hi = sample[max(m // 2 - reach, 0)], sample[min(m // 2 + reach, m - 1)]
+    below = int(np.count_nonzero(x < lo))
+    above = int(np.count_nonzero(x > hi))
+    inside = x[(x >= lo) & (x <= hi)]
+    k_lo, k_hi = (n - 1) // 2 - below, n // 2 - below  # the middle ranks among ``inside``
+    if below + above + inside.size != n or k_lo < 0 or k_hi >= inside.size:  # NaN, or missed
+        return np.median(x)
+    part = np.partition(inside, [k_lo, k_hi])
+    return np.mean(part[k_lo: k_hi + 1])  # as np.median: the mean of the middle one or two
 
 
 def _running_median3(x: np.ndarray) -> np.ndarray:
