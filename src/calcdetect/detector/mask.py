@@ -102,7 +102,7 @@ def search_outline_rc(mask: BreastMask) -> tuple[tuple[tuple[float, float], ...]
     are then exact, an inner corner is cut off by a triangle with half-cell legs, and pieces one
     cell apart stay apart (on the cell corners alone they would be joined).
     """
-    half = np.pad(np.kron(mask.search.astype(np.uint8), np.ones((2, 2), np.uint8)), 1)
+    half = np.pad(mask.search.astype(np.uint8).repeat(2, axis=0).repeat(2, axis=1), 1)  # each cell as 2 x 2
     points = half[:-1, :-1] | half[1:, :-1] | half[:-1, 1:] | half[1:, 1:]  # (2h + 1, 2w + 1)
     # a free border round the grid: contours along its edge are traced like any other
     contours, _ = cv2.findContours(np.pad(points, 1), cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
