@@ -108,12 +108,14 @@ def _fine_residual(image: np.ndarray, rows: np.ndarray, cols: np.ndarray) -> np.
     return flat_image.take(flat).astype(np.float64) - acc / 9.0
 
 
-def _quantisation_step(values: np.ndarray) -> float:
+def _quantisation_step(image: np.ndarray, rows: np.ndarray, cols: np.ndarray) -> float:
     """The smallest step between the grey levels sampled (1 for integer data; tiny for float data).
 
-    Read from at most 50,000 values spread over the samples, so the cost does not grow with the image.
+    Read from at most 50,000 of the samples (``rows``, ``cols``), spread over them, so the cost
+    does not grow with the image.
     """
-    take = values[:: max(1, values.size // 50_000)]
+    every = max(1, rows.size // 50_000)
+    take = image[rows[::every], cols[::every]]
     levels = np.unique(take.astype(np.float64))
     steps = np.diff(levels)
     steps = steps[steps > 0]
@@ -146,7 +148,7 @@ def _median(x: np.ndarray):
     n = x.size
     if n < _SELECT_MIN_SIZE:
         return np.median(x)
-    sample = np.sort(x[:: max(1, n // 16384)])
+    sample = np.sort(x[:: max(16, n // 16384)])  # at most 1/16 of the values
     m = sample.size
     reach = int(2 * np.sqrt(m)) + 1  # four times the sqrt(m) / 2 the middle's rank in the sample wanders by
     lo, hi = sample[max(m // 2 - reach, 0)], sample[min(m // 2 + reach, m - 1)]
@@ -204,7 +206,8 @@ def fit_noise_curve(
         return None
     resid = _fine_residual(image, rows, cols) / fine_residual_sigma_factor()
     h, w = local_mean_small.shape
-    level = local_mean_small[np.minimum(rows // factor[0], h - 1), np.minimum(cols // factor[1], w - 1)].astype(np.float64)
+    block = np.minimum(rows // factor[0], h - 1) * w + np.minimum(cols // factor[1], w - 1)
+    level = np.ravel(local_mean_small).take(block).astype(np.float64)
     edges = np.unique(np.quantile(level, np.linspace(0.0, 1.0, _N_BINS + 1)))
     which = np.clip(np.searchsorted(edges, level, side="right") - 1, 0, max(edges.size - 2, 0))
     # the samples grouped by bin (a stable radix sort of the small bin numbers); a median
@@ -218,15 +221,15 @@ def fit_noise_curve(
         lo, hi = bounds[b], bounds[b + 1]
         if hi - lo < 200:
             continue
-        centres.append(float(np.median(level_sorted[lo:hi])))
+        centres.append(float(_median(level_sorted[lo:hi])))
         sigmas.append(robust_sigma(resid_sorted[lo:hi]))
     if not centres:
-        centres, sigmas = [float(np.median(level))], [robust_sigma(resid)]
+        centres, sigmas = [float(_median(level))], [robust_sigma(resid)]
     centres_a = np.asarray(centres)
     sigmas_a = _running_median3(np.asarray(sigmas))
     floor = 1e-3 * float(sigmas_a.max()) if sigmas_a.max() > 0 else 1e-12
     # no pixel is known better than its grey level's step: a region clipped flat (burnt-out
     # film, a saturated detector) measures no noise, yet a response beside it is noise too
-    floor = max(floor, _quantisation_step(image[rows, cols]) / np.sqrt(12.0))
+    floor = max(floor, _quantisation_step(image, rows, cols) / np.sqrt(12.0))
     sigmas_a = np.maximum(sigmas_a, max(floor, 1e-12))
     return NoiseCurve(centres_a, sigmas_a, _poisson_gaussian(centres_a, sigmas_a))
