@@ -88,7 +88,7 @@ def sample_grid(valid_small: np.ndarray, factor: tuple[int, int], shape: tuple[i
     h, w = valid_small.shape
     # the grid is separable: look up its rows and columns once, not every one of its points
     inside = valid_small[np.ix_(np.minimum(rr // factor[0], h - 1), np.minimum(cc // factor[1], w - 1))]
-    ir, ic = np.nonzero(inside)  # row-major, as a boolean index of the full grid
+    ir, ic = np.divmod(np.flatnonzero(inside), cc.size)  # row-major, as a boolean index of the full grid
     return rr[ir], cc[ic]
 
 
