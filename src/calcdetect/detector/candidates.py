@@ -189,13 +189,14 @@ def search_box(mask: BreastMask, *, spacing_mm: tuple[float, float], config: Det
     border = (int(np.ceil(mm_to_px(config.tophat_size_mm / 2, spacing_mm[0]))),
               int(np.ceil(mm_to_px(config.tophat_size_mm / 2, spacing_mm[1]))))
     H, W = mask.full_shape
-    rr, cc = np.nonzero(mask.search)
+    rr = np.flatnonzero(mask.search.any(axis=1))  # rows and columns of the grid the region meets
+    cc = np.flatnonzero(mask.search.any(axis=0))
     if rr.size == 0:
         return 0, 0, 0, 0
     fr, fc = mask.factor
-    r0, c0 = max(int(rr.min()) * fr, border[0]), max(int(cc.min()) * fc, border[1])
-    r1 = H - border[0] if rr.max() == mask.search.shape[0] - 1 else min((int(rr.max()) + 1) * fr, H - border[0])
-    c1 = W - border[1] if cc.max() == mask.search.shape[1] - 1 else min((int(cc.max()) + 1) * fc, W - border[1])
+    r0, c0 = max(int(rr[0]) * fr, border[0]), max(int(cc[0]) * fc, border[1])
+    r1 = H - border[0] if rr[-1] == mask.search.shape[0] - 1 else min((int(rr[-1]) + 1) * fr, H - border[0])
+    c1 = W - border[1] if cc[-1] == mask.search.shape[1] - 1 else min((int(cc[-1]) + 1) * fc, W - border[1])
     return r0, r1, c0, c1
 
 

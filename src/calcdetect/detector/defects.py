@@ -57,7 +57,7 @@ def repair_isolated_saturated(image: np.ndarray) -> tuple[np.ndarray, int]:
     row_max = image.max(axis=1)
     top_value = row_max.max()
     top_rows = np.flatnonzero(row_max >= top_value)
-    at, cols = np.nonzero(image[top_rows] >= top_value)  # row-major
+    at, cols = np.divmod(np.flatnonzero(image[top_rows] >= top_value), image.shape[1])  # row-major
     if cols.size == 0 or cols.size == image.size:
         return image, 0
     rows = top_rows[at]
