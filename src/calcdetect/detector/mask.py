@@ -273,10 +273,13 @@ def _pectoral(small: np.ndarray, breast: np.ndarray, spacing_mm: tuple[float, fl
     rr, cc = np.mgrid[0:h, 0:w]
     for _, ang, d in zip(*hough_line_peaks(hspace, theta, dist, num_peaks=5)):
         # line: c*cos(a) + r*sin(a) = d; the muscle is the corner side (smaller)
-        side = cc * np.cos(ang) + rr * np.sin(ang) < d
+        along = cc * np.cos(ang) + rr * np.sin(ang)
+        side = along < d
         region = side & br
-        rest = (~side) & br & (np.abs(cc * np.cos(ang) + rr * np.sin(ang) - d) < 10.0 / min(spacing_mm))
-        if region.sum() < 0.01 * br.sum() or region.sum() > 0.4 * br.sum() or rest.sum() < 10:
+        if region.sum() < 0.01 * br.sum() or region.sum() > 0.4 * br.sum():
+            continue
+        rest = (~side) & br & (np.abs(along - d) < 10.0 / min(spacing_mm))
+        if rest.sum() < 10:
             continue
         top_c = d / np.cos(ang)  # where the line meets row 0
         wall_r = d / np.sin(ang)  # where it meets col 0
