@@ -140,7 +140,7 @@ def robust_sigma(x: np.ndarray) -> float:
 _SELECT_MIN_SIZE = 20_000
 
 
-def _median(x: np.ndarray):
+def _median(x: np.ndarray) -> np.floating:
     """``np.median`` of a 1-D array, the same value, found by partitioning only the values
     between two order statistics of a strided sample that bracket the middle (a few per cent of
     a large array) instead of all of it.  Falls back to ``np.median`` when the bracket misses the
