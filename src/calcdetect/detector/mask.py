@@ -17,7 +17,6 @@ from dataclasses import dataclass
 
 import cv2
 import numpy as np
-from scipy import ndimage
 from skimage.feature import canny
 from skimage.filters import threshold_otsu
 from skimage.transform import hough_line, hough_line_peaks
@@ -103,7 +102,7 @@ def search_outline_rc(mask: BreastMask) -> tuple[tuple[tuple[float, float], ...]
     are then exact, an inner corner is cut off by a triangle with half-cell legs, and pieces one
     cell apart stay apart (on the cell corners alone they would be joined).
     """
-    half = np.pad(np.kron(mask.search.astype(np.uint8), np.ones((2, 2), np.uint8)), 1)
+    half = np.pad(mask.search.astype(np.uint8).repeat(2, axis=0).repeat(2, axis=1), 1)  # each cell as 2 x 2
     points = half[:-1, :-1] | half[1:, :-1] | half[:-1, 1:] | half[1:, 1:]  # (2h + 1, 2w + 1)
     # a free border round the grid: contours along its edge are traced like any other
     contours, _ = cv2.findContours(np.pad(points, 1), cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
@@ -159,7 +158,19 @@ def _breast_on(scaled: np.ndarray, values: np.ndarray) -> np.ndarray:
     if below.size < 0.02 * values.size or above.size == 0 or not _separated(below, above):
         return np.ones(scaled.shape, bool)
     bg = float(np.median(below))
-    return ndimage.binary_fill_holes(_largest_component(scaled > bg + 0.5 * (t - bg)))
+    return _fill_holes(_largest_component(scaled > bg + 0.5 * (t - bg)))
+
+
+def _fill_holes(binary: np.ndarray) -> np.ndarray:
+    """``binary`` with its holes filled: the background not 4-connected to the image's edge (what
+    ``scipy.ndimage.binary_fill_holes`` gives, by one labelling instead of a dilation repeated
+    until nothing changes)."""
+    n, labels = cv2.connectedComponents((~binary).astype(np.uint8), connectivity=4)
+    outside = np.zeros(n, bool)
+    for edge in (labels[0], labels[-1], labels[:, 0], labels[:, -1]):
+        outside[edge] = True
+    outside[0] = False  # label 0 is the object itself
+    return ~outside[labels]
 
 
 def _largest_component(binary: np.ndarray) -> np.ndarray:
@@ -262,10 +273,13 @@ def _pectoral(small: np.ndarray, breast: np.ndarray, spacing_mm: tuple[float, fl
     rr, cc = np.mgrid[0:h, 0:w]
     for _, ang, d in zip(*hough_line_peaks(hspace, theta, dist, num_peaks=5)):
         # line: c*cos(a) + r*sin(a) = d; the muscle is the corner side (smaller)
-        side = cc * np.cos(ang) + rr * np.sin(ang) < d
+        along = cc * np.cos(ang) + rr * np.sin(ang)
+        side = along < d
         region = side & br
-        rest = (~side) & br & (np.abs(cc * np.cos(ang) + rr * np.sin(ang) - d) < 10.0 / min(spacing_mm))
-        if region.sum() < 0.01 * br.sum() or region.sum() > 0.4 * br.sum() or rest.sum() < 10:
+        if region.sum() < 0.01 * br.sum() or region.sum() > 0.4 * br.sum():
+            continue
+        rest = (~side) & br & (np.abs(along - d) < 10.0 / min(spacing_mm))
+        if rest.sum() < 10:
             continue
         top_c = d / np.cos(ang)  # where the line meets row 0
         wall_r = d / np.sin(ang)  # where it meets col 0

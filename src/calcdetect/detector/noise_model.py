@@ -85,27 +85,37 @@ def sample_grid(valid_small: np.ndarray, factor: tuple[int, int], shape: tuple[i
     cc = np.arange(1 + step // 2, cols - 1, step)
     if rr.size == 0 or cc.size == 0:
         return np.zeros(0, np.intp), np.zeros(0, np.intp)
-    gr, gc = np.meshgrid(rr, cc, indexing="ij")
     h, w = valid_small.shape
-    inside = valid_small[np.minimum(gr // factor[0], h - 1), np.minimum(gc // factor[1], w - 1)]
-    return gr[inside], gc[inside]
+    # the grid is separable: look up its rows and columns once, not every one of its points
+    inside = valid_small[np.ix_(np.minimum(rr // factor[0], h - 1), np.minimum(cc // factor[1], w - 1))]
+    ir, ic = np.divmod(np.flatnonzero(inside), cc.size)  # row-major, as a boolean index of the full grid
+    return rr[ir], cc[ic]
 
 
 def _fine_residual(image: np.ndarray, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
-    """``pixel - mean of its 3 x 3 neighbourhood`` at the given positions (no full-size filter)."""
+    """``pixel - mean of its 3 x 3 neighbourhood`` at the given positions (no full-size filter).
+
+    The positions are at least one pixel inside the image, so every neighbour is read by its
+    flat index (one ``take`` each instead of a two-dimensional gather).
+    """
+    flat_image = image.ravel()
+    width = image.shape[1]
+    flat = rows * width + cols
     acc = np.zeros(rows.size, np.float64)
     for dr in (-1, 0, 1):
         for dc in (-1, 0, 1):
-            acc += image[rows + dr, cols + dc]
-    return image[rows, cols].astype(np.float64) - acc / 9.0
+            acc += flat_image.take(flat + (dr * width + dc))
+    return flat_image.take(flat).astype(np.float64) - acc / 9.0
 
 
-def _quantisation_step(values: np.ndarray) -> float:
+def _quantisation_step(image: np.ndarray, rows: np.ndarray, cols: np.ndarray) -> float:
     """The smallest step between the grey levels sampled (1 for integer data; tiny for float data).
 
-    Read from at most 50,000 values spread over the samples, so the cost does not grow with the image.
+    Read from at most 50,000 of the samples (``rows``, ``cols``), spread over them, so the cost
+    does not grow with the image.
     """
-    take = values[:: max(1, values.size // 50_000)]
+    every = max(1, rows.size // 50_000)
+    take = image[rows[::every], cols[::every]]
     levels = np.unique(take.astype(np.float64))
     steps = np.diff(levels)
     steps = steps[steps > 0]
@@ -122,7 +132,34 @@ def robust_centre_spread(x: np.ndarray, axis: int | None = None) -> tuple[np.nda
 
 def robust_sigma(x: np.ndarray) -> float:
     """Median absolute deviation from the median, scaled to a Gaussian sigma (x 1.4826)."""
-    return float(robust_centre_spread(x)[1])
+    flat = np.ravel(x)
+    return float(_MAD_TO_SIGMA * _median(np.abs(flat - _median(flat))))
+
+
+#: below this many values :func:`_median` is ``np.median`` itself
+_SELECT_MIN_SIZE = 20_000
+
+
+def _median(x: np.ndarray) -> np.floating:
+    """``np.median`` of a 1-D array, the same value, found by partitioning only the values
+    between two order statistics of a strided sample that bracket the middle (a few per cent of
+    a large array) instead of all of it.  Falls back to ``np.median`` when the bracket misses the
+    middle or the array holds NaN."""
+    n = x.size
+    if n < _SELECT_MIN_SIZE:
+        return np.median(x)
+    sample = np.sort(x[:: max(16, n // 16384)])  # at most 1/16 of the values
+    m = sample.size
+    reach = int(2 * np.sqrt(m)) + 1  # four times the sqrt(m) / 2 the middle's rank in the sample wanders by
+    lo, hi = sample[max(m // 2 - reach, 0)], sample[min(m // 2 + reach, m - 1)]
+    below = int(np.count_nonzero(x < lo))
+    above = int(np.count_nonzero(x > hi))
+    inside = x[(x >= lo) & (x <= hi)]
+    k_lo, k_hi = (n - 1) // 2 - below, n // 2 - below  # the middle ranks among ``inside``
+    if below + above + inside.size != n or k_lo < 0 or k_hi >= inside.size:  # NaN, or missed
+        return np.median(x)
+    part = np.partition(inside, [k_lo, k_hi])
+    return np.mean(part[k_lo: k_hi + 1])  # as np.median: the mean of the middle one or two
 
 
 def _running_median3(x: np.ndarray) -> np.ndarray:
@@ -169,23 +206,30 @@ def fit_noise_curve(
         return None
     resid = _fine_residual(image, rows, cols) / fine_residual_sigma_factor()
     h, w = local_mean_small.shape
-    level = local_mean_small[np.minimum(rows // factor[0], h - 1), np.minimum(cols // factor[1], w - 1)].astype(np.float64)
+    block = np.minimum(rows // factor[0], h - 1) * w + np.minimum(cols // factor[1], w - 1)
+    level = np.ravel(local_mean_small).take(block).astype(np.float64)
     edges = np.unique(np.quantile(level, np.linspace(0.0, 1.0, _N_BINS + 1)))
     which = np.clip(np.searchsorted(edges, level, side="right") - 1, 0, max(edges.size - 2, 0))
+    # the samples grouped by bin (a stable radix sort of the small bin numbers); a median
+    # depends only on the values of its bin, not on their order
+    n_bins = max(edges.size - 1, 1)
+    order = np.argsort(which.astype(np.int16), kind="stable")
+    level_sorted, resid_sorted = level[order], resid[order]
+    bounds = np.concatenate([[0], np.cumsum(np.bincount(which, minlength=n_bins))])
     centres, sigmas = [], []
-    for b in range(max(edges.size - 1, 1)):
-        sel = which == b
-        if sel.sum() < 200:
+    for b in range(n_bins):
+        lo, hi = bounds[b], bounds[b + 1]
+        if hi - lo < 200:
             continue
-        centres.append(float(np.median(level[sel])))
-        sigmas.append(robust_sigma(resid[sel]))
+        centres.append(float(_median(level_sorted[lo:hi])))
+        sigmas.append(robust_sigma(resid_sorted[lo:hi]))
     if not centres:
-        centres, sigmas = [float(np.median(level))], [robust_sigma(resid)]
+        centres, sigmas = [float(_median(level))], [robust_sigma(resid)]
     centres_a = np.asarray(centres)
     sigmas_a = _running_median3(np.asarray(sigmas))
     floor = 1e-3 * float(sigmas_a.max()) if sigmas_a.max() > 0 else 1e-12
     # no pixel is known better than its grey level's step: a region clipped flat (burnt-out
     # film, a saturated detector) measures no noise, yet a response beside it is noise too
-    floor = max(floor, _quantisation_step(image[rows, cols]) / np.sqrt(12.0))
+    floor = max(floor, _quantisation_step(image, rows, cols) / np.sqrt(12.0))
     sigmas_a = np.maximum(sigmas_a, max(floor, 1e-12))
     return NoiseCurve(centres_a, sigmas_a, _poisson_gaussian(centres_a, sigmas_a))

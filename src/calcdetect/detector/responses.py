@@ -172,9 +172,10 @@ def scale_space(
     config : DetectorConfig
     valid : callable (rows, cols) -> ndarray of bool
         Where the noise is measured (the search region of the breast), at
-        full-image positions.
+        full-image positions.  Called with a column of rows and a row of
+        columns, which it must broadcast (as :meth:`calcdetect.detector.mask.BreastMask.lookup` does).
     sigma_at : callable (rows, cols) -> ndarray
-        The noise curve's sigma at full-image positions.
+        The noise curve's sigma at full-image positions (called as ``valid``).
     origin : (int, int)
         Full-image position of ``image[0, 0]``.
     full_shape : (int, int), optional
@@ -190,15 +191,17 @@ def scale_space(
     scales, levels, smoothed = dog_levels(image, spacing_mm=spacing_mm, config=config)
     step = noise_sampling_step(full_shape)
     off = step // 2
-    gr, gc = np.meshgrid(np.arange(off, full_shape[0], step), np.arange(off, full_shape[1], step), indexing="ij")
+    # the grid is separable: its rows (a column vector) and columns (a row vector) broadcast
+    gr = np.arange(off, full_shape[0], step)[:, None]
+    gc = np.arange(off, full_shape[1], step)[None, :]
     lr, lc = gr - origin[0], gc - origin[1]
     in_crop = (lr >= 0) & (lr < image.shape[0]) & (lc >= 0) & (lc < image.shape[1])
     ok = valid(gr, gc) & in_crop
-    lr, lc = np.clip(lr, 0, image.shape[0] - 1), np.clip(lc, 0, image.shape[1] - 1)
+    lr, lc = np.clip(lr, 0, image.shape[0] - 1).ravel(), np.clip(lc, 0, image.shape[1] - 1).ravel()
     sigma_sub = sigma_at(gr, gc)
     gains, texture = [], []
     for level in levels:
-        z = level[lr, lc].astype(np.float64) / sigma_sub
+        z = level.take(lr, axis=0).take(lc, axis=1).astype(np.float64) / sigma_sub
         # a response of exactly 0 is a flat neighbourhood: film burnt out to the scanner's
         # clipping value holds neither noise nor signal, and where it covers half the breast
         # it would make the median deviation (the gain) zero

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
+from scipy import ndimage
 from skimage.draw import ellipse, polygon, polygon2mask
 
 from calcdetect.config import DetectorConfig
 from calcdetect.detector.pipeline import detect
-from calcdetect.detector.mask import BreastMask, breast_mask, search_outline_rc
+from calcdetect.detector.mask import BreastMask, _fill_holes, breast_mask, search_outline_rc
 
 CFG = DetectorConfig(image_threshold=5.0)
 
@@ -127,3 +129,19 @@ def test_detect_outlines_the_search_region_inside_the_image():
     for p in result.search_outline_rc:
         drawn |= polygon2mask(img.shape, np.asarray(p))  # pixel centres at whole (row, col), as here
     assert np.count_nonzero(drawn != searched) < 0.005 * np.count_nonzero(searched)
+
+
+@pytest.mark.parametrize("seed", range(6))
+@pytest.mark.parametrize("density", [0.2, 0.5, 0.8])
+def test_fill_holes_is_scipys_binary_fill_holes(seed, density):
+    rng = np.random.default_rng(seed)
+    shape = tuple(int(v) for v in rng.integers(1, 60, 2))
+    binary = rng.random(shape) < density
+    np.testing.assert_array_equal(_fill_holes(binary), ndimage.binary_fill_holes(binary))
+
+
+@pytest.mark.parametrize("value", [False, True])
+def test_fill_holes_of_a_uniform_grid(value):
+    binary = np.full((7, 9), value)
+    np.testing.assert_array_equal(_fill_holes(binary), binary)
+

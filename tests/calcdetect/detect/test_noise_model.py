@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from calcdetect.detector.enhance import shrink
-from calcdetect.detector.noise_model import fit_noise_curve
+from calcdetect.detector.noise_model import _median, fit_noise_curve, robust_centre_spread, robust_sigma
 
 
 def local_mean(image: np.ndarray, factor: tuple[int, int]) -> np.ndarray:
@@ -57,3 +57,33 @@ def test_a_flat_noise_free_region_gives_a_positive_sigma():
     small = local_mean(image, (10, 10))
     curve = fit_noise_curve(image, small, np.ones(small.shape, bool), factor=(10, 10))
     assert np.all(curve.sigma(np.array([100.0])) > 0)
+
+
+def _draw(kind: str, n: int, rng: np.random.Generator) -> np.ndarray:
+    if kind == "normal":
+        return rng.normal(size=n)
+    if kind == "ties":
+        return rng.integers(0, 5, n).astype(float)
+    if kind == "cauchy":
+        return rng.standard_cauchy(n)
+    if kind == "sorted":
+        return np.sort(rng.normal(size=n))
+    if kind == "half zero":
+        return rng.exponential(size=n) * (rng.random(n) < 0.5)
+    x = rng.normal(size=n)
+    x[rng.random(n) < 0.001] = np.nan
+    return x
+
+
+@pytest.mark.parametrize("kind", ["normal", "ties", "cauchy", "sorted", "half zero", "nan"])
+@pytest.mark.parametrize("n", [999, 20_000, 20_001, 250_000])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_the_selected_median_is_numpys_bit_for_bit(kind, n, dtype):
+    x = _draw(kind, n, np.random.default_rng(n)).astype(dtype)
+    with np.errstate(invalid="ignore"):
+        got, want = np.asarray(_median(x)), np.asarray(np.median(x))
+        sigma, sigma_numpy = robust_sigma(x), float(robust_centre_spread(x)[1])
+    assert got.dtype == want.dtype
+    assert got.tobytes() == want.tobytes()
+    assert np.array_equal(sigma, sigma_numpy, equal_nan=True)
+
