@@ -15,7 +15,8 @@ Two tests, both on the analysed image and in units of its own noise:
 * :func:`ridges_through` -- for each candidate, the direction in which a
   line through it runs (where it crosses a circle of 1.5 mm around the
   candidate at two opposite points, refined on a circle of the full reach, so
-  that a one-pixel line is followed for millimetres), then the 20th
+  that a one-pixel line is followed for millimetres; with ``follow``, each
+  ray is re-aimed every ``_SEGMENT_MM`` along a bending line), then the 20th
   percentile (a continuous line) and the 35th (a line of dashes) along two
   rays (from ``start_mm`` to ``start_mm + reach_mm``, both ways) of the
   ridge profile ``on-line - mean(two parallel lines at +- offset)``, and the
@@ -32,7 +33,7 @@ Two tests, both on the analysed image and in units of its own noise:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import cv2
 import numpy as np
@@ -196,6 +197,11 @@ class RidgeEvidence:
         nothing (z under half of ``gate_z``) on the line halfway to it, along
         the direction of ``line_z`` (smaller of its two rays' 35th percentiles, z);
         measured only where ``line_z`` reaches ``gate_z``, else -inf.
+    path_rc : ndarray, shape (2, rays, n, samples)
+        Where the rays ran (row and column, pixels): the line as followed,
+        for sharing a verdict with the candidates further along it.
+    end_rad : ndarray, shape (rays, n)
+        The direction each ray was travelling in at its end.
     """
 
     continuous_z: np.ndarray
@@ -203,6 +209,8 @@ class RidgeEvidence:
     direction_rad: np.ndarray
     thin: np.ndarray
     rail_z: np.ndarray
+    path_rc: np.ndarray = field(default_factory=lambda: np.zeros((2, 0, 0, 0)))
+    end_rad: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
 
 
 #: percentile of the ridge profile along a ray for a continuous line (at most 20 % gaps)
@@ -234,25 +242,91 @@ def _sample_max3(image: np.ndarray, rr: np.ndarray, cc: np.ndarray, theta: np.nd
 _BOTH_WAYS = (1.0, -1.0)
 _ONE_WAY = (1.0,)
 
+#: a followed ray is re-aimed after each segment of this length (mm) ...
+_SEGMENT_MM = 1.5
+#: ... by at most this many degrees, in steps of ``_TURN_STEP_DEG``, and moved across by up to one
+#: pixel: a hair or a vessel wall bends gently; a path free to turn more would find a line in any
+#: texture
+_MAX_TURN_DEG = 10.0
+_TURN_STEP_DEG = 5.0
+_SHIFTS_PX = (-1.0, 0.0, 1.0)
 
-def _ray_stats(image, r0, c0, theta, steps, t, shift, offset, signs=_BOTH_WAYS):
-    """Percentiles (20th, 35th) along the rays (``signs``: along ``theta`` and/or against it) of
-    on(shift) - mean(on(shift +- offset)): shape (2, n, len(signs)).
 
-    ``theta`` is one angle per candidate, shape (n, 1).
+@dataclass(frozen=True)
+class _Rays:
+    """Sample points of the rays from each candidate, shape (rays, n, m): positions (pixels) and the
+    line's local orientation there (radians; the parallel background lines and rails lie across it)."""
+
+    rr: np.ndarray
+    cc: np.ndarray
+    orientation: np.ndarray
+
+
+def _straight_rays(r0, c0, theta, steps, t, signs) -> _Rays:
+    """Straight rays along ``theta`` (shape (n, 1)) and/or against it, at distances ``t`` (steps)."""
+    sr, sc = steps
+    rr = np.stack([r0[:, None] + sgn * t[None, :] * (np.sin(theta) * sr) for sgn in signs])
+    cc = np.stack([c0[:, None] + sgn * t[None, :] * (np.cos(theta) * sc) for sgn in signs])
+    return _Rays(rr, cc, np.broadcast_to(theta, rr.shape[1:])[None].repeat(len(signs), axis=0))
+
+
+def _profile(image, rr, cc, orientation, steps, shift, offset):
+    """``on(shift) - mean(on(shift +- offset))`` at each point, across ``orientation``; NaN where a
+    point or its background lines leave the image (a ray that runs off it is no evidence of a line:
+    clipped samples repeat the edge)."""
+    vr, vc = np.cos(orientation) * steps[0], -np.sin(orientation) * steps[1]
+    rr, cc = rr + shift * vr, cc + shift * vc
+    on = _sample_max3(image, rr, cc, orientation)
+    side = 0.5 * (_sample(image, rr + offset * vr, cc + offset * vc) + _sample(image, rr - offset * vr, cc - offset * vc))
+    h, w = image.shape
+    reach_r, reach_c = np.abs(offset * vr) + 1.0, np.abs(offset * vc) + 1.0
+    inside = (rr >= reach_r - 0.5) & (rr <= h - 0.5 - reach_r) & (cc >= reach_c - 0.5) & (cc <= w - 0.5 - reach_c)
+    return np.where(inside, on - side, np.nan)
+
+
+def _followed_rays(image, r0, c0, theta, steps, t, signs, offset, segment_steps) -> _Rays:
+    """Rays that follow a bending line: each segment of ``segment_steps`` is re-aimed where the
+    profile along it is strongest, turning by up to ``_MAX_TURN_DEG`` from the last and starting
+    up to a pixel across from where the last ended (so an error in the direction is caught up).
+
+    Written here because no library follows a thin, dashed ridge through texture with a bounded
+    turn per segment; the greedy choice favours bright paths in noise too, which the caller's null
+    distribution (the same rays from random positions) carries.
     """
     sr, sc = steps
-    u = (np.sin(theta) * sr, np.cos(theta) * sc)
-    v = (np.cos(theta) * sr, -np.sin(theta) * sc)
-    out = np.empty((2, r0.size, len(signs)))
+    turns = np.radians(np.arange(-_MAX_TURN_DEG, _MAX_TURN_DEG + 1e-9, _TURN_STEP_DEG))
+    bounds = np.flatnonzero(np.diff(np.floor((t - t[0]) / segment_steps)) > 0) + 1
+    chunks = np.split(np.arange(t.size), bounds)
+    n, pick = r0.size, np.arange(r0.size)
+    out = [np.empty((len(signs), n, t.size)) for _ in range(3)]
     for k, sgn in enumerate(signs):
-        rr = r0[:, None] + sgn * t[None, :] * u[0] + shift * v[0]
-        cc = c0[:, None] + sgn * t[None, :] * u[1] + shift * v[1]
-        on = _sample_max3(image, rr, cc, theta)
-        side = 0.5 * (_sample(image, rr + offset * v[0], cc + offset * v[1])
-                      + _sample(image, rr - offset * v[0], cc - offset * v[1]))
-        out[:, :, k] = np.percentile(on - side, [_CONTINUOUS_PCT, _DASHED_PCT], axis=1)
-    return out
+        base_r, base_c, base_t = r0.astype(float), c0.astype(float), 0.0
+        o = theta[:, 0].astype(float)
+        for j, idx in enumerate(chunks):
+            d = t[idx] - base_t  # distances from this segment's start
+            shifts = np.asarray(_SHIFTS_PX if j else (0.0,))
+            turn, shift = (a.ravel() for a in np.meshgrid(turns, shifts))
+            trial = o[:, None] + turn[None, :]  # (n, J)
+            # the start moved across the last direction, in pixels
+            start_r = base_r[:, None] + shift[None, :] * np.cos(o)[:, None]
+            start_c = base_c[:, None] - shift[None, :] * np.sin(o)[:, None]
+            rr = start_r[:, :, None] + sgn * d[None, None, :] * (np.sin(trial) * sr)[:, :, None]
+            cc = start_c[:, :, None] + sgn * d[None, None, :] * (np.cos(trial) * sc)[:, :, None]
+            ang = np.broadcast_to(trial[:, :, None], rr.shape)
+            strength = _profile(image, rr, cc, ang, steps, 0.0, offset).mean(axis=-1)
+            best = np.argmax(np.nan_to_num(strength, nan=-np.inf), axis=1)
+            out[0][k, :, idx], out[1][k, :, idx] = rr[pick, best].T, cc[pick, best].T
+            o = trial[pick, best]
+            out[2][k, :, idx] = o[None, :]
+            base_r, base_c, base_t = rr[pick, best, -1], cc[pick, best, -1], t[idx[-1]]
+    return _Rays(*out)
+
+
+def _ray_stats(image, rays: _Rays, steps, shift, offset):
+    """Percentiles (20th, 35th) along each ray of ``on(shift) - mean(on(shift +- offset))``, across the
+    rays' local orientation: shape (2, n, rays)."""
+    prof = _profile(image, rays.rr, rays.cc, rays.orientation, steps, shift, offset)
+    return np.moveaxis(np.percentile(prof, [_CONTINUOUS_PCT, _DASHED_PCT], axis=-1), 1, 2)
 
 
 def _robust_z(values: np.ndarray) -> tuple[float, float]:
@@ -306,26 +380,25 @@ def _directions(image, r0, c0, spacing_mm, far_mm, *, one_sided=False):
     return np.mod(fine, turn)
 
 
-def _weakest_ray(image, r0, c0, theta, steps, t, shift, offset, signs):
+def _weakest_ray(image, rays, steps, shift, offset):
     """The 35th-percentile statistic of :func:`_ray_stats`, the weaker of the rays (a line through the
     candidate must run on both ways)."""
-    return _ray_stats(image, r0, c0, theta, steps, t, shift, offset, signs)[1].min(axis=-1)
+    return _ray_stats(image, rays, steps, shift, offset)[1].min(axis=-1)
 
 
-def _thin_and_rail(image, r0, c0, theta, steps, t, offset_px, sig, null_line, *, gate_z, step_mm,
-                   signs=_BOTH_WAYS):
+def _thin_and_rail(image, rays, steps, offset_px, sig, null_line, *, gate_z, step_mm):
     """Whether each line is thin, and its strongest rail (z) with an empty lumen (see :class:`RidgeEvidence`)."""
     c_line, s_line = null_line
-    near = _weakest_ray(image, r0, c0, theta, steps, t, 0.0, offset_px, signs)
-    far = _weakest_ray(image, r0, c0, theta, steps, t, 0.0, 2 * offset_px, signs)
+    near = _weakest_ray(image, rays, steps, 0.0, offset_px)
+    far = _weakest_ray(image, rays, steps, 0.0, 2 * offset_px)
     # thin: moving the background lines twice as far adds little (a wide vessel adds a lot)
     thin = far - near <= 0.5 * np.maximum(near, 0.0)
     # a rail 0.5-3 mm to either side, with an empty lumen between: the line halfway to it carries
     # nothing (a dense cluster along the ray has members everywhere beside it, a vessel does not)
     grid_mm = np.arange(0.125, 3.0 + 1e-9, 0.125)
-    best = np.full(r0.size, -np.inf)
+    best = np.full(near.size, -np.inf)
     for sgn in (1.0, -1.0):
-        z_at = np.stack([(_weakest_ray(image, r0, c0, theta, steps, t, sgn * mm / step_mm, offset_px, signs)
+        z_at = np.stack([(_weakest_ray(image, rays, steps, sgn * mm / step_mm, offset_px)
                           / sig - c_line) / s_line for mm in grid_mm], 1)
         for k, mm in enumerate(grid_mm):
             if mm < 0.5 - 1e-9:
@@ -351,6 +424,7 @@ def ridges_through(
     null_sigma: np.ndarray,
     one_sided: bool = False,
     direction_far_mm: float | None = None,
+    follow: bool = False,
 ) -> RidgeEvidence:
     """Measure the thin lines through each candidate (see the module docstring).
 
@@ -383,6 +457,11 @@ def ridges_through(
         Radius of the circle the direction is refined on (default
         ``start_mm + reach_mm``; a shorter one where a long ray would follow a
         curving line off its course).
+    follow : bool, optional
+        Follow a bending line: each ray is re-aimed every ``_SEGMENT_MM`` by
+        up to ``_MAX_TURN_DEG`` where the line runs on (the null positions'
+        rays are followed the same way); the direction from the candidate is
+        then taken on a circle of one segment.
 
     Returns
     -------
@@ -399,11 +478,22 @@ def ridges_through(
     steps = (step_mm / spacing_mm[0], step_mm / spacing_mm[1])
     sig = np.maximum(np.asarray(sigma, float), 1e-12)
     signs = _ONE_WAY if one_sided else _BOTH_WAYS
-    theta = _directions(image, r0, c0, spacing_mm, direction_far_mm or start_mm + reach_mm, one_sided=one_sided)
-    along = _ray_stats(image, r0, c0, theta[:, None], steps, t, 0.0, offset_px, signs).min(axis=-1) / sig
+    if follow:
+        segment = _SEGMENT_MM / step_mm
+
+        def rays_of(r, c, th, sg):
+            return _followed_rays(image, r, c, th, steps, t, sg, offset_px, segment)
+        far_mm = start_mm + _SEGMENT_MM
+    else:
+        def rays_of(r, c, th, sg):
+            return _straight_rays(r, c, th, steps, t, sg)
+        far_mm = direction_far_mm or start_mm + reach_mm
+    theta = _directions(image, r0, c0, spacing_mm, far_mm, one_sided=one_sided)
+    rays = rays_of(r0, c0, theta[:, None], signs)
+    along = _ray_stats(image, rays, steps, 0.0, offset_px).min(axis=-1) / sig
     nr, nc = np.asarray(null_rows_px, float), np.asarray(null_cols_px, float)
     null_theta = np.mod(np.arange(nr.size) * 2.399963229728653, np.pi)[:, None]  # golden angle
-    null = _ray_stats(image, nr, nc, null_theta, steps, t, 0.0, offset_px)
+    null = _ray_stats(image, rays_of(nr, nc, null_theta, _BOTH_WAYS), steps, 0.0, offset_px)
     null /= np.maximum(np.asarray(null_sigma, float), 1e-12)[None, :, None]
     null = null.reshape(2, -1) if one_sided else null.min(axis=-1)  # one-sided: each ray is a sample
     (c_cont, s_cont), (c_line, s_line) = _robust_z(null[0]), _robust_z(null[1])
@@ -413,6 +503,9 @@ def ridges_through(
     rail = np.full(n, -np.inf)
     g = np.flatnonzero((z_line >= gate_z) | (z_cont >= gate_z))
     if g.size:
-        thin[g], rail[g] = _thin_and_rail(image, r0[g], c0[g], theta[g, None], steps, t, offset_px,
-                                          sig[g], (c_line, s_line), gate_z=gate_z, step_mm=step_mm, signs=signs)
-    return RidgeEvidence(continuous_z=z_cont, line_z=z_line, direction_rad=theta, thin=thin, rail_z=rail)
+        sub = _Rays(rays.rr[:, g], rays.cc[:, g], rays.orientation[:, g])
+        thin[g], rail[g] = _thin_and_rail(image, sub, steps, offset_px, sig[g], (c_line, s_line),
+                                          gate_z=gate_z, step_mm=step_mm)
+    travel = rays.orientation[:, :, -1] + np.where(np.asarray(signs) < 0, np.pi, 0.0)[:, None]
+    return RidgeEvidence(continuous_z=z_cont, line_z=z_line, direction_rad=theta, thin=thin, rail_z=rail,
+                         path_rc=np.stack([rays.rr, rays.cc]), end_rad=np.mod(travel, 2.0 * np.pi))

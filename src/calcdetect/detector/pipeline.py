@@ -264,7 +264,8 @@ def _reject(analysis: CandidateAnalysis, calcs: list[Calcification], cfg: Detect
     sigma_at = partial(mask.lookup, noise.sigma(mask.block_mean))
     psf = estimate_point_spread(image, valid=mask.in_search, sigma_of=noise.sigma)
     return reject_artefacts(image, rows, cols, sigma=sigma_at(rows, cols), spacing_mm=analysis.spacing_mm,
-                            point_spread=psf, valid=mask.in_search, sigma_at=sigma_at, config=cfg, line_image=raw)
+                            point_spread=psf, valid=mask.in_search, sigma_at=sigma_at, config=cfg, line_image=raw,
+                            line_null_rc=(analysis.peaks.row_px, analysis.peaks.col_px))
 
 
 def _calcifications(analysis: CandidateAnalysis, probability: np.ndarray, cfg: DetectorConfig) -> list[Calcification]:

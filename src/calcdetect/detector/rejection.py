@@ -15,13 +15,17 @@ first that applies is given):
 ``scratch``
     on a thin, continuous line that runs on both ways for
     ``scratch_min_length_mm / 2`` (a scratch, a hair, a thin wire);
-    for both, the candidates further along the same line (within 2 pixels
-    across, ``scratch_min_length_mm / 2`` + 1 mm along: about as far as the
-    rays saw the line) share the reason: near the end of a line only one ray runs along it;
+    for both, the candidates further along the same line (within 2 pixels of
+    where the rays ran, or of their continuation 1 mm beyond the ends) share
+    the reason: near the end of a line only one ray runs along it;
     the candidates still left are tested again with one ray of
     ``scratch_min_length_mm`` (a line that *starts* at the candidate: the end
     of a scratch or of a track, where a line's candidates often are), sharing
-    the reason ahead along that ray and 1 mm behind;
+    the reason ahead along that ray and 1 mm behind; all of this twice:
+    with straight rays (null: random positions of the breast), then, for the
+    candidates left, with rays that follow a bending line (re-aimed every
+    1.5 mm, :func:`.lines.ridges_through` with ``follow``; null: the image's
+    own candidate peaks, and ``_FOLLOWED_Z_FACTOR`` times the z);
 ``vascular`` (in a row)
     one of at least 5 accepted candidates in a row (within 0.75 mm of a
     straight line, no gap over 3 mm) spanning ``vascular_min_length_mm``
@@ -50,6 +54,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 
 import numpy as np
 from scipy.spatial import cKDTree
@@ -76,6 +81,10 @@ _ROW_MAX_GAP_MM = 3.0
 _ALONG_MARGIN_MM = 1.0
 #: a tram track's line of dashes must reach this many times ``line_z``
 _TRAM_LINE_FACTOR = 1.5
+#: a followed ray (re-aimed along a bending line) must reach this many times ``line_z``: free to bend,
+#: it also finds faint "lines" through texture and along the duct of fine linear branching
+#: calcifications (z 6.6 on a subtle cluster of a film development phantom)
+_FOLLOWED_Z_FACTOR = 1.5
 #: the ray test starts this far from the candidate (beyond the calcification itself)
 _RAY_START_MM = 0.5
 
@@ -212,6 +221,7 @@ def reject_artefacts(
     sigma_at: Callable[[np.ndarray, np.ndarray], np.ndarray],
     config: DetectorConfig,
     line_image: np.ndarray | None = None,
+    line_null_rc: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> Rejection:
     """Decide, for each accepted candidate, whether it is an artefact and which.
 
@@ -236,6 +246,11 @@ def reject_artefacts(
     line_image : ndarray, optional
         The image scanner lines are looked for in (default ``image``), e.g. the
         pixels before a defect repair.
+    line_null_rc : (ndarray, ndarray), optional
+        Positions the line statistics' own distribution is measured at: all
+        the candidates the image's peak finder gave (local maxima of the same
+        kind as the tested ones, so that "this peak sits on a strand of
+        tissue" is in the null; default: random positions of the search region).
 
     Returns
     -------
@@ -253,8 +268,11 @@ def reject_artefacts(
     null_r, null_c = _null_positions(image.shape, valid)
     null_sigma = np.asarray(sigma_at(null_r, null_c), float)
     if n and config.line_z > 0 and config.scratch_min_length_mm > 0 and null_r.size >= 50:
-        _line_reasons(reason, image, rows_px, cols_px, sigma=sigma, spacing_mm=spacing_mm,
-                      point_spread=point_spread, null=(null_r, null_c, null_sigma), config=config)
+        lines_of = partial(_line_reasons, reason, image, rows_px, cols_px, sigma=sigma, spacing_mm=spacing_mm,
+                           point_spread=point_spread, config=config)
+        lines_of(null=(null_r, null_c, null_sigma), follow=False)
+        peaks = _peak_null(line_null_rc, sigma_at)
+        lines_of(null=peaks if peaks is not None else (null_r, null_c, null_sigma), follow=True)
     if n and config.vascular_min_length_mm > 0 and config.vascular_row_count > 0:
         left = np.flatnonzero(reason == "")  # a scratch's own candidates are in a row too: not counted
         row = in_a_row(rows_px[left], cols_px[left], spacing_mm=spacing_mm,
@@ -268,16 +286,27 @@ def reject_artefacts(
     return Rejection(reason=reason, point_spread=point_spread, scanner_lines=tuple(lines), speck_z=z)
 
 
+def _peak_null(positions: tuple[np.ndarray, np.ndarray] | None,
+               sigma_at: Callable[[np.ndarray, np.ndarray], np.ndarray]) -> tuple[np.ndarray, ...] | None:
+    """Up to ``_RAY_NULL_SAMPLES`` of the given peak positions (fixed seed) and their noise sigma; None
+    when fewer than 50 were given."""
+    if positions is None or np.size(positions[0]) < 50:
+        return None
+    pick = np.random.default_rng(20261201).permutation(np.size(positions[0]))[:_RAY_NULL_SAMPLES]
+    rows, cols = np.asarray(positions[0])[pick], np.asarray(positions[1])[pick]
+    return rows, cols, np.asarray(sigma_at(rows, cols), float)
+
+
 def _line_reasons(reason: np.ndarray, image: np.ndarray, rows_px: np.ndarray, cols_px: np.ndarray, *,
                   sigma: np.ndarray, spacing_mm: tuple[float, float], point_spread: PointSpread,
-                  null: tuple[np.ndarray, np.ndarray, np.ndarray], config: DetectorConfig) -> None:
+                  null: tuple[np.ndarray, np.ndarray, np.ndarray], config: DetectorConfig, follow: bool) -> None:
     """Set ``vascular`` (tram track) and ``scratch`` in ``reason`` where still empty (in place).
 
     First with rays both ways (a line through the candidate), then, for the candidates left, with
     one ray twice as long (a line that starts at the candidate: a scratch's or a track's end, where
     the candidates of a line often are and the two-way test cannot see it); those share the reason
     ahead along the ray and only ``_ALONG_MARGIN_MM`` behind, so a cluster just beyond a line's
-    end keeps its own.
+    end keeps its own.  ``follow``: the rays follow a bending line (:func:`.lines.ridges_through`).
     """
     null_r, null_c, null_sigma = (v[:_RAY_NULL_SAMPLES] for v in null)
     psf_px = max(point_spread.sigma_px, 0.5)
@@ -285,57 +314,64 @@ def _line_reasons(reason: np.ndarray, image: np.ndarray, rows_px: np.ndarray, co
     common = dict(sigma=sigma, spacing_mm=spacing_mm, start_mm=_RAY_START_MM,
                   offset_px=max(3.0, 2.0 * psf_px + 1.0), gate_z=config.line_z,
                   null_rows_px=null_r, null_cols_px=null_c, null_sigma=null_sigma)
-    ridges = ridges_through(image, rows_px, cols_px, reach_mm=reach_mm - _RAY_START_MM, **common)
-    _mark_lines(reason, ridges, rows_px, cols_px, spacing_mm, config, ahead_mm=reach_mm + _ALONG_MARGIN_MM)
+    ridges = ridges_through(image, rows_px, cols_px, reach_mm=reach_mm - _RAY_START_MM, follow=follow, **common)
+    z = config.line_z * (_FOLLOWED_Z_FACTOR if follow else 1.0)
+    _mark_lines(reason, ridges, rows_px, cols_px, spacing_mm, config, line_z=z)
     left = np.flatnonzero(reason == "")
     if left.size == 0:
         return
     common["sigma"] = np.asarray(sigma)[left]
-    # the whole length the two-way test asks for, on one side; the direction is taken at the two-way
-    # reach, as a curving scratch or vessel leaves a straight ray further out
+    # the whole length the two-way test asks for, on one side
     one_reach_mm = 2 * reach_mm
     one_way = ridges_through(image, rows_px[left], cols_px[left], reach_mm=one_reach_mm - _RAY_START_MM,
-                             one_sided=True, direction_far_mm=reach_mm, **common)
+                             one_sided=True, follow=follow, direction_far_mm=reach_mm, **common)
     sub = reason[left]
-    _mark_lines(sub, one_way, rows_px[left], cols_px[left], spacing_mm, config,
-                ahead_mm=one_reach_mm + _ALONG_MARGIN_MM, behind_mm=_ALONG_MARGIN_MM)
+    _mark_lines(sub, one_way, rows_px[left], cols_px[left], spacing_mm, config, line_z=z,
+                behind_mm=_ALONG_MARGIN_MM)
     reason[left] = sub
 
 
 def _mark_lines(reason: np.ndarray, ridges: RidgeEvidence, rows_px: np.ndarray, cols_px: np.ndarray,
-                spacing_mm: tuple[float, float], config: DetectorConfig, *, ahead_mm: float,
-                behind_mm: float | None = None) -> None:
+                spacing_mm: tuple[float, float], config: DetectorConfig, *, line_z: float,
+                behind_mm: float = _RAY_START_MM) -> None:
     """``vascular`` where a strong line of dashes has a rail, ``scratch`` where a continuous thin line
     runs, each shared along the line (:func:`_along`); only where ``reason`` is still empty."""
     if config.vascular_min_length_mm > 0:
         # a stronger line than a scratch's: at 0.2 mm the members of a dense, elongated punctate
         # cluster lie along a ray with others beside them and reached z 6-7 (FFDM phantom, seed 97100001)
-        tram = ((ridges.line_z >= _TRAM_LINE_FACTOR * config.line_z) & (ridges.rail_z >= config.line_z)
+        tram = ((ridges.line_z >= _TRAM_LINE_FACTOR * line_z) & (ridges.rail_z >= line_z)
                 & ridges.thin)
-        reason[(reason == "") & _along(tram, rows_px, cols_px, ridges.direction_rad, spacing_mm,
-                                       ahead_mm, behind_mm)] = "vascular"
-    scratch = (ridges.continuous_z >= config.line_z) & ridges.thin
-    reason[(reason == "") & _along(scratch, rows_px, cols_px, ridges.direction_rad, spacing_mm,
-                                   ahead_mm, behind_mm)] = "scratch"
+        reason[(reason == "") & _along(tram, rows_px, cols_px, ridges, spacing_mm, behind_mm)] = "vascular"
+    scratch = (ridges.continuous_z >= line_z) & ridges.thin
+    reason[(reason == "") & _along(scratch, rows_px, cols_px, ridges, spacing_mm, behind_mm)] = "scratch"
 
 
-def _along(seed: np.ndarray, rows_px: np.ndarray, cols_px: np.ndarray, theta: np.ndarray,
-           spacing_mm: tuple[float, float], ahead_mm: float, behind_mm: float | None = None) -> np.ndarray:
-    """``seed`` and every candidate on the line of a seed (within 2 pixels across, from ``behind_mm``
-    behind to ``ahead_mm`` ahead along ``theta``; ``behind_mm`` defaults to ``ahead_mm``): the ends of
-    a line, where only one ray runs along it, belong to it too."""
+def _along(seed: np.ndarray, rows_px: np.ndarray, cols_px: np.ndarray, ridges: RidgeEvidence,
+           spacing_mm: tuple[float, float], behind_mm: float) -> np.ndarray:
+    """``seed`` and every candidate on the line of a seed: within 2 pixels of where its rays ran,
+    of their continuation ``_ALONG_MARGIN_MM`` beyond their ends, and of the straight piece from
+    ``behind_mm`` behind the seed (against its direction) to where the rays start: the ends of a
+    line, where only one ray runs along it, belong to it too."""
     out = seed.copy()
     if not seed.any():
         return out
-    behind_mm = ahead_mm if behind_mm is None else behind_mm
-    y = np.asarray(rows_px, float) * spacing_mm[0]
-    x = np.asarray(cols_px, float) * spacing_mm[1]
+    sy, sx = spacing_mm
+    tree = cKDTree(np.c_[np.asarray(rows_px, float) * sy, np.asarray(cols_px, float) * sx])
+    step_mm = min(spacing_mm)
     width_mm = 2.0 * max(spacing_mm)
+    beyond = np.arange(step_mm, _ALONG_MARGIN_MM + 1e-9, step_mm)
+    near = np.arange(-behind_mm, _RAY_START_MM + 1e-9, step_mm)
     for i in np.flatnonzero(seed):
-        dy, dx = y - y[i], x - x[i]
-        along = dy * np.sin(theta[i]) + dx * np.cos(theta[i])
-        across = dy * np.cos(theta[i]) - dx * np.sin(theta[i])
-        out |= (np.abs(across) <= width_mm) & (along >= -behind_mm) & (along <= ahead_mm)
+        ran = ridges.path_rc[:, :, i, :] * np.array([sy, sx])[:, None, None]  # (2, rays, samples), mm
+        pieces = [ran.reshape(2, -1).T]
+        for k in range(ran.shape[1]):
+            a = ridges.end_rad[k, i]
+            pieces.append(ran[:, k, -1] + beyond[:, None] * [np.sin(a), np.cos(a)])
+        a = ridges.direction_rad[i]
+        pieces.append([rows_px[i] * sy, cols_px[i] * sx] + near[:, None] * [np.sin(a), np.cos(a)])
+        pts = np.concatenate(pieces)
+        for hit in tree.query_ball_point(pts[np.isfinite(pts).all(axis=1)], r=width_mm):
+            out[hit] = True
     return out
 
 

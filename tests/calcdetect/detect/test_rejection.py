@@ -248,3 +248,63 @@ def test_a_short_line_from_a_candidate_is_not_a_scratch():
     image, sigma = _scratch_end_scene(length=0.2)  # 6 mm
     rows, cols = np.array([_on_scratch(t) for t in (0.12, 0.16, 0.2)]).T
     assert _reasons_on(image, sigma, rows, cols) == [""] * 3
+
+
+def _arc_scene(seed: int = 4) -> tuple[np.ndarray, float, tuple[float, float], float]:
+    """Textured noise (sigma 4) at 0.1 mm with a one-pixel bright line bending along a circle of
+    radius 30 mm for 60 degrees (a hair, a curved scratch): centre, radius in pixels."""
+    image, sigma = _scratch_end_scene(seed=seed, length=0.0)
+    centre, radius = (560.0, 300.0), 300.0
+    line = np.zeros_like(image)
+    pts = [(centre[1] + radius * np.cos(a), centre[0] - radius * np.sin(a)) for a in np.radians(np.arange(60, 120.01, 0.1))]
+    cv2.polylines(line, [np.round(np.array(pts)).astype(np.int32)], False, 60.0, 1, cv2.LINE_8)
+    return (image + line).astype(np.float32), sigma, centre, radius
+
+
+def test_a_bending_line_is_followed_and_rejected_a_straight_ray_would_lose_it():
+    """Seven millimetres from a point on a 30 mm circle the line is 0.8 mm (eight pixels) off a
+    straight ray, which therefore sees texture; the followed ray, re-aimed every 2.5 mm, stays on it."""
+    from calcdetect.detector.lines import ridges_through
+
+    image, sigma, centre, radius = _arc_scene()
+    angles = np.radians([85.0, 90.0, 95.0])  # the middle of the arc: the line runs 13-18 mm both ways
+    rows = np.rint(centre[0] - radius * np.sin(angles)).astype(int)
+    cols = np.rint(centre[1] + radius * np.cos(angles)).astype(int)
+    assert _reasons_on(image, sigma, rows, cols) == ["scratch"] * 3
+    rng = np.random.default_rng(0)
+    null_r, null_c = rng.integers(20, 480, 400), rng.integers(20, 580, 400)
+    common = dict(sigma=np.full(3, sigma), spacing_mm=(0.1, 0.1), start_mm=0.5, reach_mm=7.0, offset_px=3.0,
+                  gate_z=6.0, null_rows_px=null_r, null_cols_px=null_c, null_sigma=np.full(400, sigma))
+    straight = ridges_through(image, rows, cols, **common)
+    followed = ridges_through(image, rows, cols, follow=True, **common)
+    assert (straight.continuous_z < 6.0).all(), "the scene is a real test: a straight ray loses the line"
+    assert (followed.continuous_z >= 6.0).all() and followed.thin.all()
+
+
+def test_bending_dashed_rails_at_02mm_are_vascular_a_compact_cluster_beside_them_is_not(film_scene):
+    """A calcified vessel as film at 0.2 mm shows it: two rows of dashes 1 mm apart, bending by
+    ~7 degrees every few millimetres (the straight rails of the tram-track test above, but not
+    straight): its candidates are vascular; a compact cluster 8 mm away keeps all its members."""
+    spacing = 0.2
+    scene = film_scene(spacing_mm=spacing, psf_mm=0.07, size_mm=(40.0, 50.0), seed=13, rail_dash_mm=(0.6, 0.4))
+    # a polyline of four 7 mm pieces turning by 7 degrees alternately, two rails 1 mm apart
+    y, x, heading = 30.0, 8.0, np.radians(-4.0)
+    pieces = []
+    for turn in (0.0, 7.0, -7.0, 7.0):
+        heading += np.radians(turn)
+        y1, x1 = y + 7.0 * np.sin(heading), x + 7.0 * np.cos(heading)
+        pieces.append((y, x, y1, x1))
+        y, x = y1, x1
+    scene.rails = [(y0 + dy, x0, y1 + dy, x1, 400.0) for y0, x0, y1, x1 in pieces for dy in (0.0, 1.0)]
+    scene.calcs = [(14 + dy, 22 + dx, 0.15, 1500.0) for dy, dx in CLUSTER]
+    image = scene.render()
+    off = DetectorConfig(dust_z=0.0, line_z=0.0, vascular_min_length_mm=0.0)
+    without = detect(image, spacing_mm=(spacing, spacing), config=off)
+    on_rails = [c for c in without.calcifications if c.row_px * spacing > 24.0]
+    assert len(on_rails) > 10, "the scene is a real test: the rails make many candidates"
+    result = detect(image, spacing_mm=(spacing, spacing))
+    kept_on_rails = [c for c in result.calcifications if c.row_px * spacing > 24.0]
+    assert len(kept_on_rails) <= 0.2 * len(on_rails), (len(kept_on_rails), len(on_rails), result.rejected)
+    clusters = _clusters_near(result, 14, 22, spacing)
+    assert clusters and clusters[0].n_calcifications == len(CLUSTER)
+    assert not any(_near(result.rejected_calcifications, 14 + dy, 22 + dx, spacing) for dy, dx in CLUSTER)
