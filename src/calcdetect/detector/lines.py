@@ -224,7 +224,9 @@ def _sample(image: np.ndarray, rr: np.ndarray, cc: np.ndarray) -> np.ndarray:
     h, w = image.shape
     r = np.clip(np.rint(rr).astype(np.intp), 0, h - 1)
     c = np.clip(np.rint(cc).astype(np.intp), 0, w - 1)
-    return image[r, c].astype(np.float64)
+    r *= w
+    r += c
+    return np.ravel(image).take(r).astype(np.float64)  # by flat index: a third faster than image[r, c]
 
 
 def _sample_max3(image: np.ndarray, rr: np.ndarray, cc: np.ndarray, theta: np.ndarray) -> np.ndarray:
@@ -425,6 +427,7 @@ def ridges_through(
     one_sided: bool = False,
     direction_far_mm: float | None = None,
     follow: bool = False,
+    null_cache: dict | None = None,
 ) -> RidgeEvidence:
     """Measure the thin lines through each candidate (see the module docstring).
 
@@ -462,6 +465,12 @@ def ridges_through(
         up to ``_MAX_TURN_DEG`` where the line runs on (the null positions'
         rays are followed the same way); the direction from the candidate is
         then taken on a circle of one segment.
+    null_cache : dict, optional
+        With ``follow``: keeps the null positions' rays between calls with the
+        same image, null positions and ``start_mm``; they are followed as far as
+        ``null_cache["reach_mm"]`` (if given) on the first call and each call
+        uses their start (a followed ray's pieces do not depend on what comes
+        after them, but for where its reach cuts its last piece short).
 
     Returns
     -------
@@ -493,7 +502,17 @@ def ridges_through(
     along = _ray_stats(image, rays, steps, 0.0, offset_px).min(axis=-1) / sig
     nr, nc = np.asarray(null_rows_px, float), np.asarray(null_cols_px, float)
     null_theta = np.mod(np.arange(nr.size) * 2.399963229728653, np.pi)[:, None]  # golden angle
-    null = _ray_stats(image, rays_of(nr, nc, null_theta, _BOTH_WAYS), steps, 0.0, offset_px)
+    if follow and null_cache is not None:
+        if "rays" not in null_cache:  # as far as the longest call will reach
+            far = max(reach_mm, null_cache.get("reach_mm", reach_mm))
+            t_far = np.arange(start_mm, start_mm + far + 1e-9, step_mm) / step_mm
+            null_cache["rays"] = _followed_rays(image, nr, nc, null_theta, steps, t_far, _BOTH_WAYS, offset_px,
+                                                _SEGMENT_MM / step_mm)
+        far_rays = null_cache["rays"]
+        null_rays = _Rays(far_rays.rr[..., :t.size], far_rays.cc[..., :t.size], far_rays.orientation[..., :t.size])
+    else:
+        null_rays = rays_of(nr, nc, null_theta, _BOTH_WAYS)
+    null = _ray_stats(image, null_rays, steps, 0.0, offset_px)
     null /= np.maximum(np.asarray(null_sigma, float), 1e-12)[None, :, None]
     null = null.reshape(2, -1) if one_sided else null.min(axis=-1)  # one-sided: each ray is a sample
     (c_cont, s_cont), (c_line, s_line) = _robust_z(null[0]), _robust_z(null[1])
