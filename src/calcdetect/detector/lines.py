@@ -279,10 +279,12 @@ def _profile(image, rr, cc, orientation, steps, shift, offset):
     vr, vc = np.cos(orientation) * steps[0], -np.sin(orientation) * steps[1]
     rr, cc = rr + shift * vr, cc + shift * vc
     on = _sample_max3(image, rr, cc, orientation)
-    side = 0.5 * (_sample(image, rr + offset * vr, cc + offset * vc) + _sample(image, rr - offset * vr, cc - offset * vc))
+    side = 0.5 * (_sample(image, rr + offset * vr, cc + offset * vc)
+                  + _sample(image, rr - offset * vr, cc - offset * vc))
     h, w = image.shape
-    reach_r, reach_c = np.abs(offset * vr) + 1.0, np.abs(offset * vc) + 1.0
-    inside = (rr >= reach_r - 0.5) & (rr <= h - 0.5 - reach_r) & (cc >= reach_c - 0.5) & (cc <= w - 0.5 - reach_c)
+    reach_r, reach_c = np.abs(offset * vr) + 1.0, np.abs(offset * vc) + 1.0  # the background lines, max3
+    inside = ((rr >= reach_r - 0.5) & (rr <= h - 0.5 - reach_r)
+              & (cc >= reach_c - 0.5) & (cc <= w - 0.5 - reach_c))
     return np.where(inside, on - side, np.nan)
 
 
@@ -293,7 +295,7 @@ def _followed_rays(image, r0, c0, theta, steps, t, signs, offset, segment_steps)
 
     Written here because no library follows a thin, dashed ridge through texture with a bounded
     turn per segment; the greedy choice favours bright paths in noise too, which the caller's null
-    distribution (the same rays from random positions) carries.
+    distribution (the same rays from its null positions) carries.
     """
     sr, sc = steps
     turns = np.radians(np.arange(-_MAX_TURN_DEG, _MAX_TURN_DEG + 1e-9, _TURN_STEP_DEG))

@@ -203,12 +203,17 @@ def _on_scratch(t: float) -> tuple[int, int]:
     return int(round(r0 + t * (r1 - r0))), int(round(c0 + t * (c1 - c0)))
 
 
+def _textured(seed: int) -> np.ndarray:
+    """500 x 600 pixels of smooth tissue-like texture plus fine noise (sigma 4)."""
+    rng = np.random.default_rng(seed)
+    image = 1000.0 + cv2.GaussianBlur(rng.normal(0.0, 40.0, (500, 600)).astype(np.float32), (0, 0), 20.0)
+    return image + cv2.GaussianBlur(rng.normal(0.0, 4.0, (500, 600)).astype(np.float32), (0, 0), 0.7) * 1.6
+
+
 def _scratch_end_scene(seed: int = 2, length: float = 1.0) -> tuple[np.ndarray, float]:
     """Textured noise (sigma 4) with a one-pixel bright line along ``_SCRATCH`` from its start to
     ``length`` of it, ending inside the breast."""
-    rng = np.random.default_rng(seed)
-    image = 1000.0 + cv2.GaussianBlur(rng.normal(0.0, 40.0, (500, 600)).astype(np.float32), (0, 0), 20.0)
-    image += cv2.GaussianBlur(rng.normal(0.0, 4.0, (500, 600)).astype(np.float32), (0, 0), 0.7) * 1.6
+    image = _textured(seed)
     line = np.zeros_like(image)
     (r0, c0), end = _SCRATCH[0], _on_scratch(length)
     cv2.line(line, (c0, r0), (end[1], end[0]), 60.0, 1, cv2.LINE_8)
@@ -253,12 +258,13 @@ def test_a_short_line_from_a_candidate_is_not_a_scratch():
 def _arc_scene(seed: int = 4) -> tuple[np.ndarray, float, tuple[float, float], float]:
     """Textured noise (sigma 4) at 0.1 mm with a one-pixel bright line bending along a circle of
     radius 30 mm for 60 degrees (a hair, a curved scratch): centre, radius in pixels."""
-    image, sigma = _scratch_end_scene(seed=seed, length=0.0)
+    image = _textured(seed)
     centre, radius = (560.0, 300.0), 300.0
     line = np.zeros_like(image)
-    pts = [(centre[1] + radius * np.cos(a), centre[0] - radius * np.sin(a)) for a in np.radians(np.arange(60, 120.01, 0.1))]
-    cv2.polylines(line, [np.round(np.array(pts)).astype(np.int32)], False, 60.0, 1, cv2.LINE_8)
-    return (image + line).astype(np.float32), sigma, centre, radius
+    angles = np.radians(np.arange(60, 120.01, 0.1))
+    pts = np.c_[centre[1] + radius * np.cos(angles), centre[0] - radius * np.sin(angles)]  # (x, y)
+    cv2.polylines(line, [np.round(pts).astype(np.int32)], False, 60.0, 1, cv2.LINE_8)
+    return (image + line).astype(np.float32), 4.0, centre, radius
 
 
 def test_a_bending_line_is_followed_and_rejected_a_straight_ray_would_lose_it():
