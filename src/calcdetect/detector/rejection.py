@@ -9,10 +9,9 @@ first that applies is given):
     on a row or column that differs from its neighbours over at least
     ``scanner_line_min_mm`` (:func:`.lines.find_scanner_lines`);
 ``vascular`` (tram track)
-    on a thin line of dashes (at most 35 % gaps) that runs on both ways for
+    on a thin line of dashes (at most 35 % gaps, z at least 1.5 ``line_z``) that runs on both ways for
     ``scratch_min_length_mm / 2`` with such a parallel rail 0.5-3 mm beside
-    it and nothing halfway (the two walls of a calcified vessel): both walls
-    at z ``line_z`` or more, one of them (either) at 1.5 ``line_z``;
+    it and nothing halfway (the two walls of a calcified vessel);
 ``scratch``
     on a thin, continuous line that runs on both ways for
     ``scratch_min_length_mm / 2`` (a scratch, a hair, a thin wire);
