@@ -79,8 +79,7 @@ _ROW_HALF_WIDTH_MM = 0.75
 _ROW_MAX_GAP_MM = 3.0
 #: the reason is shared along the line this far beyond where a ray saw it
 _ALONG_MARGIN_MM = 1.0
-#: one wall of a tram track (the line of dashes through the candidate, or its rail) must reach
-#: this many times ``line_z``
+#: a tram track's line of dashes must reach this many times ``line_z``
 _TRAM_LINE_FACTOR = 1.5
 #: a followed ray (re-aimed along a bending line) must reach this many times ``line_z``: free to bend,
 #: it also finds faint "lines" through texture and along the duct of fine linear branching
@@ -342,12 +341,9 @@ def _mark_lines(reason: np.ndarray, ridges: RidgeEvidence, rows_px: np.ndarray, 
     """``vascular`` where a strong line of dashes has a rail, ``scratch`` where a continuous thin line
     runs, each shared along the line (:func:`_along`); only where ``reason`` is still empty."""
     if config.vascular_min_length_mm > 0:
-        # both walls at least line_z and one of them stronger: at 0.2 mm the members of a dense,
-        # elongated punctate cluster lie along a ray with others beside them and reached z 6-7 on
-        # both (FFDM phantom, seed 97100001); the wall through the candidate may be the weaker one
-        # (a film vessel's dashed wall at z 6.9 beside one at 13.7, development seed 98000002)
-        walls = np.stack([ridges.line_z, ridges.rail_z])
-        tram = ((walls.min(axis=0) >= line_z) & (walls.max(axis=0) >= _TRAM_LINE_FACTOR * line_z)
+        # a stronger line than a scratch's: at 0.2 mm the members of a dense, elongated punctate
+        # cluster lie along a ray with others beside them and reached z 6-7 (FFDM phantom, seed 97100001)
+        tram = ((ridges.line_z >= _TRAM_LINE_FACTOR * line_z) & (ridges.rail_z >= line_z)
                 & ridges.thin)
         reason[(reason == "") & _along(tram, rows_px, cols_px, ridges, spacing_mm, behind_mm)] = "vascular"
     scratch = (ridges.continuous_z >= line_z) & ridges.thin

@@ -314,21 +314,3 @@ def test_bending_dashed_rails_at_02mm_are_vascular_a_compact_cluster_beside_them
     clusters = _clusters_near(result, 14, 22, spacing)
     assert clusters and clusters[0].n_calcifications == len(CLUSTER)
     assert not any(_near(result.rejected_calcifications, 14 + dy, 22 + dx, spacing) for dy, dx in CLUSTER)
-
-
-def test_a_tram_track_needs_both_walls_and_one_strong_whichever_the_candidate_is_on():
-    """The wall through the candidate may be the weaker one (a film vessel's dashed wall at z 6.9
-    beside one at 13.7); two walls at z 6-7 (a dense elongated cluster at 0.2 mm) are not a track."""
-    from calcdetect.detector.lines import RidgeEvidence
-    from calcdetect.detector.rejection import _mark_lines
-
-    line = np.array([6.9, 13.7, 6.5, 13.7])
-    rail = np.array([13.7, 6.9, 6.5, 5.0])
-    n = line.size
-    far_apart = np.zeros((2, 1, n, 1))  # where the rays ran: each at its own candidate only
-    far_apart[0, 0, :, 0] = np.arange(n) * 100.0
-    ridges = RidgeEvidence(continuous_z=np.zeros(n), line_z=line, direction_rad=np.zeros(n),
-                           thin=np.ones(n, bool), rail_z=rail, path_rc=far_apart, end_rad=np.zeros((1, n)))
-    reason = np.full(n, "", dtype=object)
-    _mark_lines(reason, ridges, np.arange(n) * 100.0, np.zeros(n), (0.2, 0.2), DetectorConfig(), line_z=6.0)
-    assert list(reason) == ["vascular", "vascular", "", ""]
