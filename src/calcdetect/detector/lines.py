@@ -485,19 +485,22 @@ def ridges_through(
         z = np.zeros(0)
         return RidgeEvidence(z, z.copy(), z.copy(), np.zeros(0, bool), z.copy())
     step_mm = min(spacing_mm)
-    t = np.arange(start_mm, start_mm + reach_mm + 1e-9, step_mm) / step_mm
+    def distances(reach: float) -> np.ndarray:  # the ray's samples, in steps from the candidate
+        return np.arange(start_mm, start_mm + reach + 1e-9, step_mm) / step_mm
+
+    t = distances(reach_mm)
     steps = (step_mm / spacing_mm[0], step_mm / spacing_mm[1])
     sig = np.maximum(np.asarray(sigma, float), 1e-12)
     signs = _ONE_WAY if one_sided else _BOTH_WAYS
     if follow:
         segment = _SEGMENT_MM / step_mm
 
-        def rays_of(r, c, th, sg):
-            return _followed_rays(image, r, c, th, steps, t, sg, offset_px, segment)
+        def rays_of(r, c, th, sg, at=t):
+            return _followed_rays(image, r, c, th, steps, at, sg, offset_px, segment)
         far_mm = start_mm + _SEGMENT_MM
     else:
-        def rays_of(r, c, th, sg):
-            return _straight_rays(r, c, th, steps, t, sg)
+        def rays_of(r, c, th, sg, at=t):
+            return _straight_rays(r, c, th, steps, at, sg)
         far_mm = direction_far_mm or start_mm + reach_mm
     theta = _directions(image, r0, c0, spacing_mm, far_mm, one_sided=one_sided)
     rays = rays_of(r0, c0, theta[:, None], signs)
@@ -507,9 +510,7 @@ def ridges_through(
     if follow and null_cache is not None:
         if "rays" not in null_cache:  # as far as the longest call will reach
             far = max(reach_mm, null_cache.get("reach_mm", reach_mm))
-            t_far = np.arange(start_mm, start_mm + far + 1e-9, step_mm) / step_mm
-            null_cache["rays"] = _followed_rays(image, nr, nc, null_theta, steps, t_far, _BOTH_WAYS, offset_px,
-                                                _SEGMENT_MM / step_mm)
+            null_cache["rays"] = rays_of(nr, nc, null_theta, _BOTH_WAYS, distances(far))
         far_rays = null_cache["rays"]
         null_rays = _Rays(far_rays.rr[..., :t.size], far_rays.cc[..., :t.size], far_rays.orientation[..., :t.size])
     else:

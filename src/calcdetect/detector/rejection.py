@@ -374,7 +374,7 @@ def _along(seed: np.ndarray, rows_px: np.ndarray, cols_px: np.ndarray, ridges: R
         a = ridges.direction_rad[i]
         pieces.append([rows_px[i] * sy, cols_px[i] * sx] + near[:, None] * [np.sin(a), np.cos(a)])
         pts = np.concatenate(pieces)
-        for hit in tree.query_ball_point(pts[np.isfinite(pts).all(axis=1)], r=width_mm):
+        for hit in tree.query_ball_point(pts, r=width_mm):
             out[hit] = True
     return out
 
