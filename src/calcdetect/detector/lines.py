@@ -546,11 +546,13 @@ def ridges_through(
         rays are followed the same way); the direction from the candidate is
         then taken on a circle of one segment.
     null_cache : dict, optional
-        With ``follow``: keeps the null positions' rays between calls with the
-        same image, null positions and ``start_mm``; they are followed as far as
-        ``null_cache["reach_mm"]`` (if given) on the first call and each call
-        uses their start (a followed ray's pieces do not depend on what comes
-        after them, but for where its reach cuts its last piece short).
+        Keeps the null positions' rays and their ridge profile between calls
+        with the same image, null positions, ``start_mm``, ``offset_px`` and
+        ``follow``; they run as far as ``null_cache["reach_mm"]`` (if given)
+        from the first call and each call uses their start (a straight ray's
+        start is the shorter ray itself; a followed ray's pieces do not depend
+        on what comes after them, but for where its reach cuts its last piece
+        short).
 
     Returns
     -------
@@ -585,10 +587,11 @@ def ridges_through(
     along = _ray_stats(image, rays, steps, 0.0, offset_px).min(axis=-1) / sig
     nr, nc = np.asarray(null_rows_px, float), np.asarray(null_cols_px, float)
     null_theta = np.mod(np.arange(nr.size) * 2.399963229728653, np.pi)[:, None]  # golden angle
-    if follow and null_cache is not None:
+    if null_cache is not None:
         if "rays" not in null_cache:  # as far as the longest call will reach
             far = max(reach_mm, null_cache.get("reach_mm", reach_mm))
-            null_cache["rays"] = rays_of(nr, nc, null_theta, _BOTH_WAYS, distances(far))
+            null_cache["rays"] = rays_of(nr, nc, null_theta, _BOTH_WAYS, distances(far)).with_profile(
+                image, steps, offset_px)
         null_rays = null_cache["rays"].part(samples=slice(t.size))
     else:
         null_rays = rays_of(nr, nc, null_theta, _BOTH_WAYS)

@@ -1,0 +1,63 @@
+"""The shortcuts of :mod:`calcdetect.detector.lines` give exactly what the plain computation gives."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+import pytest
+
+from calcdetect.detector import lines
+
+
+def _texture(seed: int = 3) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    image = 1000.0 + cv2.GaussianBlur(rng.normal(0.0, 40.0, (300, 260)).astype(np.float32), (0, 0), 12.0)
+    return (image + rng.normal(0.0, 4.0, image.shape)).astype(np.float32)
+
+
+def _null_rays(image, follow, t, n=60):
+    rng = np.random.default_rng(5)
+    # some near the edge: their rays leave the image (NaN in the profile)
+    r0, c0 = rng.uniform(2, image.shape[0] - 3, n), rng.uniform(2, image.shape[1] - 3, n)
+    theta = np.mod(np.arange(n) * 2.399963229728653, np.pi)[:, None]
+    if follow:
+        return lines._followed_rays(image, r0, c0, theta, (1.0, 1.0), t, (1.0, -1.0), 3.0, 15.0)
+    return lines._straight_rays(r0, c0, theta, (1.0, 1.0), t, (1.0, -1.0))
+
+
+def test_followed_rays_keep_the_profile_of_the_path_they_chose():
+    image = _texture()
+    rays = _null_rays(image, True, np.arange(5.0, 70.0 + 1e-9))
+    measured = lines._profile(image, rays.rr, rays.cc, rays.orientation, (1.0, 1.0), 0.0, 3.0)
+    assert np.isnan(measured).any() and not np.isnan(measured).all()
+    assert rays.profile_offset == 3.0 and np.array_equal(rays.profile, measured, equal_nan=True)
+
+
+def test_the_profile_in_blocks_is_the_profile_at_once(monkeypatch):
+    image = _texture()
+    rays = _null_rays(image, False, np.arange(5.0, 70.0 + 1e-9))
+
+    def profile():
+        return lines._profile(image, rays.rr, rays.cc, rays.orientation, (1.0, 1.0), 1.5, 3.0)
+
+    monkeypatch.setattr(lines, "_BLOCK_POINTS", 10**9)
+    at_once = profile()
+    monkeypatch.setattr(lines, "_BLOCK_POINTS", 300)  # blocks of two positions
+    assert np.array_equal(profile(), at_once, equal_nan=True)
+
+
+def test_straight_null_rays_from_the_cache_change_nothing():
+    image = _texture()
+    rng = np.random.default_rng(1)
+    null_r, null_c = rng.integers(10, 290, 300), rng.integers(10, 250, 300)
+    common = dict(sigma=np.full(4, 4.0), spacing_mm=(0.1, 0.1), start_mm=0.5, offset_px=3.0, gate_z=-10.0,
+                  null_rows_px=null_r, null_cols_px=null_c, null_sigma=np.full(300, 4.0))
+    rows, cols = np.array([150, 40, 200, 100]), np.array([130, 60, 30, 200])
+    cache = {"reach_mm": 6.0}
+    for reach, one_sided in ((3.0, False), (6.0, True)):
+        plain = lines.ridges_through(image, rows, cols, reach_mm=reach, one_sided=one_sided, **common)
+        cached = lines.ridges_through(image, rows, cols, reach_mm=reach, one_sided=one_sided, null_cache=cache,
+                                      **common)
+        for name in ("continuous_z", "line_z", "direction_rad", "thin", "rail_z", "path_rc", "end_rad"):
+            a, b = getattr(cached, name), getattr(plain, name)
+            assert np.array_equal(a, b, equal_nan=a.dtype.kind == "f"), name
