@@ -78,13 +78,24 @@ def _neighbour_differences(means: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return means - up, means - down
 
 
+def _median_last(x: np.ndarray) -> np.ndarray:
+    """``np.median(x, axis=-1)``, the same values, four times faster on short rows: one partition
+    at the middle (``np.median`` also moves each row's largest value last, to look for NaN) and its
+    own mean of the middle one or two values (which makes -0 a 0, as it does)."""
+    n = x.shape[-1]
+    k = n // 2
+    part = np.partition(x, k if n % 2 else [k - 1, k], axis=-1)
+    middle = np.mean(part[..., k - 1 + n % 2: k + 1], axis=-1)
+    nan = np.isnan(x).any(axis=-1)
+    return np.where(nan, np.nan, middle) if nan.any() else middle
+
+
 def _segment_z(diff: np.ndarray, seg_blocks: int) -> np.ndarray:
     """Median of each segment of ``seg_blocks`` blocks, as a robust z against the same segments of the
     rows in its band of about 100 rows (the breast, its edge and the background differ in noise)."""
     edge = max(_NEIGHBOUR_OFFSETS_PX)
     n_seg = diff.shape[1] // seg_blocks
-    seg = np.median(diff[edge: diff.shape[0] - edge, : n_seg * seg_blocks]
-                    .reshape(-1, n_seg, seg_blocks), axis=2)
+    seg = _median_last(diff[edge: diff.shape[0] - edge, : n_seg * seg_blocks].reshape(-1, n_seg, seg_blocks))
     n = seg.shape[0]
     n_bands = max(1, n // _LOCAL_ROWS)
     size = n // n_bands  # the last band also takes the rows left over

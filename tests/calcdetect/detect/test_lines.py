@@ -15,6 +15,19 @@ def _texture(seed: int = 3) -> np.ndarray:
     return (image + rng.normal(0.0, 4.0, image.shape)).astype(np.float32)
 
 
+@pytest.mark.parametrize("n", [1, 2, 3, 14, 15])
+def test_median_last_is_np_median_to_the_bit(n):
+    x = np.round(np.random.default_rng(n).normal(0.0, 2.0, (40, 6, n))).astype(np.float32)  # ties
+    x[0, 0, 0] = np.nan
+    x[1, 1] = -0.0
+    x[2, 2, ::2] = -0.0
+    x[2, 2, 1::2] = 0.0
+    expected, got = np.median(x, axis=-1), lines._median_last(x)
+    assert got.dtype == expected.dtype
+    assert np.array_equal(got, expected, equal_nan=True)
+    assert np.array_equal(np.signbit(got), np.signbit(expected))
+
+
 def _null_rays(image, follow, t, n=60):
     rng = np.random.default_rng(5)
     # some near the edge: their rays leave the image (NaN in the profile)
