@@ -479,6 +479,27 @@ def _weakest_ray(image, rays, steps, shift, offset):
     return _ray_stats(image, rays, steps, shift, offset)[1].min(axis=-1)
 
 
+#: points of rays moved across that :func:`_weakest_across` measures in one go (bounds its memory)
+_ACROSS_POINTS = 1 << 18
+
+
+def _weakest_across(image, rays, steps, shifts, offset):
+    """:func:`_weakest_ray` of the rays moved across by each of ``shifts`` (steps): shape (shifts, n).
+    The moved copies are measured together, side by side along the candidates' axis: a few
+    candidates' rays at a time cost more in call overhead than in sampling."""
+    vr = np.cos(rays.orientation) * steps[0]
+    vc = -np.sin(rays.orientation) * steps[1]
+    group = max(1, _ACROSS_POINTS // max(1, rays.rr.size))
+    out = []
+    for i in range(0, len(shifts), group):
+        moved = shifts[i: i + group]
+        side_by_side = _Rays(np.concatenate([rays.rr + m * vr for m in moved], axis=1),
+                             np.concatenate([rays.cc + m * vc for m in moved], axis=1),
+                             np.tile(rays.orientation, (1, len(moved), 1)))
+        out.append(_weakest_ray(image, side_by_side, steps, 0.0, offset).reshape(len(moved), -1))
+    return np.concatenate(out)
+
+
 def _thin_and_rail(image, rays, steps, offset_px, sig, null_line, *, gate_z, step_mm):
     """Whether each line is thin, and its strongest rail (z) with an empty lumen (see :class:`RidgeEvidence`)."""
     c_line, s_line = null_line
@@ -491,8 +512,8 @@ def _thin_and_rail(image, rays, steps, offset_px, sig, null_line, *, gate_z, ste
     grid_mm = np.arange(0.125, 3.0 + 1e-9, 0.125)
     best = np.full(near.size, -np.inf)
     for sgn in (1.0, -1.0):
-        z_at = np.stack([(_weakest_ray(image, rays, steps, sgn * mm / step_mm, offset_px)
-                          / sig - c_line) / s_line for mm in grid_mm], 1)
+        z_at = ((_weakest_across(image, rays, steps, sgn * grid_mm / step_mm, offset_px) / sig - c_line)
+                / s_line).T
         for k, mm in enumerate(grid_mm):
             if mm < 0.5 - 1e-9:
                 continue
