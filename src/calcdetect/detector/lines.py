@@ -237,9 +237,9 @@ def _pixels(image: np.ndarray, rr: np.ndarray, cc: np.ndarray) -> np.ndarray:
     h, w = image.shape
     # clipping before rounding gives the same pixel (the bounds are whole numbers), and the flat
     # index is exact in float64: one conversion to integers instead of two
-    r = np.clip(rr, 0, h - 1)
+    r = np.clip(rr, 0, h - 1, dtype=np.float64)
     np.rint(r, out=r)
-    c = np.clip(cc, 0, w - 1)
+    c = np.clip(cc, 0, w - 1, dtype=np.float64)
     np.rint(c, out=c)
     r *= w
     r += c
@@ -247,6 +247,7 @@ def _pixels(image: np.ndarray, rr: np.ndarray, cc: np.ndarray) -> np.ndarray:
 
 
 def _sample(image: np.ndarray, rr: np.ndarray, cc: np.ndarray) -> np.ndarray:
+    """:func:`_pixels` as float64."""
     return _pixels(image, rr, cc).astype(np.float64)
 
 
