@@ -1,4 +1,12 @@
-"""Candidate-level comparison of responses at 0.2 mm: member sensitivity at fixed false peaks/image."""
+"""Candidate-level comparison of responses: members of visible clusters found at K false peaks per image.
+
+Development measurement (history step 7, eighth session), not part of the package:
+
+    python candidate_responses.py PHANTOM_DIR 0.2 2        # area-averaged to 0.2 mm, 2 processes
+    python candidate_responses.py PHANTOM_DIR 0 2 60       # own resolution, first 60 images
+
+The centre-surround and line responses (FILTERS, in pixels) are measured at 0.15 mm and coarser only.
+"""
 import sys, json
 import numpy as np, cv2
 from pathlib import Path
@@ -113,6 +121,8 @@ def one(path):
     nps = image_nps(img, sigma_map, search)
     if nps is None:
         return None
+    if sp >= 0.15:
+        snrs.update({k: norm(f(img), sigma_map, search, tile) for k, f in FILTERS.items()})
     for sg in (0.1, 0.16, 0.24):
         kern = pw_kernel(nps, max(sg / sp, 0.5))
         snrs[f"pw_{sg}"] = norm(cv2.filter2D(img, cv2.CV_32F, kern, borderType=cv2.BORDER_REFLECT), sigma_map, search, tile)
@@ -120,6 +130,7 @@ def one(path):
     combos = {"dog_all": [k for k in snrs if k.startswith("dog")], "pw_0.1": ["pw_0.1"], "pw_0.16": ["pw_0.16"],
               "pw_0.24": ["pw_0.24"], "pw.1|.24": ["pw_0.1", "pw_0.24"], "pw_all": ["pw_0.1", "pw_0.16", "pw_0.24"],
               "dog0": ["dog0"]}
+    combos.update({k: [k] for k in FILTERS if k in snrs})
     for name, parts in combos.items():
         s = snrs[parts[0]] if len(parts) == 1 else np.maximum.reduce([snrs[p] for p in parts])
         r, c, v = peaks(s, k=max(3, int(round(0.25 / sp)) | 1))
