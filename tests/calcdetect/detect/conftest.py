@@ -57,6 +57,13 @@ class Scene:
         return (img + rng.normal(0.0, sigma, img.shape)).astype(np.float32)
 
 
+def textured_tissue(seed: int, shape: tuple[int, int] = (500, 600)) -> np.ndarray:
+    """Smooth tissue-like texture (sigma 40, correlation ~20 px) plus fine noise (sigma 4), float32."""
+    rng = np.random.default_rng(seed)
+    image = TISSUE + cv2.GaussianBlur(rng.normal(0.0, 40.0, shape).astype(np.float32), (0, 0), 20.0)
+    return image + cv2.GaussianBlur(rng.normal(0.0, 4.0, shape).astype(np.float32), (0, 0), 0.7) * 1.6
+
+
 @pytest.fixture
 def config() -> DetectorConfig:
     """Built-in detector settings with a fixed operating point for the tests

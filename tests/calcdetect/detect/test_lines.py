@@ -2,17 +2,12 @@
 
 from __future__ import annotations
 
-import cv2
 import numpy as np
 import pytest
 
 from calcdetect.detector import lines
 
-
-def _texture(seed: int = 3) -> np.ndarray:
-    rng = np.random.default_rng(seed)
-    image = 1000.0 + cv2.GaussianBlur(rng.normal(0.0, 40.0, (300, 260)).astype(np.float32), (0, 0), 12.0)
-    return (image + rng.normal(0.0, 4.0, image.shape)).astype(np.float32)
+from .conftest import textured_tissue
 
 
 @pytest.mark.parametrize("n", [1, 2, 3, 14, 15])
@@ -39,7 +34,7 @@ def _null_rays(image, follow, t, n=60):
 
 
 def test_followed_rays_keep_the_profile_of_the_path_they_chose():
-    image = _texture()
+    image = textured_tissue(3)
     rays = _null_rays(image, True, np.arange(5.0, 70.0 + 1e-9))
     measured = lines._profile(image, rays.rr, rays.cc, rays.orientation, (1.0, 1.0), 0.0, 3.0)
     assert np.isnan(measured).any() and not np.isnan(measured).all()
@@ -47,7 +42,7 @@ def test_followed_rays_keep_the_profile_of_the_path_they_chose():
 
 
 def test_the_profile_in_blocks_is_the_profile_at_once(monkeypatch):
-    image = _texture()
+    image = textured_tissue(3)
     rays = _null_rays(image, False, np.arange(5.0, 70.0 + 1e-9))
 
     def profile():
@@ -60,7 +55,7 @@ def test_the_profile_in_blocks_is_the_profile_at_once(monkeypatch):
 
 
 def test_straight_null_rays_from_the_cache_change_nothing():
-    image = _texture()
+    image = textured_tissue(3)
     rng = np.random.default_rng(1)
     null_r, null_c = rng.integers(10, 290, 300), rng.integers(10, 250, 300)
     common = dict(sigma=np.full(4, 4.0), spacing_mm=(0.1, 0.1), start_mm=0.5, offset_px=3.0, gate_z=-10.0,

@@ -16,6 +16,8 @@ from calcdetect.detector.lines import find_scanner_lines
 from calcdetect.detector.point_spread import PointSpread
 from calcdetect.detector.rejection import REJECTION_REASONS, in_a_row, reject_artefacts, speck_z
 
+from .conftest import textured_tissue
+
 #: five members within 1 cm² (offsets in mm)
 CLUSTER = [(0.0, 0.0), (1.5, 1.0), (-1.0, 2.0), (2.0, -1.5), (-1.8, -1.2)]
 
@@ -203,17 +205,10 @@ def _on_scratch(t: float) -> tuple[int, int]:
     return int(round(r0 + t * (r1 - r0))), int(round(c0 + t * (c1 - c0)))
 
 
-def _textured(seed: int) -> np.ndarray:
-    """500 x 600 pixels of smooth tissue-like texture plus fine noise (sigma 4)."""
-    rng = np.random.default_rng(seed)
-    image = 1000.0 + cv2.GaussianBlur(rng.normal(0.0, 40.0, (500, 600)).astype(np.float32), (0, 0), 20.0)
-    return image + cv2.GaussianBlur(rng.normal(0.0, 4.0, (500, 600)).astype(np.float32), (0, 0), 0.7) * 1.6
-
-
 def _scratch_end_scene(seed: int = 2, length: float = 1.0) -> tuple[np.ndarray, float]:
     """Textured noise (sigma 4) with a one-pixel bright line along ``_SCRATCH`` from its start to
     ``length`` of it, ending inside the breast."""
-    image = _textured(seed)
+    image = textured_tissue(seed)
     line = np.zeros_like(image)
     (r0, c0), end = _SCRATCH[0], _on_scratch(length)
     cv2.line(line, (c0, r0), (end[1], end[0]), 60.0, 1, cv2.LINE_8)
@@ -258,7 +253,7 @@ def test_a_short_line_from_a_candidate_is_not_a_scratch():
 def _arc_scene(seed: int = 4) -> tuple[np.ndarray, float, tuple[float, float], float]:
     """Textured noise (sigma 4) at 0.1 mm with a one-pixel bright line bending along a circle of
     radius 30 mm for 60 degrees (a hair, a curved scratch): centre, radius in pixels."""
-    image = _textured(seed)
+    image = textured_tissue(seed)
     centre, radius = (560.0, 300.0), 300.0
     line = np.zeros_like(image)
     angles = np.radians(np.arange(60, 120.01, 0.1))
