@@ -243,9 +243,11 @@ def main(argv: list[str] | None = None) -> int:
     if str(args.seed) in calib.replace(",", " ").replace("-", " ").split():
         print(f"seed {args.seed} is a calibration seed of the detector ({calib!r}); pick a fresh one")
         return 2
-    from calcdetect.detector.fp_model import load_fp_model
+    from calcdetect.detector.fp_model import SHIPPED_COARSE_MODEL, SHIPPED_MODEL, load_fp_model
 
-    trained_on = load_fp_model(config.fp_model).metadata.get("training", {}).get("seeds") or []
+    trained_on = [seed for path, shipped in ((config.fp_model, SHIPPED_MODEL),
+                                             (config.fp_model_coarse, SHIPPED_COARSE_MODEL))
+                  for seed in load_fp_model(path, shipped).metadata.get("training", {}).get("seeds") or []]
     if args.seed in trained_on:
         print(f"seed {args.seed} is a training seed of the false-positive model ({trained_on}); pick a fresh one")
         return 2

@@ -67,6 +67,8 @@ _BOUNDS: dict[str, tuple[float | None, float | None]] = {
     "scale_floor_px": (0.3, 3.0),
     "max_diameter_mm": (0.1, 10.0),
     "snr_threshold": (0.5, 100.0),
+    "spot_sigma_mm": (0.01, 1.0),
+    "spot_min_spacing_mm": (0.0, 100.0),
     "min_separation_mm": (0.0, 5.0),
     "max_candidates": (1, 10_000_000),
     "noise_tile_mm": (1.0, 100.0),
@@ -88,7 +90,7 @@ _BOUNDS: dict[str, tuple[float | None, float | None]] = {
 }
 
 #: fields holding text, not numbers
-_TEXT_FIELDS = ("fp_model", "calibration_seeds", "calibration_date", "calibration_note")
+_TEXT_FIELDS = ("fp_model", "fp_model_coarse", "calibration_seeds", "calibration_date", "calibration_note")
 
 
 @dataclass(frozen=True)
@@ -119,6 +121,13 @@ class DetectorConfig:
         Candidate threshold on each level's response over that level's noise
         (the image's own noise model, raised by the texture of its tile):
         low, the classifier decides.
+    spot_sigma_mm, spot_min_spacing_mm : float, float
+        The prewhitened spot filter (:mod:`calcdetect.detector.spot`): the
+        Gaussian spot it is matched to, and the pixel spacing from which on
+        it runs beside the DoG levels (its peaks are candidates too, its SNR
+        is a feature).  At 0.15 mm and coarser the DoG levels sit on the
+        pixel floor; at finer pixels one spectrum per image did worse than
+        them.  A spacing above any image's switches it off.
     min_separation_mm : float
         Peaks closer than this are one candidate.
     max_candidates : int
@@ -172,6 +181,10 @@ class DetectorConfig:
     fp_model : str
         False-positive model: empty for the one shipped in the package, or a
         path ``PATH`` to ``PATH.txt`` + ``PATH.json`` written by ``calcdetect train``.
+    fp_model_coarse : str
+        The same for images at ``spot_min_spacing_mm`` and coarser (empty:
+        the shipped ``fp_model_coarse``, trained with the spot filter's
+        candidates and ``spot_snr``; ``calcdetect train --coarse``).
     calibration_seeds, calibration_date, calibration_note : str
         Where ``image_threshold`` came from.
     """
@@ -183,6 +196,8 @@ class DetectorConfig:
     scale_floor_px: float = _SHIPPED["scale_floor_px"]
     max_diameter_mm: float = _SHIPPED["max_diameter_mm"]
     snr_threshold: float = _SHIPPED["snr_threshold"]
+    spot_sigma_mm: float = _SHIPPED["spot_sigma_mm"]
+    spot_min_spacing_mm: float = _SHIPPED["spot_min_spacing_mm"]
     min_separation_mm: float = _SHIPPED["min_separation_mm"]
     max_candidates: int = _SHIPPED["max_candidates"]
     noise_tile_mm: float = _SHIPPED["noise_tile_mm"]
@@ -202,6 +217,7 @@ class DetectorConfig:
     vascular_min_length_mm: float = _SHIPPED["vascular_min_length_mm"]
     vascular_row_count: int = _SHIPPED["vascular_row_count"]
     fp_model: str = _SHIPPED["fp_model"]
+    fp_model_coarse: str = _SHIPPED["fp_model_coarse"]
     calibration_seeds: str = _SHIPPED["calibration_seeds"]
     calibration_date: str = _SHIPPED["calibration_date"]
     calibration_note: str = _SHIPPED["calibration_note"]

@@ -26,7 +26,7 @@ from typing import Any
 
 from calcdetect import __version__
 from calcdetect.config import DetectorConfig
-from calcdetect.detector.fp_model import load_fp_model
+from calcdetect.detector.fp_model import SHIPPED_COARSE_MODEL, SHIPPED_MODEL, load_fp_model
 from calcdetect.errors import InternalError
 
 from .discover import discover_inputs
@@ -220,13 +220,15 @@ def scan_folder(
 
 
 def _check_fp_model(config: DetectorConfig) -> None:
-    """Load the false-positive model once, so a missing or mismatched model stops the run at once."""
-    try:
-        load_fp_model(config.fp_model)
-    except (OSError, ValueError, ImportError) as exc:
-        where = repr(config.fp_model) if config.fp_model else "shipped with calcdetect"
-        raise ScanError(f"cannot load the false-positive model ({where}): {exc}; give `fp_model` in --config the "
-                        "base name of a model written by `calcdetect train`, or reinstall calcdetect") from exc
+    """Load the false-positive models once, so a missing or mismatched model stops the run at once."""
+    for key, shipped in (("fp_model", SHIPPED_MODEL), ("fp_model_coarse", SHIPPED_COARSE_MODEL)):
+        path = getattr(config, key)
+        try:
+            load_fp_model(path, shipped)
+        except (OSError, ValueError, ImportError) as exc:
+            where = repr(path) if path else "shipped with calcdetect"
+            raise ScanError(f"cannot load the false-positive model {key} ({where}): {exc}; give `{key}` in --config "
+                            "the base name of a model written by `calcdetect train`, or reinstall calcdetect") from exc
 
 
 def _scan(dicom_path: Path, out_path: Path, *, workers, resume, overlays, config, default_spacing_mm,
@@ -385,7 +387,8 @@ def _run_record(summary: ScanSummary, records: dict[str, dict], settings: ScanSe
         "output_dir": str(summary.out_dir),
         "arguments": arguments,
         "config": config.to_dict(),
-        "fp_model": load_fp_model(config.fp_model).describe(),
+        "fp_model": load_fp_model(config.fp_model, SHIPPED_MODEL).describe(),
+        "fp_model_coarse": load_fp_model(config.fp_model_coarse, SHIPPED_COARSE_MODEL).describe(),
         "settings_id": settings.settings_id,
         "n_inputs": summary.n_inputs,
         "counts": {

@@ -1,12 +1,14 @@
-"""``calcdetect train OUT [--seed S ...]``: rebuild the false-positive model from phantoms.
+"""``calcdetect train OUT [--coarse] [--seed S ...]``: rebuild a false-positive model from phantoms.
 
 Without options it uses the recipe recorded in the shipped model
-(``calcdetect/data/fp_model.json``: phantom set seeds, number of images,
-preset, resolutions, tree parameters), so the shipped model is rebuilt bit
+(``calcdetect/data/fp_model.json``, or ``fp_model_coarse.json`` with
+``--coarse``: phantom set seeds, number of images, preset, resolutions,
+features, spot filter, tree parameters), so the shipped model is rebuilt bit
 for bit (same library versions).  Writes ``OUT.txt`` (the LightGBM model)
 and ``OUT.json`` (its metadata, with leave-one-preset-out validation); use it
-with ``"fp_model": "OUT"`` in a ``--config`` file, or copy both files to
-``src/calcdetect/data/fp_model.*`` to ship it.
+with ``"fp_model": "OUT"`` (``"fp_model_coarse"`` for a coarse one) in a
+``--config`` file, or copy both files to ``src/calcdetect/data/`` under the
+shipped name to ship it.
 """
 
 from __future__ import annotations
@@ -27,11 +29,16 @@ __all__ = ["add_parser", "run", "shipped_recipe"]
 log = logging.getLogger(__name__)
 
 
-def shipped_recipe():
-    """The recipe recorded in the shipped model's metadata."""
+#: the shipped models' resource names (as :mod:`calcdetect.detector.fp_model`, not imported here to keep
+#: the command line quick to start)
+SHIPPED_MODEL, SHIPPED_COARSE_MODEL = "fp_model", "fp_model_coarse"
+
+
+def shipped_recipe(name: str = SHIPPED_MODEL):
+    """The recipe recorded in the metadata of the shipped model ``name``."""
     from calcdetect.learning.train import TrainingRecipe
 
-    meta = json.loads(resources.files("calcdetect").joinpath("data/fp_model.json").read_text("utf-8"))
+    meta = json.loads(resources.files("calcdetect").joinpath(f"data/{name}.json").read_text("utf-8"))
     return TrainingRecipe.from_dict(meta["training"]["recipe"])
 
 
@@ -39,6 +46,8 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     parser = subparsers.add_parser("train", help="rebuild the false-positive model from phantom seeds",
                                    description=__doc__.split("\n\n")[1])
     parser.add_argument("out", type=Path, help="output base name: writes OUT.txt and OUT.json")
+    parser.add_argument("--coarse", action="store_true",
+                        help=f"start from the recipe of the coarse-pixel model ({SHIPPED_COARSE_MODEL})")
     parser.add_argument("--seed", type=_set_argument, action="append", metavar="SEED[:PRESET]",
                         help="training set seed, optionally with its own preset, e.g. 31010:film-mix "
                              "(repeat for more sets)")
@@ -62,7 +71,7 @@ def _set_argument(text: str) -> tuple[int, str | None]:
 
 def _recipe_from(args: argparse.Namespace):
     """The shipped recipe with what the command line changes."""
-    recipe = shipped_recipe()
+    recipe = shipped_recipe(SHIPPED_COARSE_MODEL if args.coarse else SHIPPED_MODEL)
     changes = {k: v for k, v in {"n_per_seed": args.n, "preset": args.preset,
                                  "resample_mm": tuple(args.resample_mm) if args.resample_mm else None}.items()
                if v is not None}
@@ -93,9 +102,10 @@ def run(args: argparse.Namespace) -> int:
                 paths += write_phantom_set(root / f"set-{seed}", n=recipe.n_per_seed, seed=seed, preset=preset,
                                            positive_fraction=recipe.positive_fraction, workers=args.workers,
                                            reuse_existing=True)
-            table = candidate_table(paths, resample_mm=recipe.resample_mm, workers=args.workers)
+            table = candidate_table(paths, config=recipe.detector_config(), resample_mm=recipe.resample_mm,
+                                    workers=args.workers)
         meta = train_model(table, recipe, args.out, accept_probability=DetectorConfig.default().accept_probability,
-                           validate=not args.no_validate)
+                           name=SHIPPED_COARSE_MODEL if args.coarse else SHIPPED_MODEL, validate=not args.no_validate)
     except (ValueError, OSError) as exc:
         print(f"calcdetect train: {exc}")
         return EXIT_FATAL

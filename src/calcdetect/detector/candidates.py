@@ -5,6 +5,10 @@ peak when it is the maximum of its 3 x 3 neighbourhood and its SNR -- the
 normalised response ``z_k = DoG_k / (gain_k * sigma(I_local))`` over the
 texture of its tile, ``(z_k - centre) / sigma`` -- reaches ``snr_threshold``:
 one threshold per scale, in units of that scale's noise.
+At coarse pixels the prewhitened spot response
+(:mod:`calcdetect.detector.spot`, ``ScaleSpace.spot``) is searched the same
+way and its peaks join the others; every candidate then gets its SNR on it
+too (``spot_snr``, NaN where the spot filter does not run).
 Peaks are looked for only in the search region of the breast mask and away
 from the image border.  The peaks of all levels are merged strongest first
 with a non-maximum suppression of ``min_separation_mm``; each survivor then
@@ -52,6 +56,9 @@ class CandidatePeaks:
         The same over the texture of its tile: ``(z - centre) / sigma``.
     sigma : ndarray of float
         The noise curve's sigma (read units) at the candidate.
+    spot_snr : ndarray of float, optional
+        SNR of the prewhitened spot response (as ``snr_levels``); NaN for
+        every candidate where the spot filter does not run (the default).
     """
 
     row_px: np.ndarray
@@ -59,6 +66,11 @@ class CandidatePeaks:
     z: np.ndarray
     snr_levels: np.ndarray
     sigma: np.ndarray
+    spot_snr: np.ndarray | None = None
+
+    def __post_init__(self) -> None:
+        if self.spot_snr is None:
+            object.__setattr__(self, "spot_snr", np.full(self.row_px.size, np.nan))
 
     def __len__(self) -> int:
         return int(self.row_px.size)
@@ -258,7 +270,6 @@ def find_candidates(
     if len(space) == 0:
         return CandidatePeaks.empty(0)
 
-    sigma_at = partial(mask.lookup, sigma_small)
     r0, c0 = space.origin
     box = search_box(mask, spacing_mm=spacing_mm, config=config)
     t = config.snr_threshold
@@ -266,17 +277,18 @@ def find_candidates(
     br, bc = _box_blocks(box, mask.factor, mask.search.shape)
     sigma_search = np.where(mask.search, sigma_small, np.inf)[np.ix_(br, bc)]
     first_block = (int(br[0]), int(bc[0])) if br.size and bc.size else (0, 0)
+    sigma_at = partial(mask.lookup, sigma_small)
+    responses = list(zip(space.levels, space.gain, space.texture))
+    if space.spot is not None:
+        responses.append((space.spot.response, space.spot.gain, space.spot.texture))
     all_r, all_c, all_snr = [], [], []
-    for k, level in enumerate(space.levels):
-        tiles = space.texture[k]
+    for level, gain, tiles in responses:
         # SNR >= t  <=>  level >= gain * sigma(I) * (centre + t * sigma_tile): bound it per block
-        bound = space.gain[k] * sigma_search * _tile_bound(tiles, t, mask.factor, mask.search.shape, blocks=(br, bc))
+        bound = gain * sigma_search * _tile_bound(tiles, t, mask.factor, mask.search.shape, blocks=(br, bc))
         rows, cols = _level_peaks(level, space.origin, bound, first_block, mask.factor, box)
         keep = mask.in_search(rows, cols)
         rows, cols = rows[keep], cols[keep]
-        z = level[rows - r0, cols - c0] / (space.gain[k] * sigma_at(rows, cols))
-        centre, sigma = tiles.at(rows, cols)
-        snr = (z - centre) / sigma
+        snr = _snr(level, gain, tiles, rows, cols, space.origin, sigma_at(rows, cols), near=False)
         keep = snr >= t
         all_r.append(rows[keep]), all_c.append(cols[keep]), all_snr.append(snr[keep])
     rows, cols, snr = np.concatenate(all_r), np.concatenate(all_c), np.concatenate(all_snr)
@@ -290,4 +302,18 @@ def find_candidates(
         z = _max_near(level, rows - r0, cols - c0) / (space.gain[k] * sigma_px)
         centre, sigma = space.texture[k].at(rows, cols)
         z_all.append(z), snr_all.append((z - centre) / sigma)
-    return CandidatePeaks(rows, cols, np.column_stack(z_all), np.column_stack(snr_all), sigma_px)
+    spot_snr = None
+    if space.spot is not None:
+        spot = space.spot
+        spot_snr = _snr(spot.response, spot.gain, spot.texture, rows, cols, space.origin, sigma_px, near=True)
+    return CandidatePeaks(rows, cols, np.column_stack(z_all), np.column_stack(snr_all), sigma_px, spot_snr)
+
+
+def _snr(level: np.ndarray, gain: float, tiles: NoiseModel, rows: np.ndarray, cols: np.ndarray,
+         origin: tuple[int, int], sigma_px: np.ndarray, *, near: bool) -> np.ndarray:
+    """``(z - centre) / sigma`` of a normalised response at full-image positions; ``near``: its
+    largest value within one pixel (a peak moves by a pixel between responses)."""
+    lr, lc = rows - origin[0], cols - origin[1]
+    value = _max_near(level, lr, lc) if near else level[lr, lc]
+    centre, sigma = tiles.at(rows, cols)
+    return (value / (gain * sigma_px) - centre) / sigma

@@ -20,7 +20,11 @@ features, in :data:`FEATURE_NAMES` order:
   has one large and one small curvature (a linear calcification at the fine
   scale, a vessel at the coarse one);
 * ``texture_ratio``: local texture over the level's noise (dense,
-  structured tissue).
+  structured tissue);
+* ``spot_snr``: SNR of the prewhitened spot response
+  (:mod:`calcdetect.detector.spot`) at coarse pixels; *missing* (NaN) where
+  the spot filter does not run, which the gradient-boosted trees handle as
+  missing, not as a number.
 
 Where a candidate lies (distance to the skin line or the pectoral muscle,
 the density of the tissue around it) is deliberately *not* a feature: on
@@ -46,15 +50,18 @@ from calcdetect.detector.responses import ScaleSpace
 
 log = logging.getLogger(__name__)
 
-__all__ = ["FEATURE_NAMES", "CandidateFeatures", "candidate_features", "mid_band_at", "reach_px"]
+__all__ = ["FEATURE_NAMES", "MAY_BE_MISSING", "CandidateFeatures", "candidate_features", "mid_band_at", "reach_px"]
 
 FEATURE_NAMES: tuple[str, ...] = (
     "snr", "best_scale_mm", "z_finest", "z_coarsest", "z_finer_ratio", "z_coarser_ratio",
     "tophat_snr", "mid_ratio",
     "diameter_mm", "elongation", "fill",
     "blob_anisotropy", "vessel_anisotropy", "vessel_ridge",
-    "texture_ratio",
+    "texture_ratio", "spot_snr",
 )
+
+#: features that are NaN by design where they are not measured (not a fault to warn about)
+MAY_BE_MISSING: frozenset[str] = frozenset({"spot_snr"})
 
 #: half-width of the patch on which size and shape are measured
 _SHAPE_RADIUS_MM = 0.45
@@ -93,14 +100,17 @@ def _finite_float32(matrix: np.ndarray) -> np.ndarray:
 
     A noise estimate of zero (a region clipped flat) once gave infinite SNRs; they are set to the
     float32 limits (the classifier reads them as "very large") and said, not passed on silently.
+    A NaN in a feature of :data:`MAY_BE_MISSING` is kept: it says "not measured here".
     """
-    bad = ~np.isfinite(matrix) | (np.abs(matrix) > np.finfo(np.float32).max)
+    missing_ok = np.array([name in MAY_BE_MISSING for name in FEATURE_NAMES])[None, :] & np.isnan(matrix)
+    bad = (~np.isfinite(matrix) | (np.abs(matrix) > np.finfo(np.float32).max)) & ~missing_ok
     if bad.any():
         names = [FEATURE_NAMES[j] for j in np.flatnonzero(bad.any(axis=0))]
         log.warning("%d candidate feature values were not finite in float32 (%s); set to the float32 limits. "
                     "The image's noise estimate is suspect (a region clipped flat?)", int(bad.sum()), ", ".join(names))
         f32 = np.finfo(np.float32)
-        matrix = np.clip(np.nan_to_num(matrix, nan=0.0, posinf=f32.max, neginf=f32.min), f32.min, f32.max)
+        fixed = np.clip(np.nan_to_num(matrix, nan=0.0, posinf=f32.max, neginf=f32.min), f32.min, f32.max)
+        matrix = np.where(missing_ok, np.nan, fixed)
     return matrix.astype(np.float32)
 
 
@@ -304,6 +314,6 @@ def candidate_features(
         tophat_snr, mid_ratio,
         diameter, elongation, fill,
         _anisotropy(blob_l1, blob_l2), _anisotropy(v1, v2), vessel_ridge,
-        texture,
+        texture, peaks.spot_snr,
     ])) if n else np.zeros((0, len(FEATURE_NAMES)), np.float32)
     return CandidateFeatures(matrix, contrast, _tophat_diameter(tophat, lrows, lcols, spacing_mm), elongation, fill, area)

@@ -7,6 +7,15 @@ platforms, unlike a pickle, and readable.  Its metadata
 validation figures) travels with it and is recorded in ``run.json``.
 ``calcdetect train`` rebuilds both from the seeds recorded there
 (:mod:`calcdetect.learning`).
+
+Two models ship: ``fp_model`` for images finer than ``spot_min_spacing_mm``
+and ``fp_model_coarse`` for coarser ones (digitised film at 0.2 mm), where the
+prewhitened spot filter adds candidates and the ``spot_snr`` feature
+(:mod:`calcdetect.detector.spot`).  One model for both did worse at full size
+(the development set lost three of 72 visible clusters at 0.1 false clusters
+per image, history step 8), so the full-size model stays the one trained
+without the spot filter.  A model uses the features its metadata names, in
+that order (a subset of :data:`FEATURE_NAMES`).
 """
 
 from __future__ import annotations
@@ -21,12 +30,16 @@ from typing import Any
 
 import numpy as np
 
+from calcdetect.config import DetectorConfig
 from calcdetect.detector.features import FEATURE_NAMES
+from calcdetect.detector.spot import uses_spot_filter
 
-__all__ = ["FpModel", "load_fp_model", "SHIPPED_MODEL"]
+__all__ = ["FpModel", "load_fp_model", "model_for", "SHIPPED_MODEL", "SHIPPED_COARSE_MODEL"]
 
 #: package resource name of the shipped model (``calcdetect/data/<name>.txt`` and ``.json``)
 SHIPPED_MODEL = "fp_model"
+#: the same for images at ``spot_min_spacing_mm`` and coarser
+SHIPPED_COARSE_MODEL = "fp_model_coarse"
 
 
 @dataclass(frozen=True, eq=False)
@@ -47,13 +60,20 @@ class FpModel:
     metadata: dict
     sha256: str
 
+    @property
+    def feature_names(self) -> tuple[str, ...]:
+        """The features the model reads (all of :data:`FEATURE_NAMES` when its metadata does not say)."""
+        return tuple(self.metadata.get("feature_names") or FEATURE_NAMES)
+
     def probability(self, matrix: np.ndarray) -> np.ndarray:
-        """Probability that each candidate (row of ``matrix``) is a calcification."""
+        """Probability that each candidate (row of ``matrix``, columns :data:`FEATURE_NAMES`) is a calcification."""
         if matrix.shape[0] == 0:
             return np.zeros(0)
         if matrix.shape[1] != len(FEATURE_NAMES):
             raise ValueError(f"expected {len(FEATURE_NAMES)} features, got {matrix.shape[1]}")
-        return np.asarray(self.booster.predict(matrix.astype(np.float64), num_threads=1), dtype=np.float64)
+        columns = [FEATURE_NAMES.index(name) for name in self.feature_names]
+        return np.asarray(self.booster.predict(matrix[:, columns].astype(np.float64), num_threads=1),
+                          dtype=np.float64)
 
     def describe(self) -> dict[str, object]:
         """What ``run.json`` records about the model."""
@@ -65,17 +85,21 @@ def _from_text(text: str, metadata: dict) -> FpModel:
     import lightgbm  # imported here: only detection with a model needs it
 
     names = metadata.get("feature_names")
-    if names is not None and tuple(names) != FEATURE_NAMES:
+    unknown = sorted(set(names or ()) - set(FEATURE_NAMES))
+    if unknown:
         raise ValueError(
             f"the false-positive model was trained on features {names}, but this version computes "
-            f"{list(FEATURE_NAMES)}: retrain it with `calcdetect train`")
+            f"{list(FEATURE_NAMES)} (not {unknown}): retrain it with `calcdetect train`")
     booster = lightgbm.Booster(model_str=text)
+    if booster.num_feature() != len(names or FEATURE_NAMES):
+        raise ValueError(f"the false-positive model reads {booster.num_feature()} features, but its metadata names "
+                         f"{len(names or FEATURE_NAMES)}: the .txt and .json files do not belong together")
     return FpModel(booster, metadata, hashlib.sha256(text.encode()).hexdigest())
 
 
 @functools.lru_cache(maxsize=8)
-def load_fp_model(path: str = "") -> FpModel:
-    """Load a model: the shipped one (``path=""``) or ``PATH.txt`` + ``PATH.json`` from disk.
+def load_fp_model(path: str = "", shipped: str = SHIPPED_MODEL) -> FpModel:
+    """Load a model: the shipped one named ``shipped`` (``path=""``) or ``PATH.txt`` + ``PATH.json`` from disk.
 
     Cached per process: every image of a batch uses the same booster.
     """
@@ -86,6 +110,14 @@ def load_fp_model(path: str = "") -> FpModel:
         metadata = json.loads(meta_path.read_text(encoding="utf-8")) if meta_path.exists() else {}
     else:
         data = resources.files("calcdetect").joinpath("data")
-        text = data.joinpath(f"{SHIPPED_MODEL}.txt").read_text(encoding="utf-8")
-        metadata = json.loads(data.joinpath(f"{SHIPPED_MODEL}.json").read_text(encoding="utf-8"))
+        text = data.joinpath(f"{shipped}.txt").read_text(encoding="utf-8")
+        metadata = json.loads(data.joinpath(f"{shipped}.json").read_text(encoding="utf-8"))
     return _from_text(text, metadata)
+
+
+def model_for(spacing_mm: tuple[float, float], config: DetectorConfig) -> FpModel:
+    """The model for an image of this pixel spacing: ``fp_model_coarse`` where the spot filter
+    runs (:func:`calcdetect.detector.spot.uses_spot_filter`), ``fp_model`` elsewhere."""
+    if uses_spot_filter(spacing_mm, config):
+        return load_fp_model(config.fp_model_coarse, SHIPPED_COARSE_MODEL)
+    return load_fp_model(config.fp_model, SHIPPED_MODEL)

@@ -15,7 +15,8 @@ same :class:`~calcdetect.results.ImageResult`.  Stages (each timed in
 5. ``tophat``: white top-hat with a ``tophat_size_mm`` square (the contrast);
 6. ``features``: scale profile, contrast, size, shape, curvature, texture,
    position of every candidate (:mod:`.features`);
-7. ``classify``: probability of being a calcification (:mod:`.fp_model`);
+7. ``classify``: probability of being a calcification (:mod:`.fp_model`: the
+   coarse-pixel model where the spot filter runs);
    candidates at or above ``accept_probability`` are calcifications;
 7b. ``reject``: the image's own blur (:mod:`.point_spread`) and the artefact
    tests (:mod:`.rejection`): specks sharper than that blur, scanner lines,
@@ -44,7 +45,7 @@ from calcdetect.detector.cluster import cluster_calcifications
 from calcdetect.detector.defects import repair_isolated_saturated
 from calcdetect.detector.enhance import white_tophat_mm
 from calcdetect.detector.features import FEATURE_NAMES, CandidateFeatures, candidate_features, reach_px
-from calcdetect.detector.fp_model import load_fp_model
+from calcdetect.detector.fp_model import model_for
 from calcdetect.detector.mask import BreastMask, breast_mask, search_outline_rc
 from calcdetect.detector.noise_model import NoiseCurve, fit_noise_curve
 from calcdetect.detector.point_spread import NO_ESTIMATE, estimate_point_spread
@@ -221,7 +222,7 @@ def detect(
     analysis = analyse_candidates(pixels, spacing_mm=spacing_mm, view=view, config=cfg)
     watch = _Stopwatch()
     timings = dict(analysis.timings_s)
-    model = load_fp_model(cfg.fp_model)
+    model = model_for(analysis.spacing_mm, cfg)
     probability = model.probability(analysis.features.matrix)
     watch.tick("classify")
     calcs = _calcifications(analysis, probability, cfg)

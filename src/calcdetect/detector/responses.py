@@ -18,6 +18,10 @@ processing: one threshold per scale from the stabilised noise (Netsch &
 Peitgen 1999).  Anatomical texture adds to that noise where the tissue is
 dense, most at the coarse levels; each level's tiles measure how much
 (``texture``), and a candidate's SNR is measured against both.
+
+At coarse pixels (``spot_min_spacing_mm`` and coarser) the scale space also
+holds the prewhitened spot response of :mod:`calcdetect.detector.spot`,
+normalised the same way (``spot``).
 """
 
 from __future__ import annotations
@@ -31,8 +35,9 @@ import numpy as np
 from calcdetect.config import DetectorConfig, mm_to_px
 from calcdetect.detector.enhance import NoiseModel, noise_sampling_step, tile_noise
 from calcdetect.detector.noise_model import robust_sigma
+from calcdetect.detector.spot import PATCH_PX, spot_response, uses_spot_filter
 
-__all__ = ["ScaleSpace", "blur_reach_px", "blob_scales_mm", "dog_levels", "scale_space"]
+__all__ = ["ScaleSpace", "SpotLevel", "blur_reach_px", "blob_scales_mm", "dog_levels", "scale_space"]
 
 
 
@@ -64,6 +69,23 @@ def blob_scales_mm(config: DetectorConfig, spacing_mm: float) -> tuple[float, ..
 
 
 @dataclass(frozen=True, eq=False)
+class SpotLevel:
+    """The prewhitened spot response and its noise, normalised as a DoG level.
+
+    Attributes
+    ----------
+    response : ndarray of float32
+        Read units, same region as the DoG levels (from ``ScaleSpace.origin``).
+    gain : float
+    texture : NoiseModel
+    """
+
+    response: np.ndarray
+    gain: float
+    texture: NoiseModel
+
+
+@dataclass(frozen=True, eq=False)
 class ScaleSpace:
     """DoG levels of one image and their noise.
 
@@ -88,6 +110,8 @@ class ScaleSpace:
     origin : (int, int)
         Full-image position of ``levels[k][0, 0]`` and ``smoothed[k][0, 0]``:
         the levels cover only the region around the breast that was asked for.
+    spot : SpotLevel or None
+        The prewhitened spot response, at coarse pixels only.
     """
 
     scales_mm: tuple[float, ...]
@@ -96,6 +120,7 @@ class ScaleSpace:
     gain: np.ndarray
     texture: list[NoiseModel]
     origin: tuple[int, int] = (0, 0)
+    spot: SpotLevel | None = None
 
     def __len__(self) -> int:
         return len(self.levels)
@@ -107,8 +132,8 @@ def _cv_kernel_radius_px(sigma_px: float) -> int:
 
 
 def blur_reach_px(config: DetectorConfig, spacing_mm: tuple[float, float]) -> int:
-    """How far (pixels) the scale space's blurs reach: a level is the same as on the whole image
-    at least this far inside the edge of a crop."""
+    """How far (pixels) the scale space's blurs (and the spot filter's kernel, where it runs)
+    reach: a level is the same as on the whole image at least this far inside the edge of a crop."""
     scales = blob_scales_mm(config, min(spacing_mm))
     reach = 0
     for sp in spacing_mm:
@@ -118,6 +143,8 @@ def blur_reach_px(config: DetectorConfig, spacing_mm: tuple[float, float]) -> in
             total += _cv_kernel_radius_px(np.sqrt(max(target**2 - previous**2, 0.0)))
             previous = target
         reach = max(reach, total)
+    if uses_spot_filter(spacing_mm, config):
+        reach = max(reach, PATCH_PX // 2)
     return reach + 1
 
 
@@ -199,8 +226,8 @@ def scale_space(
     ok = valid(gr, gc) & in_crop
     lr, lc = np.clip(lr, 0, image.shape[0] - 1).ravel(), np.clip(lc, 0, image.shape[1] - 1).ravel()
     sigma_sub = sigma_at(gr, gc)
-    gains, texture = [], []
-    for level in levels:
+
+    def level_noise(level: np.ndarray) -> tuple[float, NoiseModel | None]:
         z = level.take(lr, axis=0).take(lc, axis=1).astype(np.float64) / sigma_sub
         # a response of exactly 0 is a flat neighbourhood: film burnt out to the scanner's
         # clipping value holds neither noise nor signal, and where it covers half the breast
@@ -209,10 +236,22 @@ def scale_space(
         inside = z[measured]
         g = robust_sigma(inside) if inside.size else 0.0
         g = g if g > 0 else 1.0
-        tiles = tile_noise((z / g).astype(np.float32), measured, step=step, full_shape=full_shape,
-                           spacing_mm=spacing_mm, tile_mm=config.noise_tile_mm)
+        return g, tile_noise((z / g).astype(np.float32), measured, step=step, full_shape=full_shape,
+                             spacing_mm=spacing_mm, tile_mm=config.noise_tile_mm)
+
+    gains, texture = [], []
+    for level in levels:
+        g, tiles = level_noise(level)
         if tiles is None:
             return None
         gains.append(g)
         texture.append(tiles)
-    return ScaleSpace(tuple(scales[:-1]), levels, smoothed, np.asarray(gains), texture, (int(origin[0]), int(origin[1])))
+    spot = None
+    if uses_spot_filter(spacing_mm, config):
+        response = spot_response(image, spacing_mm=spacing_mm, config=config, valid=valid, sigma_at=sigma_at,
+                                 origin=origin)
+        if response is not None:
+            g, tiles = level_noise(response)
+            spot = SpotLevel(response, g, tiles) if tiles is not None else None
+    return ScaleSpace(tuple(scales[:-1]), levels, smoothed, np.asarray(gains), texture,
+                      (int(origin[0]), int(origin[1])), spot)

@@ -13,6 +13,7 @@ written in the metadata next to the in-sample figures.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 from dataclasses import asdict, dataclass, field
@@ -21,13 +22,17 @@ from pathlib import Path
 import numpy as np
 
 from calcdetect import __version__
+from calcdetect.config import DetectorConfig
 from calcdetect.detector.features import FEATURE_NAMES
 from calcdetect.evaluation.froc import roc_auc
 from calcdetect.learning.dataset import CandidateTable
 
-__all__ = ["TrainingRecipe", "train_model", "fit_booster", "leave_one_preset_out"]
+__all__ = ["TrainingRecipe", "train_model", "fit_booster", "leave_one_preset_out", "SPOT_OFF_MM"]
 
 log = logging.getLogger(__name__)
+
+#: ``spot_min_spacing_mm`` that no image reaches: the spot filter off
+SPOT_OFF_MM = 100.0
 
 #: LightGBM parameters: small trees, strong regularisation (phantoms are not patients)
 DEFAULT_PARAMS: dict[str, object] = {
@@ -54,6 +59,10 @@ class TrainingRecipe:
 
     Set ``i`` is ``n_per_seed`` phantoms of seed ``set_seeds[i]`` drawn from
     ``set_presets[i]`` (``preset`` for every set when ``set_presets`` is empty).
+    The model reads ``feature_names`` (all of :data:`FEATURE_NAMES` when empty)
+    of the candidates found with the spot filter (``spot_filter``) or without
+    it (the full-size model ``fp_model``: its candidates and features are those
+    of the detector before the filter, so it is rebuilt as it was).
     """
 
     set_seeds: tuple[int, ...] = (31003, 31004, 31005, 31006, 31007, 31008, 31009)
@@ -64,11 +73,27 @@ class TrainingRecipe:
     num_boost_round: int = 600
     params: dict[str, object] = field(default_factory=lambda: dict(DEFAULT_PARAMS))
     set_presets: tuple[str, ...] = ()
+    feature_names: tuple[str, ...] = ()
+    spot_filter: bool = True
 
     def __post_init__(self) -> None:
         if self.set_presets and len(self.set_presets) != len(self.set_seeds):
             raise ValueError(f"set_presets names {len(self.set_presets)} presets for {len(self.set_seeds)} "
                              f"set seeds; give one preset per seed, or none to use preset={self.preset!r}")
+        unknown = sorted(set(self.feature_names) - set(FEATURE_NAMES))
+        if unknown:
+            raise ValueError(f"unknown feature(s) {unknown}; this version computes {list(FEATURE_NAMES)}")
+
+    @property
+    def features(self) -> tuple[str, ...]:
+        """The features the model reads, in order."""
+        return self.feature_names or FEATURE_NAMES
+
+    def detector_config(self, base: DetectorConfig | None = None) -> DetectorConfig:
+        """The detector settings the training candidates are found with (``base`` or the shipped
+        ones, with the spot filter switched off when the recipe says so)."""
+        config = base or DetectorConfig.default()
+        return config if self.spot_filter else dataclasses.replace(config, spot_min_spacing_mm=SPOT_OFF_MM)
 
     @property
     def sets(self) -> tuple[tuple[int, str], ...]:
@@ -83,7 +108,7 @@ class TrainingRecipe:
     def from_dict(cls, recipe: dict) -> TrainingRecipe:
         """The recipe of a model's metadata (lists back to tuples)."""
         values = dict(recipe)
-        for key in ("set_seeds", "resample_mm", "set_presets"):
+        for key in ("set_seeds", "resample_mm", "set_presets", "feature_names"):
             if key in values:
                 values[key] = tuple(values[key])
         return cls(**values)
@@ -93,7 +118,8 @@ def fit_booster(table: CandidateTable, recipe: TrainingRecipe):
     """Train a LightGBM booster on a candidate table."""
     import lightgbm
 
-    data = lightgbm.Dataset(table.features, label=table.labels, feature_name=list(FEATURE_NAMES),
+    names = list(recipe.features)
+    data = lightgbm.Dataset(table.frame[names].to_numpy(np.float32), label=table.labels, feature_name=names,
                             free_raw_data=True)
     return lightgbm.train(dict(recipe.params), data, num_boost_round=recipe.num_boost_round)
 
@@ -124,7 +150,7 @@ def leave_one_preset_out(table: CandidateTable, recipe: TrainingRecipe, accept: 
             continue
         booster = fit_booster(CandidateTable(frame[~held]), recipe)
         test = CandidateTable(frame[held])
-        p = booster.predict(test.features.astype(np.float64), num_threads=1)
+        p = booster.predict(test.frame[list(recipe.features)].to_numpy(np.float64), num_threads=1)
         n_images = _n_images(frame.loc[held])
         out[preset] = _summary(p, test.labels, n_images, accept)
         log.info("leave-one-preset-out %s: %s", preset, out[preset])
@@ -143,12 +169,12 @@ def train_model(table: CandidateTable, recipe: TrainingRecipe, out_base: str | P
     text = booster.model_to_string(num_iteration=-1)
     frame = table.frame
     n_images = _n_images(frame)
-    p = booster.predict(table.features.astype(np.float64), num_threads=1)
+    p = booster.predict(table.frame[list(recipe.features)].to_numpy(np.float64), num_threads=1)
     importance = booster.feature_importance(importance_type="gain")
     metadata = {
         "name": name,
         "version": f"{__version__}+{name}",
-        "feature_names": list(FEATURE_NAMES),
+        "feature_names": list(recipe.features),
         "library": f"lightgbm {lightgbm.__version__}",
         "training": {
             "recipe": recipe.to_dict(),
@@ -158,7 +184,7 @@ def train_model(table: CandidateTable, recipe: TrainingRecipe, out_base: str | P
             "spacings_mm": sorted(frame["spacing_mm"].unique().tolist()),
             "in_sample": _summary(p, table.labels, n_images, accept_probability),
         },
-        "feature_importance_gain": {n: round(float(v), 1) for n, v in zip(FEATURE_NAMES, importance)},
+        "feature_importance_gain": {n: round(float(v), 1) for n, v in zip(recipe.features, importance)},
         "validation": {"leave_one_preset_out": leave_one_preset_out(table, recipe, accept_probability)}
         if validate else {},
     }

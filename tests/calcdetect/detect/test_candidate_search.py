@@ -55,10 +55,13 @@ def _plain_search(space, sigma_small, mask, spacing, config):
     inside = np.zeros((H, W), bool)
     inside[border[0]: H - border[0], border[1]: W - border[1]] = True
     rows, cols, snrs = [], [], []
-    for k, level in enumerate(space.levels):
+    responses = list(zip(space.levels, space.gain, space.texture))
+    if space.spot is not None:
+        responses.append((space.spot.response, space.spot.gain, space.spot.texture))
+    for level, gain, texture in responses:
         assert space.origin == (0, 0)
-        centre, sigma = space.texture[k].at(rr.ravel(), cc.ravel())
-        snr = (level / (space.gain[k] * sigma_full) - centre.reshape(H, W)) / sigma.reshape(H, W)
+        centre, sigma = texture.at(rr.ravel(), cc.ravel())
+        snr = (level / (gain * sigma_full) - centre.reshape(H, W)) / sigma.reshape(H, W)
         peak = level >= cv2.dilate(level, np.ones((3, 3), np.uint8))
         r, c = np.nonzero(peak & (snr >= config.snr_threshold) & in_search & inside)
         rows.append(r), cols.append(c), snrs.append(snr[r, c])
@@ -93,6 +96,7 @@ def _prepared(scene, spacing):
 def test_candidates_are_those_of_a_plain_full_image_search(scene, spacing):
     cfg, image, sp, mask, sigma_small, sigma_at, in_search = _prepared(scene, spacing)
     space = scale_space(image, spacing_mm=sp, config=cfg, valid=in_search, sigma_at=sigma_at)
+    assert (space.spot is not None) == (spacing >= cfg.spot_min_spacing_mm)  # the 0.2 mm case searches it too
     found = find_candidates(space, sigma_small, mask, spacing_mm=sp, config=cfg)
     rows, cols = _plain_search(space, sigma_small, mask, sp, cfg)
     assert len(found) >= 4  # the four discs at least: the comparison is not between two empty sets
@@ -124,6 +128,12 @@ def test_responses_on_the_work_region_equal_those_on_the_whole_image(scene, spac
     for a, b in zip(part.levels + part.smoothed, whole.levels + whole.smoothed):
         np.testing.assert_allclose(a[local], b[rows, cols], rtol=0, atol=1e-5 * max(scale, float(np.abs(b).max())))
     assert blur_reach_px(cfg, sp) > 0
+    assert (whole.spot is None) == (part.spot is None) == (spacing < cfg.spot_min_spacing_mm)
+    if whole.spot is not None:  # the spot filter's spectrum and kernel are the same on the crop
+        np.testing.assert_allclose(part.spot.gain, whole.spot.gain, rtol=1e-4)
+        np.testing.assert_allclose(part.spot.texture.sigma, whole.spot.texture.sigma, rtol=2e-3)
+        b = whole.spot.response[rows, cols]
+        np.testing.assert_allclose(part.spot.response[local], b, rtol=0, atol=1e-5 * float(np.abs(b).max()))
 
 
 def test_film_burnt_out_to_the_clipping_value_does_not_break_the_noise():
@@ -151,7 +161,11 @@ def test_film_burnt_out_to_the_clipping_value_does_not_break_the_noise():
         a = analyse_candidates(pixels, spacing_mm=(0.2, 0.2), view="MLO")
     finally:
         pipeline.scale_space = original
-    assert np.isfinite(a.features.matrix).all()
+    from calcdetect.detector.features import FEATURE_NAMES
+
+    spot = FEATURE_NAMES.index("spot_snr")
+    assert np.isfinite(np.delete(a.features.matrix, spot, axis=1)).all()
+    assert np.isfinite(a.features.matrix[:, spot]).all() or np.isnan(a.features.matrix[:, spot]).all()
     assert a.peaks.snr.max() < 1e3
     # each level's noise is a sizeable fraction of the fine noise, not the few flat-free samples' spread
     assert spaces[0].gain.min() > 0.05

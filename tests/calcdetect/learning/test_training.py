@@ -57,7 +57,8 @@ def test_the_candidate_table_finds_the_phantoms_calcifications(small_set):
     table = candidate_table(small_set, resample_mm=(None,))
     assert list(table.frame.columns[: len(FEATURE_NAMES)]) == list(FEATURE_NAMES)
     assert table.labels.sum() >= 3  # visible clusters have bright members
-    assert np.isfinite(table.features).all()
+    measured = [n for n in FEATURE_NAMES if n != "spot_snr"]  # spot_snr: only at coarse pixels
+    assert np.isfinite(table.frame[measured].to_numpy()).all()
 
 
 def test_training_is_deterministic_and_the_model_loads(small_set, tmp_path):
@@ -103,11 +104,15 @@ def test_the_train_command_reads_seed_colon_preset():
     assert _set_argument("31010:film-mix") == (31010, "film-mix") and _set_argument("7") == (7, None)
     with pytest.raises(argparse.ArgumentTypeError, match="SEED:PRESET"):
         _set_argument("film-mix")
-    args = argparse.Namespace(seed=[(1, None), (2, "film-mix")], n=3, preset=None, resample_mm=None)
+    args = argparse.Namespace(seed=[(1, None), (2, "film-mix")], n=3, preset=None, resample_mm=None, coarse=False)
     recipe = _recipe_from(args)
     assert recipe.sets == ((1, recipe.preset), (2, "film-mix")) and recipe.n_per_seed == 3
-    same = _recipe_from(argparse.Namespace(seed=[(1, None)], n=None, preset="small", resample_mm=None))
+    same = _recipe_from(argparse.Namespace(seed=[(1, None)], n=None, preset="small", resample_mm=None, coarse=False))
     assert same.sets == ((1, "small"),) and same.set_presets == ()
+    # --coarse starts from the coarse-pixel model's recipe: the spot filter on, all features
+    coarse = _recipe_from(argparse.Namespace(seed=None, n=None, preset=None, resample_mm=None, coarse=True))
+    assert coarse.spot_filter and coarse.features == FEATURE_NAMES
+    assert not recipe.spot_filter and "spot_snr" not in recipe.features
 
 
 def test_a_model_for_other_features_is_refused(tmp_path):
@@ -136,8 +141,49 @@ def test_scan_stops_at_once_on_a_missing_model(tmp_path):
     assert not (tmp_path / "out" / "images.csv").exists()
 
 
-def test_the_shipped_model_records_how_to_rebuild_it():
-    meta = load_fp_model().metadata
+@pytest.mark.parametrize("shipped", ["fp_model", "fp_model_coarse"])
+def test_the_shipped_model_records_how_to_rebuild_it(shipped):
+    meta = load_fp_model("", shipped).metadata
     recipe = meta["training"]["recipe"]
-    assert recipe["set_seeds"] and recipe["n_per_seed"] > 0 and meta["feature_names"] == list(FEATURE_NAMES)
-    assert DetectorConfig().fp_model == ""  # the default configuration uses it
+    assert recipe["set_seeds"] and recipe["n_per_seed"] > 0
+    assert meta["feature_names"] == list(TrainingRecipe.from_dict(recipe).features)
+    assert getattr(DetectorConfig(), shipped) == ""  # the default configuration uses it
+
+
+def test_a_model_of_some_features_reads_those_and_says_which(small_set, tmp_path):
+    """The full-size model reads the features of the detector before the spot filter; the detector hands
+    every model the whole matrix and the model picks its own columns by name."""
+    import lightgbm
+
+    recipe = dataclasses.replace(TrainingRecipe(), set_seeds=(5150,), n_per_seed=4, num_boost_round=20,
+                                 positive_fraction=1.0, preset="small",
+                                 feature_names=tuple(n for n in FEATURE_NAMES if n != "spot_snr"), spot_filter=False)
+    table = candidate_table(small_set, config=recipe.detector_config(), resample_mm=(None, 0.2), workers=1)
+    assert table.frame["spot_snr"].isna().all()  # the spot filter was off, at 0.2 mm too
+    meta = train_model(table, recipe, tmp_path / "m", accept_probability=0.05, validate=False)
+    assert meta["feature_names"] == list(recipe.feature_names)
+    assert meta["training"]["recipe"]["spot_filter"] is False
+    assert TrainingRecipe.from_dict(meta["training"]["recipe"]) == recipe
+    model = load_fp_model(str(tmp_path / "m"))
+    booster = lightgbm.Booster(model_file=str(tmp_path / "m.txt"))
+    direct = booster.predict(table.frame[list(recipe.feature_names)].to_numpy(np.float64))
+    np.testing.assert_array_equal(model.probability(table.features), direct)
+    # a .json that names other features than the .txt reads is refused, not silently misread
+    meta["feature_names"] = list(FEATURE_NAMES)
+    (tmp_path / "m.json").write_text(json.dumps(meta))
+    with pytest.raises(ValueError, match="do not belong together"):
+        load_fp_model.__wrapped__(str(tmp_path / "m"))
+
+
+def test_the_detector_uses_the_coarse_model_where_the_spot_filter_runs():
+    from calcdetect.detector.fp_model import SHIPPED_COARSE_MODEL, SHIPPED_MODEL, model_for
+
+    cfg = DetectorConfig.default()
+    fine, coarse = model_for((0.1, 0.1), cfg), model_for((0.2, 0.2), cfg)
+    assert fine.metadata["name"] == SHIPPED_MODEL and coarse.metadata["name"] == SHIPPED_COARSE_MODEL
+    assert "spot_snr" in coarse.feature_names and "spot_snr" not in fine.feature_names
+    assert model_for((0.2, 0.2), dataclasses.replace(cfg, spot_min_spacing_mm=0.25)) is fine
+    # each shipped model records how it is rebuilt: the full-size one without the spot filter
+    assert fine.metadata["training"]["recipe"]["spot_filter"] is False
+    assert coarse.metadata["training"]["recipe"]["spot_filter"] is True
+
