@@ -131,10 +131,3 @@ def test_a_missing_spot_feature_is_kept_missing_without_a_warning(caplog):
     assert np.isnan(out[:, FEATURE_NAMES.index("spot_snr")]).all()
     assert out[0, 0] == np.finfo(np.float32).max
     assert "1 candidate feature values were not finite" in caplog.text and "spot_snr" not in caplog.text
-
-
-def test_the_command_line_names_the_shipped_models_as_the_detector_does():
-    from calcdetect.commands import train
-    from calcdetect.detector import fp_model
-
-    assert (train.SHIPPED_MODEL, train.SHIPPED_COARSE_MODEL) == (fp_model.SHIPPED_MODEL, fp_model.SHIPPED_COARSE_MODEL)

@@ -187,3 +187,9 @@ def test_the_detector_uses_the_coarse_model_where_the_spot_filter_runs():
     assert fine.metadata["training"]["recipe"]["spot_filter"] is False
     assert coarse.metadata["training"]["recipe"]["spot_filter"] is True
 
+
+def test_the_command_line_names_the_shipped_models_as_the_detector_does():
+    from calcdetect.commands import train
+    from calcdetect.detector import fp_model
+
+    assert (train.SHIPPED_MODEL, train.SHIPPED_COARSE_MODEL) == (fp_model.SHIPPED_MODEL, fp_model.SHIPPED_COARSE_MODEL)
