@@ -270,7 +270,6 @@ def find_candidates(
     if len(space) == 0:
         return CandidatePeaks.empty(0)
 
-    r0, c0 = space.origin
     box = search_box(mask, spacing_mm=spacing_mm, config=config)
     t = config.snr_threshold
     # the bound is needed on the blocks of the box only
@@ -288,7 +287,7 @@ def find_candidates(
         rows, cols = _level_peaks(level, space.origin, bound, first_block, mask.factor, box)
         keep = mask.in_search(rows, cols)
         rows, cols = rows[keep], cols[keep]
-        snr = _snr(level, gain, tiles, rows, cols, space.origin, sigma_at(rows, cols), near=False)
+        _, snr = _z_snr(level, gain, tiles, rows, cols, space.origin, sigma_at(rows, cols), near=False)
         keep = snr >= t
         all_r.append(rows[keep]), all_c.append(cols[keep]), all_snr.append(snr[keep])
     rows, cols, snr = np.concatenate(all_r), np.concatenate(all_c), np.concatenate(all_snr)
@@ -297,23 +296,21 @@ def find_candidates(
     rows, cols = _suppress(rows, cols, snr, spacing_mm, config.min_separation_mm)
     rows, cols = rows[: config.max_candidates], cols[: config.max_candidates]
     sigma_px = sigma_at(rows, cols)
-    z_all, snr_all = [], []
-    for k, level in enumerate(space.levels):
-        z = _max_near(level, rows - r0, cols - c0) / (space.gain[k] * sigma_px)
-        centre, sigma = space.texture[k].at(rows, cols)
-        z_all.append(z), snr_all.append((z - centre) / sigma)
+    z_all, snr_all = zip(*(_z_snr(level, gain, tiles, rows, cols, space.origin, sigma_px, near=True)
+                           for level, gain, tiles in zip(space.levels, space.gain, space.texture)))
     spot_snr = None
     if space.spot is not None:
         spot = space.spot
-        spot_snr = _snr(spot.response, spot.gain, spot.texture, rows, cols, space.origin, sigma_px, near=True)
+        _, spot_snr = _z_snr(spot.response, spot.gain, spot.texture, rows, cols, space.origin, sigma_px, near=True)
     return CandidatePeaks(rows, cols, np.column_stack(z_all), np.column_stack(snr_all), sigma_px, spot_snr)
 
 
-def _snr(level: np.ndarray, gain: float, tiles: NoiseModel, rows: np.ndarray, cols: np.ndarray,
-         origin: tuple[int, int], sigma_px: np.ndarray, *, near: bool) -> np.ndarray:
-    """``(z - centre) / sigma`` of a normalised response at full-image positions; ``near``: its
-    largest value within one pixel (a peak moves by a pixel between responses)."""
+def _z_snr(level: np.ndarray, gain: float, tiles: NoiseModel, rows: np.ndarray, cols: np.ndarray,
+           origin: tuple[int, int], sigma_px: np.ndarray, *, near: bool) -> tuple[np.ndarray, np.ndarray]:
+    """``z`` (the response over ``gain * sigma``) and ``(z - centre) / sigma`` of its tile, at full-image
+    positions; ``near``: the response's largest value within one pixel (a peak moves by a pixel
+    between responses)."""
     lr, lc = rows - origin[0], cols - origin[1]
-    value = _max_near(level, lr, lc) if near else level[lr, lc]
+    z = (_max_near(level, lr, lc) if near else level[lr, lc]) / (gain * sigma_px)
     centre, sigma = tiles.at(rows, cols)
-    return (value / (gain * sigma_px) - centre) / sigma
+    return z, (z - centre) / sigma

@@ -66,7 +66,7 @@ def uses_spot_filter(spacing_mm: tuple[float, float], config: DetectorConfig) ->
 def noise_power_spectrum(
     image: np.ndarray,
     inside: np.ndarray,
-    variance: np.ndarray,
+    variance_at: Callable[[np.ndarray, np.ndarray], np.ndarray],
     *,
     patch_px: int = PATCH_PX,
     origin: tuple[int, int] = (0, 0),
@@ -78,8 +78,9 @@ def noise_power_spectrum(
     image : ndarray of float32
     inside : ndarray of bool, shape of ``image``
         Where patches may lie (a patch counts only when every pixel is inside).
-    variance : ndarray, shape of ``image``
-        The noise curve's variance, read at each patch's centre.
+    variance_at : callable (rows, cols) -> ndarray
+        The noise curve's variance at positions of ``image`` (called once, with
+        the patch centres: a variance map of the whole image is not needed).
     patch_px : int
     origin : (int, int)
         Full-image position of ``image[0, 0]``: patches start on multiples of
@@ -114,7 +115,7 @@ def noise_power_spectrum(
     residual = (patches - (patches @ np.linalg.pinv(plane).T) @ plane.T).reshape(pr.size, n, n)
     hann = np.hanning(n)
     win = hann[:, None] * hann[None, :]
-    s2 = np.maximum(variance[pr + n // 2, pc + n // 2].astype(np.float64), 1e-12)
+    s2 = np.maximum(np.asarray(variance_at(pr + n // 2, pc + n // 2), np.float64), 1e-12)
     power = np.abs(np.fft.fft2(residual * win[None], axes=(1, 2))) ** 2 / (win**2).sum()
     return (power / s2[:, None, None]).mean(axis=0)
 
@@ -148,8 +149,11 @@ def spot_response(
     rows = np.arange(image.shape[0])[:, None] + origin[0]
     cols = np.arange(image.shape[1])[None, :] + origin[1]
     inside = np.broadcast_to(valid(rows, cols), image.shape)
-    variance = np.broadcast_to(np.asarray(sigma_at(rows, cols), np.float64) ** 2, image.shape)
-    nps = noise_power_spectrum(image, inside, variance, origin=origin)
+
+    def variance_at(r: np.ndarray, c: np.ndarray) -> np.ndarray:
+        return np.asarray(sigma_at(r + origin[0], c + origin[1]), np.float64) ** 2
+
+    nps = noise_power_spectrum(image, inside, variance_at, origin=origin)
     if nps is None:
         log.info("too little breast for a noise power spectrum (%d x %d px patches); no spot response",
                  PATCH_PX, PATCH_PX)

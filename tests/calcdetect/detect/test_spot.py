@@ -14,6 +14,11 @@ from calcdetect.detector.spot import (MAX_PATCHES, PATCH_PX, noise_power_spectru
                                       uses_spot_filter)
 
 
+def _flat(variance: float):
+    """A noise curve of constant variance, as ``noise_power_spectrum`` reads it (at the patch centres)."""
+    return lambda rows, cols: np.full(np.shape(rows), variance)
+
+
 def _coloured_noise(rng: np.random.Generator, shape=(600, 600), white=1.0, texture=6.0, corr_px=4.0) -> np.ndarray:
     """White noise plus a strong low-pass component (anatomical texture seen through a coarse pixel)."""
     low = cv2.GaussianBlur(rng.normal(0.0, 1.0, shape).astype(np.float32), (0, 0), corr_px)
@@ -24,7 +29,7 @@ def _coloured_noise(rng: np.random.Generator, shape=(600, 600), white=1.0, textu
 def test_the_spectrum_of_white_noise_is_flat_at_one_in_units_of_its_variance():
     rng = np.random.default_rng(7)
     image = rng.normal(100.0, 3.0, (700, 700)).astype(np.float32)
-    nps = noise_power_spectrum(image, np.ones(image.shape, bool), np.full(image.shape, 9.0))
+    nps = noise_power_spectrum(image, np.ones(image.shape, bool), _flat(9.0))
     assert nps.shape == (PATCH_PX, PATCH_PX)
     off_dc = np.delete(nps.ravel(), 0)
     # the plane fit and the window take a little of the lowest frequencies; the rest is flat at 1
@@ -36,7 +41,7 @@ def test_the_spectrum_follows_the_blur_of_the_noise():
     """Noise blurred by a Gaussian of 1 px has |M(f)|^2 = exp(-4 pi^2 f^2): half power near 0.094 cycles/px."""
     rng = np.random.default_rng(8)
     image = cv2.GaussianBlur(rng.normal(0.0, 1.0, (800, 800)).astype(np.float32), (0, 0), 1.0)
-    nps = noise_power_spectrum(image, np.ones(image.shape, bool), np.full(image.shape, float(image.var())))
+    nps = noise_power_spectrum(image, np.ones(image.shape, bool), _flat(float(image.var())))
     f = np.fft.fftfreq(PATCH_PX)
     low, high = nps[0, 2], nps[0, 8]  # 0.0625 and 0.25 cycles/px along the columns
     expected = np.exp(-4 * np.pi**2 * (f[8] ** 2 - f[2] ** 2))
@@ -48,16 +53,16 @@ def test_a_patch_counts_only_wholly_inside_and_at_most_max_patches():
     image = rng.normal(0.0, 1.0, (200, 200)).astype(np.float32)
     inside = np.zeros(image.shape, bool)
     inside[48:, :40] = True  # patches start every 16 px: one column (0) by 8 rows (48 .. 160) fit
-    assert noise_power_spectrum(image, inside, np.ones(image.shape)) is not None
+    assert noise_power_spectrum(image, inside, _flat(1.0)) is not None
     inside[:, 31] = False  # a hole in every patch: none counts
-    assert noise_power_spectrum(image, inside, np.ones(image.shape)) is None
+    assert noise_power_spectrum(image, inside, _flat(1.0)) is None
     inside[:, 31] = True
     inside[48:64, :] = False  # 7 patches: fewer than MIN_PATCHES
-    assert noise_power_spectrum(image, inside, np.ones(image.shape)) is None
+    assert noise_power_spectrum(image, inside, _flat(1.0)) is None
     # a large breast: the spectrum is measured on MAX_PATCHES patches, not all of them
     big = rng.normal(0.0, 1.0, (1400, 1400)).astype(np.float32)
     assert ((1400 - PATCH_PX) // (PATCH_PX // 2) + 1) ** 2 > MAX_PATCHES
-    nps = noise_power_spectrum(big, np.ones(big.shape, bool), np.ones(big.shape))
+    nps = noise_power_spectrum(big, np.ones(big.shape, bool), _flat(1.0))
     assert abs(np.median(nps) - 1.0) < 0.08
 
 
@@ -66,10 +71,18 @@ def test_the_spectrum_of_a_crop_is_that_of_the_whole_image():
     image = _coloured_noise(rng, (300, 340))
     inside = np.zeros(image.shape, bool)
     inside[50:250, 60:300] = True
-    variance = np.full(image.shape, 2.0)
-    whole = noise_power_spectrum(image, inside, variance)
+    variance = 2.0 + np.arange(image.shape[1])[None, :] / 100.0 + np.zeros(image.shape)  # varies across the image
+
+    def whole_variance(r, c):
+        return variance[r, c]
+
+    whole = noise_power_spectrum(image, inside, whole_variance)
     r0, c0 = 37, 45  # a crop that holds the region, not on the patch grid
-    part = noise_power_spectrum(image[r0:, c0:], inside[r0:, c0:], variance[r0:, c0:], origin=(r0, c0))
+
+    def crop_variance(r, c):  # crop positions: the same pixels' variance
+        return variance[r + r0, c + c0]
+
+    part = noise_power_spectrum(image[r0:, c0:], inside[r0:, c0:], crop_variance, origin=(r0, c0))
     np.testing.assert_allclose(part, whole, rtol=1e-9)
 
 
@@ -98,7 +111,7 @@ def test_prewhitening_beats_the_plain_matched_filter_in_coloured_noise():
     for texture, must_gain in ((8.0, 1.5), (0.0, 0.9)):
         noise = _coloured_noise(rng, spot.shape, texture=texture) if texture else \
             rng.normal(0.0, 1.0, spot.shape).astype(np.float32)
-        nps = noise_power_spectrum(noise, ones, np.ones(spot.shape))
+        nps = noise_power_spectrum(noise, ones, _flat(1.0))
         whitened = prewhitened_kernel(nps, sigma_spot)
         assert detectability(noise, whitened) > must_gain * detectability(noise, plain), texture
 
