@@ -112,7 +112,8 @@ def _process_one(task: tuple) -> dict:
         "path": str(path), "sop_instance_uid": uid, "patient_key": patient_key(mammo.patient_id),
         "laterality": mammo.laterality, "view": mammo.view, "rows": pixels.shape[0], "cols": pixels.shape[1],
         "spacing_mm": spacing[0], "spacing_col_mm": spacing[1], "n_calcifications": len(res.calcifications),
-        "n_clusters": len(res.clusters), "score": res.score, "flag": "positive" if res.flag else "negative",
+        "n_clusters": len(res.clusters), "score": res.score, "threshold": res.threshold,
+        "flag": "positive" if res.flag else "negative",
         "seconds": t_det,
     }  # fmt: skip
     out = {
@@ -307,7 +308,7 @@ def main(argv: list[str] | None = None) -> int:
     for name in ("images", "calcifications", "clusters", "patients"):
         getattr(det, name).to_csv(scan_dir / f"{name}.csv", index=False)
     (scan_dir / "run.json").write_text(json.dumps({"config": config.to_dict()}, indent=2, default=str))
-    result = evaluate(det, truth, operating_threshold=config.image_threshold)
+    result = evaluate(det, truth)  # each image's own threshold, from the images' threshold column
 
     references = {}
     comparison: dict[str, object] = {}
@@ -319,7 +320,7 @@ def main(argv: list[str] | None = None) -> int:
         if subset:  # the detector on exactly the reference's images, for a like-for-like comparison
             keep = lambda t: t[t["sop_instance_uid"].isin(ref_uids)]  # noqa: E731
             det_ref = Detections(keep(det.images), keep(det.calcifications), keep(det.clusters), None)
-            result_cmp = evaluate(det_ref, truth_ref, operating_threshold=config.image_threshold)
+            result_cmp = evaluate(det_ref, truth_ref)
             references["detector_on_reference_subset"] = result_cmp
         else:
             result_cmp = result

@@ -80,6 +80,7 @@ _BOUNDS: dict[str, tuple[float | None, float | None]] = {
     "cluster_min_count": (2, 1000),
     "cluster_area_mm2": (1.0, 10_000.0),
     "image_threshold": (0.0, None),
+    "image_threshold_coarse": (0.0, None),
     "dust_z": (0.0, 1000.0),
     "psf_margin": (0.1, 1.0),
     "line_z": (0.0, 1000.0),
@@ -150,9 +151,14 @@ class DetectorConfig:
     cluster_area_mm2 : float
         They must lie within a disc of this area around a member.
     image_threshold : float
-        Operating point: an image is positive when its best cluster score
-        (the sum of the ``cluster_min_count`` highest member probabilities)
-        is at least this.
+        Operating point of the images ``fp_model`` scores (pixels finer than
+        ``spot_min_spacing_mm``): an image is positive when its best cluster
+        score (the sum of the ``cluster_min_count`` highest member
+        probabilities) is at least this.
+    image_threshold_coarse : float
+        The same for the images ``fp_model_coarse`` scores (``spot_min_spacing_mm``
+        and coarser): each model's scores have their own operating point
+        (:func:`calcdetect.detector.fp_model.threshold_for`).
     dust_z : float
         A candidate sharper than a point seen through the image's own blur
         (estimated from its noise, :mod:`calcdetect.detector.point_spread`) by
@@ -186,7 +192,7 @@ class DetectorConfig:
         the shipped ``fp_model_coarse``, trained with the spot filter's
         candidates and ``spot_snr``; ``calcdetect train --coarse``).
     calibration_seeds, calibration_date, calibration_note : str
-        Where ``image_threshold`` came from.
+        Where ``image_threshold`` and ``image_threshold_coarse`` came from.
     """
 
     tophat_size_mm: float = _SHIPPED["tophat_size_mm"]
@@ -209,6 +215,7 @@ class DetectorConfig:
     cluster_min_count: int = _SHIPPED["cluster_min_count"]
     cluster_area_mm2: float = _SHIPPED["cluster_area_mm2"]
     image_threshold: float = _SHIPPED["image_threshold"]
+    image_threshold_coarse: float = _SHIPPED["image_threshold_coarse"]
     dust_z: float = _SHIPPED["dust_z"]
     psf_margin: float = _SHIPPED["psf_margin"]
     line_z: float = _SHIPPED["line_z"]

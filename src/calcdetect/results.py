@@ -144,7 +144,8 @@ class ImageResult:
     """What the detector found on one image.
 
     ``score`` is the best cluster score (0 when there is no cluster) and
-    ``flag`` is ``score >= config.image_threshold``.  ``rejected_calcifications``
+    ``flag`` is ``score >= threshold``, the operating point of the model that
+    scored the image (:func:`calcdetect.detector.fp_model.threshold_for`).  ``rejected_calcifications``
     are candidates the classifier accepted and the artefact tests rejected
     (each with its ``rejected`` reason); they count nowhere else.  ``search_outline_rc``
     outlines the part of the breast that was searched (the breast less the skin band and, on
@@ -155,6 +156,10 @@ class ImageResult:
     clusters: tuple[Cluster, ...] = ()
     score: float = 0.0
     flag: bool = False
+    #: the image threshold that applied: ``config.image_threshold``, or ``image_threshold_coarse``
+    #: when the coarse-pixel model scored the image (``coarse_model``)
+    threshold: float = 0.0
+    coarse_model: bool = False
     breast_area_mm2: float = 0.0
     #: candidates measured, and how many were rejected for each reason
     n_candidates: int = 0

@@ -239,6 +239,7 @@ def _process(item: InputFile, settings: ScanSettings, settings_id: str, started:
             "n_calcifications": len(result.calcifications),
             "n_clusters": len(result.clusters),
             "score": float(result.score),
+            "threshold": float(result.threshold),
             "flag": Flag.of(result.flag),
         },
         overlay_name=overlay_name,

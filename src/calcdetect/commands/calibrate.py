@@ -3,7 +3,9 @@
 With ``--normals DIR`` (a site's own normal exams, no truth needed) or on a
 training phantom set made from ``--seed`` (record it; never evaluate on it),
 the image threshold is set where ``--fp-per-image`` false clusters per image
-remain, and the configuration (JSON, :meth:`DetectorConfig.to_json`) is
+remain -- for each false-positive model on the images it scored (pixels finer
+than ``spot_min_spacing_mm``: ``image_threshold``; coarser:
+``image_threshold_coarse``) -- and the configuration (JSON, :meth:`DetectorConfig.to_json`) is
 written to ``OUT_CONFIG`` for ``calcdetect scan --config``.  To make a
 phantom calibration the package default, write it to
 ``src/calcdetect/data/default_config.json``.
@@ -98,7 +100,8 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_FATAL
     atomic_write_text(args.out_config, result.config.to_json())
     sens = "" if result.sensitivity != result.sensitivity else f", true-cluster sensitivity {result.sensitivity:.2f}"
-    print(f"wrote {args.out_config}: image_threshold {result.config.image_threshold:g} "
+    print(f"wrote {args.out_config}: {result.config.calibration_note}\n"
           f"({result.n_images} images: {result.false_clusters_per_image:.3f} false clusters per image, "
-          f"{result.flagged_fraction:.1%} of cluster-free images flagged{sens})")
+          f"{result.flagged_fraction:.1%} of cluster-free images flagged{sens}; a model that scored none "
+          "of these images keeps its threshold)")
     return EXIT_OK

@@ -52,8 +52,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     parser.add_argument("-o", "--output", type=Path, default=None, help="where to write (default OUT/evaluation)")
     parser.add_argument(
         "--threshold", type=float, default=None,
-        help="image score threshold of the operating point (default: run.json's image_threshold, "
-        "else the lowest score of a flagged image)",
+        help="image score threshold of the operating point, for every image (default: each image's own, "
+             "images.csv's threshold column; for older scans run.json's image_threshold, "
+             "else the lowest score of a flagged image)",
     )  # fmt: skip
     parser.add_argument("--calcification-score", default="snr", help="calcifications.csv column the FROC sweeps")
     parser.add_argument("--min-diameter-mm", type=float, default=0.2, help="size of interest for calcifications")
@@ -243,7 +244,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"calcdetect evaluate: {exc}")
         return EXIT_FATAL
     threshold = args.threshold
-    if threshold is None:
+    if threshold is None and "threshold" not in detections.images.columns:  # a scan from before per-model thresholds
         found = _find_key(run_info, "image_threshold")
         threshold = float(found) if isinstance(found, (int, float)) else None
     try:

@@ -15,7 +15,10 @@ prewhitened spot filter adds candidates and the ``spot_snr`` feature
 (the development set lost three of 72 visible clusters at 0.1 false clusters
 per image, history step 8), so the full-size model stays the one trained
 without the spot filter.  A model uses the features its metadata names, in
-that order (a subset of :data:`FEATURE_NAMES`).
+that order (a subset of :data:`FEATURE_NAMES`).  Each model's cluster scores
+have their own operating point (``image_threshold``, ``image_threshold_coarse``;
+:func:`threshold_for`): the same score means a different rate of false clusters
+under the two models.
 """
 
 from __future__ import annotations
@@ -34,7 +37,7 @@ from calcdetect.config import DetectorConfig
 from calcdetect.detector.features import FEATURE_NAMES
 from calcdetect.detector.spot import uses_spot_filter
 
-__all__ = ["FpModel", "load_fp_model", "model_for", "SHIPPED_MODEL", "SHIPPED_COARSE_MODEL"]
+__all__ = ["FpModel", "load_fp_model", "model_for", "threshold_for", "SHIPPED_MODEL", "SHIPPED_COARSE_MODEL"]
 
 #: package resource name of the shipped model (``calcdetect/data/<name>.txt`` and ``.json``)
 SHIPPED_MODEL = "fp_model"
@@ -121,3 +124,16 @@ def model_for(spacing_mm: tuple[float, float], config: DetectorConfig) -> FpMode
     if uses_spot_filter(spacing_mm, config):
         return load_fp_model(config.fp_model_coarse, SHIPPED_COARSE_MODEL)
     return load_fp_model(config.fp_model, SHIPPED_MODEL)
+
+
+def threshold_for(spacing_mm: tuple[float, float], config: DetectorConfig) -> float:
+    """The image threshold of the model :func:`model_for` picks at this pixel spacing:
+    ``image_threshold_coarse`` where the spot filter runs, ``image_threshold`` elsewhere.
+
+    Examples
+    --------
+    >>> cfg = DetectorConfig(image_threshold=0.5, image_threshold_coarse=1.5, spot_min_spacing_mm=0.15)
+    >>> threshold_for((0.1, 0.1), cfg), threshold_for((0.2, 0.2), cfg)
+    (0.5, 1.5)
+    """
+    return config.image_threshold_coarse if uses_spot_filter(spacing_mm, config) else config.image_threshold

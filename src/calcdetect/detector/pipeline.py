@@ -23,7 +23,9 @@ same :class:`~calcdetect.results.ImageResult`.  Stages (each timed in
    scratches, vascular tram tracks are set aside with their reason;
 8. ``cluster``: >= ``cluster_min_count`` within ``cluster_area_mm2``; a cluster
    scores the sum of its ``cluster_min_count`` highest member probabilities;
-image score = best cluster score, flag = score >= ``image_threshold``.
+image score = best cluster score, flag = score >= the threshold of the model
+that scored the image (``image_threshold``, or ``image_threshold_coarse`` at
+``spot_min_spacing_mm`` and coarser).
 
 :func:`analyse_candidates` runs stages 0-6 only: training uses it to get the
 same candidates and features the detector classifies.
@@ -45,12 +47,13 @@ from calcdetect.detector.cluster import cluster_calcifications
 from calcdetect.detector.defects import repair_isolated_saturated
 from calcdetect.detector.enhance import white_tophat_mm
 from calcdetect.detector.features import FEATURE_NAMES, CandidateFeatures, candidate_features, reach_px
-from calcdetect.detector.fp_model import model_for
+from calcdetect.detector.fp_model import model_for, threshold_for
 from calcdetect.detector.mask import BreastMask, breast_mask, search_outline_rc
 from calcdetect.detector.noise_model import NoiseCurve, fit_noise_curve
 from calcdetect.detector.point_spread import NO_ESTIMATE, estimate_point_spread
 from calcdetect.detector.rejection import Rejection, reject_artefacts
 from calcdetect.detector.responses import blur_reach_px, scale_space
+from calcdetect.detector.spot import uses_spot_filter
 from calcdetect.results import Calcification, ImageResult, Mammogram
 
 __all__ = ["detect", "detect_mammogram", "patient_flag", "analyse_candidates", "CandidateAnalysis"]
@@ -232,13 +235,16 @@ def detect(
     watch.tick("reject")
     calcs_out, clusters = cluster_calcifications(kept, spacing_mm=analysis.spacing_mm, config=cfg)
     score = clusters[0].score if clusters else 0.0
+    threshold = threshold_for(analysis.spacing_mm, cfg)
     watch.tick("cluster")
     timings.update(watch.timings)
     return ImageResult(
         calcifications=calcs_out,
         clusters=clusters,
         score=float(score),
-        flag=bool(clusters) and score >= cfg.image_threshold,
+        flag=bool(clusters) and score >= threshold,
+        threshold=float(threshold),
+        coarse_model=uses_spot_filter(analysis.spacing_mm, cfg),
         breast_area_mm2=analysis.mask.area_mm2,
         n_candidates=len(analysis.peaks),
         rejected={"classifier": int((probability < cfg.accept_probability).sum()), **rejection.counts()},

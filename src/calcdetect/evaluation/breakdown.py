@@ -48,10 +48,18 @@ def image_strata(images: pd.DataFrame, by: str) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def _at_operating_point(scores: pd.Series, uids: pd.Series, thr: pd.Series) -> pd.Series:
+    """Whether each score reaches the operating threshold of its image."""
+    return pd.Series(scores.to_numpy(float) >= uids.map(thr).to_numpy(float), index=scores.index)
+
+
 def distractor_table(
-    images: pd.DataFrame, distractors: pd.DataFrame, k_match: pd.DataFrame, c_match: pd.DataFrame, thr: float
+    images: pd.DataFrame, distractors: pd.DataFrame, k_match: pd.DataFrame, c_match: pd.DataFrame, thr: pd.Series
 ) -> pd.DataFrame:
-    """Per distractor kind: how often images holding it (and no true cluster) are flagged."""
+    """Per distractor kind: how often images holding it (and no true cluster) are flagged.
+
+    ``thr``: each image's operating threshold, by SOP Instance UID.
+    """
     rows = []
     negatives = images.loc[~images["label"]].set_index("sop_instance_uid")
     for kind, g in distractors.groupby("kind"):
@@ -69,7 +77,8 @@ def distractor_table(
                 "n_flagged": int(neg["flag"].sum()),
                 "false_flag_rate": float(neg["flag"].mean()) if n_neg else math.nan,
                 "n_clusters_on_distractor": len(on_kind),
-                "n_clusters_on_distractor_at_operating_point": int((on_kind["score"] >= thr).sum()),
+                "n_clusters_on_distractor_at_operating_point": int(
+                    _at_operating_point(on_kind["score"], on_kind["sop_instance_uid"], thr).sum()),
                 "n_calcifications_on_distractor": len(calc_on),
             }
         )
@@ -81,13 +90,15 @@ def distractor_table(
 
 
 def all_breakdowns(t_img: pd.DataFrame, t_calc: pd.DataFrame, t_clu: pd.DataFrame, distractors: pd.DataFrame,
-                   k_match: pd.DataFrame, c_match: pd.DataFrame, thr: float
+                   k_match: pd.DataFrame, c_match: pd.DataFrame, thr: pd.Series
                    ) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, pd.DataFrame]]:
     """Every sensitivity breakdown of an evaluation; returns the truth clusters and calcifications
-    with the image metadata joined, and the breakdown tables by name."""
+    with the image metadata joined, and the breakdown tables by name.  ``thr``: each image's
+    operating threshold, by SOP Instance UID."""
     meta = t_img.set_index("sop_instance_uid")[["preset", "density", "view"]]
     t_clu = t_clu.join(meta, on="sop_instance_uid")
-    t_clu["detected_at_operating_point"] = t_clu["matched"] & (t_clu["matched_score"] >= thr)
+    t_clu["detected_at_operating_point"] = t_clu["matched"] & _at_operating_point(
+        t_clu["matched_score"], t_clu["sop_instance_uid"], thr)
     t_calc = t_calc.join(meta, on="sop_instance_uid")
     breakdowns: dict[str, pd.DataFrame] = {
         "calcifications_by_size": bin_sensitivity(t_calc["diameter_mm"], t_calc["matched"], _SIZE_BINS_MM, name="diameter_mm"),

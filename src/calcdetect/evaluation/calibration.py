@@ -16,6 +16,12 @@ One rule, two sources of false clusters:
 
 The threshold lies midway between the score of the last false cluster
 allowed and the next one, so ties and rounding do not move the rate.
+
+Each false-positive model has its own operating point (``image_threshold``
+for ``fp_model``, ``image_threshold_coarse`` for ``fp_model_coarse``,
+:func:`calcdetect.detector.fp_model.threshold_for`): the images each model
+scored choose its threshold, and a model that scored none keeps the one of
+the base configuration.
 """
 
 from __future__ import annotations
@@ -114,24 +120,63 @@ def cluster_outcomes(result: ImageResult, truth: dict, spacing_mm: tuple[float, 
     return scores, m.truth_index >= 0
 
 
-def _with_threshold(base: DetectorConfig, threshold: float, seeds: str, note: str) -> DetectorConfig:
-    return base.replace(image_threshold=float(threshold), calibration_seeds=seeds,
+#: the configuration field holding each model's threshold, by ``ImageResult.coarse_model``
+_THRESHOLD_FIELD = {False: "image_threshold", True: "image_threshold_coarse"}
+
+
+@dataclass(frozen=True)
+class _ModelGroup:
+    """The false cluster scores of the images one model scored, and the threshold they give."""
+
+    coarse: bool
+    n_images: int
+    false_scores: np.ndarray
+    threshold: float
+
+    @property
+    def n_false(self) -> int:
+        return int((self.false_scores >= self.threshold).sum())
+
+    def describe(self, fp_per_image: float) -> str:
+        return (f"{_THRESHOLD_FIELD[self.coarse]} {self.threshold:g} from {self.n_images} images "
+                f"({self.n_false} false clusters at {fp_per_image:g}/image allowed)")
+
+
+def _per_model(false_scores: Sequence[np.ndarray], coarse: Sequence[bool], fp_per_image: float) -> list[_ModelGroup]:
+    """One threshold per model, from the images that model scored (models with no image left out)."""
+    groups = []
+    for is_coarse in (False, True):
+        mine = [s for s, c in zip(false_scores, coarse) if c == is_coarse]
+        if mine:
+            scores = np.concatenate(mine)
+            groups.append(_ModelGroup(is_coarse, len(mine), scores,
+                                      threshold_for_fp_rate(scores, len(mine), fp_per_image)))
+    return groups
+
+
+def _with_thresholds(base: DetectorConfig, groups: list[_ModelGroup], seeds: str, note: str) -> DetectorConfig:
+    return base.replace(**{_THRESHOLD_FIELD[g.coarse]: float(g.threshold) for g in groups}, calibration_seeds=seeds,
                         calibration_date=_dt.date.today().isoformat(), calibration_note=note)
 
 
-def _flagged(best_scores: Sequence[float], threshold: float) -> float:
-    best = np.asarray(best_scores, float)
-    return float(((best >= threshold) & (best > 0)).mean()) if best.size else 0.0
+def _flagged(results: Sequence[ImageResult], config: DetectorConfig) -> float:
+    """Share of ``results`` whose best cluster reaches its model's threshold in ``config``."""
+    if not results:
+        return 0.0
+    return float(np.mean([bool(r.clusters) and r.score >= getattr(config, _THRESHOLD_FIELD[r.coarse_model])
+                          for r in results]))
 
 
 def calibrate_on_normals(results: Iterable[ImageResult], *, fp_per_image: float = FP_PER_IMAGE,
                          base: DetectorConfig | None = None, source: str = "") -> CalibrationResult:
-    """Threshold from detections on normal images (every cluster is a false one).
+    """Thresholds from detections on normal images (every cluster is a false one).
 
     Parameters
     ----------
     results : iterable of ImageResult
         The detector's results on normal exams, at the configuration ``base``.
+        Each model's threshold is chosen on the images it scored
+        (``ImageResult.coarse_model``); a model that scored none keeps ``base``'s.
     fp_per_image : float
     base : DetectorConfig, optional
     source : str
@@ -141,26 +186,28 @@ def calibrate_on_normals(results: Iterable[ImageResult], *, fp_per_image: float 
     results = list(results)
     if not results:
         raise ValueError("no normal image was analysed: nothing to calibrate on")
-    scores = np.concatenate([np.array([c.score for c in r.clusters], float) for r in results])
-    thr = threshold_for_fp_rate(scores, len(results), fp_per_image)
-    n_false = int((scores >= thr).sum())
+    groups = _per_model([np.array([c.score for c in r.clusters], float) for r in results],
+                        [r.coarse_model for r in results], fp_per_image)
+    n_false = sum(g.n_false for g in groups)
     note = (f"calcdetect calibrate --normals: {len(results)} normal images ({source}); "
-            f"{n_false} false clusters at {fp_per_image:g}/image allowed")
-    cfg = _with_threshold(base, thr, f"normals {source}", note)
-    return CalibrationResult(cfg, len(results), n_false, n_false / len(results),
-                             _flagged([r.score for r in results], thr), float("nan"))
+            + "; ".join(g.describe(fp_per_image) for g in groups))
+    cfg = _with_thresholds(base, groups, f"normals {source}", note)
+    return CalibrationResult(cfg, len(results), n_false, n_false / len(results), _flagged(results, cfg),
+                             float("nan"))
 
 
 def calibrate_on_phantoms(paths: Sequence[str | os.PathLike], *, fp_per_image: float = FP_PER_IMAGE,
                           base: DetectorConfig | None = None, seeds: str = "",
                           resample_mm: Sequence[float | None] = (None,)) -> CalibrationResult:
-    """Threshold from detections on phantoms with truth, at each resolution in ``resample_mm``."""
+    """Thresholds from detections on phantoms with truth, at each resolution in ``resample_mm``
+    (each model's from the images it scored)."""
     from calcdetect.learning.dataset import read_phantom, read_phantom_at
 
     base = base or DetectorConfig.default()
     false_scores: list[np.ndarray] = []
     true_scores: list[tuple[np.ndarray, int]] = []  # per image: TP cluster scores, true clusters
-    negative_best: list[float] = []
+    results: list[ImageResult] = []
+    negatives: list[ImageResult] = []
     for path in paths:
         native = read_phantom(path)  # read once, area-averaged to each resolution
         for target in resample_mm:
@@ -170,21 +217,22 @@ def calibrate_on_phantoms(paths: Sequence[str | os.PathLike], *, fp_per_image: f
             scores, is_tp = cluster_outcomes(result, truth, spacing)
             false_scores.append(scores[~is_tp])
             true_scores.append((scores[is_tp], len(truth.get("clusters", []))))
+            results.append(result)
             if not truth.get("clusters"):
-                negative_best.append(result.score)
+                negatives.append(result)
     n_images = len(false_scores)
     if n_images == 0:
         raise ValueError("no phantom was analysed: nothing to calibrate on")
-    fs = np.concatenate(false_scores)
-    thr = threshold_for_fp_rate(fs, n_images, fp_per_image)
+    groups = _per_model(false_scores, [r.coarse_model for r in results], fp_per_image)
+    thr = {g.coarse: g.threshold for g in groups}
     n_true = sum(n for _, n in true_scores)
-    found = sum(min(int((tp >= thr).sum()), n) for tp, n in true_scores)
+    found = sum(min(int((tp >= thr[r.coarse_model]).sum()), n) for (tp, n), r in zip(true_scores, results))
     sens = found / n_true if n_true else float("nan")
-    n_false = int((fs >= thr).sum())
+    n_false = sum(g.n_false for g in groups)
     note = (f"calcdetect calibrate: {len(paths)} phantoms x resolutions {list(resample_mm)} ({seeds}); "
-            f"{n_false} false clusters in {n_images} images; true-cluster sensitivity {sens:.3f}")
-    cfg = _with_threshold(base, thr, seeds, note)
-    return CalibrationResult(cfg, n_images, n_false, n_false / n_images, _flagged(negative_best, thr), sens)
+            + "; ".join(g.describe(fp_per_image) for g in groups) + f"; true-cluster sensitivity {sens:.3f}")
+    cfg = _with_thresholds(base, groups, seeds, note)
+    return CalibrationResult(cfg, n_images, n_false, n_false / n_images, _flagged(negatives, cfg), sens)
 
 
 def read_normals(folder: str | os.PathLike) -> Iterable[tuple[Path, object]]:

@@ -74,7 +74,8 @@ class EvaluationResult:
     n_positive_patients: int
     n_missing_images: int
     n_extra_images: int
-    operating_threshold: float
+    #: one number, or the distinct thresholds of a run whose images had different ones
+    operating_threshold: float | list[float]
     min_diameter_mm: float
     cluster_froc: FrocCurve
     calcification_froc: FrocCurve
@@ -185,6 +186,26 @@ def _infer_threshold(images: pd.DataFrame) -> float:
     return thr
 
 
+def _image_thresholds(t_img: pd.DataFrame, operating_threshold: float | None) -> pd.Series:
+    """Each image's operating threshold, by SOP Instance UID: ``operating_threshold`` when given,
+    else the run's own (the ``threshold`` column of images.csv: each model has its own), else the
+    lowest score of a flagged image."""
+    if operating_threshold is not None:
+        value = float(operating_threshold)
+    elif t_img.loc[t_img["scanned"], "threshold"].notna().all() and t_img["scanned"].any():
+        return t_img.set_index("sop_instance_uid")["threshold"].astype(float)
+    else:
+        value = _infer_threshold(t_img[t_img["scanned"]])
+    return pd.Series(value, index=pd.Index(t_img["sop_instance_uid"]), dtype=float)
+
+
+def _as_reported(thresholds: pd.Series) -> float | list[float]:
+    """The operating threshold for ``metrics.json``: one number, or the distinct ones of a run
+    whose images had different thresholds."""
+    values = sorted({float(v) for v in thresholds.dropna()})
+    return values[0] if len(values) == 1 else values
+
+
 def evaluate(
     detections: Detections,
     truth: TruthSet,
@@ -206,9 +227,11 @@ def evaluate(
         Ground truth of the phantoms scanned; only images in the truth count.
     operating_threshold : float, optional
         Image score threshold of the run's operating point, used to read the
-        cluster breakdowns at that point.  Default: the lowest score of a
-        flagged image.  Image and patient decisions always come from the
-        ``flag`` columns, i.e. what the run told its user.
+        cluster breakdowns at that point, for every image.  Default: each
+        image's own (``detections.images["threshold"]``, which the detector
+        writes: each false-positive model has its own operating point), else
+        the lowest score of a flagged image.  Image and patient decisions
+        always come from the ``flag`` columns, i.e. what the run told its user.
     calcification_score : str
         Column of ``calcifications`` swept by the calcification FROC.
     min_diameter_mm : float
@@ -225,7 +248,7 @@ def evaluate(
     if calcification_score not in detections.calcifications.columns:
         raise ValueError(f"calcifications table has no score column {calcification_score!r}")
     t_img, n_missing, n_extra = _image_table(detections.images, truth.images)
-    thr = _infer_threshold(t_img[t_img["scanned"]]) if operating_threshold is None else float(operating_threshold)
+    thr = _image_thresholds(t_img, operating_threshold)
     images = ImageSet.of(t_img, truth.distractors)
     t_calc, c_match, calc_froc, calc_froc_big = score_calcifications(
         detections.calcifications, truth.calcifications, images, score_column=calcification_score,
@@ -241,7 +264,7 @@ def evaluate(
         n_positive_patients=int(pats["label"].sum()),
         n_missing_images=n_missing,
         n_extra_images=n_extra,
-        operating_threshold=thr,
+        operating_threshold=_as_reported(thr),
         min_diameter_mm=min_diameter_mm,
         cluster_froc=cl_froc,
         calcification_froc=calc_froc,
@@ -283,6 +306,8 @@ def _image_table(d_images: pd.DataFrame, t_images: pd.DataFrame) -> tuple[pd.Dat
     flag_col = d_img["flag"].astype(str).str.lower().isin((Flag.POSITIVE.value, "true", "1"))
     t_img["flag"] = uid.map(flag_col).fillna(False).astype(bool).to_numpy()
     t_img["scanned"] = in_scan.to_numpy()
+    thresholds = d_img["threshold"] if "threshold" in d_img.columns else pd.Series(np.nan, index=d_img.index)
+    t_img["threshold"] = uid.map(pd.to_numeric(thresholds, errors="coerce")).to_numpy(float)
     if "patient_key" in d_img.columns:
         t_img["patient_key"] = uid.map(d_img["patient_key"].astype(str))
     else:

@@ -163,14 +163,14 @@ def _calcification_finding(member, algorithm: Algorithm, image_ref: Sequence[int
     ])
 
 
-def _rendering_intent(cluster: SrCluster, threshold: float) -> Code:
-    return codes.PRESENTATION_REQUIRED if cluster.score >= threshold else codes.PRESENTATION_OPTIONAL
+def _rendering_intent(cluster: SrCluster) -> Code:
+    return codes.PRESENTATION_REQUIRED if cluster.score >= cluster.score_threshold else codes.PRESENTATION_OPTIONAL
 
 
 def _cluster_impression(cluster: SrCluster, findings: StudyFindings, image_ref: Sequence[int]) -> Dataset:
     """TID 4003 holding the TID 4006 Calcification Cluster finding of one cluster."""
-    intent = _rendering_intent(cluster, findings.score_threshold)
-    certainty = certainty_percent(cluster.score, threshold=findings.score_threshold)
+    intent = _rendering_intent(cluster)
+    certainty = certainty_percent(cluster.score, threshold=cluster.score_threshold)
     outline = bbox_polyline(cluster.row_min_px, cluster.col_min_px, cluster.row_max_px, cluster.col_max_px)
     finding = _node(_code(codes.SINGLE_IMAGE_FINDING, codes.CALCIFICATION_CLUSTER, _R.CONTAINS), [
         _node(_code(codes.RENDERING_INTENT, intent, _R.HAS_CONCEPT_MOD)),

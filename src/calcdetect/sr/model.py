@@ -53,7 +53,13 @@ class SrCalcification:
 
 @dataclass(frozen=True)
 class SrCluster:
-    """A cluster on one image: centroid, inclusive pixel bounding box, score and members."""
+    """A cluster on one image: centroid, inclusive pixel bounding box, score and members.
+
+    ``score_threshold`` is its image's threshold (images.csv ``threshold``: each
+    false-positive model has its own): a cluster at or above it is "Presentation
+    Required", below it "Presentation Optional", and it anchors the certainty
+    mapping (:func:`.coords.certainty_percent`).
+    """
 
     sop_instance_uid: str
     cluster_id: int
@@ -65,6 +71,7 @@ class SrCluster:
     row_max_px: int
     col_max_px: int
     score: float
+    score_threshold: float
     members: tuple[SrCalcification, ...] = ()
 
 
@@ -79,18 +86,12 @@ class Algorithm:
 
 @dataclass(frozen=True)
 class StudyFindings:
-    """Everything the content tree of one study's SR states.
-
-    ``score_threshold`` is the detector's image threshold: a cluster at or
-    above it is "Presentation Required", below it "Presentation Optional",
-    and it anchors the certainty mapping (:func:`.coords.certainty_percent`).
-    """
+    """Everything the content tree of one study's SR states."""
 
     study_instance_uid: str
     images: tuple[SrImage, ...]
     clusters: tuple[SrCluster, ...]
     algorithm: Algorithm
-    score_threshold: float
     #: write dates (study, content) into the Image Library; False when pseudonymised
     include_dates: bool = True
 

@@ -50,6 +50,7 @@ from pydicom.uid import generate_uid
 
 from calcdetect import __version__
 from calcdetect.config import DetectorConfig
+from calcdetect.detector.fp_model import threshold_for
 from calcdetect.errors import StudyReportError
 from calcdetect.keys import patient_key as make_patient_key
 from calcdetect.vocabulary import Laterality
@@ -160,13 +161,14 @@ def _text(ds: Dataset | None, keyword: str) -> str:
 def algorithm_of(config: DetectorConfig) -> Algorithm:
     """TID 4019 identification: calcdetect, its version, the configuration digest and the certainty rule."""
     digest = hashlib.sha256(json.dumps(config.to_dict(), sort_keys=True, default=str).encode()).hexdigest()
-    threshold = float(config.image_threshold)
     return Algorithm(
         name="calcdetect microcalcification cluster detector",
         version=__version__,
         parameters=(
             f"detector configuration sha256 {digest[:16]}",
-            f"Certainty of Finding = 100 * score / (score + {threshold:g}), score = cluster score of clusters.csv",
+            "Certainty of Finding = 100 * score / (score + t), score = cluster score of clusters.csv, "
+            f"t = the image's threshold of images.csv ({config.image_threshold:g} for pixels finer than "
+            f"{config.spot_min_spacing_mm:g} mm, {config.image_threshold_coarse:g} coarser)",
         ),
     )
 
@@ -220,7 +222,9 @@ def _failed_image(ds: Dataset, code: str) -> SrImage:
     )
 
 
-def _clusters(rows: Sequence[Mapping], calcifications: Sequence[Mapping]) -> list[SrCluster]:
+def _clusters(rows: Sequence[Mapping], calcifications: Sequence[Mapping], thresholds: Mapping[str, float]
+              ) -> list[SrCluster]:
+    """The SR clusters of cluster rows, each with its calcifications and its image's threshold."""
     members: dict[tuple[str, int], list[SrCalcification]] = {}
     for c in calcifications:
         if int(c["cluster_id"]) >= 0:
@@ -232,10 +236,19 @@ def _clusters(rows: Sequence[Mapping], calcifications: Sequence[Mapping]) -> lis
             n_calcifications=int(k["n_calcifications"]), row_px=float(k["row"]), col_px=float(k["col"]),
             row_min_px=int(k["row_min"]), col_min_px=int(k["col_min"]),
             row_max_px=int(k["row_max"]), col_max_px=int(k["col_max"]), score=float(k["score"]),
+            score_threshold=thresholds[str(k["sop_instance_uid"])],
             members=tuple(members.get((str(k["sop_instance_uid"]), int(k["cluster_id"])), ())),
         )
         for k in rows
     ]
+
+
+def _image_threshold(row: Mapping, config: DetectorConfig) -> float:
+    """The threshold that flagged this images.csv row (the model's, from its pixel spacing
+    where the row does not say)."""
+    if row.get("threshold") not in (None, ""):
+        return float(row["threshold"])
+    return threshold_for((float(row["spacing_mm"]), float(row["spacing_col_mm"])), config)
 
 
 def _error(path: str, study_uid: str, why: str) -> dict:
@@ -273,7 +286,7 @@ def _group(tables, dicom_dir: Path, pseudonymize_key: str | None) -> tuple[dict[
     return studies, errors
 
 
-def _plan_one(study: _Study, tables, dicom_dir: Path, *, algorithm: Algorithm, threshold: float,
+def _plan_one(study: _Study, tables, dicom_dir: Path, *, algorithm: Algorithm, config: DetectorConfig,
               pseudonymized: bool) -> StudyReport | dict:
     paths = [r["path"] for r in study.rows] + [f["path"] for f, _ in study.failed]
     first_path = sorted(paths)[0]
@@ -294,11 +307,12 @@ def _plan_one(study: _Study, tables, dicom_dir: Path, *, algorithm: Algorithm, t
             seen.add(image.sop_instance_uid)
             images.append(image)
     analysed = {r["sop_instance_uid"] for r in study.rows}
+    thresholds = {r["sop_instance_uid"]: _image_threshold(r, config) for r in study.rows}
     clusters = _clusters([k for k in tables.clusters if k["sop_instance_uid"] in analysed],
-                         [c for c in tables.calcifications if c["sop_instance_uid"] in analysed])
+                         [c for c in tables.calcifications if c["sop_instance_uid"] in analysed], thresholds)
     key = keys.pop()
     findings = StudyFindings(study_instance_uid=study.uid, images=tuple(images), clusters=tuple(clusters),
-                             algorithm=algorithm, score_threshold=threshold, include_dates=not pseudonymized)
+                             algorithm=algorithm, include_dates=not pseudonymized)
     header = _header(readable[0], study_uid=study.uid, key=key, pseudonymized=pseudonymized)
     series = {r["sop_instance_uid"]: str(r.get("series_instance_uid") or "") for r in study.rows}
     series.update({_text(ds, "SOPInstanceUID"): _text(ds, "SeriesInstanceUID") for _, ds in study.failed})
@@ -336,12 +350,13 @@ def plan_study_reports(tables, *, dicom_dir: str | os.PathLike, config: Detector
     """
     dicom_path = Path(dicom_dir)
     studies, errors = _group(tables, dicom_path, pseudonymize_key)
-    algorithm, threshold = algorithm_of(config), float(config.image_threshold)
-    certainty_percent(0.0, threshold=threshold)  # refuses a threshold the mapping cannot use
+    algorithm = algorithm_of(config)
+    for threshold in (config.image_threshold, config.image_threshold_coarse):
+        certainty_percent(0.0, threshold=threshold)  # refuses a threshold the mapping cannot use
     reports = []
     for uid in sorted(studies):
         try:
-            planned = _plan_one(studies[uid], tables, dicom_path, algorithm=algorithm, threshold=threshold,
+            planned = _plan_one(studies[uid], tables, dicom_path, algorithm=algorithm, config=config,
                                 pseudonymized=pseudonymize_key is not None)
             if not isinstance(planned, dict):  # any problem with the content shows here, not after errors.csv
                 planned = dataclasses.replace(planned, content=build_content(planned.findings))

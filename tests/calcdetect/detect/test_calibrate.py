@@ -66,6 +66,22 @@ def test_calibration_on_normals_flags_at_most_the_allowed_rate():
     assert out.config.calibration_seeds == "normals test" and out.n_images == 50
 
 
+def test_each_model_is_calibrated_on_the_normals_it_scored():
+    fine = [ImageResult(clusters=(_cluster(0, 100, 100, 5, s),), score=s) for s in (0.9, 0.8, 0.7, 0.1, 0.0)]
+    coarse = [ImageResult(clusters=(_cluster(0, 100, 100, 5, s),), score=s, coarse_model=True)
+              for s in (2.5, 2.4, 0.2, 0.0, 0.0)]
+    base = DetectorConfig(image_threshold=0.3, image_threshold_coarse=0.3)
+    out = calibrate_on_normals(fine + coarse, fp_per_image=0.2, base=base, source="site")
+    # one false cluster allowed in each group of five: between the two highest of each
+    assert out.config.image_threshold == pytest.approx(0.85)
+    assert out.config.image_threshold_coarse == pytest.approx(2.45)
+    assert out.n_false_clusters == 2 and out.flagged_fraction == pytest.approx(0.2)
+    # a model that scored none of the normals keeps its threshold
+    only_fine = calibrate_on_normals(fine, fp_per_image=0.2, base=base, source="site")
+    assert only_fine.config.image_threshold_coarse == 0.3
+    assert "image_threshold_coarse" not in only_fine.config.calibration_note
+
+
 def test_calibrate_command_on_a_folder_of_normals(tmp_path):
     from calcdetect.cli import main
 
@@ -78,7 +94,8 @@ def test_calibrate_command_on_a_folder_of_normals(tmp_path):
     assert main(["calibrate", str(out), "--normals", str(normals), "--fp-per-image", "0.5"]) == 0
     cfg = DetectorConfig.from_json(str(out))
     assert cfg.calibration_seeds.startswith("normals ") and cfg.image_threshold >= 0
-    # everything but the image threshold and its provenance is the default
+    # everything but the image threshold and its provenance is the default (the samples are 0.1 mm:
+    # the coarse-pixel model's threshold is not touched)
     assert cfg.replace(image_threshold=DetectorConfig().image_threshold, calibration_seeds="", calibration_date="",
                        calibration_note="") == DetectorConfig().replace(calibration_seeds="", calibration_date="",
                                                                         calibration_note="")

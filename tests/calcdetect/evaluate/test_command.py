@@ -53,6 +53,16 @@ def test_threshold_from_run_json_and_default_folder(tmp_path, tiny_truth, tiny_d
     assert metrics["operating_threshold"] == 0.95
 
 
+def test_images_thresholds_take_precedence_over_run_json(tmp_path, tiny_truth, tiny_detections):
+    images, calcs, clusters, patients = tiny_detections
+    images = images.assign(threshold=[0.5, 0.8, 0.8, 0.8], flag=["positive", "negative", "negative", "negative"])
+    out, truth_dir = _write_set(tmp_path, tiny_truth, (images, calcs, clusters, patients),
+                                run_json={"config": {"image_threshold": 0.95}})
+    assert main(["evaluate", str(out), "--truth", str(truth_dir)]) == 0
+    metrics = json.loads((out / "evaluation" / "metrics.json").read_text())["detector"]
+    assert metrics["operating_threshold"] == [0.5, 0.8]
+
+
 def test_missing_inputs_give_a_clear_error(tmp_path, tiny_truth, tiny_detections, capsys):
     out, truth_dir = _write_set(tmp_path, tiny_truth, tiny_detections)
     assert main(["evaluate", str(out), "--truth", str(tmp_path / "nowhere")]) == 2

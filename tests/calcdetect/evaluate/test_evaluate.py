@@ -22,6 +22,28 @@ def test_counts_and_operating_threshold(result):
     assert result.operating_threshold == 0.7  # lowest flagged score
 
 
+def _two_operating_points(tiny_detections):
+    """The tiny run as two models would flag it: image 1.2.3.1 at threshold 0.5, the others at 0.8."""
+    images, calcs, clusters, patients = tiny_detections
+    images = images.assign(threshold=[0.5, 0.8, 0.8, 0.8], flag=["positive", "negative", "negative", "negative"])
+    return Detections(images, calcs, clusters, patients)
+
+
+def test_each_image_is_read_at_its_own_threshold(tiny_truth, tiny_detections):
+    result = evaluate(_two_operating_points(tiny_detections), truth_from_dicts(tiny_truth))
+    assert result.operating_threshold == [0.5, 0.8]
+    d = result.breakdowns["distractors"].set_index("kind")
+    # the speck's cluster (0.6) is on the image read at 0.5, the vessel's (0.7) on one read at 0.8
+    assert d.loc["single_speck", "n_clusters_on_distractor_at_operating_point"] == 1
+    assert d.loc["vascular_track", "n_clusters_on_distractor_at_operating_point"] == 0
+    # one threshold given for every image overrides the column
+    forced = evaluate(_two_operating_points(tiny_detections), truth_from_dicts(tiny_truth), operating_threshold=0.7)
+    assert forced.operating_threshold == 0.7
+    d = forced.breakdowns["distractors"].set_index("kind")
+    assert d.loc["single_speck", "n_clusters_on_distractor_at_operating_point"] == 0
+    assert d.loc["vascular_track", "n_clusters_on_distractor_at_operating_point"] == 1
+
+
 def test_calcification_froc(result):
     c = result.calcification_froc
     assert c.thresholds.tolist() == [math.inf, 9, 8, 7, 6, 5, 4]

@@ -15,19 +15,20 @@ from calcdetect.sr import plan_study_reports, read_cad_sr, write_study_srs
 from .conftest import dciodvfy, study_image
 
 
-def _tables(image_path: str, ds, *, n_clusters: int) -> ScanTables:
+def _tables(image_path: str, ds, *, n_clusters: int, score_of=lambda k: 2.0 + k, **image_fields) -> ScanTables:
     uid = str(ds.SOPInstanceUID)
     image = {"path": image_path, "sop_instance_uid": uid, "study_instance_uid": str(ds.StudyInstanceUID),
              "series_instance_uid": str(ds.SeriesInstanceUID), "sop_class_uid": str(ds.SOPClassUID),
              "patient_key": "PAT-30", "laterality": "L", "view": "CC", "rows": 240, "cols": 160,
-             "spacing_mm": 0.1, "spacing_col_mm": 0.1, "n_clusters": n_clusters, "score": 9.0, "flag": "positive"}
+             "spacing_mm": 0.1, "spacing_col_mm": 0.1, "n_clusters": n_clusters, "score": 9.0, "flag": "positive",
+             **image_fields}
     clusters, calcs = [], []
     for k in range(n_clusters):
         r0, c0 = 5 + 7 * (k // 6), 5 + 25 * (k % 6)
         members = [(r0 + 1, c0 + 1, 0.21), (r0 + 2, c0 + 4, 0.33), (r0 + 4, c0 + 2, 0.5)]
         clusters.append({"sop_instance_uid": uid, "cluster_id": k, "n_calcifications": 3,
                          "row": r0 + 7 / 3, "col": c0 + 7 / 3, "row_min": r0 + 1, "col_min": c0 + 1,
-                         "row_max": r0 + 4, "col_max": c0 + 4, "area_mm2": 0.04, "score": 2.0 + k})
+                         "row_max": r0 + 4, "col_max": c0 + 4, "area_mm2": 0.04, "score": score_of(k)})
         calcs += [{"sop_instance_uid": uid, "calcification_id": 3 * k + j, "row": float(r), "col": float(c),
                    "diameter_mm": d, "cluster_id": k} for j, (r, c, d) in enumerate(members)]
     calcs.append({"sop_instance_uid": uid, "calcification_id": 999, "row": 200.0, "col": 100.0,
@@ -54,6 +55,25 @@ def test_thirty_clusters_all_in_the_sr_and_valid(tmp_path):
         # intent follows the operating point: score >= image threshold -> presentation required
         assert read.rendering_intent == ("111150" if row["score"] >= config.image_threshold else "111151")
     assert sum(len(c.members) for c in report.clusters) == 90  # the isolated calcification is not reported
+
+
+@pytest.mark.parametrize("image_fields, model_threshold", [
+    ({"threshold": 0.5}, lambda cfg: 0.5),  # the threshold images.csv says flagged the image
+    ({"spacing_mm": 0.2, "spacing_col_mm": 0.2}, lambda cfg: cfg.image_threshold_coarse),  # older rows: by spacing
+    ({}, lambda cfg: cfg.image_threshold),
+])
+def test_certainty_and_intent_follow_the_image_s_own_threshold(tmp_path, image_fields, model_threshold):
+    study_image(tmp_path / "in", "IM1", study_uid=generate_uid(), patient_id="PAT-30")
+    ds = pydicom.dcmread(tmp_path / "in" / "IM1", stop_before_pixels=True)
+    config = DetectorConfig(image_threshold=0.8, image_threshold_coarse=1.6)
+    threshold = model_threshold(config)
+    tables = _tables("IM1", ds, n_clusters=4, score_of=lambda k: 0.45 * (k + 1), **image_fields)
+    outcome = write_study_srs(tmp_path / "out", tables, dicom_dir=tmp_path / "in", config=config)
+    report = read_cad_sr(outcome.paths[str(ds.StudyInstanceUID)])
+    for read, row in zip(sorted(report.clusters, key=lambda c: (c.bbox_px[0], c.bbox_px[1])),
+                         sorted(tables.clusters, key=lambda k: (k["row_min"], k["col_min"]))):
+        assert read.certainty_percent == pytest.approx(100 * row["score"] / (row["score"] + threshold), abs=1e-3)
+        assert read.rendering_intent == ("111150" if row["score"] >= threshold else "111151")
 
 
 def test_plan_is_deterministic_so_a_rerun_keeps_the_sr_identity(tmp_path):

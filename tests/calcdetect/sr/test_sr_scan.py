@@ -73,7 +73,6 @@ def test_clusters_and_members_read_back_equal_the_csvs(scanned):
     images = {r["sop_instance_uid"]: r for r in _rows(out / "images.csv")}
     clusters = _rows(out / "clusters.csv")
     calcs = _rows(out / "calcifications.csv")
-    threshold = DetectorConfig.default().image_threshold
     n_checked = 0
     for path in sorted((out / "sr").rglob("*.dcm")):
         report = read_cad_sr(path)
@@ -85,6 +84,8 @@ def test_clusters_and_members_read_back_equal_the_csvs(scanned):
         assert len(got) == len(mine)
         for read, row in zip(got, mine):
             assert read.sop_instance_uid == row["sop_instance_uid"]
+            threshold = float(images[row["sop_instance_uid"]]["threshold"])  # the image's model's
+            assert threshold in (DetectorConfig.default().image_threshold, DetectorConfig.default().image_threshold_coarse)
             assert read.bbox_px == (int(row["row_min"]), int(row["col_min"]), int(row["row_max"]), int(row["col_max"]))
             assert read.row_px == pytest.approx(float(row["row"]), abs=0.01)
             assert read.col_px == pytest.approx(float(row["col"]), abs=0.01)
