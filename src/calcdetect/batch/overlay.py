@@ -324,7 +324,8 @@ def _render(mammogram, result, *, patient_key, window, max_overview_px, inset_px
 
     flag = "POSITIVE" if result.flag else "negative"
     side = f"{mammogram.laterality or '?'} {mammogram.view or '?'}"
-    headline = f"{side}   score {result.score:.3f}   {flag}"
+    # each false-positive model has its own operating point: say which one this image was read at
+    headline = f"{side}   score {result.score:.3f} (flag at {result.threshold:.3g})   {flag}"
     _text(canvas, headline, (10, 26), scale=0.8, color=_RED if result.flag else _GREEN, thick=2, outline=False)
     x_rejected = max(10, width - 420)  # where the rejected-artefacts line starts, on the headline's row
     if result.search_outline_rc:
