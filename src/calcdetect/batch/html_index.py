@@ -139,7 +139,9 @@ def render_index_html(images: list[dict], patients: list[dict], *, n_errors: int
 def _image_figure(r: dict, sr_links: dict[str, str] | None) -> str:
     """One image's thumbnail (or a note that it has none) and its caption."""
     flag = r["flag"]
-    caption = (f'{_e(r["laterality"] or "?")} {_e(r["view"] or "?")} &middot; score {float(r["score"]):.3f} '
+    # each false-positive model has its own threshold: say the one this image was read at
+    at = f' (flag at {float(r["threshold"]):.3g})' if r.get("threshold") not in (None, "") else ""
+    caption = (f'{_e(r["laterality"] or "?")} {_e(r["view"] or "?")} &middot; score {float(r["score"]):.3f}{at} '
                f'&middot; <span class="flag-{_e(flag)}">{_e(flag)}</span> &middot; '
                f'{int(r["n_clusters"])} cluster(s)')
     sr_path = (sr_links or {}).get(r.get("sop_instance_uid", ""))

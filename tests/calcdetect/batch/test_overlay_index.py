@@ -66,7 +66,7 @@ def _rows():
         {"path": "a", "patient_key": "NEG-1", "laterality": "L", "view": "CC", "score": 0.0, "flag": "negative",
          "n_clusters": 0, "overlay": "overlays/NEG-1/1.2.3.png"},
         {"path": "b", "patient_key": "POS-1", "laterality": "R", "view": "<b>MLO</b>", "score": 7.5,
-         "flag": "positive", "n_clusters": 1, "overlay": "overlays/POS-1/1.2.4.png"},
+         "threshold": 0.854, "flag": "positive", "n_clusters": 1, "overlay": "overlays/POS-1/1.2.4.png"},
         {"path": "c", "patient_key": "POS-1", "laterality": "R", "view": "CC", "score": 1.0, "flag": "negative",
          "n_clusters": 0, "overlay": ""},
     ]
@@ -86,6 +86,8 @@ def test_index_lists_positives_first_and_escapes_header_values():
     assert "<b>MLO</b>" not in page and "&lt;b&gt;MLO&lt;/b&gt;" in page
     assert 'href="POS-1/1.2.4.png"' in page and 'src="POS-1/1.2.4.thumb.jpg"' in page
     assert "2 file(s) not analysed" in page and "errors.csv" in page
+    # the threshold the image was read at, where images.csv has it (rows of older scans do not)
+    assert "score 7.500 (flag at 0.854)" in page and "score 1.000 &middot;" in page
     assert not re.search(r"""(src|href)=["'](https?:)?//""", page), "no external resources"
 
 
