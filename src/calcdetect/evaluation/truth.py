@@ -30,7 +30,7 @@ VISIBILITY_RANK = 3
 _CALC_COLUMNS = ("sop_instance_uid", "id", "row", "col", "diameter_mm", "contrast", "snr", "shape", "cluster_id",
                  "d_prime", "d_prime_quantum", "material")
 _CLUSTER_COLUMNS = ("sop_instance_uid", "cluster_id", "row", "col", "n_calcifications", "morphology", "visibility",
-                    "third_snr", "third_d_prime", "third_d_prime_quantum", "hull_rc")
+                    "visibility_0.2mm", "third_snr", "third_d_prime", "third_d_prime_quantum", "hull_rc")
 _DISTRACTOR_COLUMNS = ("sop_instance_uid", "kind", "row", "col", "row_min", "col_min", "row_max", "col_max")
 _REQUIRED_COLUMNS = {
     "images": ("sop_instance_uid", "score", "flag"),
@@ -197,6 +197,8 @@ def _cluster_row(t: PhantomTruth, k: TruthCluster) -> dict:
         "n_calcifications": k.n_calcifications,
         "morphology": k.morphology,
         "visibility": k.visibility,
+        # the class in the image area-averaged to 0.2 mm pixels (empty in files that predate it)
+        "visibility_0.2mm": str(k.extra.get("visibility_0.2mm") or ""),
         "third_snr": _third([c.snr for c in members]),
         "third_d_prime": _third([_opt(c.d_prime) for c in members]),
         "third_d_prime_quantum": _third([_opt(c.d_prime_quantum) for c in members]),

@@ -12,6 +12,9 @@ Format versions: ``calcdetect-phantom-truth/1`` files (before issue 12) hold
 ``"unknown"`` — it cannot be recomputed without the anatomy the file does not
 hold.  From ``/1.1`` on, ``d_prime`` is against the total noise (quantum,
 electronic and anatomical) and each cluster has its ``visibility`` class.
+``/1.2`` adds each calcification's ``d_prime_0.2mm`` (the same observer in the
+image area-averaged to 0.2 mm pixels) and each cluster's ``visibility_0.2mm``
+(kept in ``extra``; absent from older files).
 """
 
 from __future__ import annotations
@@ -34,7 +37,7 @@ __all__ = [
 #: major format this module reads (any minor version of it)
 TRUTH_FORMAT_MAJOR = "calcdetect-phantom-truth/1"
 #: format written now
-TRUTH_FORMAT = TRUTH_FORMAT_MAJOR + ".1"
+TRUTH_FORMAT = TRUTH_FORMAT_MAJOR + ".2"
 #: class of a cluster from a file that predates visibility classes
 VISIBILITY_UNKNOWN = "unknown"
 _CLASSES = ("visible", "subtle", "occult", VISIBILITY_UNKNOWN)

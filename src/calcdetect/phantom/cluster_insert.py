@@ -26,11 +26,13 @@ from calcdetect.phantom.lesions import ClusterSpec, draw_cluster, path_length_pa
 from calcdetect.phantom.materials import contrast_mu_per_mm
 from calcdetect.phantom.presets import VendorPreset
 from calcdetect.phantom.visibility import (
+    COARSE_CHECK_MM,
     VISIBILITY_CLASSES,
     background_spectrum,
     classify_cluster,
     BOX_HALF_MM,
     observer_d_prime,
+    observer_d_prime_coarse,
     third_strongest,
 )
 
@@ -56,6 +58,8 @@ class PlacedCalcification:
     mu_per_mm: float  # attenuation added per mm of path (material minus displaced tissue)
     d_prime: float  # NPW, quantum + electronic + anatomical noise
     d_prime_quantum: float  # ideal (prewhitening) observer, quantum + electronic only, flat background
+    #: ``d_prime`` in the image area-averaged to ``COARSE_CHECK_MM`` pixels (itself when already as coarse)
+    d_prime_coarse: float
 
 
 @dataclass(frozen=True, eq=False)
@@ -74,6 +78,11 @@ class InsertedCluster:
     @property
     def third_d_prime(self) -> float:
         return third_strongest([c.d_prime for c in self.calcifications])
+
+    @property
+    def visibility_coarse(self) -> str:
+        """The class the cluster would have in the image area-averaged to ``COARSE_CHECK_MM`` pixels."""
+        return classify_cluster([c.d_prime_coarse for c in self.calcifications])
 
 
 def _site(rng, anat: Anatomy, spec: ClusterSpec, spacing_mm: float) -> tuple[float, float]:
@@ -144,7 +153,8 @@ def _trial(spec: ClusterSpec, site_rng, anat: Anatomy, atten: np.ndarray, exposu
         delta = exposure.mean_quanta(a + np.float32(mu) * patch, *ps) - exposure.mean_quanta(a, *ps)
         d, _ = observer_d_prime(delta, spectrum)
         dq = ideal_observer_snr(delta, n_site, exposure)
-        placed.append(PlacedCalcification(cs.shape, cs.diameter_mm, patch, r0, c0, mu, d, dq))
+        d_coarse = observer_d_prime_coarse(delta, spectrum, COARSE_CHECK_MM / sp) if sp < COARSE_CHECK_MM else d
+        placed.append(PlacedCalcification(cs.shape, cs.diameter_mm, patch, r0, c0, mu, d, dq, d_coarse))
     return (cr, cc), box, tuple(placed), g
 
 

@@ -176,7 +176,8 @@ def _calcification_truth(lesion: _PlacedLesion, exposure: Exposure, response) ->
         out.append({
             "id": k, "row": r, "col": c, "diameter_mm": round(pc.diameter_mm, 3),
             "contrast": contrast, "snr": contrast / sigma, "d_prime": round(pc.d_prime, 3),
-            "d_prime_quantum": round(pc.d_prime_quantum, 3), "shape": pc.shape, "cluster_id": 0,
+            "d_prime_quantum": round(pc.d_prime_quantum, 3), "d_prime_0.2mm": round(pc.d_prime_coarse, 3),
+            "shape": pc.shape, "cluster_id": 0,
             "material": cluster.spec.material, "mu_per_mm": round(pc.mu_per_mm, 4),
         })
     return out
@@ -230,6 +231,7 @@ def _cluster_truth(calcs: list[dict], lesion: _PlacedLesion | None, spacing_mm: 
         "morphology": cluster.spec.morphology,
         "hull_rc": [[round(float(a), 2), round(float(b), 2)] for a, b in hull],
         "area_mm2": round(area_mm2, 2), "visibility": cluster.visibility,
+        "visibility_0.2mm": cluster.visibility_coarse,
         "third_d_prime": round(cluster.third_d_prime, 3) if math.isfinite(cluster.third_d_prime) else None,
         "visibility_requested": cluster.visibility_requested, "lesion_draws": cluster.n_draws,
         "material": cluster.spec.material, "size_scale": round(cluster.spec.size_scale, 3),

@@ -74,3 +74,40 @@ def test_old_truth_files_have_unknown_class(tiny_truth, tiny_detections):
     s = result.summary()["visibility"]
     assert s["counts"]["unknown"] == 2 and "older than visibility classes" in s["note"]
     assert math.isnan(result.visibility_figures["visible"].cluster_froc.sensitivity_at(0.1))
+
+
+def _at_coarse_pixels(tiny_truth, tiny_detections, spacing_mm):
+    """The classed set with each cluster's class at 0.2 mm given beside it: A's cluster subtle
+    there, D's visible (the bookkeeping is what is tested, not the physics)."""
+    truth = copy.deepcopy(tiny_truth)
+    for doc in truth:
+        doc["format"] = "calcdetect-phantom-truth/1.2"
+        doc["spacing_mm"] = [spacing_mm, spacing_mm]
+    truth[0]["clusters"][0].update(visibility="visible", **{"visibility_0.2mm": "subtle"})
+    truth[3]["clusters"][0].update(visibility="occult", **{"visibility_0.2mm": "visible"})
+    images, calcs, clusters, patients = tiny_detections
+    extra = pd.DataFrame({"sop_instance_uid": ["1.2.3.4"], "cluster_id": [0], "n_calcifications": [3], "row": [200],
+                          "col": [200], "row_min": [198], "col_min": [198], "row_max": [202], "col_max": [202],
+                          "area_mm2": [0.1], "score": [0.8]})  # fmt: skip
+    det = Detections(images, calcs, pd.concat([clusters, extra], ignore_index=True), patients)
+    return evaluate(det, truth_from_dicts(truth))
+
+
+def test_coarse_images_are_also_read_by_the_class_at_0_2_mm(tiny_truth, tiny_detections):
+    result = _at_coarse_pixels(tiny_truth, tiny_detections, 0.2)
+    # the primary figures keep the native class: A's cluster visible, found by the 0.9 detection
+    native = result.visibility_figures["visible"].cluster_froc
+    assert native.sensitivity.max() == 1.0 and result.visibility_figures["visible"].n_clusters == 1
+    # beside them, by the class at 0.2 mm: D's cluster is the visible one, found only at 0.8
+    coarse = result.coarse_visibility_figures["visible"].cluster_froc
+    assert result.coarse_visibility_figures["visible"].n_clusters == 1
+    above = coarse.thresholds > 0.8
+    assert above.any() and (coarse.sensitivity[above] == 0.0).all()
+    assert coarse.sensitivity[list(coarse.thresholds).index(0.8)] == 1.0
+    summary = result.summary()["visibility_at_0.2mm"]
+    assert summary["counts"]["visible"] == 1 and summary["counts"]["subtle"] == 1 and "area-averaged" in summary["note"]
+
+
+def test_images_at_their_own_fine_pixels_have_no_class_at_0_2_mm_figures(tiny_truth, tiny_detections):
+    result = _at_coarse_pixels(tiny_truth, tiny_detections, 0.1)
+    assert result.coarse_visibility_figures == {} and "visibility_at_0.2mm" not in result.summary()

@@ -104,9 +104,28 @@ def test_truth_has_the_documented_keys(positive_phantoms):
                 "transfer_syntax_uid", "breast_area_mm2", "has_cluster", "calcifications", "clusters",
                 "distractors"):
         assert key in t
-    assert t["format"] == "calcdetect-phantom-truth/1.1"  # 1.1: d_prime against total noise, visibility
-    for key in ("id", "row", "col", "x_mm", "y_mm", "diameter_mm", "contrast", "snr", "shape", "cluster_id"):
+    # 1.1: d_prime against total noise, visibility; 1.2: the same at 0.2 mm pixels
+    assert t["format"] == "calcdetect-phantom-truth/1.2"
+    for key in ("id", "row", "col", "x_mm", "y_mm", "diameter_mm", "contrast", "snr", "shape", "cluster_id",
+                "d_prime", "d_prime_0.2mm"):
         assert key in t["calcifications"][0]
+    assert "visibility_0.2mm" in t["clusters"][0]
+
+
+def test_visibility_at_0_2_mm_follows_the_members_coarse_d_prime(positive_phantoms):
+    """Area-averaging cannot make a calcification easier to see: d' at 0.2 mm pixels is at most the
+    native one, and the cluster's class at 0.2 mm is the rule applied to those values."""
+    from calcdetect.phantom.visibility import classify_cluster
+
+    for phantom in positive_phantoms:
+        t = phantom.truth
+        calcs = t["calcifications"]
+        assert all(c["d_prime_0.2mm"] <= c["d_prime"] * 1.001 + 1e-3 for c in calcs)
+        if t["spacing_mm"][0] < 0.2:
+            assert any(c["d_prime_0.2mm"] < 0.95 * c["d_prime"] for c in calcs)
+        for k in t["clusters"]:
+            members = [c for c in calcs if c["id"] in k["member_ids"]]
+            assert k["visibility_0.2mm"] == classify_cluster([c["d_prime_0.2mm"] for c in members])
 
 
 def test_right_breast_has_its_chest_wall_on_the_right():
