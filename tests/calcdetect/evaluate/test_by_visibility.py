@@ -25,6 +25,15 @@ from calcdetect.evaluation.scoring import evaluate
 from calcdetect.evaluation.truth import Detections, truth_from_dicts
 
 
+def _with_a_hit_on_d(tiny_detections) -> Detections:
+    """The tiny run with a detection (score 0.8) added on image D's cluster."""
+    images, calcs, clusters, patients = tiny_detections
+    extra = pd.DataFrame({"sop_instance_uid": ["1.2.3.4"], "cluster_id": [0], "n_calcifications": [3], "row": [200],
+                          "col": [200], "row_min": [198], "col_min": [198], "row_max": [202], "col_max": [202],
+                          "area_mm2": [0.1], "score": [0.8]})  # fmt: skip
+    return Detections(images, calcs, pd.concat([clusters, extra], ignore_index=True), patients)
+
+
 @pytest.fixture
 def classed(tiny_truth, tiny_detections):
     truth = copy.deepcopy(tiny_truth)
@@ -32,12 +41,7 @@ def classed(tiny_truth, tiny_detections):
         doc["format"] = "calcdetect-phantom-truth/1.1"
     truth[0]["clusters"][0]["visibility"] = "visible"
     truth[3]["clusters"][0]["visibility"] = "occult"
-    images, calcs, clusters, patients = tiny_detections
-    extra = pd.DataFrame({"sop_instance_uid": ["1.2.3.4"], "cluster_id": [0], "n_calcifications": [3], "row": [200],
-                          "col": [200], "row_min": [198], "col_min": [198], "row_max": [202], "col_max": [202],
-                          "area_mm2": [0.1], "score": [0.8]})  # fmt: skip
-    det = Detections(images, calcs, pd.concat([clusters, extra], ignore_index=True), patients)
-    return evaluate(det, truth_from_dicts(truth))
+    return evaluate(_with_a_hit_on_d(tiny_detections), truth_from_dicts(truth))
 
 
 def test_visible_froc_ignores_hits_on_occult_clusters(classed):
@@ -85,12 +89,7 @@ def _at_coarse_pixels(tiny_truth, tiny_detections, spacing_mm):
         doc["spacing_mm"] = [spacing_mm, spacing_mm]
     truth[0]["clusters"][0].update(visibility="visible", **{"visibility_0.2mm": "subtle"})
     truth[3]["clusters"][0].update(visibility="occult", **{"visibility_0.2mm": "visible"})
-    images, calcs, clusters, patients = tiny_detections
-    extra = pd.DataFrame({"sop_instance_uid": ["1.2.3.4"], "cluster_id": [0], "n_calcifications": [3], "row": [200],
-                          "col": [200], "row_min": [198], "col_min": [198], "row_max": [202], "col_max": [202],
-                          "area_mm2": [0.1], "score": [0.8]})  # fmt: skip
-    det = Detections(images, calcs, pd.concat([clusters, extra], ignore_index=True), patients)
-    return evaluate(det, truth_from_dicts(truth))
+    return evaluate(_with_a_hit_on_d(tiny_detections), truth_from_dicts(truth))
 
 
 def test_coarse_images_are_also_read_by_the_class_at_0_2_mm(tiny_truth, tiny_detections):
