@@ -16,6 +16,7 @@ import argparse
 import getpass
 import ipaddress
 import logging
+import signal
 import sys
 from pathlib import Path
 
@@ -109,11 +110,20 @@ def run(args: argparse.Namespace) -> int:
     print(f"reviewing {len(study.patients)} patient(s), {n_images} image(s) of {out} as reader {reader!r}; "
           f"decisions saved in {store.folder}")
     print(f"open {server.url}", flush=True)
-    print("(Ctrl-C stops the server; every decision is already saved)", flush=True)
+    print("(Ctrl-C or SIGTERM stops the server; every decision is already saved)", flush=True)
+
+    def _stop(_signum, _frame) -> None:
+        raise KeyboardInterrupt  # serve_forever runs in this thread: leave it the way Ctrl-C does
+
+    # installed, not inherited: a server started in the background (where the shell ignores SIGINT)
+    # or by a service manager (SIGTERM) stops as cleanly as one stopped with Ctrl-C in a terminal
+    previous = {s: signal.signal(s, _stop) for s in (signal.SIGTERM, signal.SIGINT)}
     try:
         server.serve_forever()
     except KeyboardInterrupt:
         pass
     finally:
         server.server_close()
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
     return EXIT_OK

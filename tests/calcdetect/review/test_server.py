@@ -214,3 +214,30 @@ def test_a_killed_server_loses_no_saved_decision(scan_out):
         proc.wait(10)
         proc.stdout.close(), proc.stderr.close()
     assert sum(len(p["state"]["decisions"]) for p in data["patients"]) == 21
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGINT])
+def test_the_server_stops_cleanly_on_sigterm_and_sigint_even_when_started_ignoring_sigint(scan_out, stop):
+    """A service manager sends SIGTERM; a shell's background job starts with SIGINT ignored, which
+    Python would keep: the server installs its own handlers and stops either way, lock released."""
+    def ignore_sigint() -> None:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+    proc = subprocess.Popen([sys.executable, "-m", "calcdetect.cli", "review", str(scan_out), "--reader", "dave",
+                             "--port", "0"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=ignore_sigint)
+    try:
+        assert proc.stdout.readline().startswith("reviewing ")
+        assert proc.stdout.readline().startswith("open http://")
+        proc.send_signal(stop)
+        assert proc.wait(20) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        proc.stdout.close(), proc.stderr.close()
+    # the reader's lock went with it: the same reader can start again at once
+    again, *_ = _start(scan_out, "dave")
+    again.send_signal(signal.SIGTERM)
+    assert again.wait(20) == 0
+    again.stdout.close(), again.stderr.close()
