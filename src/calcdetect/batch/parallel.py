@@ -34,6 +34,7 @@ from __future__ import annotations
 import logging
 import os
 import signal
+import threading
 import time
 from collections import deque
 from collections.abc import Iterator, Sequence
@@ -68,8 +69,29 @@ def _process_with_deadline(item: InputFile, settings: ScanSettings) -> WorkResul
         signal.setitimer(signal.ITIMER_REAL, 0.0)
 
 
+#: how often (s) a worker looks whether the scan that started it is still there
+PARENT_CHECK_S = 1.0
+
+
 def _init_worker() -> None:
     limit_opencv_threads(1)
+    _exit_with_parent(os.getppid())
+
+
+def _exit_with_parent(parent_pid: int) -> None:
+    """End this worker when the scan that started it is gone.
+
+    A scan killed outright (SIGKILL, the machine's OOM killer) cannot stop its pool: each worker
+    then waits forever to hand back a result nobody reads (blocked on a full pipe, ~230 MB each,
+    seen after the killed-run test). An orphan is re-parented, so its parent id changes.
+    """
+    def watch() -> None:
+        while True:
+            time.sleep(PARENT_CHECK_S)
+            if os.getppid() != parent_pid:
+                os._exit(1)  # nothing to clean up: the records the scan kept are whole files
+
+    threading.Thread(target=watch, name="calcdetect-parent-watch", daemon=True).start()
 
 
 def _run_serial(items: Sequence[InputFile], settings: ScanSettings) -> Iterator[WorkResult]:

@@ -122,6 +122,27 @@ def test_resume_redoes_changed_files_and_refuses_other_settings(good_folder, tmp
         scan_folder(good_folder, out, overlays=False, resume=True, pseudonymize_key="k")
 
 
+def _children(pid: int) -> list[int]:
+    """Process ids whose parent is ``pid`` (Linux /proc; empty elsewhere)."""
+    out = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            out.append(int(stat.parent.name))
+    return out
+
+
+def _alive(pid: int) -> bool:
+    """Running (a zombie waiting for its new parent to reap it counts as gone)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
 def test_killed_cli_run_resumes_to_the_same_files(mixed_folder, reference, tmp_path):
     """Kill a real `calcdetect scan` process mid-run (SIGKILL), then --resume."""
     out = tmp_path / "out"
@@ -133,8 +154,15 @@ def test_killed_cli_run_resumes_to_the_same_files(mixed_folder, reference, tmp_p
         if records.is_dir() and len([p for p in records.iterdir() if p.suffix == ".json"]) >= 3:
             break
         time.sleep(0.005)
+    workers = _children(proc.pid)
+    assert workers or not Path("/proc").is_dir(), "the scan runs its files in a worker process"
     proc.send_signal(signal.SIGKILL)
     proc.wait()
+    # its pool's workers do not outlive it (each would wait forever to hand back a result)
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline and any(_alive(pid) for pid in workers):
+        time.sleep(0.1)
+    assert not [pid for pid in workers if _alive(pid)], "orphaned workers still running"
     n_inputs = json.loads((reference / "run.json").read_text())["n_inputs"]
     assert proc.returncode == -signal.SIGKILL
     assert len(list(records.glob("*.json"))) < n_inputs, "the run finished before it could be killed"
