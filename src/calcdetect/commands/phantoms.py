@@ -113,6 +113,10 @@ def run(args: argparse.Namespace) -> int:
         asked = ", ".join(f"{k} {v:.0%}" for k, v in (summ.get("visibility_mix_requested") or {}).items())
         print(f"clusters: {summ['n_with_cluster']} ({', '.join(f'{k} {v}' for k, v in counts.items())}; "
               f"mix asked for: {asked}; rule in docs/phantom-truth.md), summary in {args.out / 'set_summary.json'}")
+        if summ.get("visibility_counts_at_0.2mm"):
+            at_coarse = summ["visibility_counts_at_0.2mm"]
+            print(f"the same clusters in the images area-averaged to 0.2 mm: "
+                  f"{', '.join(f'{k} {v}' for k, v in at_coarse.items())}")
     if skipped:
         print(f"skipped {len(skipped)} record(s), listed in {args.out / 'cohort_skipped.csv'}:")
         for s in skipped:

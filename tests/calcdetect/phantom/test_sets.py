@@ -133,6 +133,11 @@ def test_set_draws_the_class_mix_and_says_it(tmp_path, capsys):
     assert summary["visibility_counts"] == {c: got.count(c) for c in ("visible", "subtle", "occult")}
     assert summary["n_with_cluster"] == 12 and summary["n_not_as_requested"] == 0
     assert len(set(got)) >= 2  # 12 draws from a 50/25/25 mix: one class alone has probability < 0.003
+    # beside them, the same clusters classed at 0.2 mm pixels (the "small" presets are 0.1 mm)
+    coarse = [k["visibility_0.2mm"] for t in truths.values() for k in t["clusters"]]
+    assert summary["visibility_counts_at_0.2mm"] == {c: coarse.count(c) for c in ("visible", "subtle", "occult")}
+    rank = {"occult": 0, "subtle": 1, "visible": 2}
+    assert all(rank[a] <= rank[b] for a, b in zip(coarse, got)), "area-averaging never makes a cluster more visible"
     rows = list(csv.DictReader(open(out / "manifest.csv")))
     assert sorted(r["visibility"] for r in rows) == sorted(got)
     assert all(r["visibility"] == r["visibility_requested"] for r in rows)
@@ -143,6 +148,7 @@ def test_cli_says_the_class_mix(tmp_path, capsys):
                  "--positive-fraction", "1"]) == EXIT_OK
     text = capsys.readouterr().out
     assert "clusters: 4 (visible" in text and "mix asked for: visible 70%, subtle 20%, occult 10%" in text
+    assert "the same clusters in the images area-averaged to 0.2 mm: visible" in text
 
 
 def test_a_bad_class_mix_is_refused(tmp_path):
