@@ -314,7 +314,8 @@ def _coarse_class_figures(t_img: pd.DataFrame, pats: pd.DataFrame, t_clu: pd.Dat
     every cluster's truth gives it (else none)."""
     pixel_mm = t_img[["spacing_row_mm", "spacing_col_mm"]].min(axis=1)
     coarse = bool(len(t_img)) and bool((pixel_mm >= _COARSE_FROM_MM).all())
-    known = "visibility_0.2mm" in t_clu and bool(len(t_clu)) and bool(t_clu["visibility_0.2mm"].astype(str).ne("").all())
+    known = ("visibility_0.2mm" in t_clu and bool(len(t_clu))
+             and bool(t_clu["visibility_0.2mm"].astype(str).ne("").all()))
     if not (coarse and known):
         return {}
     by_coarse = _by_coarse_class(t_clu)

@@ -163,7 +163,8 @@ def _job(kwargs: dict, out_dir: str, name: str, reuse: bool = False) -> tuple[st
                       "has_cluster": t["has_cluster"], "sop_instance_uid": t["sop_instance_uid"],
                       "visibility": ";".join(k.get("visibility", "unknown") for k in t.get("clusters", [])),
                       "visibility_requested": kwargs.get("visibility") or "",
-                      "visibility_0.2mm": ";".join(k.get("visibility_0.2mm") or "unknown" for k in t.get("clusters", [])),
+                      "visibility_0.2mm": ";".join(k.get("visibility_0.2mm") or "unknown"
+                                                   for k in t.get("clusters", [])),
                       "third_d_prime": ";".join(str(k.get("third_d_prime")) for k in t.get("clusters", []))}
 
 
