@@ -107,18 +107,21 @@ def run(args: argparse.Namespace) -> int:
         print(f"warning: listening on {args.host}: anyone who can reach it and has the address below can review; "
               "the connection is not encrypted", file=sys.stderr)
     n_images = sum(len(p.images) for p in study.patients)
-    print(f"reviewing {len(study.patients)} patient(s), {n_images} image(s) of {out} as reader {reader!r}; "
-          f"decisions saved in {store.folder}")
-    print(f"open {server.url}", flush=True)
-    print("(Ctrl-C or SIGTERM stops the server; every decision is already saved)", flush=True)
 
     def _stop(_signum, _frame) -> None:
         raise KeyboardInterrupt  # serve_forever runs in this thread: leave it the way Ctrl-C does
 
     # installed, not inherited: a server started in the background (where the shell ignores SIGINT)
-    # or by a service manager (SIGTERM) stops as cleanly as one stopped with Ctrl-C in a terminal
-    previous = {s: signal.signal(s, _stop) for s in (signal.SIGTERM, signal.SIGINT)}
+    # or by a service manager (SIGTERM) stops as cleanly as one stopped with Ctrl-C in a terminal;
+    # and before the address is printed, since whoever reads it may stop the server at once
+    previous = {}
     try:
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            previous[signum] = signal.signal(signum, _stop)
+        print(f"reviewing {len(study.patients)} patient(s), {n_images} image(s) of {out} as reader {reader!r}; "
+              f"decisions saved in {store.folder}")
+        print(f"open {server.url}", flush=True)
+        print("(Ctrl-C or SIGTERM stops the server; every decision is already saved)", flush=True)
         server.serve_forever()
     except KeyboardInterrupt:
         pass
