@@ -24,7 +24,12 @@ features, in :data:`FEATURE_NAMES` order:
 * ``spot_snr``: SNR of the prewhitened spot response
   (:mod:`calcdetect.detector.spot`) at coarse pixels; *missing* (NaN) where
   the spot filter does not run, which the gradient-boosted trees handle as
-  missing, not as a number.
+  missing, not as a number;
+* ``spot_image_snr``, ``spot_block_snr``: the same filter's statistic over its
+  own noise, whitened by the image's spectrum and by the spectrum of the
+  candidate's block (:func:`calcdetect.detector.spot.spot_snr_pair`), at
+  every pixel spacing; missing where the breast holds too few patches for a
+  spectrum.
 
 Where a candidate lies (distance to the skin line or the pectoral muscle,
 the density of the tissue around it) is deliberately *not* a feature: on
@@ -57,11 +62,11 @@ FEATURE_NAMES: tuple[str, ...] = (
     "tophat_snr", "mid_ratio",
     "diameter_mm", "elongation", "fill",
     "blob_anisotropy", "vessel_anisotropy", "vessel_ridge",
-    "texture_ratio", "spot_snr",
+    "texture_ratio", "spot_snr", "spot_image_snr", "spot_block_snr",
 )
 
 #: features that are NaN by design where they are not measured (not a fault to warn about)
-MAY_BE_MISSING: frozenset[str] = frozenset({"spot_snr"})
+MAY_BE_MISSING: frozenset[str] = frozenset({"spot_snr", "spot_image_snr", "spot_block_snr"})
 
 #: half-width of the patch on which size and shape are measured
 _SHAPE_RADIUS_MM = 0.45
@@ -277,11 +282,13 @@ def candidate_features(
     *,
     spacing_mm: tuple[float, float],
     config: DetectorConfig,
+    spot_pair: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> CandidateFeatures:
     """Compute :data:`FEATURE_NAMES` for every candidate (see the module docstring).
 
     ``tophat`` covers the same region as ``space`` (from ``space.origin``);
-    ``image`` is the whole image.
+    ``image`` is the whole image; ``spot_pair`` is ``spot_image_snr`` and ``spot_block_snr``
+    (:func:`calcdetect.detector.spot.spot_features`; missing when not given).
     """
     n = len(peaks)
     rows, cols = peaks.row_px, peaks.col_px
@@ -314,6 +321,6 @@ def candidate_features(
         tophat_snr, mid_ratio,
         diameter, elongation, fill,
         _anisotropy(blob_l1, blob_l2), _anisotropy(v1, v2), vessel_ridge,
-        texture, peaks.spot_snr,
+        texture, peaks.spot_snr, *(spot_pair if spot_pair is not None else (np.full(n, np.nan),) * 2),
     ])) if n else np.zeros((0, len(FEATURE_NAMES)), np.float32)
     return CandidateFeatures(matrix, contrast, _tophat_diameter(tophat, lrows, lcols, spacing_mm), elongation, fill, area)

@@ -53,7 +53,7 @@ from calcdetect.detector.noise_model import NoiseCurve, fit_noise_curve
 from calcdetect.detector.point_spread import NO_ESTIMATE, estimate_point_spread
 from calcdetect.detector.rejection import Rejection, reject_artefacts
 from calcdetect.detector.responses import blur_reach_px, scale_space
-from calcdetect.detector.spot import uses_spot_filter
+from calcdetect.detector.spot import spot_features, uses_spot_filter
 from calcdetect.results import Calcification, ImageResult, Mammogram
 
 __all__ = ["detect", "detect_mammogram", "patient_flag", "analyse_candidates", "CandidateAnalysis"]
@@ -172,7 +172,9 @@ def analyse_candidates(
     watch.tick("candidates")
     tophat = white_tophat_mm(work, spacing_mm=spacing, size_mm=cfg.tophat_size_mm)
     watch.tick("tophat")
-    feats = candidate_features(image, tophat, space, peaks, spacing_mm=spacing, config=cfg)
+    spot_pair = spot_features(work, peaks.row_px, peaks.col_px, sigma=peaks.sigma, spacing_mm=spacing, config=cfg,
+                              valid=mask.in_search, sigma_at=sigma_at, full_shape=image.shape, origin=origin)
+    feats = candidate_features(image, tophat, space, peaks, spacing_mm=spacing, config=cfg, spot_pair=spot_pair)
     watch.tick("features")
     return CandidateAnalysis(peaks, feats, mask, noise, spacing, watch.timings, image)
 

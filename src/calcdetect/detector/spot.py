@@ -30,6 +30,25 @@ one spectrum per image did worse than the DoG levels (texture is not
 stationary over a whole breast at 0.05 mm), so the filter is used at
 ``spot_min_spacing_mm`` and coarser only.
 
+**At every resolution, two features** (:func:`spot_snr_pair`): the same
+filter's statistic at each candidate in units of its own noise, once with the
+image's one spectrum and once with the spectrum of the candidate's block
+(:data:`SPOT_BLOCK_MM` square; measured on the block and half a block
+around it).  Texture is not stationary over a breast at full size, so one
+spectrum whitens dense tissue too little and fat too much; a block's own
+spectrum follows it, and the pair says how much the candidate depends on
+which (a texture peak that one spectrum finds stands out less against its
+block's).  Their noise is not sampled: the response ``r = sum h x`` of noise
+of spectrum ``P`` has variance ``sum |H|^2 P / M`` (``M`` pixels of the patch,
+``H`` the filter's transfer), and ``P`` is the block's, which holds the
+anatomical texture as well as the quantum noise, so both features are
+``r / (sigma(I) sqrt(sum |H|^2 P_block / M))`` -- for the block's own filter,
+``H = S / P_block``, the prewhitening observer's d' estimate itself.
+Development measurement (history step 10, 2-fold cross-validation by image
+on the digital development set, candidates at full size): the classifier's
+candidate AUC 0.951 -> 0.959 with both, and punctate calcifications kept at
+three false candidates per image 0.76 -> 0.81 (neither alone helped).
+
 No library computes a prewhitened matched filter from an image's own
 spectrum; the periodogram and kernel are a few lines of NumPy.
 """
@@ -38,14 +57,18 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import cv2
 import numpy as np
+import scipy.fft
+import scipy.sparse
 
 from calcdetect.config import DetectorConfig, mm_to_px
 
-__all__ = ["PATCH_PX", "MIN_PATCHES", "MAX_PATCHES", "uses_spot_filter", "noise_power_spectrum", "prewhitened_kernel",
-           "spot_response"]
+__all__ = ["PATCH_PX", "MIN_PATCHES", "MAX_PATCHES", "SPOT_BLOCK_MM", "BlockSpectra", "uses_spot_filter",
+           "noise_power_spectrum", "prewhitened_kernel", "spot_response", "block_spectra", "spot_snr_pair",
+           "spot_features"]
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +79,10 @@ MIN_PATCHES = 8
 #: at most this many patches, evenly spread over those that fit (the mean of 400 periodograms
 #: is within about 5 % per frequency; more only costs time)
 MAX_PATCHES = 400
+#: side (mm) of the blocks that get a spectrum of their own for :func:`spot_snr_pair`: twice the noise
+#: tiles (``noise_tile_mm``), so that a block at 0.1 mm still holds ~100 patches of its own and the
+#: half block around it; smaller than the dense and fatty regions of a breast
+SPOT_BLOCK_MM = 16.0
 
 
 def uses_spot_filter(spacing_mm: tuple[float, float], config: DetectorConfig) -> bool:
@@ -110,14 +137,31 @@ def noise_power_spectrum(
         pr, pc = pr[pick], pc[pick]
     windows = np.lib.stride_tricks.sliding_window_view(image, (n, n))
     patches = windows[pr, pc].reshape(pr.size, n * n).astype(np.float64)
-    yy, xx = np.mgrid[0:n, 0:n].astype(np.float64)
-    plane = np.column_stack([np.ones(n * n), yy.ravel(), xx.ravel()])
-    residual = (patches - (patches @ np.linalg.pinv(plane).T) @ plane.T).reshape(pr.size, n, n)
-    hann = np.hanning(n)
-    win = hann[:, None] * hann[None, :]
     s2 = np.maximum(np.asarray(variance_at(pr + n // 2, pc + n // 2), np.float64), 1e-12)
-    power = np.abs(np.fft.fft2(residual * win[None], axes=(1, 2))) ** 2 / (win**2).sum()
+    power = np.abs(np.fft.fft2(_detrended_windowed(patches, n), axes=(1, 2))) ** 2 / _window_power(n)
     return (power / s2[:, None, None]).mean(axis=0)
+
+
+def _window_power(n: int) -> float:
+    hann = np.hanning(n)
+    return float(((hann[:, None] * hann[None, :]) ** 2).sum())
+
+
+def _detrended_windowed(patches: np.ndarray, n: int) -> np.ndarray:
+    """Patches (k, n * n) minus their best-fitting plane, Hann-windowed, in place: shape (k, n, n).
+
+    The plane's three basis images (1, row, column) are fitted by least squares and taken off one at a
+    time: a (k, 3) x (3, n * n) product is slow in BLAS.
+    """
+    yy, xx = np.mgrid[0:n, 0:n].astype(np.float64)
+    basis = np.column_stack([np.ones(n * n), yy.ravel(), xx.ravel()])
+    coef = patches @ np.linalg.pinv(basis).T.astype(patches.dtype)
+    residual = patches  # in place: the callers' patches are copies already
+    for j in range(3):
+        residual -= coef[:, j:j + 1] * basis[:, j].astype(patches.dtype)[None, :]
+    hann = np.hanning(n)
+    residual *= (hann[:, None] * hann[None, :]).ravel().astype(patches.dtype)[None, :]
+    return residual.reshape(-1, n, n)
 
 
 def prewhitened_kernel(nps: np.ndarray, sigma_px: float) -> np.ndarray:
@@ -161,3 +205,194 @@ def spot_response(
     sigma_px = max(mm_to_px(config.spot_sigma_mm, min(spacing_mm)), config.scale_floor_px)
     kernel = prewhitened_kernel(nps, sigma_px)
     return cv2.filter2D(image, cv2.CV_32F, kernel, borderType=cv2.BORDER_REFLECT)
+
+
+@dataclass(frozen=True, eq=False)
+class BlockSpectra:
+    """Noise power spectra (unit noise-curve variance; ``scipy.fft.rfft2`` layout, shape (PATCH_PX,
+    PATCH_PX // 2 + 1)) of the image and of each block of ``block_px`` pixels (from the image's
+    corner), as :func:`block_spectra` measures them."""
+
+    block_px: tuple[int, int]
+    #: the mean periodogram of every patch; None when fewer than :data:`MIN_PATCHES` fit
+    image: np.ndarray | None
+    #: (block rows, block columns, ...) the mean periodogram of the patches on each block and half a
+    #: block around it; NaN where fewer than :data:`MIN_PATCHES` fit there (the image's is used)
+    blocks: np.ndarray
+
+
+def block_spectra(
+    image: np.ndarray,
+    valid: Callable[[np.ndarray, np.ndarray], np.ndarray],
+    variance_at: Callable[[np.ndarray, np.ndarray], np.ndarray],
+    *,
+    spacing_mm: tuple[float, float],
+    full_shape: tuple[int, int],
+    origin: tuple[int, int] = (0, 0),
+    block_mm: float = SPOT_BLOCK_MM,
+) -> BlockSpectra:
+    """The spectra :func:`spot_snr_pair` reads: periodograms of the non-overlapping patches in the
+    region (on a grid of multiples of :data:`PATCH_PX` of the whole image, so a crop measures the
+    same), averaged over the image and over each block with half a block around it.
+
+    ``image`` is a crop at ``origin`` of an image of ``full_shape``; ``valid`` and ``variance_at``
+    take full-image positions.  A patch counts when its four corners and its centre are ``valid``
+    (the search region is smooth on the scale of a patch; a pixel-exact test costs a lookup per pixel).
+    """
+    n = PATCH_PX
+    H, W = image.shape
+    block_px = tuple(max(n, int(round(mm_to_px(block_mm, s)))) for s in spacing_mm)
+    n_blocks = (-(-full_shape[0] // block_px[0]), -(-full_shape[1] // block_px[1]))
+    half = n // 2 + 1
+    r0 = np.arange(-origin[0] % n, H - n + 1, n)
+    c0 = np.arange(-origin[1] % n, W - n + 1, n)
+    rr, cc = np.meshgrid(r0 + origin[0], c0 + origin[1], indexing="ij")
+    full = np.ones(rr.shape, bool)
+    for dr, dc in ((0, 0), (0, n - 1), (n - 1, 0), (n - 1, n - 1), (n // 2, n // 2)):
+        full &= np.asarray(valid(rr + dr, cc + dc), bool)
+    pr, pc = rr[full] - origin[0], cc[full] - origin[1]
+    blocks = np.full((*n_blocks, n, half), np.nan)
+    if pr.size < MIN_PATCHES:
+        return BlockSpectra(block_px, None, blocks)
+    windows = np.lib.stride_tricks.sliding_window_view(image, (n, n))
+    patches = windows[pr, pc].reshape(pr.size, n * n).astype(np.float32)
+    s2 = np.maximum(np.asarray(variance_at(pr + n // 2 + origin[0], pc + n // 2 + origin[1]), np.float64), 1e-12)
+    # single precision and scipy's real FFT: a few thousand patches per image, a quarter of the time
+    power = np.abs(scipy.fft.rfft2(_detrended_windowed(patches, n), axes=(1, 2), workers=1)) ** 2
+    power /= (_window_power(n) * s2).astype(np.float32)[:, None, None]
+    power = power.reshape(pr.size, -1)
+    # each block's mean over the patches whose centres lie on it or within half a block of it: a
+    # centre belongs to the blocks of (centre / block + d) for d in -1/2, 0, 1/2 along each axis
+    centre_r, centre_c = pr + n // 2 + origin[0], pc + n // 2 + origin[1]
+    owner = []
+    for centre, size, count in ((centre_r, block_px[0], n_blocks[0]), (centre_c, block_px[1], n_blocks[1])):
+        near = np.floor(centre[None, :] / size + np.array([-0.5, 0.0, 0.5])[:, None]).astype(np.intp)
+        near[(near < 0) | (near >= count)] = -1
+        near[0, near[0] == near[1]] = -1  # the same block twice
+        near[2, near[2] == near[1]] = -1
+        owner.append(near)
+    br = np.broadcast_to(owner[0][:, None, :], (3, 3, pr.size)).ravel()
+    bc = np.broadcast_to(owner[1][None, :, :], (3, 3, pr.size)).ravel()
+    patch = np.broadcast_to(np.arange(pr.size), (3, 3, pr.size)).ravel()
+    ok = (br >= 0) & (bc >= 0)
+    member = scipy.sparse.csr_matrix((np.ones(int(ok.sum()), np.float32), (br[ok] * n_blocks[1] + bc[ok], patch[ok])),
+                                     shape=(n_blocks[0] * n_blocks[1], pr.size))
+    hits = np.asarray(member.sum(axis=1)).reshape(n_blocks)
+    sums = (member @ power).reshape(*n_blocks, n, half)
+    enough = hits >= MIN_PATCHES
+    blocks[enough] = sums[enough] / hits[enough][:, None, None]
+    return BlockSpectra(block_px, power.mean(axis=0, dtype=np.float64).reshape(n, half), blocks)
+
+
+def _transfer_half(sigma_px: float) -> np.ndarray:
+    """The Gaussian spot's transfer on the ``rfft2`` grid of a patch."""
+    fr = np.fft.fftfreq(PATCH_PX)[:, None]
+    fc = np.fft.rfftfreq(PATCH_PX)[None, :]
+    return np.exp(-2.0 * np.pi**2 * sigma_px**2 * (fr**2 + fc**2))
+
+
+def _half_weights() -> np.ndarray:
+    """How many times each ``rfft2`` column stands in the full spectrum (its mirror image too)."""
+    w = np.full(PATCH_PX // 2 + 1, 2.0)
+    w[0] = w[-1] = 1.0
+    return w[None, :]
+
+
+def _filters_and_noise(transfer: np.ndarray, nps_filter: np.ndarray, nps_seen: np.ndarray
+                       ) -> tuple[np.ndarray, np.ndarray]:
+    """The spatial kernels of ``S / nps_filter`` (centred at ``PATCH_PX // 2``; shape (k, PATCH_PX,
+    PATCH_PX)) and the sigma of each one's response in noise of spectrum ``nps_seen`` (all in units of
+    the noise curve's variance; spectra of shape (k, PATCH_PX, PATCH_PX // 2 + 1))."""
+    floor = 1e-6 * nps_filter.max(axis=(1, 2), keepdims=True)
+    h = transfer[None] / np.maximum(nps_filter, floor)
+    h[:, 0, 0] = 0.0
+    kernels = np.fft.fftshift(np.fft.irfft2(h, s=(PATCH_PX, PATCH_PX), axes=(1, 2)), axes=(1, 2))
+    variance = (_half_weights()[None] * h**2 * nps_seen).sum(axis=(1, 2)) / PATCH_PX**2
+    return kernels, np.sqrt(np.maximum(variance, 1e-30))
+
+
+def spot_snr_pair(
+    image: np.ndarray,
+    rows_px: np.ndarray,
+    cols_px: np.ndarray,
+    *,
+    sigma: np.ndarray,
+    spectra: BlockSpectra,
+    sigma_px: float,
+    origin: tuple[int, int] = (0, 0),
+) -> tuple[np.ndarray, np.ndarray]:
+    """The spot filter's statistic at each candidate over its own noise, with the image's spectrum and
+    with its block's (module docstring); the larger within one pixel, as the levels' SNR.
+
+    Parameters
+    ----------
+    image : ndarray
+        The image, or a crop of it at ``origin`` that holds every candidate with ``PATCH_PX // 2 + 1``
+        pixels to spare (closer to its edge the patch repeats the edge pixels).
+    rows_px, cols_px : ndarray
+        Full-image positions.
+    sigma : ndarray
+        The noise curve's sigma at each (read units).
+    spectra : BlockSpectra
+    sigma_px : float
+        The Gaussian spot the filter is matched to.
+
+    Returns
+    -------
+    (ndarray, ndarray)
+        With the image's spectrum, with the block's; NaN everywhere when the image has no spectrum.
+    """
+    rows_px, cols_px = np.asarray(rows_px, np.intp), np.asarray(cols_px, np.intp)
+    n = rows_px.size
+    if n == 0 or spectra.image is None:
+        return np.full(n, np.nan), np.full(n, np.nan)
+    transfer = _transfer_half(sigma_px)
+    m = PATCH_PX // 2
+    # offsets -m-1 .. m from each candidate: the 32 x 32 patch of each of its 3 x 3 neighbours
+    off = np.arange(-m - 1, m + 1)
+    H, W = image.shape
+    r = np.clip(rows_px - origin[0], 0, H - 1)
+    c = np.clip(cols_px - origin[1], 0, W - 1)
+    br = np.minimum(rows_px // spectra.block_px[0], spectra.blocks.shape[0] - 1)
+    bc = np.minimum(cols_px // spectra.block_px[1], spectra.blocks.shape[1] - 1)
+    n_cols = spectra.blocks.shape[1]
+    keys, which = np.unique(br * n_cols + bc, return_inverse=True)
+    local = spectra.blocks[keys // n_cols, keys % n_cols]
+    local = np.where(np.isfinite(local).all(axis=(1, 2))[:, None, None], local, spectra.image[None])
+    # per block: the image's filter and the block's, each with its noise in the block's spectrum
+    k_image, n_image = _filters_and_noise(transfer, np.broadcast_to(spectra.image, local.shape), local)
+    k_block, n_block = _filters_and_noise(transfer, local, local)
+    win = image[np.clip(r[:, None, None] + off[None, :, None], 0, H - 1),
+                np.clip(c[:, None, None] + off[None, None, :], 0, W - 1)].astype(np.float64)
+    kernels = np.stack([k_image, k_block], axis=-1)  # (blocks, P, P, 2)
+    response = np.empty((n, 2))
+    order = np.argsort(which, kind="stable")
+    for idx in np.split(order, np.flatnonzero(np.diff(which[order])) + 1):  # the candidates of one block
+        views = np.lib.stride_tricks.sliding_window_view(win[idx], (PATCH_PX, PATCH_PX), axis=(1, 2))
+        block_response = np.tensordot(views, kernels[which[idx[0]]], axes=([3, 4], [0, 1]))  # (k, 3, 3, 2)
+        response[idx] = block_response.reshape(idx.size, -1, 2).max(axis=1)
+    response /= np.maximum(np.asarray(sigma, float), 1e-12)[:, None]
+    return response[:, 0] / n_image[which], response[:, 1] / n_block[which]
+
+
+def spot_features(
+    image: np.ndarray,
+    rows_px: np.ndarray,
+    cols_px: np.ndarray,
+    *,
+    sigma: np.ndarray,
+    spacing_mm: tuple[float, float],
+    config: DetectorConfig,
+    valid: Callable[[np.ndarray, np.ndarray], np.ndarray],
+    sigma_at: Callable[[np.ndarray, np.ndarray], np.ndarray],
+    full_shape: tuple[int, int],
+    origin: tuple[int, int] = (0, 0),
+) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`spot_snr_pair` of the candidates, with the spectra measured on ``image`` (a crop at
+    ``origin`` as in :func:`spot_response`); at every pixel spacing."""
+    def variance_at(r: np.ndarray, c: np.ndarray) -> np.ndarray:
+        return np.asarray(sigma_at(r, c), np.float64) ** 2
+
+    spectra = block_spectra(image, valid, variance_at, spacing_mm=spacing_mm, full_shape=full_shape, origin=origin)
+    sigma_px = max(mm_to_px(config.spot_sigma_mm, min(spacing_mm)), config.scale_floor_px)
+    return spot_snr_pair(image, rows_px, cols_px, sigma=sigma, spectra=spectra, sigma_px=sigma_px, origin=origin)

@@ -144,3 +144,99 @@ def test_a_missing_spot_feature_is_kept_missing_without_a_warning(caplog):
     assert np.isnan(out[:, FEATURE_NAMES.index("spot_snr")]).all()
     assert out[0, 0] == np.finfo(np.float32).max
     assert "1 candidate feature values were not finite" in caplog.text and "spot_snr" not in caplog.text
+
+
+def _spots(image: np.ndarray, centres, amplitude: float, sigma_px: float) -> np.ndarray:
+    """``image`` with a Gaussian spot of peak ``amplitude`` at each centre (whole pixels)."""
+    out = image.copy()
+    yy, xx = np.mgrid[-8:9, -8:9]
+    spot = amplitude * np.exp(-(yy**2 + xx**2) / (2 * sigma_px**2))
+    for r, c in centres:
+        out[r - 8:r + 9, c - 8:c + 9] += spot
+    return out
+
+
+def _pair(image, rows, cols, variance, *, block_mm=16.0, valid=None, origin=(0, 0), full_shape=None):
+    from calcdetect.detector.spot import block_spectra, spot_snr_pair
+
+    valid = valid or (lambda r, c: np.ones(np.broadcast_shapes(np.shape(r), np.shape(c)), bool))
+    spectra = block_spectra(image, valid, _flat(variance), spacing_mm=(0.1, 0.1),
+                            full_shape=full_shape or image.shape, origin=origin, block_mm=block_mm)
+    return spot_snr_pair(image, rows, cols, sigma=np.full(np.size(rows), np.sqrt(variance)), spectra=spectra,
+                         sigma_px=1.2, origin=origin)
+
+
+def test_in_white_noise_both_statistics_are_the_matched_filter_d_prime():
+    """In white noise the prewhitened filter is the matched filter: ``d' = A ||s|| / sigma``."""
+    rng = np.random.default_rng(21)
+    centres = [(r, c) for r in range(60, 700, 80) for c in range(60, 700, 80)]
+    yy, xx = np.mgrid[-8:9, -8:9]
+    norm = np.sqrt((np.exp(-(yy**2 + xx**2) / (2 * 1.2**2)) ** 2).sum())
+    amplitude, sigma = 12.0, 3.0
+    image = _spots(rng.normal(100.0, sigma, (760, 760)).astype(np.float32), centres, amplitude, 1.2)
+    rows, cols = np.array(centres).T
+    on_image, on_block = _pair(image, rows, cols, sigma**2)
+    expected = amplitude * norm / sigma  # about 10.2
+    # the statistic is the largest of the 3 x 3 around the centre: at most a noise sigma above
+    assert np.median(on_image) == pytest.approx(expected, rel=0.1)
+    assert np.median(on_block) == pytest.approx(expected, rel=0.1)
+    noise_only = _pair(image, rows + 40, cols + 40, sigma**2)[1]  # halfway between spots
+    assert abs(np.median(noise_only)) < 2.0 and np.median(noise_only) < 0.25 * expected
+
+
+def test_where_the_texture_differs_from_the_image_s_the_block_s_own_filter_sees_a_spot_better():
+    """The prewhitened filter is the best linear detector in its own noise: on a half of the image
+    whose spectrum is not the image's average, the block's filter reaches a higher d' than the image's,
+    and nowhere a lower one."""
+    rng = np.random.default_rng(22)
+    shape = (640, 1280)
+    white = rng.normal(0.0, 1.0, shape).astype(np.float32)
+    textured = _coloured_noise(rng, shape, white=1.0, texture=6.0, corr_px=4.0)
+    image = np.where(np.arange(shape[1])[None, :] < shape[1] // 2, white, textured).astype(np.float32)
+    centres = [(r, c) for r in range(80, 600, 96) for c in list(range(80, 560, 96)) + list(range(720, 1200, 96))]
+    image = _spots(image, centres, 6.0, 1.2)
+    rows, cols = np.array(centres).T
+    on_image, on_block = _pair(image, rows, cols, 1.0, block_mm=32.0)  # blocks of 320 px: the halves
+    # the image's spectrum is mostly the textured half's (its power is 37 times the white half's), so
+    # there the two filters nearly agree; on the white half the image's filter throws away the low
+    # frequencies a white background would have let through
+    white_side, textured_side = cols < 640, cols >= 640
+    assert np.median(on_block[white_side]) > 1.1 * np.median(on_image[white_side])
+    assert np.median(on_block[textured_side]) > 0.98 * np.median(on_image[textured_side])
+
+
+def test_a_crop_that_holds_the_region_measures_the_same():
+    rng = np.random.default_rng(23)
+    image = _coloured_noise(rng, (700, 700))
+    centre = (350, 350)
+
+    def valid(r, c):
+        return (np.asarray(r) - centre[0]) ** 2 + (np.asarray(c) - centre[1]) ** 2 < 220**2
+
+    rows, cols = rng.integers(200, 500, 40), rng.integers(200, 500, 40)
+    whole = _pair(image, rows, cols, 1.0, valid=valid)
+    crop = image[100:620, 90:640]
+    cropped = _pair(crop, rows, cols, 1.0, valid=valid, origin=(100, 90), full_shape=image.shape)
+    np.testing.assert_allclose(cropped, whole, rtol=1e-9)
+    assert np.isfinite(whole).all()
+
+
+def test_too_little_breast_for_a_spectrum_leaves_both_features_missing():
+    rng = np.random.default_rng(24)
+    image = rng.normal(0.0, 1.0, (200, 200)).astype(np.float32)
+    out = _pair(image, np.array([100]), np.array([100]), 1.0,
+                valid=lambda r, c: (np.asarray(r) < 40) & (np.asarray(c) < 40))
+    assert np.isnan(out).all()
+
+
+def test_the_pair_is_measured_at_every_spacing_and_sees_the_discs(scene, config):
+    s = scene(size_mm=(60.0, 60.0), discs=[(30.0, 30.0, 0.3, 60.0), (31.5, 32.0, 0.25, 50.0), (29.0, 33.0, 0.3, 60.0)],
+              background_cols_mm=5.0, seed=12)
+    for spacing in (0.1, 0.2):
+        analysis = analyse_candidates(s.render(spacing), spacing_mm=(spacing, spacing), config=config)
+        for name in ("spot_image_snr", "spot_block_snr"):
+            values = analysis.features.column(name)
+            assert np.isfinite(values).all(), (spacing, name)
+            for y, x in [(30.0, 30.0), (31.5, 32.0), (29.0, 33.0)]:
+                d = np.hypot(analysis.peaks.row_px * spacing - y, analysis.peaks.col_px * spacing - x)
+                assert d.min() <= 0.3 and values[d.argmin()] > 5.0, (spacing, name, y, x)
