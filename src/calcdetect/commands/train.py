@@ -55,6 +55,8 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     parser.add_argument("--preset", help="phantom preset or mix of the sets given without one")
     parser.add_argument("--resample-mm", type=resolutions_argument, help="resolutions, e.g. 'native,0.2'")
     parser.add_argument("--phantoms", type=Path, help="folder to keep the generated phantoms in (a cache)")
+    parser.add_argument("--features", type=_features_argument, metavar="NAME,NAME,...",
+                        help="the candidate features the model reads ('all': every one this version computes)")
     parser.add_argument("--workers", type=int, default=1, help="processes (same model whatever the number)")
     parser.add_argument("--no-validate", action="store_true", help="skip the leave-one-preset-out validation")
     parser.set_defaults(run=run)
@@ -69,11 +71,25 @@ def _set_argument(text: str) -> tuple[int, str | None]:
         raise argparse.ArgumentTypeError(f"{text!r} is not SEED or SEED:PRESET (e.g. 31010 or 31010:film-mix)")
 
 
+def _features_argument(text: str) -> tuple[str, ...]:
+    from calcdetect.detector.features import FEATURE_NAMES
+
+    if text.strip() == "all":
+        return tuple(FEATURE_NAMES)
+    names = tuple(name.strip() for name in text.split(",") if name.strip())
+    unknown = [name for name in names if name not in FEATURE_NAMES]
+    if unknown or not names:
+        raise argparse.ArgumentTypeError(f"unknown feature(s) {unknown or [text]}; this version computes "
+                                         f"{', '.join(FEATURE_NAMES)}")
+    return names
+
+
 def _recipe_from(args: argparse.Namespace):
     """The shipped recipe with what the command line changes."""
     recipe = shipped_recipe(SHIPPED_COARSE_MODEL if args.coarse else SHIPPED_MODEL)
     changes = {k: v for k, v in {"n_per_seed": args.n, "preset": args.preset,
-                                 "resample_mm": tuple(args.resample_mm) if args.resample_mm else None}.items()
+                                 "resample_mm": tuple(args.resample_mm) if args.resample_mm else None,
+                                 "feature_names": getattr(args, "features", None)}.items()
                if v is not None}
     if args.seed:
         default = args.preset or recipe.preset

@@ -109,10 +109,25 @@ def test_the_train_command_reads_seed_colon_preset():
     assert recipe.sets == ((1, recipe.preset), (2, "film-mix")) and recipe.n_per_seed == 3
     same = _recipe_from(argparse.Namespace(seed=[(1, None)], n=None, preset="small", resample_mm=None, coarse=False))
     assert same.sets == ((1, "small"),) and same.set_presets == ()
-    # --coarse starts from the coarse-pixel model's recipe: the spot filter on, all features
+    # --coarse starts from the coarse-pixel model's recipe: the spot filter on
     coarse = _recipe_from(argparse.Namespace(seed=None, n=None, preset=None, resample_mm=None, coarse=True))
-    assert coarse.spot_filter and coarse.features == FEATURE_NAMES
+    # the coarse model predates spot_image_snr and spot_block_snr: it reads the features up to spot_snr
+    assert coarse.spot_filter and coarse.features == FEATURE_NAMES[: FEATURE_NAMES.index("spot_snr") + 1]
     assert not recipe.spot_filter and "spot_snr" not in recipe.features
+
+
+def test_the_train_command_chooses_the_features_by_name():
+    import argparse
+
+    from calcdetect.commands.train import _features_argument, _recipe_from
+
+    assert _features_argument("all") == FEATURE_NAMES
+    assert _features_argument("snr, spot_block_snr") == ("snr", "spot_block_snr")
+    with pytest.raises(argparse.ArgumentTypeError, match="unknown feature.*'sharpness'"):
+        _features_argument("snr,sharpness")
+    args = argparse.Namespace(seed=None, n=None, preset=None, resample_mm=None, coarse=False,
+                              features=("snr", "tophat_snr"))
+    assert _recipe_from(args).features == ("snr", "tophat_snr")
 
 
 def test_a_model_for_other_features_is_refused(tmp_path):
