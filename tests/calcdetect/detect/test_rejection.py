@@ -140,6 +140,13 @@ def test_a_long_scratch_is_rejected_and_does_not_swallow_the_cluster(film_scene,
         assert not _near(result.rejected_calcifications, 12 + dy, 14 + dx, spacing)
 
 
+#: the rejection stage is tested on the candidates the classifier lets through; the full-size model
+#: of 2026-12-01 (with the spot filter's statistics) already scores these synthetic vessel dashes at
+#: 0.001-0.004, just below the shipped ``accept_probability`` (0.005), and calcifications at 0.7-0.9,
+#: so the rail tests accept from here
+_ACCEPT_RAILS = 0.0005
+
+
 @pytest.mark.parametrize("spacing, contrast", [(0.07, 800.0), (0.2, 1500.0)])
 def test_a_tram_track_does_not_make_the_image_positive_but_a_cluster_still_does(film_scene, spacing, contrast):
     """Two parallel rows of short bright dashes (calcified vessel walls, 1 mm apart, 28 mm long):
@@ -149,11 +156,11 @@ def test_a_tram_track_does_not_make_the_image_positive_but_a_cluster_still_does(
     is fixed here (0.556 for both models, the one the test was written with): the shipped ones
     may move, and at 0.2 mm the coarse model's (1.42) is above what this small cluster scores."""
     rails = [(34.0, 6.0, 22.0, 32.0, 400.0), (35.0, 6.46, 23.0, 32.46, 400.0)]
-    operating = DetectorConfig(image_threshold=0.556, image_threshold_coarse=0.556)
+    operating = DetectorConfig(image_threshold=0.556, image_threshold_coarse=0.556, accept_probability=_ACCEPT_RAILS)
     scene = film_scene(spacing_mm=spacing, psf_mm=0.07, size_mm=(40.0, 40.0), seed=11, rail_dash_mm=(0.3, 0.5))
     scene.rails = rails
     image = scene.render()
-    off = DetectorConfig(dust_z=0.0, line_z=0.0, vascular_min_length_mm=0.0)
+    off = dataclasses.replace(operating, dust_z=0.0, line_z=0.0, vascular_min_length_mm=0.0)
     without = detect(image, spacing_mm=(spacing, spacing), config=off)
     assert max((k.n_calcifications for k in without.clusters), default=0) > 10, "the scene is a real test"
     alone = detect(image, spacing_mm=(spacing, spacing), config=operating)
@@ -305,8 +312,9 @@ def test_bending_dashed_rails_at_02mm_are_vascular_a_compact_cluster_beside_them
     scene.calcs = [(14 + dy, 22 + dx, 0.15, 1500.0) for dy, dx in CLUSTER]
     image = scene.render()
     # the coarse-pixel model (with the spot filter) already scores these dashes below acceptance, so
-    # the rejection stage is tested with the full-size model and no spot filter, which accept them
-    stage = DetectorConfig(spot_min_spacing_mm=0.25)
+    # the rejection stage is tested with the full-size model and no spot filter, accepting from
+    # _ACCEPT_RAILS (it scores the dashes 0.0008-0.0013, the cluster's members 0.70-0.91)
+    stage = DetectorConfig(spot_min_spacing_mm=0.25, accept_probability=_ACCEPT_RAILS)
     off = dataclasses.replace(stage, dust_z=0.0, line_z=0.0, vascular_min_length_mm=0.0)
     without = detect(image, spacing_mm=(spacing, spacing), config=off)
     on_rails = [c for c in without.calcifications if c.row_px * spacing > 24.0]

@@ -114,6 +114,7 @@ def test_the_train_command_reads_seed_colon_preset():
     # the coarse model predates spot_image_snr and spot_block_snr: it reads the features up to spot_snr
     assert coarse.spot_filter and coarse.features == FEATURE_NAMES[: FEATURE_NAMES.index("spot_snr") + 1]
     assert not recipe.spot_filter and "spot_snr" not in recipe.features
+    assert {"spot_image_snr", "spot_block_snr"} <= set(recipe.features)  # the shipped full-size model's
 
 
 def test_the_train_command_chooses_the_features_by_name():
