@@ -27,8 +27,8 @@ at 10 / 30 / 100 false peaks per image 0.53 / 0.65 / 0.76 with this filter
 (sigma 0.1 mm; that measurement's kernel still answered the mean) against
 0.31 / 0.49 / 0.64 with the DoG levels.  At full size
 one spectrum per image did worse than the DoG levels (texture is not
-stationary over a whole breast at 0.05 mm), so the filter is used at
-``spot_min_spacing_mm`` and coarser only.
+stationary over a whole breast at 0.05 mm), so the filter is a candidate
+source at ``spot_min_spacing_mm`` and coarser only.
 
 **At every resolution, two features** (:func:`spot_snr_pair`): the same
 filter's statistic at each candidate in units of its own noise, once with the
@@ -36,9 +36,8 @@ image's one spectrum and once with the spectrum of the candidate's block
 (:data:`SPOT_BLOCK_MM` square; measured on the block and half a block
 around it).  Texture is not stationary over a breast at full size, so one
 spectrum whitens dense tissue too little and fat too much; a block's own
-spectrum follows it, and the pair says how much the candidate depends on
-which (a texture peak that one spectrum finds stands out less against its
-block's).  Their noise is not sampled: the response ``r = sum h x`` of noise
+spectrum follows it, and the pair says how much a candidate's strength
+depends on the spectrum it is whitened by.  Their noise is not sampled: the response ``r = sum h x`` of noise
 of spectrum ``P`` has variance ``sum |H|^2 P / M`` (``M`` pixels of the patch,
 ``H`` the filter's transfer), and ``P`` is the block's, which holds the
 anatomical texture as well as the quantum noise, so both features are
