@@ -37,7 +37,8 @@ from calcdetect.config import DetectorConfig
 from calcdetect.detector.features import FEATURE_NAMES
 from calcdetect.detector.spot import uses_spot_filter
 
-__all__ = ["FpModel", "load_fp_model", "model_for", "threshold_for", "SHIPPED_MODEL", "SHIPPED_COARSE_MODEL"]
+__all__ = ["FpModel", "load_fp_model", "model_for", "threshold_for", "THRESHOLD_FIELD", "SHIPPED_MODEL",
+           "SHIPPED_COARSE_MODEL"]
 
 #: package resource name of the shipped model (``calcdetect/data/<name>.txt`` and ``.json``)
 SHIPPED_MODEL = "fp_model"
@@ -126,6 +127,10 @@ def model_for(spacing_mm: tuple[float, float], config: DetectorConfig) -> FpMode
     return load_fp_model(config.fp_model, SHIPPED_MODEL)
 
 
+#: the configuration field holding each model's image threshold, by whether it is the coarse-pixel model
+THRESHOLD_FIELD = {False: "image_threshold", True: "image_threshold_coarse"}
+
+
 def threshold_for(spacing_mm: tuple[float, float], config: DetectorConfig) -> float:
     """The image threshold of the model :func:`model_for` picks at this pixel spacing:
     ``image_threshold_coarse`` where the spot filter runs, ``image_threshold`` elsewhere.
@@ -136,4 +141,4 @@ def threshold_for(spacing_mm: tuple[float, float], config: DetectorConfig) -> fl
     >>> threshold_for((0.1, 0.1), cfg), threshold_for((0.2, 0.2), cfg)
     (0.5, 1.5)
     """
-    return config.image_threshold_coarse if uses_spot_filter(spacing_mm, config) else config.image_threshold
+    return getattr(config, THRESHOLD_FIELD[uses_spot_filter(spacing_mm, config)])

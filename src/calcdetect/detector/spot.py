@@ -345,13 +345,10 @@ def spot_snr_pair(
     n = rows_px.size
     if n == 0 or spectra.image is None:
         return np.full(n, np.nan), np.full(n, np.nan)
+    # here, not at the top: features imports the scale space, which imports this module
+    from calcdetect.detector.features import _patches
+
     transfer = _transfer_half(sigma_px)
-    m = PATCH_PX // 2
-    # offsets -m-1 .. m from each candidate: the 32 x 32 patch of each of its 3 x 3 neighbours
-    off = np.arange(-m - 1, m + 1)
-    H, W = image.shape
-    r = np.clip(rows_px - origin[0], 0, H - 1)
-    c = np.clip(cols_px - origin[1], 0, W - 1)
     br = np.minimum(rows_px // spectra.block_px[0], spectra.blocks.shape[0] - 1)
     bc = np.minimum(cols_px // spectra.block_px[1], spectra.blocks.shape[1] - 1)
     n_cols = spectra.blocks.shape[1]
@@ -361,8 +358,9 @@ def spot_snr_pair(
     # per block: the image's filter and the block's, each with its noise in the block's spectrum
     k_image, n_image = _filters_and_noise(transfer, np.broadcast_to(spectra.image, local.shape), local)
     k_block, n_block = _filters_and_noise(transfer, local, local)
-    win = image[np.clip(r[:, None, None] + off[None, :, None], 0, H - 1),
-                np.clip(c[:, None, None] + off[None, None, :], 0, W - 1)].astype(np.float64)
+    # offsets -m-1 .. m (m = PATCH_PX // 2) from each candidate: the patch of each of its 3 x 3 neighbours
+    m = PATCH_PX // 2
+    win = _patches(image, rows_px - origin[0], cols_px - origin[1], m + 1, m + 1)[:, :-1, :-1]
     kernels = np.stack([k_image, k_block], axis=-1)  # (blocks, P, P, 2)
     response = np.empty((n, 2))
     order = np.argsort(which, kind="stable")

@@ -37,6 +37,7 @@ from pathlib import Path
 import numpy as np
 
 from calcdetect.config import DetectorConfig
+from calcdetect.detector.fp_model import THRESHOLD_FIELD
 from calcdetect.detector.pipeline import detect
 from calcdetect.evaluation.match import match_clusters
 from calcdetect.results import ImageResult
@@ -120,10 +121,6 @@ def cluster_outcomes(result: ImageResult, truth: dict, spacing_mm: tuple[float, 
     return scores, m.truth_index >= 0
 
 
-#: the configuration field holding each model's threshold, by ``ImageResult.coarse_model``
-_THRESHOLD_FIELD = {False: "image_threshold", True: "image_threshold_coarse"}
-
-
 @dataclass(frozen=True)
 class _ModelGroup:
     """The false cluster scores of the images one model scored, and the threshold they give."""
@@ -138,7 +135,7 @@ class _ModelGroup:
         return int((self.false_scores >= self.threshold).sum())
 
     def describe(self, fp_per_image: float) -> str:
-        return (f"{_THRESHOLD_FIELD[self.coarse]} {self.threshold:g} from {self.n_images} images "
+        return (f"{THRESHOLD_FIELD[self.coarse]} {self.threshold:g} from {self.n_images} images "
                 f"({self.n_false} false clusters at {fp_per_image:g}/image allowed)")
 
 
@@ -155,7 +152,7 @@ def _per_model(false_scores: Sequence[np.ndarray], coarse: Sequence[bool], fp_pe
 
 
 def _with_thresholds(base: DetectorConfig, groups: list[_ModelGroup], seeds: str, note: str) -> DetectorConfig:
-    return base.replace(**{_THRESHOLD_FIELD[g.coarse]: float(g.threshold) for g in groups}, calibration_seeds=seeds,
+    return base.replace(**{THRESHOLD_FIELD[g.coarse]: float(g.threshold) for g in groups}, calibration_seeds=seeds,
                         calibration_date=_dt.date.today().isoformat(), calibration_note=note)
 
 
@@ -163,7 +160,7 @@ def _flagged(results: Sequence[ImageResult], config: DetectorConfig) -> float:
     """Share of ``results`` whose best cluster reaches its model's threshold in ``config``."""
     if not results:
         return 0.0
-    return float(np.mean([bool(r.clusters) and r.score >= getattr(config, _THRESHOLD_FIELD[r.coarse_model])
+    return float(np.mean([bool(r.clusters) and r.score >= getattr(config, THRESHOLD_FIELD[r.coarse_model])
                           for r in results]))
 
 
