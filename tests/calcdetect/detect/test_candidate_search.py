@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 from calcdetect.config import mm_to_px
-from calcdetect.detector.candidates import _suppress, _tile_bound, find_candidates, search_box
+from calcdetect.detector.candidates import _above_bound, _suppress, _tile_bound, find_candidates, search_box
 from calcdetect.detector.enhance import NoiseModel
 from calcdetect.detector.features import reach_px
 from calcdetect.detector.mask import breast_mask
@@ -43,6 +43,25 @@ def test_tile_bound_is_the_lowest_threshold_in_each_block(tile_px, factor, full,
     assert np.all(bound <= block_min + 1e-9)
     if usual:  # and not a loose one: most blocks get their exact minimum
         assert np.mean(np.isclose(bound, block_min, rtol=0, atol=1e-9)) > 0.5
+
+
+def test_above_bound_is_a_plain_comparison_with_the_enlarged_bound():
+    """The block-wise comparison finds the pixels, in the order, of ``np.nonzero`` on the whole
+    values against the bound enlarged to pixels (as ``cv2.resize`` with ``INTER_NEAREST`` did)."""
+    rng = np.random.default_rng(11)
+    for trial in range(200):
+        factor = (int(rng.integers(1, 10)), int(rng.integers(1, 10)))
+        offset = (int(rng.integers(0, 2 * factor[0])), int(rng.integers(0, 2 * factor[1])))
+        h, w = int(rng.integers(1, 60)), int(rng.integers(1, 60))
+        values = rng.normal(size=(h + 3, w + 5)).astype(np.float32)[1: h + 1, 2: w + 2]  # a strided view
+        values[rng.random(values.shape) < 0.05] = np.nan
+        shape = ((h - 1 + offset[0]) // factor[0] + 1, (w - 1 + offset[1]) // factor[1] + 1)
+        bound = rng.normal(1.0, 0.8, shape).astype(np.float32)
+        big = cv2.resize(bound, (shape[1] * factor[1], shape[0] * factor[0]), interpolation=cv2.INTER_NEAREST)
+        big = big[offset[0]: offset[0] + h, offset[1]: offset[1] + w]
+        rows, cols = _above_bound(values, bound, offset, factor)
+        want_r, want_c = np.nonzero(values > big)
+        assert np.array_equal(rows, want_r) and np.array_equal(cols, want_c), (trial, factor, offset)
 
 
 def _plain_search(space, sigma_small, mask, spacing, config):
