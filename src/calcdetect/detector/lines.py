@@ -231,24 +231,31 @@ _CONTINUOUS_PCT = 20.0
 _DASHED_PCT = 35.0
 
 
-def _pixels(image: np.ndarray, rr: np.ndarray, cc: np.ndarray) -> np.ndarray:
-    """The nearest pixel's value at each point (points beyond the image take its edge), in the
-    image's own dtype."""
+def _pixels(image: np.ndarray, rr: np.ndarray, cc: np.ndarray, dr=None, dc=None) -> np.ndarray:
+    """The nearest pixel's value at each point ``(rr + dr, cc + dc)`` (offsets of a shape that
+    broadcasts; none when not given; points beyond the image take its edge), in the image's own dtype."""
     h, w = image.shape
     # clipping before rounding gives the same pixel (the bounds are whole numbers), and the flat
-    # index is exact in float64: one conversion to integers instead of two
-    r = np.clip(rr, 0, h - 1, dtype=np.float64)
+    # index is exact in float64: one conversion to integers instead of two; the offset points are
+    # clipped and rounded in place (one temporary per axis, not two)
+    if dr is None:
+        r = np.clip(rr, 0, h - 1, dtype=np.float64)
+        c = np.clip(cc, 0, w - 1, dtype=np.float64)
+    else:
+        r = np.add(rr, dr, dtype=np.float64)
+        np.clip(r, 0, h - 1, out=r)
+        c = np.add(cc, dc, dtype=np.float64)
+        np.clip(c, 0, w - 1, out=c)
     np.rint(r, out=r)
-    c = np.clip(cc, 0, w - 1, dtype=np.float64)
     np.rint(c, out=c)
     r *= w
     r += c
     return np.ravel(image).take(r.astype(np.intp))  # by flat index: a third faster than image[r, c]
 
 
-def _sample(image: np.ndarray, rr: np.ndarray, cc: np.ndarray) -> np.ndarray:
+def _sample(image: np.ndarray, rr: np.ndarray, cc: np.ndarray, dr=None, dc=None) -> np.ndarray:
     """:func:`_pixels` as float64."""
-    return _pixels(image, rr, cc).astype(np.float64)
+    return _pixels(image, rr, cc, dr, dc).astype(np.float64)
 
 
 def _max3(image: np.ndarray, rr: np.ndarray, cc: np.ndarray, across_r: np.ndarray,
@@ -257,7 +264,7 @@ def _max3(image: np.ndarray, rr: np.ndarray, cc: np.ndarray, across_r: np.ndarra
     of a smaller shape that broadcasts: one per ray, not per point)."""
     out = _pixels(image, rr, cc)
     for d in (-1.0, -0.5, 0.5, 1.0):
-        np.maximum(out, _pixels(image, rr + d * across_r, cc + d * across_c), out=out)
+        np.maximum(out, _pixels(image, rr, cc, d * across_r, d * across_c), out=out)
     return out.astype(np.float64)  # the maximum is the same in the image's dtype
 
 
@@ -324,8 +331,8 @@ def _line_minus_sides(image, rr, cc, orientation, steps, shift, offset):
     if shift:
         rr, cc = rr + shift * vr, cc + shift * vc
     on = _max3(image, rr, cc, cos_o, -sin_o)
-    side = 0.5 * (_sample(image, rr + offset * vr, cc + offset * vc)
-                  + _sample(image, rr - offset * vr, cc - offset * vc))
+    side = 0.5 * (_sample(image, rr, cc, offset * vr, offset * vc)
+                  + _sample(image, rr, cc, -(offset * vr), -(offset * vc)))
     on -= side
     return on, (rr, cc)
 
