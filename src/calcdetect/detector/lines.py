@@ -231,7 +231,8 @@ _CONTINUOUS_PCT = 20.0
 _DASHED_PCT = 35.0
 
 
-def _pixels(image: np.ndarray, rr: np.ndarray, cc: np.ndarray, dr=None, dc=None) -> np.ndarray:
+def _pixels(image: np.ndarray, rr: np.ndarray, cc: np.ndarray,
+            dr: np.ndarray | float | None = None, dc: np.ndarray | float | None = None) -> np.ndarray:
     """The nearest pixel's value at each point ``(rr + dr, cc + dc)`` (offsets of a shape that
     broadcasts; none when not given; points beyond the image take its edge), in the image's own dtype."""
     h, w = image.shape
@@ -253,7 +254,8 @@ def _pixels(image: np.ndarray, rr: np.ndarray, cc: np.ndarray, dr=None, dc=None)
     return np.ravel(image).take(r.astype(np.intp))  # by flat index: a third faster than image[r, c]
 
 
-def _sample(image: np.ndarray, rr: np.ndarray, cc: np.ndarray, dr=None, dc=None) -> np.ndarray:
+def _sample(image: np.ndarray, rr: np.ndarray, cc: np.ndarray,
+            dr: np.ndarray | float | None = None, dc: np.ndarray | float | None = None) -> np.ndarray:
     """:func:`_pixels` as float64."""
     return _pixels(image, rr, cc, dr, dc).astype(np.float64)
 

@@ -113,7 +113,7 @@ def test_film_clipped_at_the_floor_ends_where_the_grey_level_leaves_the_quantisa
 
 def _outside_fraction(m: BreastMask, breast: np.ndarray) -> float:
     """The fraction of the search region's full-size pixels that lie outside ``breast``."""
-    rows, cols = np.nonzero(np.ones(breast.shape, bool))
+    rows, cols = np.indices(breast.shape).reshape(2, -1)
     searched = m.in_search(rows, cols)
     return float((searched & ~breast[rows, cols]).sum() / max(int(searched.sum()), 1))
 
