@@ -23,7 +23,7 @@ from skimage.transform import hough_line, hough_line_peaks
 
 from calcdetect.config import DetectorConfig
 from calcdetect.detector.enhance import shrink
-from calcdetect.detector.noise_model import robust_sigma
+from calcdetect.detector.noise_model import quantisation_step, robust_sigma
 
 __all__ = ["BreastMask", "breast_mask", "search_outline_rc"]
 
@@ -179,12 +179,10 @@ def _background_noise(above_floor: np.ndarray, *, provisional: float) -> float:
 
 
 def _quantisation_step(pixels: np.ndarray) -> float:
-    """The smallest difference between two stored values (on up to about 2.6e5 pixels spread over
-    the image); 0 for an image of one value."""
-    stride = max(1, int(np.sqrt(pixels.size / 262_144.0)))
-    distinct = np.unique(pixels[::stride, ::stride])
-    distinct = distinct[np.isfinite(distinct)]
-    return float(np.diff(distinct).min()) if distinct.size > 1 else 0.0
+    """:func:`.noise_model.quantisation_step` on a grid of about 50,000 pixels over the image."""
+    stride = max(1, int(np.sqrt(pixels.size / 50_000.0)))
+    rows, cols = np.mgrid[0: pixels.shape[0]: stride, 0: pixels.shape[1]: stride].reshape(2, -1)
+    return quantisation_step(pixels, rows, cols)
 
 
 def _breast_on(scaled: np.ndarray, values: np.ndarray) -> np.ndarray:

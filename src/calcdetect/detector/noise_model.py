@@ -33,8 +33,8 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-__all__ = ["NoiseCurve", "fit_noise_curve", "fine_residual_sigma_factor", "robust_sigma", "robust_centre_spread",
-           "sample_grid"]
+__all__ = ["NoiseCurve", "fit_noise_curve", "fine_residual_sigma_factor", "quantisation_step", "robust_sigma",
+           "robust_centre_spread", "sample_grid"]
 
 #: samples of the residual drawn inside the breast (enough for ~10^4 per bin)
 _TARGET_SAMPLES = 250_000
@@ -108,7 +108,7 @@ def _fine_residual(image: np.ndarray, rows: np.ndarray, cols: np.ndarray) -> np.
     return flat_image.take(flat).astype(np.float64) - acc / 9.0
 
 
-def _quantisation_step(image: np.ndarray, rows: np.ndarray, cols: np.ndarray) -> float:
+def quantisation_step(image: np.ndarray, rows: np.ndarray, cols: np.ndarray) -> float:
     """The smallest step between the grey levels sampled (1 for integer data; tiny for float data).
 
     Read from at most 50,000 of the samples (``rows``, ``cols``), spread over them, so the cost
@@ -230,6 +230,6 @@ def fit_noise_curve(
     floor = 1e-3 * float(sigmas_a.max()) if sigmas_a.max() > 0 else 1e-12
     # no pixel is known better than its grey level's step: a region clipped flat (burnt-out
     # film, a saturated detector) measures no noise, yet a response beside it is noise too
-    floor = max(floor, _quantisation_step(image, rows, cols) / np.sqrt(12.0))
+    floor = max(floor, quantisation_step(image, rows, cols) / np.sqrt(12.0))
     sigmas_a = np.maximum(sigmas_a, max(floor, 1e-12))
     return NoiseCurve(centres_a, sigmas_a, _poisson_gaussian(centres_a, sigmas_a))
