@@ -146,21 +146,58 @@ def _window_power(n: int) -> float:
     return float(((hann[:, None] * hann[None, :]) ** 2).sum())
 
 
-def _detrended_windowed(patches: np.ndarray, n: int) -> np.ndarray:
+def _plane_basis(n: int) -> np.ndarray:
+    """The three basis images (1, row, column) of a plane over an n x n patch: shape (n * n, 3)."""
+    yy, xx = np.mgrid[0:n, 0:n].astype(np.float64)
+    return np.column_stack([np.ones(n * n), yy.ravel(), xx.ravel()])
+
+
+def _plane_coefficients(patches: np.ndarray, n: int) -> np.ndarray:
+    """The least-squares plane of each patch (k, n * n): shape (k, 3), in the patches' dtype."""
+    return patches @ np.linalg.pinv(_plane_basis(n)).T.astype(patches.dtype)
+
+
+def _detrended_windowed(patches: np.ndarray, n: int, coef: np.ndarray | None = None) -> np.ndarray:
     """Patches (k, n * n) minus their best-fitting plane, Hann-windowed, in place: shape (k, n, n).
 
-    The plane's three basis images (1, row, column) are fitted by least squares and taken off one at a
-    time: a (k, 3) x (3, n * n) product is slow in BLAS.
+    The plane's three basis images (1, row, column) are fitted by least squares (``coef``: fitted
+    already, :func:`_plane_coefficients`) and taken off one at a time: a (k, 3) x (3, n * n) product
+    is slow in BLAS.
     """
-    yy, xx = np.mgrid[0:n, 0:n].astype(np.float64)
-    basis = np.column_stack([np.ones(n * n), yy.ravel(), xx.ravel()])
-    coef = patches @ np.linalg.pinv(basis).T.astype(patches.dtype)
+    basis = _plane_basis(n)
+    if coef is None:
+        coef = _plane_coefficients(patches, n)
     residual = patches  # in place: the callers' patches are copies already
     for j in range(3):
         residual -= coef[:, j:j + 1] * basis[:, j].astype(patches.dtype)[None, :]
     hann = np.hanning(n)
     residual *= (hann[:, None] * hann[None, :]).ravel().astype(patches.dtype)[None, :]
     return residual.reshape(-1, n, n)
+
+
+#: patches detrended, windowed and transformed at a time by :func:`_periodograms`, so that they stay
+#: in the cache from one step to the next; a multiple of 16, so that the FFT takes the same lines in
+#: its vector and its scalar code as on all the patches at once (the same values bit for bit)
+_PATCH_CHUNK = 128
+
+
+def _periodograms(patches: np.ndarray, n: int, scale: np.ndarray) -> np.ndarray:
+    """``|rfft2|^2 / scale`` of each patch (k, n * n; detrended and windowed in place), float32:
+    shape (k, n, n // 2 + 1).
+
+    The planes are fitted to all the patches in one product (a BLAS product's rounding may depend on
+    its shape); the rest runs a chunk of :data:`_PATCH_CHUNK` patches at a time.
+    """
+    coef = _plane_coefficients(patches, n)
+    power = np.empty((patches.shape[0], n, n // 2 + 1), np.float32)
+    for start in range(0, patches.shape[0], _PATCH_CHUNK):
+        part = slice(start, start + _PATCH_CHUNK)
+        spectrum = scipy.fft.rfft2(_detrended_windowed(patches[part], n, coef[part]), axes=(1, 2), workers=1)
+        out = power[part]
+        np.abs(spectrum, out=out)
+        out **= 2
+        out /= scale[part, None, None]
+    return power
 
 
 def prewhitened_kernel(nps: np.ndarray, sigma_px: float) -> np.ndarray:
@@ -254,12 +291,11 @@ def block_spectra(
     if pr.size < MIN_PATCHES:
         return BlockSpectra(block_px, None, blocks)
     windows = np.lib.stride_tricks.sliding_window_view(image, (n, n))
-    patches = windows[pr, pc].reshape(pr.size, n * n).astype(np.float32)
+    # the fancy index copies already: no second copy when the image is float32
+    patches = windows[pr, pc].reshape(pr.size, n * n).astype(np.float32, copy=False)
     s2 = np.maximum(np.asarray(variance_at(pr + n // 2 + origin[0], pc + n // 2 + origin[1]), np.float64), 1e-12)
     # single precision and scipy's real FFT: a few thousand patches per image, a quarter of the time
-    power = np.abs(scipy.fft.rfft2(_detrended_windowed(patches, n), axes=(1, 2), workers=1)) ** 2
-    power /= (_window_power(n) * s2).astype(np.float32)[:, None, None]
-    power = power.reshape(pr.size, -1)
+    power = _periodograms(patches, n, (_window_power(n) * s2).astype(np.float32)).reshape(pr.size, -1)
     # each block's mean over the patches whose centres lie on it or within half a block of it: a
     # centre belongs to the blocks of (centre / block + d) for d in -1/2, 0, 1/2 along each axis
     centre_r, centre_c = pr + n // 2 + origin[0], pc + n // 2 + origin[1]
