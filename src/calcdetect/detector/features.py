@@ -155,19 +155,20 @@ def mid_band_at(image: np.ndarray, rows: np.ndarray, cols: np.ndarray, *,
     return band[np.clip(rows // fr, 0, h - 1), np.clip(cols // fc, 0, w - 1)].astype(np.float64)
 
 
-def _patches(level: np.ndarray, rows: np.ndarray, cols: np.ndarray, rr: int, rc: int, step: int = 1) -> np.ndarray:
+def _patches(level: np.ndarray, rows: np.ndarray, cols: np.ndarray, rr: int, rc: int, step: int = 1, *,
+             dtype: type = np.float64) -> np.ndarray:
     """The (2 rr + 1) x (2 rc + 1) patch of ``level`` around each position, every ``step``-th row
-    and column of it (from its first), borders replicated: shape (n, rows, cols), float64."""
+    and column of it (from its first), borders replicated: shape (n, rows, cols), ``dtype``."""
     H, W = level.shape
     if rows.size and rows.min() >= rr and rows.max() < H - rr and cols.min() >= rc and cols.max() < W - rc:
         # all inside: copy whole patch rows out of a strided view (no index per pixel)
         windows = np.lib.stride_tricks.sliding_window_view(level, (2 * rr + 1, 2 * rc + 1))[:, :, ::step, ::step]
-        return windows[rows - rr, cols - rc].astype(np.float64)
+        return windows[rows - rr, cols - rc].astype(dtype, copy=False)
     dr = np.arange(-rr, rr + 1)[::step]
     dc = np.arange(-rc, rc + 1)[::step]
     r = np.clip(rows[:, None, None] + dr[None, :, None], 0, H - 1)
     c = np.clip(cols[:, None, None] + dc[None, None, :], 0, W - 1)
-    return level[r, c].astype(np.float64)
+    return level[r, c].astype(dtype, copy=False)
 
 
 def _shape(space: ScaleSpace, peaks: CandidatePeaks, spacing_mm: tuple[float, float]):

@@ -394,15 +394,19 @@ def spot_snr_pair(
     # per block: the image's filter and the block's, each with its noise in the block's spectrum
     k_image, n_image = _filters_and_noise(transfer, np.broadcast_to(spectra.image, local.shape), local)
     k_block, n_block = _filters_and_noise(transfer, local, local)
-    # offsets -m-1 .. m (m = PATCH_PX // 2) from each candidate: the patch of each of its 3 x 3 neighbours
+    # offsets -m-1 .. m (m = PATCH_PX // 2) from each candidate: the patch of each of its 3 x 3 neighbours,
+    # in the image's own dtype: each block's products widen their copy of it (below) to float64
     m = PATCH_PX // 2
-    win = _patches(image, rows_px - origin[0], cols_px - origin[1], m + 1, m + 1)[:, :-1, :-1]
+    win = _patches(image, rows_px - origin[0], cols_px - origin[1], m + 1, m + 1, dtype=image.dtype)[:, :-1, :-1]
     kernels = np.stack([k_image, k_block], axis=-1)  # (blocks, P, P, 2)
     response = np.empty((n, 2))
     order = np.argsort(which, kind="stable")
     for idx in np.split(order, np.flatnonzero(np.diff(which[order])) + 1):  # the candidates of one block
         views = np.lib.stride_tricks.sliding_window_view(win[idx], (PATCH_PX, PATCH_PX), axis=(1, 2))
-        block_response = np.tensordot(views, kernels[which[idx[0]]], axes=([3, 4], [0, 1]))  # (k, 3, 3, 2)
+        # np.tensordot(views, kernel, axes=([3, 4], [0, 1])) as it computes it (a float64 copy of the
+        # windows, one row per window, times the kernel's (P * P, 2) view), from the narrower windows
+        rows_of_windows = views.astype(np.float64, order="C").reshape(-1, PATCH_PX * PATCH_PX)
+        block_response = np.dot(rows_of_windows, kernels[which[idx[0]]].reshape(PATCH_PX * PATCH_PX, 2))
         response[idx] = block_response.reshape(idx.size, -1, 2).max(axis=1)
     response /= np.maximum(np.asarray(sigma, float), 1e-12)[:, None]
     return response[:, 0] / n_image[which], response[:, 1] / n_block[which]
