@@ -28,55 +28,12 @@ from scipy.spatial import ConvexHull, QhullError, cKDTree
 from calcdetect.config import DetectorConfig
 from calcdetect.results import Calcification, Cluster
 
-__all__ = ["cluster_calcifications", "cluster_radius_mm", "merge_same_object"]
+__all__ = ["cluster_calcifications", "cluster_radius_mm"]
 
 
 def cluster_radius_mm(config: DetectorConfig) -> float:
     """Radius of the disc of area ``config.cluster_area_mm2``."""
     return float(np.sqrt(config.cluster_area_mm2 / np.pi))
-
-
-def merge_same_object(
-    calcifications: tuple[Calcification, ...] | list[Calcification],
-    *,
-    spacing_mm: tuple[float, float],
-) -> tuple[list[Calcification], int]:
-    """One calcification per object: drop those whose centre lies inside a likelier one.
-
-    A calcification whose centre is closer to a more probable one than the
-    larger of their radii (``diameter_mm / 2``) lies inside it: the peak
-    finder found the same object twice (the rim of a ring-shaped skin or
-    vascular calcification gives several peaks, each segmented as the whole
-    ring).  Counted as separate members, one such object made a "cluster" by
-    itself (a false cluster on a film development phantom, 2026-12-01).
-
-    Parameters
-    ----------
-    calcifications : sequence of Calcification
-    spacing_mm : (float, float)
-
-    Returns
-    -------
-    kept : list of Calcification
-        The calcifications that remain, in their original order.
-    n_merged : int
-        How many were dropped.
-    """
-    calcs = list(calcifications)
-    if len(calcs) < 2:
-        return calcs, 0
-    pos_mm = np.array([[c.row_px * spacing_mm[0], c.col_px * spacing_mm[1]] for c in calcs])
-    radius_mm = np.array([c.diameter_mm / 2.0 for c in calcs])
-    order = np.argsort([-c.probability for c in calcs], kind="stable")
-    kept: list[int] = []
-    for i in order:
-        if kept:
-            d_mm = np.hypot(*(pos_mm[kept] - pos_mm[i]).T)
-            if (d_mm < np.maximum(radius_mm[kept], radius_mm[i])).any():
-                continue
-        kept.append(int(i))
-    kept.sort()
-    return [calcs[i] for i in kept], len(calcs) - len(kept)
 
 
 def _hull_area_mm2(pts_mm: np.ndarray) -> float:

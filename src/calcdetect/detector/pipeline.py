@@ -43,7 +43,7 @@ import numpy as np
 
 from calcdetect.config import DetectorConfig, mm_to_px
 from calcdetect.detector.candidates import CandidatePeaks, find_candidates, search_box
-from calcdetect.detector.cluster import cluster_calcifications, merge_same_object
+from calcdetect.detector.cluster import cluster_calcifications
 from calcdetect.detector.defects import repair_isolated_saturated
 from calcdetect.detector.enhance import white_tophat_mm
 from calcdetect.detector.features import FEATURE_NAMES, CandidateFeatures, candidate_features, reach_px
@@ -232,8 +232,7 @@ def detect(
     watch.tick("classify")
     calcs = _calcifications(analysis, probability, cfg)
     rejection = _reject(analysis, calcs, cfg, raw=pixels)
-    kept, n_same_object = merge_same_object([c for c, why in zip(calcs, rejection.reason) if not why],
-                                            spacing_mm=analysis.spacing_mm)
+    kept = [c for c, why in zip(calcs, rejection.reason) if not why]
     set_aside = tuple(replace(c, rejected=str(why)) for c, why in zip(calcs, rejection.reason) if why)
     watch.tick("reject")
     calcs_out, clusters = cluster_calcifications(kept, spacing_mm=analysis.spacing_mm, config=cfg)
@@ -250,8 +249,7 @@ def detect(
         coarse_model=uses_spot_filter(analysis.spacing_mm, cfg),
         breast_area_mm2=analysis.mask.area_mm2,
         n_candidates=len(analysis.peaks),
-        rejected={"classifier": int((probability < cfg.accept_probability).sum()), **rejection.counts(),
-                  **({"same_object": n_same_object} if n_same_object else {})},
+        rejected={"classifier": int((probability < cfg.accept_probability).sum()), **rejection.counts()},
         noise_model=analysis.noise.to_dict() if analysis.noise is not None else {},
         timings_s=timings,
         rejected_calcifications=set_aside,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from calcdetect.detector.cluster import cluster_calcifications, cluster_radius_mm, merge_same_object
+from calcdetect.detector.cluster import cluster_calcifications, cluster_radius_mm
 from calcdetect.config import DetectorConfig
 from calcdetect.results import Calcification
 
@@ -67,35 +67,3 @@ def test_anisotropic_spacing_uses_mm():
     calcs = [Calcification(row_px=100.0, col_px=c, diameter_mm=0.3, contrast=1.0, snr=9.0, probability=0.5) for c in (100.0, 180.0, 260.0)]
     assert len(cluster_calcifications(calcs, spacing_mm=(0.1, 0.05), config=CFG)[1]) == 1
     assert cluster_calcifications(calcs, spacing_mm=(0.1, 0.1), config=CFG)[1] == ()  # 8 mm apart
-
-
-def _at(y_mm, x_mm, diameter_mm, p, spacing=(0.05, 0.05)):
-    return Calcification(row_px=y_mm / spacing[0], col_px=x_mm / spacing[1], diameter_mm=diameter_mm, contrast=1.0,
-                         snr=10.0, probability=p)
-
-
-def test_peaks_inside_one_object_are_one_calcification_and_make_no_cluster():
-    """Four peaks on the rim of one 0.7 mm ring (as on a film development phantom's skin calcification),
-    each segmented as the whole ring: one object, kept once (the likeliest), no cluster."""
-    ring = [_at(10.00, 10.00, 0.70, 0.40), _at(9.90, 9.75, 0.70, 0.36), _at(9.75, 9.95, 0.70, 0.07),
-            _at(10.25, 9.90, 0.70, 0.17)]
-    kept, n_merged = merge_same_object(ring, spacing_mm=(0.05, 0.05))
-    assert (kept, n_merged) == ([ring[0]], 3)
-    assert cluster_calcifications(ring, spacing_mm=(0.05, 0.05), config=CFG)[1], "as separate members: a cluster"
-    assert cluster_calcifications(kept, spacing_mm=(0.05, 0.05), config=CFG)[1] == ()
-
-
-def test_distinct_calcifications_are_kept_even_when_they_touch():
-    """Centres 0.4 mm apart, 0.3 mm and 0.5 mm wide: neither centre inside the other, so two objects;
-    the order of the input is kept."""
-    calcs = [_at(10.0, 10.0, 0.3, 0.2), _at(10.0, 10.4, 0.5, 0.9), _at(12.0, 11.0, 0.3, 0.5)]
-    assert merge_same_object(calcs, spacing_mm=(0.05, 0.05)) == (calcs, 0)
-    assert merge_same_object(calcs[:1], spacing_mm=(0.05, 0.05)) == (calcs[:1], 0)
-
-
-def test_same_object_uses_mm_on_anisotropic_pixels():
-    # 8 columns apart: 0.4 mm at 0.05 mm columns (inside a 1 mm object), 0.8 mm at 0.1 mm (outside)
-    calcs = [Calcification(row_px=100.0, col_px=c, diameter_mm=1.0, contrast=1.0, snr=9.0, probability=p)
-             for c, p in ((100.0, 0.9), (108.0, 0.5))]
-    assert merge_same_object(calcs, spacing_mm=(0.1, 0.05))[1] == 1
-    assert merge_same_object(calcs, spacing_mm=(0.1, 0.1))[1] == 0

@@ -222,19 +222,3 @@ def test_a_cluster_of_small_dense_calcifications_is_found_however_bright(scene, 
     result = detect(img, spacing_mm=(spacing, spacing), config=config)
     assert sum(bool(_near(result, y, x, spacing)) for y, x in members) >= 4
     assert result.flag and result.rejected_calcifications == ()
-
-
-def test_a_ring_is_reported_once_per_peak_inside_it(film_scene):
-    """A 0.8 mm ring with a lucent centre gives several peaks on its rim, each segmented as the
-    whole ring; a peak inside a likelier one's disc is the same object and is not listed again."""
-    spacing = 0.05
-    scene = film_scene(spacing_mm=spacing, psf_mm=0.06)
-    scene.calcs = [(20.0, 20.0, 0.8, 300.0), (20.0, 20.0, 0.44, -300.0)]
-    result = detect(scene.render(), spacing_mm=(spacing, spacing))
-    on_ring = [c for c in result.calcifications if np.hypot(c.row_px * spacing - 20, c.col_px * spacing - 20) < 1.0]
-    assert on_ring and result.rejected.get("same_object", 0) >= 1
-    for a in on_ring:
-        for b in on_ring:
-            if a is not b:
-                d_mm = spacing * np.hypot(a.row_px - b.row_px, a.col_px - b.col_px)
-                assert d_mm >= max(a.diameter_mm, b.diameter_mm) / 2
