@@ -20,17 +20,32 @@ im = pd.read_csv(src + '/scan/images.csv'); ca = pd.read_csv(src + '/scan/calcif
 rows_c, rows_k = [], []
 for _, r in im.iterrows():
     sub = ca[ca.sop_instance_uid == r.sop_instance_uid]
-    if rule in ('dedup', 'overlap') and len(sub):
+    if rule in ('dedup', 'overlap', 'mutual') and len(sub):
         sub = sub.sort_values('probability', ascending=False)
         y = sub.row.to_numpy() * r.spacing_mm; x = sub.col.to_numpy() * r.spacing_col_mm; rad = sub.diameter_mm.to_numpy() / 2
         keep = []
         for i in range(len(sub)):
-            if not any(np.hypot(y[i] - y[j], x[i] - x[j]) < (rad[i] + rad[j] if rule == 'overlap' else max(rad[i], rad[j])) for j in keep):
+            if not any(np.hypot(y[i] - y[j], x[i] - x[j]) < (rad[i] + rad[j] if rule == 'overlap' else min(rad[i], rad[j]) if rule == 'mutual' else max(rad[i], rad[j])) for j in keep):
                 keep.append(i)
         sub = sub.iloc[keep]
     calcs = [Calcification(row_px=x.row, col_px=x.col, diameter_mm=x.diameter_mm, contrast=x.contrast, snr=x.snr,
                            probability=x.probability) for x in sub.itertuples()]
     out, cl = C.cluster_calcifications(calcs, spacing_mm=(r.spacing_mm, r.spacing_col_mm), config=cfg)
+    if rule in ('top5', 'pbinom') and cl:
+        import dataclasses
+        probs = np.array([c.probability for c in out]); ids = np.array([c.cluster_id for c in out])
+        new = []
+        for k in cl:
+            pm = np.sort(probs[ids == k.cluster_id])[::-1]
+            if rule == 'top5':
+                sc = float(pm[:5].sum())
+            else:  # P(at least 3 of the members are calcifications), members independent (Poisson binomial)
+                dist = np.zeros(len(pm) + 1); dist[0] = 1.0
+                for q in pm:
+                    dist[1:] = dist[1:] * (1 - q) + dist[:-1] * q; dist[0] *= (1 - q)
+                sc = float(3.0 * dist[3:].sum())
+            new.append(dataclasses.replace(k, score=sc))
+        cl = tuple(sorted(new, key=lambda k: -k.score))
     s = sub.copy(); s['cluster_id'] = [c.cluster_id for c in out]; rows_k.append(s)
     for c in cl:
         rows_c.append(dict(sop_instance_uid=r.sop_instance_uid, cluster_id=c.cluster_id, n_calcifications=c.n_calcifications,
