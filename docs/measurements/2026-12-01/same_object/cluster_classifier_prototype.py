@@ -34,7 +34,10 @@ def labelled(scan):
     return f
 
 if __name__ == '__main__':
-    train = pd.concat([labelled(d) for d in sorted(glob.glob('/work/scratch/s14/trainscan/310*')) if os.path.isdir(d)])
+    dirs = [d for d in sorted(glob.glob('/work/scratch/s14/trainscan/310*')) if os.path.isdir(d)]
+    if os.environ.get('WITH_02'):  # the digital training sets area-averaged to 0.2 mm too
+        dirs += [d for d in sorted(glob.glob('/work/scratch/s14/trainscan02/310*')) if os.path.isdir(d)]
+    train = pd.concat([labelled(d) for d in dirs])
     print('training clusters', len(train), 'true', int(train.y.sum()))
     params = dict(objective='binary', learning_rate=0.05, num_leaves=7, min_data_in_leaf=40, feature_fraction=0.8,
                   bagging_fraction=0.8, bagging_freq=1, lambda_l2=1.0, deterministic=True, force_row_wise=True,
@@ -42,7 +45,7 @@ if __name__ == '__main__':
     booster = lgb.train(params, lgb.Dataset(train[FEATS].to_numpy(float), label=train.y.to_numpy()), num_boost_round=300)
     imp = booster.feature_importance('gain'); print(dict(zip(FEATS, np.round(imp / imp.sum(), 3))))
     for src in sys.argv[1:]:
-        name = os.path.basename(src.rstrip('/')); dst = f'/work/scratch/s14/clf_{name}'
+        name = os.path.basename(src.rstrip('/')); dst = f"/work/scratch/s14/clf{os.environ.get('WITH_02', '')}_{name}"
         os.makedirs(dst + '/scan', exist_ok=True)
         for f in os.listdir(src + '/scan'):
             if f not in ('clusters.csv', 'images.csv') and not os.path.exists(f'{dst}/scan/{f}'):
