@@ -91,7 +91,7 @@ _BOUNDS: dict[str, tuple[float | None, float | None]] = {
 }
 
 #: fields holding text, not numbers
-_TEXT_FIELDS = ("fp_model", "fp_model_coarse", "calibration_seeds", "calibration_date", "calibration_note")
+_TEXT_FIELDS = ("fp_model", "fp_model_coarse", "cluster_model", "calibration_seeds", "calibration_date", "calibration_note")
 
 
 @dataclass(frozen=True)
@@ -153,8 +153,8 @@ class DetectorConfig:
     image_threshold : float
         Operating point of the images ``fp_model`` scores (pixels finer than
         ``spot_min_spacing_mm``): an image is positive when its best cluster
-        score (the sum of the ``cluster_min_count`` highest member
-        probabilities) is at least this.
+        score (by default the sum of the ``cluster_min_count`` highest member
+        probabilities; see ``cluster_model``) is at least this.
     image_threshold_coarse : float
         The same for the images ``fp_model_coarse`` scores (``spot_min_spacing_mm``
         and coarser): each model's scores have their own operating point
@@ -191,6 +191,13 @@ class DetectorConfig:
         The same for images at ``spot_min_spacing_mm`` and coarser (empty:
         the shipped ``fp_model_coarse``, trained with the spot filter's
         candidates and ``spot_snr``; ``calcdetect train --coarse``).
+    cluster_model : str
+        How a cluster is scored: ``"top-sum"`` (the default) for the sum of
+        its ``cluster_min_count`` highest member probabilities; empty for the
+        shipped cluster model's probability
+        (:mod:`calcdetect.detector.cluster_model`), or a path ``PATH`` to one
+        written by ``calcdetect train OUT --clusters``.  A model's scores run
+        0-1 and need their own thresholds (history step 13).
     calibration_seeds, calibration_date, calibration_note : str
         Where ``image_threshold`` and ``image_threshold_coarse`` came from.
     """
@@ -225,6 +232,7 @@ class DetectorConfig:
     vascular_row_count: int = _SHIPPED["vascular_row_count"]
     fp_model: str = _SHIPPED["fp_model"]
     fp_model_coarse: str = _SHIPPED["fp_model_coarse"]
+    cluster_model: str = _SHIPPED["cluster_model"]
     calibration_seeds: str = _SHIPPED["calibration_seeds"]
     calibration_date: str = _SHIPPED["calibration_date"]
     calibration_note: str = _SHIPPED["calibration_note"]

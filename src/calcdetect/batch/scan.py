@@ -26,6 +26,7 @@ from typing import Any
 
 from calcdetect import __version__
 from calcdetect.config import DetectorConfig
+from calcdetect.detector.cluster_model import TOP_SUM, load_cluster_model
 from calcdetect.detector.fp_model import SHIPPED_COARSE_MODEL, SHIPPED_MODEL, load_fp_model
 from calcdetect.errors import InternalError
 
@@ -219,8 +220,8 @@ def scan_folder(
                      show_rejected=show_rejected, started_at=started_at, t_start=t_start)
 
 
-def _check_fp_model(config: DetectorConfig) -> None:
-    """Load the false-positive models once, so a missing or mismatched model stops the run at once."""
+def _check_models(config: DetectorConfig) -> None:
+    """Load the false-positive and cluster models once, so a missing or mismatched model stops the run at once."""
     for key, shipped in (("fp_model", SHIPPED_MODEL), ("fp_model_coarse", SHIPPED_COARSE_MODEL)):
         path = getattr(config, key)
         try:
@@ -229,6 +230,17 @@ def _check_fp_model(config: DetectorConfig) -> None:
             where = repr(path) if path else "shipped with calcdetect"
             raise ScanError(f"cannot load the false-positive model {key} ({where}): {exc}; give `{key}` in --config "
                             "the base name of a model written by `calcdetect train`, or reinstall calcdetect") from exc
+    try:
+        load_cluster_model(config.cluster_model)
+    except (OSError, ValueError, ImportError) as exc:
+        where = repr(config.cluster_model) if config.cluster_model else "shipped with calcdetect"
+        raise ScanError(f"cannot load the cluster model ({where}): {exc}; give `cluster_model` in --config the base "
+                        f"name of a model written by `calcdetect train OUT --clusters`, or \"{TOP_SUM}\"") from exc
+
+
+def _describe_cluster_model(path: str) -> dict[str, object]:
+    model = load_cluster_model(path)
+    return model.describe() if model is not None else {"name": TOP_SUM}
 
 
 def _scan(dicom_path: Path, out_path: Path, *, workers, resume, overlays, config, default_spacing_mm,
@@ -290,7 +302,7 @@ def _resolve_config(config: DetectorConfig | Mapping[str, Any] | None) -> Detect
             raise ScanError(f"bad detector configuration: {exc}") from exc
     elif not isinstance(config, DetectorConfig):
         raise ScanError(f"config must be a DetectorConfig or a mapping, got {type(config).__name__}")
-    _check_fp_model(config)
+    _check_models(config)
     return config
 
 
@@ -389,6 +401,7 @@ def _run_record(summary: ScanSummary, records: dict[str, dict], settings: ScanSe
         "config": config.to_dict(),
         "fp_model": load_fp_model(config.fp_model, SHIPPED_MODEL).describe(),
         "fp_model_coarse": load_fp_model(config.fp_model_coarse, SHIPPED_COARSE_MODEL).describe(),
+        "cluster_model": _describe_cluster_model(config.cluster_model),
         "settings_id": settings.settings_id,
         "n_inputs": summary.n_inputs,
         "counts": {

@@ -1,14 +1,16 @@
-"""``calcdetect train OUT [--coarse] [--seed S ...]``: rebuild a false-positive model from phantoms.
+"""``calcdetect train OUT [--coarse | --clusters] [--seed S ...]``: rebuild a model from phantoms.
 
 Without options it uses the recipe recorded in the shipped model
-(``calcdetect/data/fp_model.json``, or ``fp_model_coarse.json`` with
-``--coarse``: phantom set seeds, number of images, preset, resolutions,
-features, spot filter, tree parameters), so the shipped model is rebuilt bit
-for bit (same library versions).  Writes ``OUT.txt`` (the LightGBM model)
-and ``OUT.json`` (its metadata, with leave-one-preset-out validation); use it
-with ``"fp_model": "OUT"`` (``"fp_model_coarse"`` for a coarse one) in a
-``--config`` file, or copy both files to ``src/calcdetect/data/`` under the
-shipped name to ship it.
+(``calcdetect/data/fp_model.json``, ``fp_model_coarse.json`` with
+``--coarse``, ``cluster_model.json`` with ``--clusters``: phantom set seeds,
+number of images, preset, resolutions, features, spot filter, tree
+parameters), so the shipped model is rebuilt bit for bit (same library
+versions and, for the cluster model, the same false-positive models).
+Writes ``OUT.txt`` (the LightGBM model) and ``OUT.json`` (its metadata, with
+leave-one-preset-out validation); use it with ``"fp_model": "OUT"``
+(``"fp_model_coarse"`` for a coarse one, ``"cluster_model"`` for a cluster
+one) in a ``--config`` file, or copy both files to ``src/calcdetect/data/``
+under the shipped name to ship it.
 """
 
 from __future__ import annotations
@@ -31,23 +33,28 @@ log = logging.getLogger(__name__)
 
 #: the shipped models' resource names (as :mod:`calcdetect.detector.fp_model`, not imported here to keep
 #: the command line quick to start)
-SHIPPED_MODEL, SHIPPED_COARSE_MODEL = "fp_model", "fp_model_coarse"
+SHIPPED_MODEL, SHIPPED_COARSE_MODEL, SHIPPED_CLUSTER_MODEL = "fp_model", "fp_model_coarse", "cluster_model"
 
 
 def shipped_recipe(name: str = SHIPPED_MODEL):
     """The recipe recorded in the metadata of the shipped model ``name``."""
+    from calcdetect.learning.clusters import ClusterRecipe
     from calcdetect.learning.train import TrainingRecipe
 
     meta = json.loads(resources.files("calcdetect").joinpath(f"data/{name}.json").read_text("utf-8"))
-    return TrainingRecipe.from_dict(meta["training"]["recipe"])
+    kind = ClusterRecipe if name == SHIPPED_CLUSTER_MODEL else TrainingRecipe
+    return kind.from_dict(meta["training"]["recipe"])
 
 
 def add_parser(subparsers) -> argparse.ArgumentParser:
     parser = subparsers.add_parser("train", help="rebuild the false-positive model from phantom seeds",
                                    description=__doc__.split("\n\n")[1])
     parser.add_argument("out", type=Path, help="output base name: writes OUT.txt and OUT.json")
-    parser.add_argument("--coarse", action="store_true",
-                        help=f"start from the recipe of the coarse-pixel model ({SHIPPED_COARSE_MODEL})")
+    kind = parser.add_mutually_exclusive_group()
+    kind.add_argument("--coarse", action="store_true",
+                      help=f"start from the recipe of the coarse-pixel model ({SHIPPED_COARSE_MODEL})")
+    kind.add_argument("--clusters", action="store_true",
+                      help=f"train the cluster model ({SHIPPED_CLUSTER_MODEL}) on the clusters the detector finds")
     parser.add_argument("--seed", type=_set_argument, action="append", metavar="SEED[:PRESET]",
                         help="training set seed, optionally with its own preset, e.g. 31010:film-mix "
                              "(repeat for more sets)")
@@ -84,9 +91,17 @@ def _features_argument(text: str) -> tuple[str, ...]:
     return names
 
 
+def _model_name(args: argparse.Namespace) -> str:
+    if getattr(args, "clusters", False):
+        return SHIPPED_CLUSTER_MODEL
+    return SHIPPED_COARSE_MODEL if args.coarse else SHIPPED_MODEL
+
+
 def _recipe_from(args: argparse.Namespace):
     """The shipped recipe with what the command line changes."""
-    recipe = shipped_recipe(SHIPPED_COARSE_MODEL if args.coarse else SHIPPED_MODEL)
+    recipe = shipped_recipe(_model_name(args))
+    if getattr(args, "features", None) and getattr(args, "clusters", False):
+        raise ValueError("--features names candidate features; the cluster model reads its own")
     changes = {k: v for k, v in {"n_per_seed": args.n, "preset": args.preset,
                                  "resample_mm": tuple(args.resample_mm) if args.resample_mm else None,
                                  "feature_names": getattr(args, "features", None)}.items()
@@ -102,26 +117,32 @@ def _recipe_from(args: argparse.Namespace):
     return dataclasses.replace(recipe, **changes)
 
 
+def _phantom_paths(recipe, root: Path, workers: int) -> list[Path]:
+    from calcdetect.phantom import write_phantom_set
+
+    paths: list[Path] = []
+    for seed, preset in recipe.sets:
+        paths += write_phantom_set(root / f"set-{seed}", n=recipe.n_per_seed, seed=seed, preset=preset,
+                                   positive_fraction=recipe.positive_fraction, workers=workers, reuse_existing=True)
+    return paths
+
+
 def run(args: argparse.Namespace) -> int:
     import tempfile
-
-    from calcdetect.learning.dataset import candidate_table
-    from calcdetect.learning.train import train_model
-    from calcdetect.phantom import write_phantom_set
 
     try:
         recipe = _recipe_from(args)
         with tempfile.TemporaryDirectory(prefix="calcdetect-train-") as tmp:
-            root = args.phantoms or Path(tmp)
-            paths = []
-            for seed, preset in recipe.sets:
-                paths += write_phantom_set(root / f"set-{seed}", n=recipe.n_per_seed, seed=seed, preset=preset,
-                                           positive_fraction=recipe.positive_fraction, workers=args.workers,
-                                           reuse_existing=True)
+            paths = _phantom_paths(recipe, args.phantoms or Path(tmp), args.workers)
+            if getattr(args, "clusters", False):
+                return _train_clusters(args, recipe, paths)
+            from calcdetect.learning.dataset import candidate_table
+            from calcdetect.learning.train import train_model
+
             table = candidate_table(paths, config=recipe.detector_config(), resample_mm=recipe.resample_mm,
                                     workers=args.workers)
         meta = train_model(table, recipe, args.out, accept_probability=DetectorConfig.default().accept_probability,
-                           name=SHIPPED_COARSE_MODEL if args.coarse else SHIPPED_MODEL, validate=not args.no_validate)
+                           name=_model_name(args), validate=not args.no_validate)
     except (ValueError, OSError) as exc:
         print(f"calcdetect train: {exc}")
         return EXIT_FATAL
@@ -131,4 +152,18 @@ def run(args: argparse.Namespace) -> int:
     for preset, v in meta["validation"].get("leave_one_preset_out", {}).items():
         print(f"  without {preset}: AUC {v['auc']}, calcifications kept {v['calcifications_kept']}, "
               f"false candidates kept per image {v['false_per_image']}")
+    return EXIT_OK
+
+
+def _train_clusters(args: argparse.Namespace, recipe, paths: list[Path]) -> int:
+    from calcdetect.learning.clusters import cluster_table, train_cluster_model
+
+    table = cluster_table(paths, config=recipe.detector_config(), resample_mm=recipe.resample_mm,
+                          workers=args.workers)
+    meta = train_cluster_model(table, recipe, args.out, validate=not args.no_validate)
+    ins = meta["training"]["in_sample"]
+    print(f"wrote {args.out}.txt and .json: {ins['clusters']} clusters ({ins['true_clusters']} true) on "
+          f"{meta['training']['images_with_clusters']} images; in-sample cluster AUC {ins['auc']}")
+    for preset, v in meta["validation"].get("leave_one_preset_out", {}).items():
+        print(f"  without {preset}: cluster AUC {v['auc']} ({v['clusters']} clusters, {v['true_clusters']} true)")
     return EXIT_OK

@@ -8,14 +8,16 @@ calcifications within the radius of a core member join its cluster (this is
 DBSCAN, written out with a k-d tree because scikit-learn is not a dependency).
 A single speck, or two, can therefore never form a cluster.
 
-A cluster's score is the sum of its k highest member scores, k =
-``cluster_min_count`` (by default the members' classifier probabilities, so
-the score runs from 0 to k): it grows with every calcification the cluster
-needs, so one very bright spot (a speck, a skin calcification) beside noise
-cannot carry it.  On development phantoms (seed 20261130, not used for the
-reported figures) it found more visible clusters at 0.1 false clusters per
-image than the k-th highest probability alone (0.90 vs 0.82 at full size,
-0.76 vs 0.67 at 0.2 mm): a true cluster's third member is often faint.
+By default a cluster scores the sum of its k highest member scores, k =
+``cluster_min_count`` (the members' probabilities for the detector, their SNRs
+for the naive reference): it grows with every calcification the
+cluster needs, so one very bright spot (a speck, a skin calcification) beside
+noise cannot carry it.  On development phantoms (seed 20261130) that sum found
+more visible clusters at 0.1 false clusters per image than the k-th highest
+probability alone (0.90 vs 0.82 at full size, 0.76 vs 0.67 at 0.2 mm): a true
+cluster's third member is often faint.  With a cluster model
+(``DetectorConfig.cluster_model``, :mod:`.cluster_model`) a cluster scores the
+probability that it localises a true cluster, from its members together.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from scipy.sparse.csgraph import connected_components
 from scipy.spatial import ConvexHull, QhullError, cKDTree
 
 from calcdetect.config import DetectorConfig
+from calcdetect.detector.cluster_model import ClusterModel, cluster_feature_matrix
 from calcdetect.results import Calcification, Cluster
 
 __all__ = ["cluster_calcifications", "cluster_radius_mm"]
@@ -51,6 +54,7 @@ def cluster_calcifications(
     spacing_mm: tuple[float, float],
     config: DetectorConfig,
     member_scores: np.ndarray | None = None,
+    cluster_model: ClusterModel | None = None,
 ) -> tuple[tuple[Calcification, ...], tuple[Cluster, ...]]:
     """Group calcifications into clusters.
 
@@ -61,8 +65,11 @@ def cluster_calcifications(
     config : DetectorConfig
         Uses ``cluster_min_count`` and ``cluster_area_mm2``.
     member_scores : ndarray, optional
-        Score of each calcification; a cluster scores the sum of its
-        ``cluster_min_count`` highest (default: the calcifications' ``probability``).
+        Score of each calcification (default: the calcifications' ``probability``).
+    cluster_model : ClusterModel, optional
+        Scores each cluster from its members (:mod:`.cluster_model`; the member
+        scores must then be probabilities).  Without one a cluster scores the
+        sum of its ``cluster_min_count`` highest member scores.
 
     Returns
     -------
@@ -81,9 +88,16 @@ def cluster_calcifications(
         return tuple(calcs), ()
     scores = (np.asarray(member_scores, float) if member_scores is not None
               else np.array([c.probability for c in calcs]))
-    k = config.cluster_min_count
-    groups = [(float(np.sort(scores[m])[-k:].sum()), m)
-              for m in (np.flatnonzero(label == lab) for lab in np.unique(label[label >= 0]))]
+    members = [np.flatnonzero(label == lab) for lab in np.unique(label[label >= 0])]
+    if cluster_model is not None:
+        features = cluster_feature_matrix(members, pts_mm=pts, probability=scores,
+                                          snr=np.array([c.snr for c in calcs]),
+                                          diameter_mm=np.array([c.diameter_mm for c in calcs]))
+        group_scores = cluster_model.probability(features)
+    else:
+        k = config.cluster_min_count
+        group_scores = np.array([np.sort(scores[m])[-k:].sum() for m in members])
+    groups = [(float(score), m) for score, m in zip(group_scores, members)]
     # decreasing score; ties by position for determinism
     groups.sort(key=lambda g: (-g[0], float(pts[g[1], 0].min()), float(pts[g[1], 1].min())))
     new_id = np.full(len(calcs), -1)

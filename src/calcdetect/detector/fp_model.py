@@ -37,7 +37,7 @@ from calcdetect.config import DetectorConfig
 from calcdetect.detector.features import FEATURE_NAMES
 from calcdetect.detector.spot import uses_spot_filter
 
-__all__ = ["FpModel", "load_fp_model", "model_for", "threshold_for", "THRESHOLD_FIELD", "SHIPPED_MODEL",
+__all__ = ["FpModel", "load_fp_model", "read_model_files", "model_for", "threshold_for", "THRESHOLD_FIELD", "SHIPPED_MODEL",
            "SHIPPED_COARSE_MODEL"]
 
 #: package resource name of the shipped model (``calcdetect/data/<name>.txt`` and ``.json``)
@@ -101,12 +101,8 @@ def _from_text(text: str, metadata: dict) -> FpModel:
     return FpModel(booster, metadata, hashlib.sha256(text.encode()).hexdigest())
 
 
-@functools.lru_cache(maxsize=8)
-def load_fp_model(path: str = "", shipped: str = SHIPPED_MODEL) -> FpModel:
-    """Load a model: the shipped one named ``shipped`` (``path=""``) or ``PATH.txt`` + ``PATH.json`` from disk.
-
-    Cached per process: every image of a batch uses the same booster.
-    """
+def read_model_files(path: str, shipped: str) -> tuple[str, dict]:
+    """The model text and metadata: the shipped model ``shipped`` (``path=""``) or ``PATH.txt`` + ``PATH.json``."""
     if path:
         base = Path(path)
         text = base.with_suffix(".txt").read_text(encoding="utf-8")
@@ -116,7 +112,16 @@ def load_fp_model(path: str = "", shipped: str = SHIPPED_MODEL) -> FpModel:
         data = resources.files("calcdetect").joinpath("data")
         text = data.joinpath(f"{shipped}.txt").read_text(encoding="utf-8")
         metadata = json.loads(data.joinpath(f"{shipped}.json").read_text(encoding="utf-8"))
-    return _from_text(text, metadata)
+    return text, metadata
+
+
+@functools.lru_cache(maxsize=8)
+def load_fp_model(path: str = "", shipped: str = SHIPPED_MODEL) -> FpModel:
+    """Load a model: the shipped one named ``shipped`` (``path=""``) or ``PATH.txt`` + ``PATH.json`` from disk.
+
+    Cached per process: every image of a batch uses the same booster.
+    """
+    return _from_text(*read_model_files(path, shipped))
 
 
 def model_for(spacing_mm: tuple[float, float], config: DetectorConfig) -> FpModel:

@@ -22,7 +22,8 @@ same :class:`~calcdetect.results.ImageResult`.  Stages (each timed in
    tests (:mod:`.rejection`): specks sharper than that blur, scanner lines,
    scratches, vascular tram tracks are set aside with their reason;
 8. ``cluster``: >= ``cluster_min_count`` within ``cluster_area_mm2``; a cluster
-   scores the sum of its ``cluster_min_count`` highest member probabilities;
+   scores the sum of its ``cluster_min_count`` highest member probabilities
+   (or, with ``cluster_model`` set, that model's probability, :mod:`.cluster_model`);
 image score = best cluster score, flag = score >= the threshold of the model
 that scored the image (``image_threshold``, or ``image_threshold_coarse`` at
 ``spot_min_spacing_mm`` and coarser).
@@ -44,6 +45,7 @@ import numpy as np
 from calcdetect.config import DetectorConfig, mm_to_px
 from calcdetect.detector.candidates import CandidatePeaks, find_candidates, search_box
 from calcdetect.detector.cluster import cluster_calcifications
+from calcdetect.detector.cluster_model import load_cluster_model
 from calcdetect.detector.defects import repair_isolated_saturated
 from calcdetect.detector.enhance import white_tophat_mm
 from calcdetect.detector.features import FEATURE_NAMES, CandidateFeatures, candidate_features, reach_px
@@ -235,7 +237,8 @@ def detect(
     kept = [c for c, why in zip(calcs, rejection.reason) if not why]
     set_aside = tuple(replace(c, rejected=str(why)) for c, why in zip(calcs, rejection.reason) if why)
     watch.tick("reject")
-    calcs_out, clusters = cluster_calcifications(kept, spacing_mm=analysis.spacing_mm, config=cfg)
+    calcs_out, clusters = cluster_calcifications(kept, spacing_mm=analysis.spacing_mm, config=cfg,
+                                                 cluster_model=load_cluster_model(cfg.cluster_model))
     score = clusters[0].score if clusters else 0.0
     threshold = threshold_for(analysis.spacing_mm, cfg)
     watch.tick("cluster")

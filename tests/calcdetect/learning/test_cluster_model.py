@@ -1,0 +1,182 @@
+"""The cluster model: its features, its training on phantoms, and the detector scoring clusters with it."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from calcdetect.config import DetectorConfig
+from calcdetect.detector.cluster_model import (CLUSTER_FEATURE_NAMES, SHIPPED_CLUSTER_MODEL, TOP_SUM,
+                                               cluster_feature_matrix, load_cluster_model)
+from calcdetect.learning.clusters import ClusterRecipe, cluster_table, result_cluster_features, train_cluster_model
+
+SAMPLE = Path(__file__).resolve().parents[3] / "data" / "phantoms" / "small_neg_RMLO.dcm"
+
+
+def _features(groups, pts, p, snr, diameter):
+    m = cluster_feature_matrix(groups, pts_mm=np.asarray(pts, float), probability=np.asarray(p, float),
+                               snr=np.asarray(snr, float), diameter_mm=np.asarray(diameter, float))
+    return [dict(zip(CLUSTER_FEATURE_NAMES, row)) for row in m]
+
+
+def test_cluster_features_follow_their_definitions():
+    # four members on a line 1 mm apart (and a fifth calcification in no cluster, which must not count)
+    pts = [[0, 0], [0, 1], [0, 2], [0, 3], [50, 50]]
+    p, snr, diameter = [0.2, 0.9, 0.6, 0.1, 1.0], [5, 9, 7, 4, 30], [0.2, 0.4, 0.3, 0.2, 2.0]
+    (f,) = _features([np.arange(4)], pts, p, snr, diameter)
+    assert f["log_count"] == pytest.approx(math.log(4))
+    assert (f["p_first"], f["p_second"], f["p_third"]) == pytest.approx((0.9, 0.6, 0.2))
+    assert f["p_top3_sum"] == pytest.approx(1.7) and f["p_rest_mean"] == pytest.approx(0.1)
+    assert f["count_p_half"] == 2
+    # positions 0, 1, 2, 3 mm: sample variance 5/3 along the line, none across it
+    assert f["span_mm"] == pytest.approx(math.sqrt(5 / 3)) and f["linearity"] == pytest.approx(0.0)
+    assert f["nearest_median_mm"] == pytest.approx(1.0)
+    assert (f["snr_median"], f["snr_max"], f["diameter_median_mm"]) == pytest.approx((6.0, 9.0, 0.25))
+
+
+def test_a_round_cluster_has_linearity_one_and_three_members_no_rest():
+    pts = [[0, 1], [1, 0], [0, -1], [-1, 0]]  # a square: equal variance both ways
+    (square,) = _features([np.arange(4)], pts, [0.5] * 4, [6] * 4, [0.2] * 4)
+    assert square["linearity"] == pytest.approx(1.0) and square["nearest_median_mm"] == pytest.approx(math.sqrt(2))
+    (three,) = _features([np.arange(3)], pts[:3], [0.5, 0.4, 0.3], [6] * 3, [0.2] * 3)
+    assert three["p_rest_mean"] == 0.0 and three["count_p_half"] == 1
+
+
+@pytest.fixture(scope="module")
+def small_table(tmp_path_factory):
+    from calcdetect.phantom import write_phantom_set
+
+    paths = write_phantom_set(tmp_path_factory.mktemp("clusters"), n=4, seed=5150, preset="small",
+                              positive_fraction=0.5)
+    return cluster_table(paths, config=ClusterRecipe().detector_config(), resample_mm=(None,))
+
+
+def test_the_cluster_table_labels_clusters_by_the_truth(small_table):
+    assert list(small_table.columns[: len(CLUSTER_FEATURE_NAMES)]) == list(CLUSTER_FEATURE_NAMES)
+    assert small_table["label"].sum() >= 1  # the positive phantoms' visible clusters are found
+    assert np.isfinite(small_table[list(CLUSTER_FEATURE_NAMES)].to_numpy()).all()
+
+
+def test_cluster_training_is_deterministic_and_the_detector_scores_with_the_model(small_table, tmp_path):
+    from calcdetect.detector.pipeline import detect
+    from calcdetect.io import read_mammogram
+
+    table = small_table.copy()
+    if table["label"].nunique() < 2:  # the model needs both kinds; a false cluster is a relabelled one
+        table.loc[table.index[0], "label"] = 1 - table["label"].iloc[0]
+    recipe = dataclasses.replace(ClusterRecipe(), set_seeds=(5150,), set_presets=(), preset="small", n_per_seed=4,
+                                 num_boost_round=10, params={**ClusterRecipe().params, "min_data_in_leaf": 1})
+    meta = train_cluster_model(table, recipe, tmp_path / "a", validate=False)
+    train_cluster_model(table, recipe, tmp_path / "b", validate=False)
+    assert (tmp_path / "a.txt").read_bytes() == (tmp_path / "b.txt").read_bytes()
+    assert ClusterRecipe.from_dict(meta["training"]["recipe"]) == recipe
+    model = load_cluster_model(str(tmp_path / "a"))
+
+    image = read_mammogram(SAMPLE.parent / "small_pos_LCC.dcm")
+    cfg = DetectorConfig.default().replace(cluster_model=str(tmp_path / "a"))
+    result = detect(image.pixels, spacing_mm=image.spacing_mm, view=image.view, config=cfg)
+    assert result.clusters, "the sample positive phantom has a cluster"
+    expected = model.probability(result_cluster_features(result, image.spacing_mm))
+    np.testing.assert_allclose([k.score for k in result.clusters], expected)
+    assert result.score == max(expected)
+
+
+def test_top_sum_scores_a_cluster_by_its_three_likeliest_members():
+    from calcdetect.detector.pipeline import detect
+    from calcdetect.io import read_mammogram
+
+    image = read_mammogram(SAMPLE.parent / "small_pos_LCC.dcm")
+    result = detect(image.pixels, spacing_mm=image.spacing_mm, view=image.view,
+                    config=DetectorConfig.default().replace(cluster_model=TOP_SUM))
+    for k in result.clusters:
+        p = sorted((c.probability for c in result.calcifications if c.cluster_id == k.cluster_id), reverse=True)
+        assert k.score == pytest.approx(sum(p[:3]))
+    assert load_cluster_model(TOP_SUM) is None
+
+
+def test_the_shipped_cluster_model_records_how_to_rebuild_it():
+    model = load_cluster_model("")
+    meta = model.metadata
+    assert meta["name"] == SHIPPED_CLUSTER_MODEL and meta["feature_names"] == list(CLUSTER_FEATURE_NAMES)
+    recipe = ClusterRecipe.from_dict(meta["training"]["recipe"])
+    assert recipe == ClusterRecipe()  # `calcdetect train OUT --clusters` rebuilds it from these defaults
+    # not the default score (history step 13: one fresh 0.2 mm reading lost two visible clusters)
+    assert DetectorConfig().cluster_model == TOP_SUM
+    # trained on the false-positive models' training sets: no evaluation seed inside
+    from calcdetect.detector.fp_model import load_fp_model
+
+    assert list(recipe.set_seeds) == load_fp_model("").metadata["training"]["seeds"]
+    assert set(meta["validation"]["leave_one_preset_out"]) >= {"ge-like", "film-mias-like"}
+
+
+def _never_lower_with_surer_members(model, rng) -> bool:
+    """Whether raising members' probabilities never lowered a cluster's score, over random clusters."""
+    for _ in range(300):
+        n = int(rng.integers(3, 15))
+        pts = rng.normal(0.0, rng.uniform(0.5, 3.0), (n, 2))
+        p = rng.uniform(0.0, 1.0, n) ** 3
+        surer = np.minimum(1.0, p + rng.uniform(0.0, 0.3, n) * (rng.random(n) < 0.5))
+        other = dict(pts_mm=pts, snr=rng.uniform(4.0, 20.0, n), diameter_mm=rng.uniform(0.1, 0.8, n))
+        before = model.probability(cluster_feature_matrix([np.arange(n)], probability=p, **other))
+        after = model.probability(cluster_feature_matrix([np.arange(n)], probability=surer, **other))
+        if after[0] < before[0] - 1e-12:
+            return False
+    return True
+
+
+def test_surer_members_never_make_a_cluster_less_likely():
+    """The shipped model is trained monotone in its member-probability features: evidence can only add,
+    whatever the trees learnt elsewhere (where the phantoms teach nothing, trees extrapolate)."""
+    assert _never_lower_with_surer_members(load_cluster_model(""), np.random.default_rng(20261201))
+
+
+def test_a_model_for_other_cluster_features_is_refused(tmp_path):
+    from importlib import resources
+
+    data = resources.files("calcdetect").joinpath("data")
+    (tmp_path / "m.txt").write_text(data.joinpath("cluster_model.txt").read_text())
+    meta = json.loads(data.joinpath("cluster_model.json").read_text())
+    meta["feature_names"] = ["log_count", "something_else"]
+    (tmp_path / "m.json").write_text(json.dumps(meta))
+    with pytest.raises(ValueError, match="retrain it with `calcdetect train OUT --clusters`"):
+        load_cluster_model.__wrapped__(str(tmp_path / "m"))
+
+
+def test_scan_records_the_cluster_model_and_stops_at_once_on_a_missing_one(tmp_path):
+    from calcdetect.cli import main
+
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / SAMPLE.name).write_bytes(SAMPLE.read_bytes())
+    missing, shipped = tmp_path / "missing.json", tmp_path / "shipped.json"
+    missing.write_text(json.dumps({"cluster_model": str(tmp_path / "nowhere")}))
+    shipped.write_text(json.dumps({"cluster_model": ""}))
+    assert main(["scan", str(tmp_path / "in"), "-o", str(tmp_path / "bad"), "--config", str(missing)]) == 2
+    assert not (tmp_path / "bad" / "images.csv").exists()
+    assert main(["scan", str(tmp_path / "in"), "-o", str(tmp_path / "default"), "--no-overlays"]) == 0
+    assert json.loads((tmp_path / "default" / "run.json").read_text())["cluster_model"] == {"name": TOP_SUM}
+    assert main(["scan", str(tmp_path / "in"), "-o", str(tmp_path / "model"), "--no-overlays",
+                 "--config", str(shipped)]) == 0
+    run = json.loads((tmp_path / "model" / "run.json").read_text())
+    assert run["cluster_model"]["sha256"] == load_cluster_model("").sha256
+
+
+def test_the_train_command_knows_the_cluster_model(tmp_path):
+    import argparse
+
+    from calcdetect.cli import main
+    from calcdetect.commands import train
+
+    assert train.SHIPPED_CLUSTER_MODEL == SHIPPED_CLUSTER_MODEL
+    args = dict(seed=[(7, "film-mix")], n=3, preset=None, resample_mm=None, coarse=False, clusters=True)
+    recipe = train._recipe_from(argparse.Namespace(**args))
+    assert isinstance(recipe, ClusterRecipe) and recipe.sets == ((7, "film-mix"),) and recipe.n_per_seed == 3
+    with pytest.raises(ValueError, match="--features"):
+        train._recipe_from(argparse.Namespace(**args, features=("snr",)))
+    # one model at a time: a usage error (status 2), nothing written
+    assert main(["train", str(tmp_path / "m"), "--clusters", "--coarse"]) == 2
+    assert not (tmp_path / "m.txt").exists()
