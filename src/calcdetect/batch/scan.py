@@ -230,12 +230,18 @@ def _check_models(config: DetectorConfig) -> None:
             where = repr(path) if path else "shipped with calcdetect"
             raise ScanError(f"cannot load the false-positive model {key} ({where}): {exc}; give `{key}` in --config "
                             "the base name of a model written by `calcdetect train`, or reinstall calcdetect") from exc
+    where = repr(config.cluster_model) if config.cluster_model else "shipped with calcdetect"
     try:
-        load_cluster_model(config.cluster_model)
+        model = load_cluster_model(config.cluster_model)
     except (OSError, ValueError, ImportError) as exc:
-        where = repr(config.cluster_model) if config.cluster_model else "shipped with calcdetect"
         raise ScanError(f"cannot load the cluster model ({where}): {exc}; give `cluster_model` in --config the base "
                         f"name of a model written by `calcdetect train OUT --clusters`, or \"{TOP_SUM}\"") from exc
+    unreachable = [f"{key} {getattr(config, key):g}" for key in ("image_threshold", "image_threshold_coarse")
+                   if getattr(config, key) > 1.0]
+    if model is not None and unreachable:
+        raise ScanError(f"the cluster model ({where}) scores clusters 0-1, so {' and '.join(unreachable)} can never "
+                        "flag an image: give thresholds for the model in --config (calcdetect calibrate, or the ones "
+                        "in docs/measurements/2026-12-01/cluster_model/cluster_model_config.json)")
 
 
 def _describe_cluster_model(path: str) -> dict[str, object]:

@@ -47,7 +47,7 @@ def shipped_recipe(name: str = SHIPPED_MODEL):
 
 
 def add_parser(subparsers) -> argparse.ArgumentParser:
-    parser = subparsers.add_parser("train", help="rebuild the false-positive model from phantom seeds",
+    parser = subparsers.add_parser("train", help="rebuild a false-positive or the cluster model from phantom seeds",
                                    description=__doc__.split("\n\n")[1])
     parser.add_argument("out", type=Path, help="output base name: writes OUT.txt and OUT.json")
     kind = parser.add_mutually_exclusive_group()

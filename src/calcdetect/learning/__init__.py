@@ -1,9 +1,11 @@
-"""Training the detector's false-positive model on phantoms (``calcdetect train``).
+"""Training the detector's models on phantoms (``calcdetect train``).
 
 ``dataset`` turns phantoms (with their truth) into labelled candidate
 features, exactly the candidates and features the detector computes;
-``train`` fits the gradient-boosted model, validates it leave-one-preset-out
-and writes it with the metadata that rebuilds it.
+``train`` fits the gradient-boosted false-positive model, validates it
+leave-one-preset-out and writes it with the metadata that rebuilds it;
+``clusters`` does the same for the optional cluster model, from the clusters
+the whole detector finds (``calcdetect train OUT --clusters``).
 """
 
 from __future__ import annotations

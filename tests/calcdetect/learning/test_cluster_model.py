@@ -154,7 +154,11 @@ def test_scan_records_the_cluster_model_and_stops_at_once_on_a_missing_one(tmp_p
     (tmp_path / "in" / SAMPLE.name).write_bytes(SAMPLE.read_bytes())
     missing, shipped = tmp_path / "missing.json", tmp_path / "shipped.json"
     missing.write_text(json.dumps({"cluster_model": str(tmp_path / "nowhere")}))
-    shipped.write_text(json.dumps({"cluster_model": ""}))
+    shipped.write_text(json.dumps({"cluster_model": "", "image_threshold": 0.3, "image_threshold_coarse": 0.8}))
+    unreachable = tmp_path / "unreachable.json"  # the top-sum thresholds (0-3) with a 0-1 score: refused
+    unreachable.write_text(json.dumps({"cluster_model": "", "image_threshold": 0.9, "image_threshold_coarse": 1.3}))
+    assert main(["scan", str(tmp_path / "in"), "-o", str(tmp_path / "never"), "--config", str(unreachable)]) == 2
+    assert not (tmp_path / "never" / "images.csv").exists()
     assert main(["scan", str(tmp_path / "in"), "-o", str(tmp_path / "bad"), "--config", str(missing)]) == 2
     assert not (tmp_path / "bad" / "images.csv").exists()
     assert main(["scan", str(tmp_path / "in"), "-o", str(tmp_path / "default"), "--no-overlays"]) == 0
