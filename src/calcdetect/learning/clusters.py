@@ -21,7 +21,7 @@ import json
 import logging
 import os
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -31,6 +31,7 @@ from calcdetect import __version__
 from calcdetect.config import DetectorConfig
 from calcdetect.detector.cluster_model import CLUSTER_FEATURE_NAMES, TOP_SUM, cluster_feature_matrix
 from calcdetect.evaluation.froc import roc_auc
+from calcdetect.learning.train import PhantomSets
 from calcdetect.results import ImageResult
 
 __all__ = ["ClusterRecipe", "result_cluster_features", "cluster_table", "train_cluster_model"]
@@ -61,7 +62,7 @@ DEFAULT_CLUSTER_PARAMS: dict[str, object] = {
 
 
 @dataclass(frozen=True)
-class ClusterRecipe:
+class ClusterRecipe(PhantomSets):
     """Everything that decides the cluster model (recorded in its metadata).
 
     The sets are the false-positive models' training sets (set ``i``:
@@ -79,31 +80,12 @@ class ClusterRecipe:
     params: dict[str, object] = field(default_factory=lambda: dict(DEFAULT_CLUSTER_PARAMS))
 
     def __post_init__(self) -> None:
-        if self.set_presets and len(self.set_presets) != len(self.set_seeds):
-            raise ValueError(f"set_presets names {len(self.set_presets)} presets for {len(self.set_seeds)} "
-                             f"set seeds; give one preset per seed, or none to use preset={self.preset!r}")
-
-    @property
-    def sets(self) -> tuple[tuple[int, str], ...]:
-        """(seed, preset) of each training set."""
-        presets = self.set_presets or (self.preset,) * len(self.set_seeds)
-        return tuple(zip(self.set_seeds, presets))
+        self._check_sets()
 
     def detector_config(self, base: DetectorConfig | None = None) -> DetectorConfig:
         """The detector settings the training clusters are found with: ``base`` (or the shipped
         ones) with clusters scored by :data:`TOP_SUM`."""
         return (base or DetectorConfig.default()).replace(cluster_model=TOP_SUM)
-
-    def to_dict(self) -> dict[str, object]:
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, recipe: dict) -> ClusterRecipe:
-        values = dict(recipe)
-        for key in ("set_seeds", "resample_mm", "set_presets"):
-            if key in values:
-                values[key] = tuple(values[key])
-        return cls(**values)
 
 
 def result_cluster_features(result: ImageResult, spacing_mm: tuple[float, float]) -> np.ndarray:

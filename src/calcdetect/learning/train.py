@@ -27,7 +27,7 @@ from calcdetect.detector.features import FEATURE_NAMES
 from calcdetect.evaluation.froc import roc_auc
 from calcdetect.learning.dataset import CandidateTable
 
-__all__ = ["TrainingRecipe", "train_model", "fit_booster", "leave_one_preset_out", "SPOT_OFF_MM"]
+__all__ = ["PhantomSets", "TrainingRecipe", "train_model", "fit_booster", "leave_one_preset_out", "SPOT_OFF_MM"]
 
 log = logging.getLogger(__name__)
 
@@ -53,8 +53,39 @@ DEFAULT_PARAMS: dict[str, object] = {
 }
 
 
+class PhantomSets:
+    """What every training recipe shares: sets of phantoms, set ``i`` drawn with seed ``set_seeds[i]``
+    from preset ``set_presets[i]`` (``preset`` for every set when ``set_presets`` is empty)."""
+
+    #: fields stored as lists in a model's metadata and read back as tuples
+    _TUPLE_FIELDS = ("set_seeds", "resample_mm", "set_presets")
+
+    def _check_sets(self) -> None:
+        if self.set_presets and len(self.set_presets) != len(self.set_seeds):
+            raise ValueError(f"set_presets names {len(self.set_presets)} presets for {len(self.set_seeds)} "
+                             f"set seeds; give one preset per seed, or none to use preset={self.preset!r}")
+
+    @property
+    def sets(self) -> tuple[tuple[int, str], ...]:
+        """(seed, preset) of each training set."""
+        presets = self.set_presets or (self.preset,) * len(self.set_seeds)
+        return tuple(zip(self.set_seeds, presets))
+
+    def to_dict(self) -> dict[str, object]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, recipe: dict):
+        """The recipe of a model's metadata (lists back to tuples)."""
+        values = dict(recipe)
+        for key in cls._TUPLE_FIELDS:
+            if key in values:
+                values[key] = tuple(values[key])
+        return cls(**values)
+
+
 @dataclass(frozen=True)
-class TrainingRecipe:
+class TrainingRecipe(PhantomSets):
     """Everything that decides the model (recorded in its metadata).
 
     Set ``i`` is ``n_per_seed`` phantoms of seed ``set_seeds[i]`` drawn from
@@ -76,10 +107,10 @@ class TrainingRecipe:
     feature_names: tuple[str, ...] = ()
     spot_filter: bool = True
 
+    _TUPLE_FIELDS = (*PhantomSets._TUPLE_FIELDS, "feature_names")
+
     def __post_init__(self) -> None:
-        if self.set_presets and len(self.set_presets) != len(self.set_seeds):
-            raise ValueError(f"set_presets names {len(self.set_presets)} presets for {len(self.set_seeds)} "
-                             f"set seeds; give one preset per seed, or none to use preset={self.preset!r}")
+        self._check_sets()
         unknown = sorted(set(self.feature_names) - set(FEATURE_NAMES))
         if unknown:
             raise ValueError(f"unknown feature(s) {unknown}; this version computes {list(FEATURE_NAMES)}")
@@ -95,23 +126,6 @@ class TrainingRecipe:
         config = base or DetectorConfig.default()
         return config if self.spot_filter else dataclasses.replace(config, spot_min_spacing_mm=SPOT_OFF_MM)
 
-    @property
-    def sets(self) -> tuple[tuple[int, str], ...]:
-        """(seed, preset) of each training set."""
-        presets = self.set_presets or (self.preset,) * len(self.set_seeds)
-        return tuple(zip(self.set_seeds, presets))
-
-    def to_dict(self) -> dict[str, object]:
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, recipe: dict) -> TrainingRecipe:
-        """The recipe of a model's metadata (lists back to tuples)."""
-        values = dict(recipe)
-        for key in ("set_seeds", "resample_mm", "set_presets", "feature_names"):
-            if key in values:
-                values[key] = tuple(values[key])
-        return cls(**values)
 
 
 def fit_booster(table: CandidateTable, recipe: TrainingRecipe):
