@@ -91,7 +91,8 @@ _BOUNDS: dict[str, tuple[float | None, float | None]] = {
 }
 
 #: fields holding text, not numbers
-_TEXT_FIELDS = ("fp_model", "fp_model_coarse", "cluster_model", "calibration_seeds", "calibration_date", "calibration_note")
+_TEXT_FIELDS = ("fp_model", "fp_model_coarse", "cluster_model", "calibration_seeds", "calibration_date",
+                "calibration_note")
 
 
 @dataclass(frozen=True)

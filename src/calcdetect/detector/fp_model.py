@@ -37,8 +37,8 @@ from calcdetect.config import DetectorConfig
 from calcdetect.detector.features import FEATURE_NAMES
 from calcdetect.detector.spot import uses_spot_filter
 
-__all__ = ["FpModel", "load_fp_model", "read_model_files", "model_for", "threshold_for", "THRESHOLD_FIELD", "SHIPPED_MODEL",
-           "SHIPPED_COARSE_MODEL"]
+__all__ = ["FpModel", "load_fp_model", "read_model_files", "model_for", "threshold_for", "THRESHOLD_FIELD",
+           "SHIPPED_MODEL", "SHIPPED_COARSE_MODEL"]
 
 #: package resource name of the shipped model (``calcdetect/data/<name>.txt`` and ``.json``)
 SHIPPED_MODEL = "fp_model"
