@@ -28,7 +28,7 @@ from scipy.sparse.csgraph import connected_components
 from scipy.spatial import ConvexHull, QhullError, cKDTree
 
 from calcdetect.config import DetectorConfig
-from calcdetect.detector.cluster_model import ClusterModel, cluster_feature_matrix
+from calcdetect.detector.cluster_model import ClusterModel, calcification_cluster_features
 from calcdetect.results import Calcification, Cluster
 
 __all__ = ["cluster_calcifications", "cluster_radius_mm"]
@@ -90,10 +90,8 @@ def cluster_calcifications(
               else np.array([c.probability for c in calcs]))
     members = [np.flatnonzero(label == lab) for lab in np.unique(label[label >= 0])]
     if cluster_model is not None:
-        features = cluster_feature_matrix(members, pts_mm=pts, probability=scores,
-                                          snr=np.array([c.snr for c in calcs]),
-                                          diameter_mm=np.array([c.diameter_mm for c in calcs]))
-        group_scores = cluster_model.probability(features)
+        group_scores = cluster_model.probability(
+            calcification_cluster_features(calcs, members, spacing_mm=spacing_mm, probability=scores))
     else:
         k = config.cluster_min_count
         group_scores = np.array([np.sort(scores[m])[-k:].sum() for m in members])

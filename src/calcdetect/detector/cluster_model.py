@@ -31,8 +31,8 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["CLUSTER_FEATURE_NAMES", "ClusterModel", "cluster_feature_matrix", "load_cluster_model",
-           "SHIPPED_CLUSTER_MODEL", "TOP_SUM"]
+__all__ = ["CLUSTER_FEATURE_NAMES", "ClusterModel", "cluster_feature_matrix", "calcification_cluster_features",
+           "load_cluster_model", "SHIPPED_CLUSTER_MODEL", "TOP_SUM"]
 
 #: package resource name of the shipped cluster model
 SHIPPED_CLUSTER_MODEL = "cluster_model"
@@ -92,6 +92,23 @@ def cluster_feature_matrix(groups: Sequence[np.ndarray], *, pts_mm: np.ndarray, 
                    float(np.median(snr[members])), float(snr[members].max()),
                    float(np.median(diameter_mm[members])))
     return rows
+
+
+def calcification_cluster_features(calcifications: Sequence[Any], groups: Sequence[np.ndarray], *,
+                                   spacing_mm: tuple[float, float], probability: np.ndarray) -> np.ndarray:
+    """:func:`cluster_feature_matrix` of detected calcifications grouped by ``groups``.
+
+    Positions come from each calcification's ``row_px`` / ``col_px`` and ``spacing_mm``; SNR and
+    diameter from its ``snr`` and ``diameter_mm``.  Detection and training both call this, so the
+    model is trained on exactly the features it is later given.
+    """
+    return cluster_feature_matrix(
+        groups,
+        pts_mm=np.array([[c.row_px * spacing_mm[0], c.col_px * spacing_mm[1]] for c in calcifications]),
+        probability=np.asarray(probability, float),
+        snr=np.array([c.snr for c in calcifications]),
+        diameter_mm=np.array([c.diameter_mm for c in calcifications]),
+    )
 
 
 @dataclass(frozen=True, eq=False)

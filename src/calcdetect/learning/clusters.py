@@ -29,7 +29,11 @@ import pandas as pd
 
 from calcdetect import __version__
 from calcdetect.config import DetectorConfig
-from calcdetect.detector.cluster_model import CLUSTER_FEATURE_NAMES, TOP_SUM, cluster_feature_matrix
+from calcdetect.detector.cluster_model import (
+    CLUSTER_FEATURE_NAMES,
+    TOP_SUM,
+    calcification_cluster_features,
+)
 from calcdetect.evaluation.froc import roc_auc
 from calcdetect.learning.train import PhantomSets
 from calcdetect.results import ImageResult
@@ -94,13 +98,8 @@ def result_cluster_features(result: ImageResult, spacing_mm: tuple[float, float]
     if not result.clusters:
         return np.zeros((0, len(CLUSTER_FEATURE_NAMES)))
     ids = np.array([c.cluster_id for c in calcs])
-    return cluster_feature_matrix(
-        [np.flatnonzero(ids == k.cluster_id) for k in result.clusters],
-        pts_mm=np.array([[c.row_px * spacing_mm[0], c.col_px * spacing_mm[1]] for c in calcs]),
-        probability=np.array([c.probability for c in calcs]),
-        snr=np.array([c.snr for c in calcs]),
-        diameter_mm=np.array([c.diameter_mm for c in calcs]),
-    )
+    return calcification_cluster_features(calcs, [np.flatnonzero(ids == k.cluster_id) for k in result.clusters],
+                                          spacing_mm=spacing_mm, probability=np.array([c.probability for c in calcs]))
 
 
 def _one_image(task: tuple[str, tuple[float | None, ...], dict]) -> list[pd.DataFrame]:
