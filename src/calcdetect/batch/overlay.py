@@ -239,7 +239,7 @@ def _inset(pixels: np.ndarray, result: ImageResult, cluster, spacing_mm, *, box_
     _scale_bar(tile, px_per_mm=zoom / spacing_mm[1], length_mm=1.0,
                origin=(8, tile.shape[0] - 10), label="1 mm")
     header = np.full((26, box_px, 3), _PANEL_BG, np.uint8)
-    _text(header, f"#{cluster.cluster_id}  score {cluster.score:.2f}  n={cluster.n_calcifications}  x{zoom}",
+    _text(header, f"#{cluster.cluster_id}  score {cluster.score:.3f}  n={cluster.n_calcifications}  x{zoom}",
           (4, 18), scale=0.5, outline=False)
     body = np.full((box_px, box_px, 3), _PANEL_BG, np.uint8)
     body[: tile.shape[0], : tile.shape[1]] = tile[:box_px, :box_px]

@@ -151,7 +151,7 @@
           if (layer && k.box) mark(layer, img, d + (sel ? ' sel' : ''), [k.box[0] - 4, k.box[1] - 4, k.box[2] + 4, k.box[3] + 4], '#' + k.cluster_id + ' ' + d, pick);
           list.appendChild(el('li', {cls: sel ? 'sel' : '', 'data-cluster': k.cluster_id, onclick: pick}, [
             el('span', {cls: 'badge ' + d, text: d}),
-            el('span', {text: '#' + k.cluster_id + ' · score ' + k.score.toFixed(2) + ' · ' + k.n_calcifications + ' calcifications'}),
+            el('span', {text: '#' + k.cluster_id + ' · score ' + k.score.toFixed(3) + ' · ' + k.n_calcifications + ' calcifications'}),
             actionButton('Confirm', 'c', d === 'confirmed', function (e) { e.stopPropagation(); selected = n; decide('confirmed'); }),
             actionButton('Reject', 'x', d === 'rejected', function (e) { e.stopPropagation(); selected = n; decide('rejected'); }),
             actionButton('Undecide', 'u', false, function (e) { e.stopPropagation(); selected = n; decide(null); })]));
