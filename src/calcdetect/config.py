@@ -154,8 +154,8 @@ class DetectorConfig:
     image_threshold : float
         Operating point of the images ``fp_model`` scores (pixels finer than
         ``spot_min_spacing_mm``): an image is positive when its best cluster
-        score (by default the sum of the ``cluster_min_count`` highest member
-        probabilities; see ``cluster_model``) is at least this.
+        score (by default the cluster model's probability; see
+        ``cluster_model``) is at least this.
     image_threshold_coarse : float
         The same for the images ``fp_model_coarse`` scores (``spot_min_spacing_mm``
         and coarser): each model's scores have their own operating point
@@ -193,12 +193,15 @@ class DetectorConfig:
         the shipped ``fp_model_coarse``, trained with the spot filter's
         candidates and ``spot_snr``; ``calcdetect train --coarse``).
     cluster_model : str
-        How a cluster is scored: ``"top-sum"`` (the default) for the sum of
-        its ``cluster_min_count`` highest member probabilities; empty for the
-        shipped cluster model's probability
-        (:mod:`calcdetect.detector.cluster_model`), or a path ``PATH`` to one
-        written by ``calcdetect train OUT --clusters``.  A model's scores run
-        0-1 and need their own thresholds (history step 13).
+        How a cluster is scored: empty (the default) for the shipped cluster
+        model's probability (:mod:`calcdetect.detector.cluster_model`), a path
+        ``PATH`` to one written by ``calcdetect train OUT --clusters``, or
+        ``"top-sum"`` for the sum of its ``cluster_min_count`` highest member
+        probabilities (the default until 2026-12-02).  The scores of a model run
+        0-1, those of ``"top-sum"`` 0-3: each needs its own thresholds, so a
+        configuration file that changes this key must give both
+        ``image_threshold`` and ``image_threshold_coarse`` too (history steps 13
+        and 14).
     calibration_seeds, calibration_date, calibration_note : str
         Where ``image_threshold`` and ``image_threshold_coarse`` came from.
     """
@@ -274,6 +277,16 @@ class DetectorConfig:
         unknown = sorted(set(data) - known)
         if unknown:
             raise ValueError(f"unknown detector configuration key(s): {', '.join(unknown)}")
+        missing = [k for k in ("image_threshold", "image_threshold_coarse") if k not in data]
+        if data.get("cluster_model", _SHIPPED["cluster_model"]) != _SHIPPED["cluster_model"] and missing:
+            # the calibrated thresholds belong to the shipped cluster score; another score has another
+            # scale (top-sum 0-3, a model 0-1), so taking them would flag almost every image or none
+            raise ValueError(
+                f"cluster_model {data['cluster_model']!r} needs its own {' and '.join(missing)}: the calibrated "
+                f"ones ({_SHIPPED['image_threshold']:g}, {_SHIPPED['image_threshold_coarse']:g}) belong to the "
+                "shipped cluster model. Give both (for \"top-sum\" the ones calibrated for it were 0.954 and "
+                "1.308); `calcdetect calibrate --normals DIR --base FILE` replaces them with ones chosen on your "
+                "own normal images")
         return cls(**data)
 
     @classmethod

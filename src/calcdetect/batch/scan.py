@@ -240,8 +240,8 @@ def _check_models(config: DetectorConfig) -> None:
                    if getattr(config, key) > 1.0]
     if model is not None and unreachable:
         raise ScanError(f"the cluster model ({where}) scores clusters 0-1, so {' and '.join(unreachable)} can never "
-                        "flag an image: give thresholds for the model in --config (calcdetect calibrate, or the ones "
-                        "in docs/measurements/2026-12-01/cluster_model/cluster_model_config.json)")
+                        "flag an image: give thresholds for the model in --config (`calcdetect calibrate`; the shipped "
+                        f"model's are {DetectorConfig().image_threshold:g} and {DetectorConfig().image_threshold_coarse:g})")
 
 
 def _describe_cluster_model(path: str) -> dict[str, object]:

@@ -8,7 +8,7 @@ calcifications within the radius of a core member join its cluster (this is
 DBSCAN, written out with a k-d tree because scikit-learn is not a dependency).
 A single speck, or two, can therefore never form a cluster.
 
-By default a cluster scores the sum of its k highest member scores, k =
+Without a cluster model a cluster scores the sum of its k highest member scores, k =
 ``cluster_min_count`` (the members' probabilities for the detector, their SNRs
 for the naive reference): it grows with every calcification the
 cluster needs, so one very bright spot (a speck, a skin calcification) beside
@@ -16,8 +16,9 @@ noise cannot carry it.  On development phantoms (seed 20261130) that sum found
 more visible clusters at 0.1 false clusters per image than the k-th highest
 probability alone (0.90 vs 0.82 at full size, 0.76 vs 0.67 at 0.2 mm): a true
 cluster's third member is often faint.  With a cluster model
-(``DetectorConfig.cluster_model``, :mod:`.cluster_model`) a cluster scores the
-probability that it localises a true cluster, from its members together.
+(``DetectorConfig.cluster_model``, :mod:`.cluster_model`; the detector's
+default since 2026-12-02) a cluster scores the probability that it localises a
+true cluster, from its members together.
 """
 
 from __future__ import annotations

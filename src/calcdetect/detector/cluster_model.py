@@ -1,4 +1,4 @@
-"""An optional cluster score: a gradient-boosted model on what a cluster's members say together.
+"""The cluster score: a gradient-boosted model on what a cluster's members say together.
 
 A cluster's members are found one by one (:mod:`.fp_model` gives each a
 probability); whether they make a cluster a radiologist would report depends
@@ -9,12 +9,15 @@ how large they are.  A small LightGBM model (13 features per cluster,
 the training phantoms (:mod:`calcdetect.learning.clusters`) turns these into
 the probability that the cluster localises a true one.
 
-It is not the default (``DetectorConfig.cluster_model`` is :data:`TOP_SUM`,
-the sum of the three highest member probabilities).  On fresh sets it found
-more visible clusters at full size (digital 0.859 -> 0.930 at 0.1 false
-clusters per image, film 0.843 -> 0.871) but lost two of 71 at 0.2 mm
-(0.789 -> 0.761 at 0.2), which the adoption rule written before the
-measurement did not allow (history step 13, ``docs/detector.md``).
+It is the default since 2026-12-02 (``DetectorConfig.cluster_model`` empty;
+``"top-sum"``, the sum of the three highest member probabilities, was the
+default before and is still there).  Measured three times on single fresh sets
+of 200 it gained at full size but lost one or two clusters elsewhere, which
+rules written before those scans did not allow (history step 13); on two more
+fresh sets per reading, pooled, with paired bootstrap intervals (rule v4,
+history step 14), it found more visible clusters on all three readings
+(digital full size +7, 0.2 mm +2.7, film +2, mean over 0.05-0.2 false
+clusters per image) and no interval reached the rule's margins.
 
 Stored like the false-positive models: LightGBM text plus metadata
 (``calcdetect/data/cluster_model.txt`` / ``.json``), recorded in ``run.json``
@@ -36,8 +39,8 @@ __all__ = ["CLUSTER_FEATURE_NAMES", "ClusterModel", "cluster_feature_matrix", "c
 
 #: package resource name of the shipped cluster model
 SHIPPED_CLUSTER_MODEL = "cluster_model"
-#: ``DetectorConfig.cluster_model`` value for the rule without a model (the default): the sum of the
-#: ``cluster_min_count`` highest member probabilities (training scores clusters with it too)
+#: ``DetectorConfig.cluster_model`` value for the rule without a model (the default until 2026-12-02): the sum of
+#: the ``cluster_min_count`` highest member probabilities (training scores clusters with it too)
 TOP_SUM = "top-sum"
 
 #: the features of a cluster, in the model's column order

@@ -22,8 +22,9 @@ same :class:`~calcdetect.results.ImageResult`.  Stages (each timed in
    tests (:mod:`.rejection`): specks sharper than that blur, scanner lines,
    scratches, vascular tram tracks are set aside with their reason;
 8. ``cluster``: >= ``cluster_min_count`` within ``cluster_area_mm2``; a cluster
-   scores the sum of its ``cluster_min_count`` highest member probabilities
-   (or, with ``cluster_model`` set, that model's probability, :mod:`.cluster_model`);
+   scores the cluster model's probability (:mod:`.cluster_model`; with
+   ``cluster_model`` ``"top-sum"``, the sum of its ``cluster_min_count`` highest
+   member probabilities);
 image score = best cluster score, flag = score >= the threshold of the model
 that scored the image (``image_threshold``, or ``image_threshold_coarse`` at
 ``spot_min_spacing_mm`` and coarser).

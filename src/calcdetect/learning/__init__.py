@@ -4,7 +4,7 @@
 features, exactly the candidates and features the detector computes;
 ``train`` fits the gradient-boosted false-positive model, validates it
 leave-one-preset-out and writes it with the metadata that rebuilds it;
-``clusters`` does the same for the optional cluster model, from the clusters
+``clusters`` does the same for the cluster model, from the clusters
 the whole detector finds (``calcdetect train OUT --clusters``).
 """
 

@@ -195,12 +195,12 @@ def test_output_under_a_file_is_fatal(good_folder, tmp_path):
 
 def test_config_file_is_used_and_recorded(good_folder, tmp_path):
     config = tmp_path / "detector.json"
-    config.write_text(json.dumps({"image_threshold": 123.0}))
+    config.write_text(json.dumps({"image_threshold": 1.0, "image_threshold_coarse": 1.0}))
     out = tmp_path / "out"
     assert main(["scan", str(good_folder), "-o", str(out), "--config", str(config), "--no-overlays"]) == EXIT_OK
     _, images = read_csv(out / "images.csv")
-    assert all(r["flag"] == "negative" for r in images)  # nothing reaches a score of 123
-    assert json.loads((out / "run.json").read_text())["config"]["image_threshold"] == 123.0
+    assert all(r["flag"] == "negative" for r in images)  # the cluster model's probabilities stay below 1
+    assert json.loads((out / "run.json").read_text())["config"]["image_threshold"] == 1.0
 
 
 def test_default_spacing_rescues_files_without_spacing(messy_folder, tmp_path):

@@ -68,8 +68,8 @@ def textured_tissue(seed: int, shape: tuple[int, int] = (500, 600)) -> np.ndarra
 def config() -> DetectorConfig:
     """Built-in detector settings with a fixed operating point for the tests
     (the calibrated defaults may move; these tests are about behaviour)."""
-    # cluster scores run 0-3: half of the most a cluster can score, for both models
-    return DetectorConfig(image_threshold=1.5, image_threshold_coarse=1.5)
+    # the cluster model's scores run 0-1: a cluster the model finds more likely true than not, for both models
+    return DetectorConfig(image_threshold=0.5, image_threshold_coarse=0.5)
 
 
 @pytest.fixture

@@ -105,8 +105,8 @@ def test_the_shipped_cluster_model_records_how_to_rebuild_it():
     assert meta["name"] == SHIPPED_CLUSTER_MODEL and meta["feature_names"] == list(CLUSTER_FEATURE_NAMES)
     recipe = ClusterRecipe.from_dict(meta["training"]["recipe"])
     assert recipe == ClusterRecipe()  # `calcdetect train OUT --clusters` rebuilds it from these defaults
-    # not the default score (history step 13: one fresh 0.2 mm reading lost two visible clusters)
-    assert DetectorConfig().cluster_model == TOP_SUM
+    # the default score since history step 14
+    assert DetectorConfig().cluster_model == ""
     # trained on the false-positive models' training sets: no evaluation seed inside
     from calcdetect.detector.fp_model import load_fp_model
 
@@ -135,6 +135,24 @@ def test_surer_members_never_make_a_cluster_less_likely():
     assert _never_lower_with_surer_members(load_cluster_model(""), np.random.default_rng(20261201))
 
 
+def test_a_configuration_that_changes_the_cluster_score_must_give_its_thresholds(tmp_path):
+    """The calibrated thresholds belong to the shipped model's 0-1 scores; taking them for top-sum (0-3)
+    would flag nearly every image with a cluster, so a file that changes the score without them is refused."""
+    with pytest.raises(ValueError, match="needs its own image_threshold and image_threshold_coarse"):
+        DetectorConfig.from_dict({"cluster_model": TOP_SUM})
+    with pytest.raises(ValueError, match="needs its own image_threshold_coarse"):
+        DetectorConfig.from_dict({"cluster_model": str(tmp_path / "mine"), "image_threshold": 0.3})
+    old = DetectorConfig.from_dict({"cluster_model": TOP_SUM, "image_threshold": 0.954, "image_threshold_coarse": 1.308})
+    assert (old.cluster_model, old.image_threshold) == (TOP_SUM, 0.954)
+    assert DetectorConfig.from_dict({"image_threshold": 0.5}).cluster_model == ""  # the default score: no check
+    path = tmp_path / "c.json"
+    path.write_text(json.dumps({"cluster_model": TOP_SUM}))
+    from calcdetect.cli import main
+
+    (tmp_path / "in").mkdir()
+    assert main(["scan", str(tmp_path / "in"), "-o", str(tmp_path / "out"), "--config", str(path)]) == 2
+
+
 def test_a_model_for_other_cluster_features_is_refused(tmp_path):
     from importlib import resources
 
@@ -152,21 +170,22 @@ def test_scan_records_the_cluster_model_and_stops_at_once_on_a_missing_one(tmp_p
 
     (tmp_path / "in").mkdir()
     (tmp_path / "in" / SAMPLE.name).write_bytes(SAMPLE.read_bytes())
-    missing, shipped = tmp_path / "missing.json", tmp_path / "shipped.json"
-    missing.write_text(json.dumps({"cluster_model": str(tmp_path / "nowhere")}))
-    shipped.write_text(json.dumps({"cluster_model": "", "image_threshold": 0.3, "image_threshold_coarse": 0.8}))
+    missing, top_sum = tmp_path / "missing.json", tmp_path / "top_sum.json"
+    missing.write_text(json.dumps({"cluster_model": str(tmp_path / "nowhere"), "image_threshold": 0.3,
+                                   "image_threshold_coarse": 0.8}))
+    top_sum.write_text(json.dumps({"cluster_model": TOP_SUM, "image_threshold": 0.954, "image_threshold_coarse": 1.308}))
     unreachable = tmp_path / "unreachable.json"  # the top-sum thresholds (0-3) with a 0-1 score: refused
-    unreachable.write_text(json.dumps({"cluster_model": "", "image_threshold": 0.9, "image_threshold_coarse": 1.3}))
+    unreachable.write_text(json.dumps({"image_threshold": 0.9, "image_threshold_coarse": 1.3}))
     assert main(["scan", str(tmp_path / "in"), "-o", str(tmp_path / "never"), "--config", str(unreachable)]) == 2
     assert not (tmp_path / "never" / "images.csv").exists()
     assert main(["scan", str(tmp_path / "in"), "-o", str(tmp_path / "bad"), "--config", str(missing)]) == 2
     assert not (tmp_path / "bad" / "images.csv").exists()
     assert main(["scan", str(tmp_path / "in"), "-o", str(tmp_path / "default"), "--no-overlays"]) == 0
-    assert json.loads((tmp_path / "default" / "run.json").read_text())["cluster_model"] == {"name": TOP_SUM}
-    assert main(["scan", str(tmp_path / "in"), "-o", str(tmp_path / "model"), "--no-overlays",
-                 "--config", str(shipped)]) == 0
-    run = json.loads((tmp_path / "model" / "run.json").read_text())
+    run = json.loads((tmp_path / "default" / "run.json").read_text())
     assert run["cluster_model"]["sha256"] == load_cluster_model("").sha256
+    assert main(["scan", str(tmp_path / "in"), "-o", str(tmp_path / "top_sum"), "--no-overlays",
+                 "--config", str(top_sum)]) == 0
+    assert json.loads((tmp_path / "top_sum" / "run.json").read_text())["cluster_model"] == {"name": TOP_SUM}
 
 
 def test_the_train_command_knows_the_cluster_model(tmp_path):
