@@ -135,7 +135,7 @@ def test_surer_members_never_make_a_cluster_less_likely():
     assert _never_lower_with_surer_members(load_cluster_model(""), np.random.default_rng(20261201))
 
 
-def test_a_configuration_that_changes_the_cluster_score_must_give_its_thresholds(tmp_path):
+def test_a_configuration_that_changes_the_cluster_score_must_give_its_thresholds(tmp_path, capsys):
     """The calibrated thresholds belong to the shipped model's 0-1 scores; taking them for top-sum (0-3)
     would flag nearly every image with a cluster, so a file that changes the score without them is refused."""
     with pytest.raises(ValueError, match="needs its own image_threshold and image_threshold_coarse"):
@@ -149,8 +149,9 @@ def test_a_configuration_that_changes_the_cluster_score_must_give_its_thresholds
     path.write_text(json.dumps({"cluster_model": TOP_SUM}))
     from calcdetect.cli import main
 
-    (tmp_path / "in").mkdir()
+    (tmp_path / "in").mkdir()  # an empty folder scans with exit 0: here the file alone stops it
     assert main(["scan", str(tmp_path / "in"), "-o", str(tmp_path / "out"), "--config", str(path)]) == 2
+    assert "needs its own image_threshold" in capsys.readouterr().err and not (tmp_path / "out").exists()
 
 
 def test_a_model_for_other_cluster_features_is_refused(tmp_path):
