@@ -11,7 +11,7 @@ import mec
 src, dst, rule = sys.argv[1], sys.argv[2], sys.argv[3]
 if rule == 'disc':
     C._dbscan_labels = lambda pts, radius_mm, min_count: mec.disc_labels(pts, radius_mm, min_count)
-cfg, model = DetectorConfig.default(), load_cluster_model("")
+cfg, model = DetectorConfig.default(), load_cluster_model(sys.argv[4] if len(sys.argv) > 4 else "")
 os.makedirs(dst + '/scan', exist_ok=True)
 for f in os.listdir(src + '/scan'):
     if f not in ('clusters.csv', 'calcifications.csv', 'images.csv'):
