@@ -239,9 +239,10 @@ def _check_models(config: DetectorConfig) -> None:
     unreachable = [f"{key} {getattr(config, key):g}" for key in ("image_threshold", "image_threshold_coarse")
                    if getattr(config, key) > 1.0]
     if model is not None and unreachable:
+        shipped = DetectorConfig()
         raise ScanError(f"the cluster model ({where}) scores clusters 0-1, so {' and '.join(unreachable)} can never "
                         "flag an image: give thresholds for the model in --config (`calcdetect calibrate`; the shipped "
-                        f"model's are {DetectorConfig().image_threshold:g} and {DetectorConfig().image_threshold_coarse:g})")
+                        f"model's are {shipped.image_threshold:g} and {shipped.image_threshold_coarse:g})")
 
 
 def _describe_cluster_model(path: str) -> dict[str, object]:

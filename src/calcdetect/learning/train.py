@@ -127,7 +127,6 @@ class TrainingRecipe(PhantomSets):
         return config if self.spot_filter else dataclasses.replace(config, spot_min_spacing_mm=SPOT_OFF_MM)
 
 
-
 def fit_booster(table: CandidateTable, recipe: TrainingRecipe):
     """Train a LightGBM booster on a candidate table."""
     import lightgbm

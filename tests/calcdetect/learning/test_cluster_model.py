@@ -142,7 +142,8 @@ def test_a_configuration_that_changes_the_cluster_score_must_give_its_thresholds
         DetectorConfig.from_dict({"cluster_model": TOP_SUM})
     with pytest.raises(ValueError, match="needs its own image_threshold_coarse"):
         DetectorConfig.from_dict({"cluster_model": str(tmp_path / "mine"), "image_threshold": 0.3})
-    old = DetectorConfig.from_dict({"cluster_model": TOP_SUM, "image_threshold": 0.954, "image_threshold_coarse": 1.308})
+    old = DetectorConfig.from_dict({"cluster_model": TOP_SUM, "image_threshold": 0.954,
+                                    "image_threshold_coarse": 1.308})
     assert (old.cluster_model, old.image_threshold) == (TOP_SUM, 0.954)
     assert DetectorConfig.from_dict({"image_threshold": 0.5}).cluster_model == ""  # the default score: no check
     path = tmp_path / "c.json"
@@ -174,7 +175,8 @@ def test_scan_records_the_cluster_model_and_stops_at_once_on_a_missing_one(tmp_p
     missing, top_sum = tmp_path / "missing.json", tmp_path / "top_sum.json"
     missing.write_text(json.dumps({"cluster_model": str(tmp_path / "nowhere"), "image_threshold": 0.3,
                                    "image_threshold_coarse": 0.8}))
-    top_sum.write_text(json.dumps({"cluster_model": TOP_SUM, "image_threshold": 0.954, "image_threshold_coarse": 1.308}))
+    top_sum.write_text(json.dumps({"cluster_model": TOP_SUM, "image_threshold": 0.954,
+                                   "image_threshold_coarse": 1.308}))
     unreachable = tmp_path / "unreachable.json"  # the top-sum thresholds (0-3) with a 0-1 score: refused
     unreachable.write_text(json.dumps({"image_threshold": 0.9, "image_threshold_coarse": 1.3}))
     assert main(["scan", str(tmp_path / "in"), "-o", str(tmp_path / "never"), "--config", str(unreachable)]) == 2
