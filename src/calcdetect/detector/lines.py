@@ -260,14 +260,20 @@ def _sample(image: np.ndarray, rr: np.ndarray, cc: np.ndarray,
     return _pixels(image, rr, cc, dr, dc).astype(np.float64)
 
 
+def _max3_own(image: np.ndarray, rr: np.ndarray, cc: np.ndarray, across_r: np.ndarray,
+              across_c: np.ndarray) -> np.ndarray:
+    """:func:`_max3` in the image's own dtype (the maximum is the same in it)."""
+    out = _pixels(image, rr, cc)
+    for d in (-1.0, -0.5, 0.5, 1.0):
+        np.maximum(out, _pixels(image, rr, cc, d * across_r, d * across_c), out=out)
+    return out
+
+
 def _max3(image: np.ndarray, rr: np.ndarray, cc: np.ndarray, across_r: np.ndarray,
           across_c: np.ndarray) -> np.ndarray:
     """:func:`_sample_max3` with the unit vector across, ``(cos(theta), -sin(theta))``, given (it may be
     of a smaller shape that broadcasts: one per ray, not per point)."""
-    out = _pixels(image, rr, cc)
-    for d in (-1.0, -0.5, 0.5, 1.0):
-        np.maximum(out, _pixels(image, rr, cc, d * across_r, d * across_c), out=out)
-    return out.astype(np.float64)  # the maximum is the same in the image's dtype
+    return _max3_own(image, rr, cc, across_r, across_c).astype(np.float64)
 
 
 def _sample_max3(image: np.ndarray, rr: np.ndarray, cc: np.ndarray, theta: np.ndarray) -> np.ndarray:
@@ -332,10 +338,12 @@ def _line_minus_sides(image, rr, cc, orientation, steps, shift, offset):
     vr, vc = cos_o * steps[0], -sin_o * steps[1]
     if shift:
         rr, cc = rr + shift * vr, cc + shift * vc
-    on = _max3(image, rr, cc, cos_o, -sin_o)
-    side = 0.5 * (_sample(image, rr, cc, offset * vr, offset * vc)
-                  + _sample(image, rr, cc, -(offset * vr), -(offset * vc)))
-    on -= side
+    # float64 arithmetic on the samples in the image's dtype (each ufunc widens them on the fly):
+    # the same values as widening each sample array first, without the three float64 copies
+    side = np.add(_pixels(image, rr, cc, offset * vr, offset * vc),
+                  _pixels(image, rr, cc, -(offset * vr), -(offset * vc)), dtype=np.float64)
+    side *= 0.5
+    on = np.subtract(_max3_own(image, rr, cc, cos_o, -sin_o), side, dtype=np.float64)
     return on, (rr, cc)
 
 
