@@ -117,28 +117,61 @@ def _tile_bound(tiles: NoiseModel, t: float, factor: tuple[int, int], shape_smal
         hi = np.clip(np.ceil(u_last), 0, n - 1).astype(np.intp)
         nodes.append((lo, hi, np.floor(u_first) != np.floor(u_last)))
     (ru0, ru1), (cu0, cu1) = edges
-    corners = [_bilinear(grid, ru, cu) for ru in (ru0, ru1) for cu in (cu0, cu1)]
-    bound = np.minimum.reduce(corners)
+    # the four corners' bilinear values, in the order (ru0, cu0), (ru0, cu1), (ru1, cu0), (ru1, cu1)
+    # of ``np.minimum.reduce`` over them: each row interpolation serves two corners
+    bound = None
+    for along_rows in (_along_rows(grid, ru0), _along_rows(grid, ru1)):
+        for cu in (cu0, cu1):
+            corner = _along_cols(along_rows, cu)
+            bound = corner if bound is None else np.minimum(bound, corner, out=bound)
     (rlo, rhi, rcross), (clo, chi, ccross) = nodes
-    crossed = rcross[:, None] | ccross[None, :]
-    if crossed.any():
-        node_min = np.full(crossed.shape, np.inf)
-        for dr in range(int((rhi - rlo).max()) + 1):
-            rows = grid[np.minimum(rlo + dr, rhi)]
-            for dc in range(int((chi - clo).max()) + 1):
-                node_min = np.minimum(node_min, rows[:, np.minimum(clo + dc, chi)])
-        bound = np.where(crossed, np.minimum(bound, node_min), bound)
+    if rcross.any() or ccross.any():
+        # a block is crossed when its block row or its block column is: the node minimum is
+        # needed on those rows and columns only (each block's value as on the whole grid)
+        steps = (range(int((rhi - rlo).max()) + 1), range(int((chi - clo).max()) + 1))
+        all_rows, all_cols = np.arange(bound.shape[0]), np.arange(bound.shape[1])
+        for rows, cols in ((np.flatnonzero(rcross), all_cols), (all_rows, np.flatnonzero(ccross))):
+            node_min = _node_min(grid, rlo[rows], rhi[rows], clo[cols], chi[cols], steps)
+            where = np.ix_(rows, cols)  # a block met twice takes the same minimum again
+            bound[where] = np.minimum(bound[where], node_min)
     return bound
+
+
+def _node_min(grid: np.ndarray, rlo: np.ndarray, rhi: np.ndarray, clo: np.ndarray, chi: np.ndarray,
+              steps: tuple[range, range]) -> np.ndarray:
+    """The smallest ``grid`` node in rows ``rlo..rhi`` and columns ``clo..chi`` of each block, shape
+    (len(rlo), len(clo)); the nodes visited in the order of ``steps`` (rows, then columns)."""
+    node_min = np.full((rlo.size, clo.size), np.inf)
+    for dr in steps[0]:
+        rows = grid[np.minimum(rlo + dr, rhi)]
+        for dc in steps[1]:
+            np.minimum(node_min, rows[:, np.minimum(clo + dc, chi)], out=node_min)
+    return node_min
 
 
 def _bilinear(grid: np.ndarray, u: np.ndarray, v: np.ndarray) -> np.ndarray:
     """``grid`` interpolated bilinearly at every (u[i], v[j]) in node units, constant beyond the
     outer nodes (as ``scipy.ndimage.map_coordinates(order=1, mode="nearest")``); the block
     lattice is separable, so rows first, then columns."""
+    return _along_cols(_along_rows(grid, u), v)
+
+
+def _along_rows(grid: np.ndarray, u: np.ndarray) -> np.ndarray:
+    """The first step of :func:`_bilinear`: ``grid`` interpolated at the rows ``u``."""
     i, i1, fu = _cell(u, grid.shape[0])
-    j, j1, fv = _cell(v, grid.shape[1])
-    along_rows = (1 - fu)[:, None] * grid[i] + fu[:, None] * grid[i1]
-    return (1 - fv)[None, :] * along_rows[:, j] + fv[None, :] * along_rows[:, j1]
+    return (1 - fu)[:, None] * grid[i] + fu[:, None] * grid[i1]
+
+
+def _along_cols(along_rows: np.ndarray, v: np.ndarray) -> np.ndarray:
+    """The second step of :func:`_bilinear`: ``along_rows`` interpolated at the columns ``v``
+    (the products and their sum in place: the same values with two full-size temporaries fewer)."""
+    j, j1, fv = _cell(v, along_rows.shape[1])
+    out = along_rows[:, j]
+    out *= (1 - fv)[None, :]
+    right = along_rows[:, j1]
+    right *= fv[None, :]
+    out += right
+    return out
 
 
 def _cell(u: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
