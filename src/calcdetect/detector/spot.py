@@ -57,6 +57,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 
 import cv2
 import numpy as np
@@ -152,9 +153,29 @@ def _plane_basis(n: int) -> np.ndarray:
     return np.column_stack([np.ones(n * n), yy.ravel(), xx.ravel()])
 
 
+@lru_cache(maxsize=8)
+def _detrend_terms(n: int, dtype: np.dtype) -> tuple[np.ndarray, np.ndarray]:
+    """The plane's basis images as rows (3, n * n) and the 2-D Hann window (n * n), in ``dtype``:
+    the same for every chunk of patches, so made once (read-only) instead of per chunk."""
+    basis = np.ascontiguousarray(_plane_basis(n).T.astype(dtype))
+    hann = np.hanning(n)
+    window = (hann[:, None] * hann[None, :]).ravel().astype(dtype)
+    basis.setflags(write=False)
+    window.setflags(write=False)
+    return basis, window
+
+
 def _plane_coefficients(patches: np.ndarray, n: int) -> np.ndarray:
     """The least-squares plane of each patch (k, n * n): shape (k, 3), in the patches' dtype."""
-    return patches @ np.linalg.pinv(_plane_basis(n)).T.astype(patches.dtype)
+    return patches @ _plane_fit(n, patches.dtype)
+
+
+@lru_cache(maxsize=8)
+def _plane_fit(n: int, dtype: np.dtype) -> np.ndarray:
+    """The least-squares fit of :func:`_plane_basis` as a matrix (n * n, 3) in ``dtype`` (read-only)."""
+    fit = np.linalg.pinv(_plane_basis(n)).T.astype(dtype)
+    fit.setflags(write=False)
+    return fit
 
 
 def _detrended_windowed(patches: np.ndarray, n: int, coef: np.ndarray | None = None) -> np.ndarray:
@@ -164,14 +185,14 @@ def _detrended_windowed(patches: np.ndarray, n: int, coef: np.ndarray | None = N
     already, :func:`_plane_coefficients`) and taken off one at a time: a (k, 3) x (3, n * n) product
     is slow in BLAS.
     """
-    basis = _plane_basis(n)
+    basis, window = _detrend_terms(n, patches.dtype)
     if coef is None:
         coef = _plane_coefficients(patches, n)
     residual = patches  # in place: the callers' patches are copies already
+    term = np.empty(residual.shape, np.result_type(coef, basis))
     for j in range(3):
-        residual -= coef[:, j:j + 1] * basis[:, j].astype(patches.dtype)[None, :]
-    hann = np.hanning(n)
-    residual *= (hann[:, None] * hann[None, :]).ravel().astype(patches.dtype)[None, :]
+        residual -= np.multiply(coef[:, j:j + 1], basis[j][None, :], out=term)
+    residual *= window[None, :]
     return residual.reshape(-1, n, n)
 
 
