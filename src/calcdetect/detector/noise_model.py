@@ -116,8 +116,9 @@ def quantisation_step(image: np.ndarray, rows: np.ndarray, cols: np.ndarray) -> 
     """
     every = max(1, rows.size // 50_000)
     take = image[rows[::every], cols[::every]]
-    levels = np.unique(take.astype(np.float64))
-    steps = np.diff(levels)
+    # sorted in the image's own dtype (widening keeps the order); a repeated level only adds a
+    # step of 0, which is dropped, so this is the smallest step between the unique levels
+    steps = np.diff(np.sort(take).astype(np.float64))
     steps = steps[steps > 0]
     return float(steps.min()) if steps.size else 0.0
 
