@@ -76,6 +76,8 @@ class CandidateAnalysis:
     timings_s: dict[str, float] = field(default_factory=dict)
     #: the prepared image the candidates were found on (for the artefact tests)
     image: np.ndarray | None = None
+    #: the noise curve's sigma on the mask's coarse grid (at its block means), as the search used it
+    sigma_small: np.ndarray | None = None
 
 
 class _Stopwatch:
@@ -179,7 +181,7 @@ def analyse_candidates(
                               valid=mask.in_search, sigma_at=sigma_at, full_shape=image.shape, origin=origin)
     feats = candidate_features(image, tophat, space, peaks, spacing_mm=spacing, config=cfg, spot_pair=spot_pair)
     watch.tick("features")
-    return CandidateAnalysis(peaks, feats, mask, noise, spacing, watch.timings, image)
+    return CandidateAnalysis(peaks, feats, mask, noise, spacing, watch.timings, image, sigma_small)
 
 
 def detect(
@@ -274,7 +276,8 @@ def _reject(analysis: CandidateAnalysis, calcs: list[Calcification], cfg: Detect
     cols = np.array([c.col_px for c in calcs], np.intp)
     if image is None or noise is None:
         return Rejection(reason=np.full(len(calcs), "", dtype=object), point_spread=NO_ESTIMATE)
-    sigma_at = partial(mask.lookup, noise.sigma(mask.block_mean))
+    sigma_small = analysis.sigma_small if analysis.sigma_small is not None else noise.sigma(mask.block_mean)
+    sigma_at = partial(mask.lookup, sigma_small)
     psf = estimate_point_spread(image, valid=mask.in_search, sigma_of=noise.sigma)
     return reject_artefacts(image, rows, cols, sigma=sigma_at(rows, cols), spacing_mm=analysis.spacing_mm,
                             point_spread=psf, valid=mask.in_search, sigma_at=sigma_at, config=cfg, line_image=raw,
