@@ -49,6 +49,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 
 import logging
 
@@ -147,6 +148,15 @@ def gaussian_transfer2(sigma_px: float, n: int = TILE_PX) -> np.ndarray:
     return np.outer(m1, m1)
 
 
+@lru_cache(maxsize=512)
+def _transfer2(sigma_px: float, n: int) -> np.ndarray:
+    """:func:`gaussian_transfer2`, kept (read-only): every fit tries the same grid of sigmas, and
+    each image is fitted twice."""
+    m2 = gaussian_transfer2(sigma_px, n)
+    m2.setflags(write=False)
+    return m2
+
+
 def _tile_origins(valid: Callable[[np.ndarray, np.ndarray], np.ndarray], shape: tuple[int, int]) -> np.ndarray:
     rows, cols = shape
     t = TILE_PX
@@ -229,7 +239,7 @@ def fit_point_spread(nps: np.ndarray, *, highpassed: bool = False, f_min: float 
     texture = fr[band] ** -3.0  # anatomical texture falls as 1/f^3: its own term, so the blur does not take it
 
     def fit(s: float) -> tuple[float, float, float]:
-        m2 = gaussian_transfer2(s, n)
+        m2 = _transfer2(s, n)
         design = np.stack([m2[band], np.ones(band.sum()), texture], 1) * (highpass / y)[:, None]
         coef, _ = nnls(design, np.ones(band.sum()))
         err = float(np.sqrt(np.mean((design @ coef - 1.0) ** 2)))
