@@ -301,7 +301,9 @@ _SHIFTS_PX = (-1.0, 0.0, 1.0)
 @dataclass(frozen=True)
 class _Rays:
     """Sample points of the rays from each candidate, shape (rays, n, m): positions (pixels) and the
-    line's local orientation there (radians; the parallel background lines and rails lie across it)."""
+    line's local orientation there (radians; the parallel background lines and rails lie across it),
+    of shape (rays, n, 1) where it is the same all along each ray (straight rays: its cosine and
+    sine are then taken once per ray, not once per point)."""
 
     rr: np.ndarray
     cc: np.ndarray
@@ -329,7 +331,7 @@ def _straight_rays(r0, c0, theta, steps, t, signs) -> _Rays:
     sr, sc = steps
     rr = np.stack([r0[:, None] + sgn * t[None, :] * (np.sin(theta) * sr) for sgn in signs])
     cc = np.stack([c0[:, None] + sgn * t[None, :] * (np.cos(theta) * sc) for sgn in signs])
-    return _Rays(rr, cc, np.broadcast_to(theta, rr.shape[1:])[None].repeat(len(signs), axis=0))
+    return _Rays(rr, cc, np.repeat(theta[None], len(signs), axis=0))
 
 
 def _line_minus_sides(image, rr, cc, orientation, steps, shift, offset):
