@@ -255,12 +255,6 @@ def _pixels(image: np.ndarray, rr: np.ndarray, cc: np.ndarray,
     return np.ravel(image).take(r.astype(np.intp))  # by flat index: a third faster than image[r, c]
 
 
-def _sample(image: np.ndarray, rr: np.ndarray, cc: np.ndarray,
-            dr: np.ndarray | float | None = None, dc: np.ndarray | float | None = None) -> np.ndarray:
-    """:func:`_pixels` as float64."""
-    return _pixels(image, rr, cc, dr, dc).astype(np.float64)
-
-
 def _max3_own(image: np.ndarray, rr: np.ndarray, cc: np.ndarray, across_r: np.ndarray,
               across_c: np.ndarray) -> np.ndarray:
     """:func:`_max3` in the image's own dtype (the maximum is the same in it)."""
