@@ -31,7 +31,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import partial
 
-import cv2
 import numpy as np
 from scipy.spatial import cKDTree
 
@@ -205,10 +204,8 @@ def _level_peaks(level: np.ndarray, origin: tuple[int, int], bound_box: np.ndarr
     r0, r1, c0, c1 = box
     if r1 <= r0 or c1 <= c0:
         return np.zeros(0, np.intp), np.zeros(0, np.intp)
-    # the bound rounded down to float32 so that it stays a bound, and eroded 3 x 3 (a margin from
-    # when it was enlarged with cv2.resize; it only lowers the bound, so costs no candidate)
+    # the bound rounded down to float32 so that it stays a bound
     small = np.nextafter(bound_box.astype(np.float32), np.float32(-np.inf))
-    small = cv2.erode(small, np.ones((3, 3), np.uint8), borderType=cv2.BORDER_REPLICATE)
     off = (r0 - first_block[0] * factor[0], c0 - first_block[1] * factor[1])
     lr0, lc0 = r0 - origin[0], c0 - origin[1]
     rows, cols = _above_bound(level[lr0: lr0 + (r1 - r0), lc0: lc0 + (c1 - c0)], small, off, factor)
