@@ -148,21 +148,17 @@ def _node_min(grid: np.ndarray, rlo: np.ndarray, rhi: np.ndarray, clo: np.ndarra
     return node_min
 
 
-def _bilinear(grid: np.ndarray, u: np.ndarray, v: np.ndarray) -> np.ndarray:
-    """``grid`` interpolated bilinearly at every (u[i], v[j]) in node units, constant beyond the
-    outer nodes (as ``scipy.ndimage.map_coordinates(order=1, mode="nearest")``); the block
-    lattice is separable, so rows first, then columns."""
-    return _along_cols(_along_rows(grid, u), v)
-
-
 def _along_rows(grid: np.ndarray, u: np.ndarray) -> np.ndarray:
-    """The first step of :func:`_bilinear`: ``grid`` interpolated at the rows ``u``."""
+    """``grid`` interpolated linearly at the rows ``u`` (node units), constant beyond the outer
+    nodes (as ``scipy.ndimage.map_coordinates(order=1, mode="nearest")``).  With
+    :func:`_along_cols` after it, the bilinear value at every (u[i], v[j]): the block lattice is
+    separable, so rows first, then columns."""
     i, i1, fu = _cell(u, grid.shape[0])
     return (1 - fu)[:, None] * grid[i] + fu[:, None] * grid[i1]
 
 
 def _along_cols(along_rows: np.ndarray, v: np.ndarray) -> np.ndarray:
-    """The second step of :func:`_bilinear`: ``along_rows`` interpolated at the columns ``v``
+    """The second step after :func:`_along_rows`: ``along_rows`` interpolated at the columns ``v``
     (the products and their sum in place: the same values with two full-size temporaries fewer)."""
     j, j1, fv = _cell(v, along_rows.shape[1])
     out = along_rows[:, j]
