@@ -69,6 +69,8 @@ _BOUNDS: dict[str, tuple[float | None, float | None]] = {
     "snr_threshold": (0.5, 100.0),
     "spot_sigma_mm": (0.01, 1.0),
     "spot_min_spacing_mm": (0.0, 100.0),
+    "line_source_snr": (0.0, 100.0),
+    "line_source_length_mm": (0.01, 5.0),
     "min_separation_mm": (0.0, 5.0),
     "max_candidates": (1, 10_000_000),
     "noise_tile_mm": (1.0, 100.0),
@@ -130,6 +132,16 @@ class DetectorConfig:
         is a feature).  At 0.15 mm and coarser the DoG levels sit on the
         pixel floor; at finer pixels one spectrum per image did worse than
         them.  A spacing above any image's switches it off.
+    line_source_snr, line_source_length_mm : float, float
+        The thin-line response (:mod:`calcdetect.detector.ridge`), a
+        candidate source beside the DoG levels for fine linear branching
+        calcifications, at pixels finer than
+        :data:`calcdetect.detector.ridge.LINE_MAX_SPACING_MM`: its peaks
+        with an SNR (over its own noise and texture, as a level's) of at
+        least ``line_source_snr`` are candidates, and every candidate's SNR
+        on it is the ``line_snr`` feature; 0 switches it off.  The line is
+        the finest blob scale wide and ``line_source_length_mm`` (a
+        Gaussian sigma) long.
     min_separation_mm : float
         Peaks closer than this are one candidate.
     max_candidates : int
@@ -215,6 +227,8 @@ class DetectorConfig:
     snr_threshold: float = _SHIPPED["snr_threshold"]
     spot_sigma_mm: float = _SHIPPED["spot_sigma_mm"]
     spot_min_spacing_mm: float = _SHIPPED["spot_min_spacing_mm"]
+    line_source_snr: float = _SHIPPED["line_source_snr"]
+    line_source_length_mm: float = _SHIPPED["line_source_length_mm"]
     min_separation_mm: float = _SHIPPED["min_separation_mm"]
     max_candidates: int = _SHIPPED["max_candidates"]
     noise_tile_mm: float = _SHIPPED["noise_tile_mm"]

@@ -8,7 +8,10 @@ one threshold per scale, in units of that scale's noise.
 At coarse pixels the prewhitened spot response
 (:mod:`calcdetect.detector.spot`, ``ScaleSpace.spot``) is searched the same
 way and its peaks join the others; every candidate then gets its SNR on it
-too (``spot_snr``, NaN where the spot filter does not run).
+too (``spot_snr``, NaN where the spot filter does not run).  At fine pixels
+with ``line_source_snr`` set, the thin-line response (``ScaleSpace.line``,
+:mod:`calcdetect.detector.ridge`) is searched too, with that threshold, and
+every candidate gets its SNR on it (``line_snr``, NaN where it does not run).
 Peaks are looked for only in the search region of the breast mask and away
 from the image border.  The peaks of all levels are merged strongest first
 with a non-maximum suppression of ``min_separation_mm``; each survivor then
@@ -58,6 +61,8 @@ class CandidatePeaks:
     spot_snr : ndarray of float, optional
         SNR of the prewhitened spot response (as ``snr_levels``); NaN for
         every candidate where the spot filter does not run (the default).
+    line_snr : ndarray of float, optional
+        The same on the thin-line response; NaN where it does not run.
     """
 
     row_px: np.ndarray
@@ -66,10 +71,12 @@ class CandidatePeaks:
     snr_levels: np.ndarray
     sigma: np.ndarray
     spot_snr: np.ndarray | None = None
+    line_snr: np.ndarray | None = None
 
     def __post_init__(self) -> None:
-        if self.spot_snr is None:
-            object.__setattr__(self, "spot_snr", np.full(self.row_px.size, np.nan))
+        for name in ("spot_snr", "line_snr"):
+            if getattr(self, name) is None:
+                object.__setattr__(self, name, np.full(self.row_px.size, np.nan))
 
     def __len__(self) -> int:
         return int(self.row_px.size)
@@ -338,11 +345,13 @@ def find_candidates(
     sigma_search = np.where(mask.search, sigma_small, np.inf)[np.ix_(br, bc)]
     first_block = (int(br[0]), int(bc[0])) if br.size and bc.size else (0, 0)
     sigma_at = partial(mask.lookup, sigma_small)
-    responses = list(zip(space.levels, space.gain, space.texture))
+    responses = [(level, gain, tiles, t) for level, gain, tiles in zip(space.levels, space.gain, space.texture)]
     if space.spot is not None:
-        responses.append((space.spot.response, space.spot.gain, space.spot.texture))
+        responses.append((space.spot.response, space.spot.gain, space.spot.texture, t))
+    if space.line is not None:
+        responses.append((space.line.response, space.line.gain, space.line.texture, config.line_source_snr))
     all_r, all_c, all_snr = [], [], []
-    for level, gain, tiles in responses:
+    for level, gain, tiles, t in responses:
         # SNR >= t  <=>  level >= gain * sigma(I) * (centre + t * sigma_tile): bound it per block
         bound = gain * sigma_search * _tile_bound(tiles, t, mask.factor, mask.search.shape, blocks=(br, bc))
         rows, cols = _level_peaks(level, space.origin, bound, first_block, mask.factor, box)
@@ -359,11 +368,11 @@ def find_candidates(
     sigma_px = sigma_at(rows, cols)
     z_all, snr_all = zip(*(_z_snr(level, gain, tiles, rows, cols, space.origin, sigma_px, near=True)
                            for level, gain, tiles in zip(space.levels, space.gain, space.texture)))
-    spot_snr = None
-    if space.spot is not None:
-        spot = space.spot
-        _, spot_snr = _z_snr(spot.response, spot.gain, spot.texture, rows, cols, space.origin, sigma_px, near=True)
-    return CandidatePeaks(rows, cols, np.column_stack(z_all), np.column_stack(snr_all), sigma_px, spot_snr)
+    spot_snr, line_snr = (None if extra is None else
+                          _z_snr(extra.response, extra.gain, extra.texture, rows, cols, space.origin, sigma_px,
+                                 near=True)[1]
+                          for extra in (space.spot, space.line))
+    return CandidatePeaks(rows, cols, np.column_stack(z_all), np.column_stack(snr_all), sigma_px, spot_snr, line_snr)
 
 
 def _z_snr(level: np.ndarray, gain: float, tiles: NoiseModel, rows: np.ndarray, cols: np.ndarray,

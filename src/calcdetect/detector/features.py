@@ -29,7 +29,9 @@ features, in :data:`FEATURE_NAMES` order:
   own noise, whitened by the image's spectrum and by the spectrum of the
   candidate's block (:func:`calcdetect.detector.spot.spot_snr_pair`), at
   every pixel spacing; missing where the breast holds too few patches for a
-  spectrum.
+  spectrum;
+* ``line_snr``: SNR of the thin-line response (:mod:`calcdetect.detector.ridge`);
+  missing where it does not run (coarse pixels, or ``line_source_snr`` 0).
 
 Where a candidate lies (distance to the skin line or the pectoral muscle,
 the density of the tissue around it) is deliberately *not* a feature: on
@@ -62,11 +64,11 @@ FEATURE_NAMES: tuple[str, ...] = (
     "tophat_snr", "mid_ratio",
     "diameter_mm", "elongation", "fill",
     "blob_anisotropy", "vessel_anisotropy", "vessel_ridge",
-    "texture_ratio", "spot_snr", "spot_image_snr", "spot_block_snr",
+    "texture_ratio", "spot_snr", "spot_image_snr", "spot_block_snr", "line_snr",
 )
 
 #: features that are NaN by design where they are not measured (not a fault to warn about)
-MAY_BE_MISSING: frozenset[str] = frozenset({"spot_snr", "spot_image_snr", "spot_block_snr"})
+MAY_BE_MISSING: frozenset[str] = frozenset({"spot_snr", "spot_image_snr", "spot_block_snr", "line_snr"})
 
 #: half-width of the patch on which size and shape are measured
 _SHAPE_RADIUS_MM = 0.45
@@ -323,5 +325,6 @@ def candidate_features(
         diameter, elongation, fill,
         _anisotropy(blob_l1, blob_l2), _anisotropy(v1, v2), vessel_ridge,
         texture, peaks.spot_snr, *(spot_pair if spot_pair is not None else (np.full(n, np.nan),) * 2),
+        peaks.line_snr,
     ])) if n else np.zeros((0, len(FEATURE_NAMES)), np.float32)
     return CandidateFeatures(matrix, contrast, _tophat_diameter(tophat, lrows, lcols, spacing_mm), elongation, fill, area)

@@ -21,7 +21,10 @@ dense, most at the coarse levels; each level's tiles measure how much
 
 At coarse pixels (``spot_min_spacing_mm`` and coarser) the scale space also
 holds the prewhitened spot response of :mod:`calcdetect.detector.spot`,
-normalised the same way (``spot``).
+normalised the same way (``spot``).  At finer pixels, with ``line_source_snr``
+set, it holds the thin-line response of :mod:`calcdetect.detector.ridge`
+(``line``): each of its orientations divided by its own gain, their maximum
+normalised as a level.
 """
 
 from __future__ import annotations
@@ -35,10 +38,10 @@ import numpy as np
 from calcdetect.config import DetectorConfig, mm_to_px
 from calcdetect.detector.enhance import NoiseModel, noise_sampling_step, tile_noise
 from calcdetect.detector.noise_model import robust_sigma
+from calcdetect.detector.ridge import line_reach_px, line_responses, uses_line_filter
 from calcdetect.detector.spot import PATCH_PX, spot_response, uses_spot_filter
 
-__all__ = ["ScaleSpace", "SpotLevel", "blur_reach_px", "blob_scales_mm", "dog_levels", "scale_space"]
-
+__all__ = ["ScaleSpace", "ExtraLevel", "blur_reach_px", "blob_scales_mm", "dog_levels", "scale_space"]
 
 
 def blob_scales_mm(config: DetectorConfig, spacing_mm: float) -> tuple[float, ...]:
@@ -69,8 +72,9 @@ def blob_scales_mm(config: DetectorConfig, spacing_mm: float) -> tuple[float, ..
 
 
 @dataclass(frozen=True, eq=False)
-class SpotLevel:
-    """The prewhitened spot response and its noise, normalised as a DoG level.
+class ExtraLevel:
+    """A response besides the DoG levels (the spot filter's, the line filter's) and its noise,
+    normalised as a DoG level.
 
     Attributes
     ----------
@@ -110,8 +114,11 @@ class ScaleSpace:
     origin : (int, int)
         Full-image position of ``levels[k][0, 0]`` and ``smoothed[k][0, 0]``:
         the levels cover only the region around the breast that was asked for.
-    spot : SpotLevel or None
+    spot : ExtraLevel or None
         The prewhitened spot response, at coarse pixels only.
+    line : ExtraLevel or None
+        The thin-line response (the largest over its orientations, each over
+        its own gain), at fine pixels with ``line_source_snr`` set only.
     """
 
     scales_mm: tuple[float, ...]
@@ -120,7 +127,8 @@ class ScaleSpace:
     gain: np.ndarray
     texture: list[NoiseModel]
     origin: tuple[int, int] = (0, 0)
-    spot: SpotLevel | None = None
+    spot: ExtraLevel | None = None
+    line: ExtraLevel | None = None
 
     def __len__(self) -> int:
         return len(self.levels)
@@ -145,7 +153,18 @@ def blur_reach_px(config: DetectorConfig, spacing_mm: tuple[float, float]) -> in
         reach = max(reach, total)
     if uses_spot_filter(spacing_mm, config):
         reach = max(reach, PATCH_PX // 2)
+    if uses_line_filter(spacing_mm, config):  # on the first Gaussian, with the along-line smoothing
+        first = max(_cv_kernel_radius_px(mm_to_px(scales[0], sp)) for sp in spacing_mm)
+        reach = max(reach, first + line_reach_px(_line_along_px(config, spacing_mm)))
     return reach + 1
+
+
+def _line_across_px(scales_mm: tuple[float, ...], spacing_mm: tuple[float, float]) -> float:
+    return mm_to_px(scales_mm[0], min(spacing_mm))
+
+
+def _line_along_px(config: DetectorConfig, spacing_mm: tuple[float, float]) -> float:
+    return mm_to_px(config.line_source_length_mm, min(spacing_mm))
 
 
 def _blur(image: np.ndarray, sigma_px: tuple[float, float]) -> np.ndarray:
@@ -227,7 +246,8 @@ def scale_space(
     lr, lc = np.clip(lr, 0, image.shape[0] - 1).ravel(), np.clip(lc, 0, image.shape[1] - 1).ravel()
     sigma_sub = sigma_at(gr, gc)
 
-    def level_noise(level: np.ndarray) -> tuple[float, NoiseModel | None]:
+    def level_gain(level: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
+        """The level's gain, and its samples over the noise curve's sigma and where they count."""
         z = level.take(lr, axis=0).take(lc, axis=1).astype(np.float64) / sigma_sub
         # a response of exactly 0 is a flat neighbourhood: film burnt out to the scanner's
         # clipping value holds neither noise nor signal, and where it covers half the breast
@@ -235,7 +255,10 @@ def scale_space(
         measured = ok & (z != 0.0)
         inside = z[measured]
         g = robust_sigma(inside) if inside.size else 0.0
-        g = g if g > 0 else 1.0
+        return (g if g > 0 else 1.0), z, measured
+
+    def level_noise(level: np.ndarray) -> tuple[float, NoiseModel | None]:
+        g, z, measured = level_gain(level)
         return g, tile_noise((z / g).astype(np.float32), measured, step=step, full_shape=full_shape,
                              spacing_mm=spacing_mm, tile_mm=config.noise_tile_mm)
 
@@ -252,6 +275,17 @@ def scale_space(
                                  origin=origin)
         if response is not None:
             g, tiles = level_noise(response)
-            spot = SpotLevel(response, g, tiles) if tiles is not None else None
+            spot = ExtraLevel(response, g, tiles) if tiles is not None else None
+    line = None
+    if uses_line_filter(spacing_mm, config):
+        across = _line_across_px(scales, spacing_mm)
+        oriented = line_responses(smoothed[0], across_px=across,
+                                  along_px=max(_line_along_px(config, spacing_mm), across))
+        # each orientation over its own gain (the diagonals' differences and steps differ), then the largest
+        response = oriented[0] / np.float32(level_gain(oriented[0])[0])
+        for r in oriented[1:]:
+            np.maximum(response, r / np.float32(level_gain(r)[0]), out=response)
+        g, tiles = level_noise(response)
+        line = ExtraLevel(response, g, tiles) if tiles is not None else None
     return ScaleSpace(tuple(scales[:-1]), levels, smoothed, np.asarray(gains), texture,
-                      (int(origin[0]), int(origin[1])), spot)
+                      (int(origin[0]), int(origin[1])), spot, line)

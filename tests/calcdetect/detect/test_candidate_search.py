@@ -74,28 +74,31 @@ def _plain_search(space, sigma_small, mask, spacing, config):
     inside = np.zeros((H, W), bool)
     inside[border[0]: H - border[0], border[1]: W - border[1]] = True
     rows, cols, snrs = [], [], []
-    responses = list(zip(space.levels, space.gain, space.texture))
+    t = config.snr_threshold
+    responses = [(level, gain, texture, t) for level, gain, texture in zip(space.levels, space.gain, space.texture)]
     if space.spot is not None:
-        responses.append((space.spot.response, space.spot.gain, space.spot.texture))
-    for level, gain, texture in responses:
+        responses.append((space.spot.response, space.spot.gain, space.spot.texture, t))
+    if space.line is not None:  # the line response with its own threshold
+        responses.append((space.line.response, space.line.gain, space.line.texture, config.line_source_snr))
+    for level, gain, texture, threshold in responses:
         assert space.origin == (0, 0)
         centre, sigma = texture.at(rr.ravel(), cc.ravel())
         snr = (level / (gain * sigma_full) - centre.reshape(H, W)) / sigma.reshape(H, W)
         peak = level >= cv2.dilate(level, np.ones((3, 3), np.uint8))
-        r, c = np.nonzero(peak & (snr >= config.snr_threshold) & in_search & inside)
+        r, c = np.nonzero(peak & (snr >= threshold) & in_search & inside)
         rows.append(r), cols.append(c), snrs.append(snr[r, c])
     r, c, s = np.concatenate(rows), np.concatenate(cols), np.concatenate(snrs)
     r, c = _suppress(r, c, s, spacing, config.min_separation_mm)
     return r[: config.max_candidates], c[: config.max_candidates]
 
 
-def _prepared(scene, spacing):
+def _prepared(scene, spacing, line_snr=0.0):
     from calcdetect.config import DetectorConfig
 
-    cfg = DetectorConfig()
+    cfg = DetectorConfig(line_source_snr=line_snr)
     s = scene(size_mm=(30.0, 36.0), background_cols_mm=8.0, seed=11,
               discs=[(12.0, 20.0, 0.3, 60.0), (13.0, 21.5, 0.25, 50.0), (11.0, 22.0, 0.35, 40.0),
-                     (22.0, 28.0, 0.5, 30.0)])
+                     (22.0, 28.0, 0.5, 30.0)], lines=[(20.0, 12.0, 20.4, 13.5, 0.04, 30.0)])
     image = s.render(spacing)
     sp = (spacing, spacing)
     mask = breast_mask(image, spacing_mm=sp, config=cfg)
@@ -111,11 +114,15 @@ def _prepared(scene, spacing):
     return cfg, image, sp, mask, sigma_small, sigma_at, in_search
 
 
-@pytest.mark.parametrize("spacing", [0.07, 0.2])
-def test_candidates_are_those_of_a_plain_full_image_search(scene, spacing):
-    cfg, image, sp, mask, sigma_small, sigma_at, in_search = _prepared(scene, spacing)
+_SEARCHES = [(0.07, 0.0), (0.07, 5.0), (0.2, 0.0), (0.2, 5.0)]  # (spacing, line_source_snr)
+
+
+@pytest.mark.parametrize(("spacing", "line_snr"), _SEARCHES)
+def test_candidates_are_those_of_a_plain_full_image_search(scene, spacing, line_snr):
+    cfg, image, sp, mask, sigma_small, sigma_at, in_search = _prepared(scene, spacing, line_snr)
     space = scale_space(image, spacing_mm=sp, config=cfg, valid=in_search, sigma_at=sigma_at)
     assert (space.spot is not None) == (spacing >= cfg.spot_min_spacing_mm)  # the 0.2 mm case searches it too
+    assert (space.line is not None) == (line_snr > 0 and spacing < cfg.spot_min_spacing_mm)
     found = find_candidates(space, sigma_small, mask, spacing_mm=sp, config=cfg)
     rows, cols = _plain_search(space, sigma_small, mask, sp, cfg)
     assert len(found) >= 4  # the four discs at least: the comparison is not between two empty sets
@@ -123,9 +130,9 @@ def test_candidates_are_those_of_a_plain_full_image_search(scene, spacing):
     np.testing.assert_array_equal(found.col_px, cols)
 
 
-@pytest.mark.parametrize("spacing", [0.07, 0.2])
-def test_responses_on_the_work_region_equal_those_on_the_whole_image(scene, spacing):
-    cfg, image, sp, mask, sigma_small, sigma_at, in_search = _prepared(scene, spacing)
+@pytest.mark.parametrize(("spacing", "line_snr"), _SEARCHES)
+def test_responses_on_the_work_region_equal_those_on_the_whole_image(scene, spacing, line_snr):
+    cfg, image, sp, mask, sigma_small, sigma_at, in_search = _prepared(scene, spacing, line_snr)
     origin, work = _work_region(image, mask, sp, cfg)
     assert work.size < image.size  # the background strip is left out
     whole = scale_space(image, spacing_mm=sp, config=cfg, valid=in_search, sigma_at=sigma_at)
@@ -153,6 +160,13 @@ def test_responses_on_the_work_region_equal_those_on_the_whole_image(scene, spac
         np.testing.assert_allclose(part.spot.texture.sigma, whole.spot.texture.sigma, rtol=2e-3)
         b = whole.spot.response[rows, cols]
         np.testing.assert_allclose(part.spot.response[local], b, rtol=0, atol=1e-5 * float(np.abs(b).max()))
+    assert (whole.line is None) == (part.line is None)
+    if whole.line is not None:  # the line response reaches no farther than the work region's margin
+        np.testing.assert_allclose(part.line.gain, whole.line.gain, rtol=1e-4)
+        np.testing.assert_allclose(part.line.texture.sigma, whole.line.texture.sigma, rtol=2e-3)
+        # a second difference of read values: the edge's float32 rounding (as above) is a larger part of it
+        b = whole.line.response[rows, cols]
+        np.testing.assert_allclose(part.line.response[local], b, rtol=1e-3, atol=1e-4 * float(np.abs(b).max()))
 
 
 def test_film_burnt_out_to_the_clipping_value_does_not_break_the_noise():
@@ -182,9 +196,10 @@ def test_film_burnt_out_to_the_clipping_value_does_not_break_the_noise():
         pipeline.scale_space = original
     from calcdetect.detector.features import FEATURE_NAMES
 
-    spot = FEATURE_NAMES.index("spot_snr")
-    assert np.isfinite(np.delete(a.features.matrix, spot, axis=1)).all()
+    spot, line = FEATURE_NAMES.index("spot_snr"), FEATURE_NAMES.index("line_snr")
+    assert np.isfinite(np.delete(a.features.matrix, [spot, line], axis=1)).all()
     assert np.isfinite(a.features.matrix[:, spot]).all() or np.isnan(a.features.matrix[:, spot]).all()
+    assert np.isnan(a.features.matrix[:, line]).all()  # no line response at 0.2 mm
     assert a.peaks.snr.max() < 1e3
     # each level's noise is a sizeable fraction of the fine noise, not the few flat-free samples' spread
     assert spaces[0].gain.min() > 0.05

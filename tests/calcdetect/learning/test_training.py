@@ -57,8 +57,10 @@ def test_the_candidate_table_finds_the_phantoms_calcifications(small_set):
     table = candidate_table(small_set, resample_mm=(None,))
     assert list(table.frame.columns[: len(FEATURE_NAMES)]) == list(FEATURE_NAMES)
     assert table.labels.sum() >= 3  # visible clusters have bright members
-    measured = [n for n in FEATURE_NAMES if n != "spot_snr"]  # spot_snr: only at coarse pixels
+    # spot_snr: only at coarse pixels; line_snr: only with the line source (off in the shipped settings)
+    measured = [n for n in FEATURE_NAMES if n not in ("spot_snr", "line_snr")]
     assert np.isfinite(table.frame[measured].to_numpy()).all()
+    assert table.frame["line_snr"].isna().all()
 
 
 def test_training_is_deterministic_and_the_model_loads(small_set, tmp_path):
