@@ -38,6 +38,8 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
+from calcdetect.config import DetectorConfig
+
 __all__ = ["LINE_MAX_SPACING_MM", "ORIENTATIONS_DEG", "line_reach_px", "line_responses", "uses_line_filter"]
 
 #: the orientations, degrees from the image's rows (0: a horizontal line)
@@ -47,7 +49,7 @@ ORIENTATIONS_DEG = (0, 45, 90, 135)
 LINE_MAX_SPACING_MM = 0.15
 
 
-def uses_line_filter(spacing_mm: tuple[float, float], config) -> bool:
+def uses_line_filter(spacing_mm: tuple[float, float], config: DetectorConfig) -> bool:
     """Whether the line response is a candidate source for an image of this pixel spacing."""
     return config.line_source_snr > 0 and min(spacing_mm) < LINE_MAX_SPACING_MM
 
