@@ -351,14 +351,14 @@ def find_candidates(
     if space.line is not None:
         responses.append((space.line.response, space.line.gain, space.line.texture, config.line_source_snr))
     all_r, all_c, all_snr = [], [], []
-    for level, gain, tiles, t in responses:
-        # SNR >= t  <=>  level >= gain * sigma(I) * (centre + t * sigma_tile): bound it per block
-        bound = gain * sigma_search * _tile_bound(tiles, t, mask.factor, mask.search.shape, blocks=(br, bc))
+    for level, gain, tiles, threshold in responses:
+        # SNR >= threshold  <=>  level >= gain * sigma(I) * (centre + threshold * sigma_tile): bound it per block
+        bound = gain * sigma_search * _tile_bound(tiles, threshold, mask.factor, mask.search.shape, blocks=(br, bc))
         rows, cols = _level_peaks(level, space.origin, bound, first_block, mask.factor, box)
         keep = mask.in_search(rows, cols)
         rows, cols = rows[keep], cols[keep]
         _, snr = _z_snr(level, gain, tiles, rows, cols, space.origin, sigma_at(rows, cols), near=False)
-        keep = snr >= t
+        keep = snr >= threshold
         all_r.append(rows[keep]), all_c.append(cols[keep]), all_snr.append(snr[keep])
     rows, cols, snr = np.concatenate(all_r), np.concatenate(all_c), np.concatenate(all_snr)
     if rows.size == 0:

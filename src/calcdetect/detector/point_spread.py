@@ -129,6 +129,17 @@ class PointSpread:
 NO_ESTIMATE = PointSpread(sigma_px=0.0, white_fraction=1.0, n_tiles=0, fit_error=float("nan"))
 
 
+def gaussian_taps(sigma_px: float) -> np.ndarray:
+    """A 1-D Gaussian sampled at pixel centres out to 4 sigma and normalised to sum 1 (float64);
+    a single tap of 1 for a sigma of 0 or less."""
+    if sigma_px <= 0:
+        return np.ones(1)
+    half = int(np.ceil(4 * sigma_px))
+    x = np.arange(-half, half + 1, dtype=np.float64)
+    k = np.exp(-0.5 * (x / sigma_px) ** 2)
+    return k / k.sum()
+
+
 def gaussian_transfer2(sigma_px: float, n: int = TILE_PX) -> np.ndarray:
     """``|M(f)|^2`` on the ``n x n`` DFT grid of a sampled, normalised Gaussian PSF.
 
@@ -138,10 +149,8 @@ def gaussian_transfer2(sigma_px: float, n: int = TILE_PX) -> np.ndarray:
     """
     if sigma_px <= 0:
         return np.ones((n, n))
-    half = int(np.ceil(4 * sigma_px))
-    x = np.arange(-half, half + 1, dtype=np.float64)
-    k = np.exp(-0.5 * (x / sigma_px) ** 2)
-    k /= k.sum()
+    k = gaussian_taps(sigma_px)
+    half = k.size // 2
     padded = np.zeros(n)
     padded[np.arange(-half, half + 1) % n] += k
     m1 = np.abs(np.fft.fft(padded)) ** 2

@@ -279,8 +279,7 @@ def scale_space(
     line = None
     if uses_line_filter(spacing_mm, config):
         across = _line_across_px(scales, spacing_mm)
-        oriented = line_responses(smoothed[0], across_px=across,
-                                  along_px=max(_line_along_px(config, spacing_mm), across))
+        oriented = line_responses(smoothed[0], across_px=across, along_px=_line_along_px(config, spacing_mm))
         # each orientation over its own gain (the diagonals' differences and steps differ), then the largest
         response = oriented[0] / np.float32(level_gain(oriented[0])[0])
         for r in oriented[1:]:

@@ -39,6 +39,7 @@ import cv2
 import numpy as np
 
 from calcdetect.config import DetectorConfig
+from calcdetect.detector.point_spread import gaussian_taps
 
 __all__ = ["LINE_MAX_SPACING_MM", "ORIENTATIONS_DEG", "line_reach_px", "line_responses", "uses_line_filter"]
 
@@ -57,13 +58,6 @@ def uses_line_filter(spacing_mm: tuple[float, float], config: DetectorConfig) ->
 def line_reach_px(along_px: float) -> int:
     """How far (pixels) the along-line smoothing reaches, with the second difference's pixel."""
     return int(np.ceil(4 * along_px)) + 2
-
-
-def _gaussian_1d(sigma: float) -> np.ndarray:
-    half = max(int(np.ceil(4 * sigma)), 1)
-    x = np.arange(-half, half + 1, dtype=np.float64)
-    g = np.exp(-0.5 * (x / max(sigma, 1e-6)) ** 2)
-    return (g / g.sum()).astype(np.float32)
 
 
 def _across_second_derivative(theta_deg: float) -> np.ndarray:
@@ -114,7 +108,8 @@ def line_responses(blurred: np.ndarray, *, across_px: float, along_px: float) ->
     across_px : float
         That Gaussian's sigma, pixels.
     along_px : float
-        Sigma of the matched line along it, pixels (at least ``across_px``).
+        Sigma of the matched line along it, pixels (no smoothing beyond the
+        blur's when it is not above ``across_px``).
 
     Returns
     -------
@@ -123,7 +118,8 @@ def line_responses(blurred: np.ndarray, *, across_px: float, along_px: float) ->
     """
     # the along-line blur is already ``across_px``: the 1-D Gaussian adds the rest
     rest = np.sqrt(max(along_px**2 - across_px**2, 0.0))
-    straight, diagonal = _gaussian_1d(rest), _gaussian_1d(rest / np.sqrt(2.0))  # a diagonal step is sqrt(2) px
+    # a diagonal step is sqrt(2) px
+    straight, diagonal = (gaussian_taps(sigma).astype(np.float32) for sigma in (rest, rest / np.sqrt(2.0)))
     minus_second = np.array([-1.0, 2.0, -1.0], np.float32)  # minus the second difference
     out = []
     for theta in ORIENTATIONS_DEG:

@@ -10,7 +10,8 @@ import pytest
 
 from calcdetect.config import DetectorConfig
 from calcdetect.detector.pipeline import analyse_candidates
-from calcdetect.detector.ridge import ORIENTATIONS_DEG, _gaussian_1d, _smooth_down_diagonals, line_responses
+from calcdetect.detector.point_spread import gaussian_taps
+from calcdetect.detector.ridge import ORIENTATIONS_DEG, _smooth_down_diagonals, line_responses
 
 
 def _thin_line(theta_deg: float, size: int = 161, half_width_px: float = 0.6, noise: float = 0.0,
@@ -30,7 +31,7 @@ def _responses(image: np.ndarray) -> list[np.ndarray]:
 
 def test_smoothing_down_the_diagonals_is_a_sum_along_them():
     image = np.random.default_rng(1).normal(size=(60, 75)).astype(np.float32)
-    kernel = _gaussian_1d(1.6)
+    kernel = gaussian_taps(1.6).astype(np.float32)
     half = kernel.size // 2
     expected = np.zeros_like(image)
     for k, w in enumerate(kernel):  # the interior only: no edge to replicate
