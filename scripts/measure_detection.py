@@ -106,7 +106,7 @@ def _process_one(task: tuple) -> dict:
     if uid != truth["sop_instance_uid"]:
         raise RuntimeError(f"{path}: SOP Instance UID {uid} differs from its truth {truth['sop_instance_uid']}")
     t0 = time.perf_counter()
-    res = detect(pixels, spacing_mm=spacing, view=mammo.view, config=config)
+    res = detect(pixels, spacing_mm=spacing, view=mammo.view, config=config, digitised_film=mammo.digitised_film)
     t_det = time.perf_counter() - t0
     image = {
         "path": str(path), "sop_instance_uid": uid, "patient_key": patient_key(mammo.patient_id),

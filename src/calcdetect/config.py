@@ -94,7 +94,10 @@ _BOUNDS: dict[str, tuple[float | None, float | None]] = {
 
 #: fields holding text, not numbers
 _TEXT_FIELDS = ("fp_model", "fp_model_coarse", "cluster_model", "calibration_seeds", "calibration_date",
-                "calibration_note")
+                "calibration_note", "image_family")
+
+#: text fields with a fixed set of values
+_CHOICES: dict[str, tuple[str, ...]] = {"image_family": ("auto", "film", "digital")}
 
 
 @dataclass(frozen=True)
@@ -214,6 +217,14 @@ class DetectorConfig:
         configuration file that changes this key must give both
         ``image_threshold`` and ``image_threshold_coarse`` too (history steps 13
         and 14).
+    image_family : str
+        Whether an image is scanned screen-film, which the false-positive
+        models read (the ``digitised_film`` feature: cassette dust is a film
+        artefact that looks like a calcification): ``"auto"`` (the default)
+        takes it from each file's header
+        (:func:`calcdetect.dicom.header.says_digitised_film`), ``"film"`` or
+        ``"digital"`` says it for every image, e.g. for films converted to
+        DICOM without Conversion Type ``DF``.
     calibration_seeds, calibration_date, calibration_note : str
         Where ``image_threshold`` and ``image_threshold_coarse`` came from.
     """
@@ -251,6 +262,7 @@ class DetectorConfig:
     fp_model: str = _SHIPPED["fp_model"]
     fp_model_coarse: str = _SHIPPED["fp_model_coarse"]
     cluster_model: str = _SHIPPED["cluster_model"]
+    image_family: str = _SHIPPED["image_family"]
     calibration_seeds: str = _SHIPPED["calibration_seeds"]
     calibration_date: str = _SHIPPED["calibration_date"]
     calibration_note: str = _SHIPPED["calibration_note"]
@@ -261,6 +273,8 @@ class DetectorConfig:
             if f.name in _TEXT_FIELDS:
                 if not isinstance(value, str):
                     raise ValueError(f"{f.name} must be a string, got {value!r}")
+                if f.name in _CHOICES and value not in _CHOICES[f.name]:
+                    raise ValueError(f"{f.name} must be one of {', '.join(_CHOICES[f.name])}, got {value!r}")
                 continue
             integer = f.type in ("int", int)
             if isinstance(value, bool) or not isinstance(value, (int, float)):

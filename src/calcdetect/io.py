@@ -185,6 +185,7 @@ def _mammogram(
         photometric_interpretation=header.photometric,
         modality=header.modality,
         sop_class_uid=header.sop_class_uid,
+        digitised_film=header.digitised_film,
     )
 
 

@@ -66,6 +66,9 @@ class Mammogram:
         ``"MG"``, ``"DX"`` or ``"CR"``.
     sop_class_uid : str
         SOP Class UID of the image (for references to it, e.g. in a CAD SR).
+    digitised_film : bool
+        The header says this is scanned screen-film (Conversion Type ``DF`` or
+        Detector Type ``FILM``; :func:`calcdetect.dicom.header.says_digitised_film`).
     """
 
     pixels: np.ndarray
@@ -88,6 +91,7 @@ class Mammogram:
     photometric_interpretation: str = ""
     modality: str = ""
     sop_class_uid: str = ""
+    digitised_film: bool = False
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "laterality", Laterality(self.laterality))
@@ -176,3 +180,5 @@ class ImageResult:
     #: empty when nothing was searched or the result predates it.  For drawing only: not written
     #: to the scan's records or CSV files.
     search_outline_rc: tuple[tuple[tuple[float, float], ...], ...] = field(default=(), compare=False)
+    #: the image was treated as scanned screen-film (:func:`calcdetect.detector.pipeline.treated_as_film`)
+    digitised_film: bool = False

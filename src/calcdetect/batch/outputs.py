@@ -38,7 +38,7 @@ __all__ = [
 
 IMAGE_COLUMNS = (
     "path", "sop_instance_uid", "patient_key", "laterality", "view", "manufacturer",
-    "presentation_intent", "rows", "cols", "spacing_mm", "spacing_col_mm", "breast_area_mm2", "n_calcifications",
+    "presentation_intent", "image_family", "rows", "cols", "spacing_mm", "spacing_col_mm", "breast_area_mm2", "n_calcifications",
     "n_clusters", "score", "threshold", "flag", "overlay", "seconds",
 )
 CALCIFICATION_COLUMNS = (

@@ -230,6 +230,8 @@ def _process(item: InputFile, settings: ScanSettings, settings_id: str, started:
             "view": mammogram.view,
             "manufacturer": mammogram.manufacturer,
             "presentation_intent": mammogram.presentation_intent,
+            # what the false-positive models were told (DetectorConfig.image_family, else the header)
+            "image_family": "film" if result.digitised_film else "digital",
             "rows": int(rows),
             "cols": int(cols),
             "spacing_mm": spacing_row_mm,

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from calcdetect.atomic import atomic_write_text
 from calcdetect.config import DetectorConfig
-from calcdetect.detector.pipeline import detect
+from calcdetect.detector.pipeline import detect_mammogram
 from calcdetect.evaluation.calibration import (
     FP_PER_IMAGE,
     CalibrationResult,
@@ -73,7 +73,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
 def _on_normals(folder: Path, fp: float, base: DetectorConfig) -> CalibrationResult:
     results = []
     for path, m in read_normals(folder):
-        results.append(detect(m.pixels, spacing_mm=m.spacing_mm, view=m.view, config=base))
+        results.append(detect_mammogram(m, config=base))
         log.info("%s: best cluster score %.3f", path.name, results[-1].score)
     return calibrate_on_normals(results, fp_per_image=fp, base=base, source=str(folder))
 

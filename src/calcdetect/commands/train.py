@@ -140,7 +140,7 @@ def run(args: argparse.Namespace) -> int:
             from calcdetect.learning.train import train_model
 
             table = candidate_table(paths, config=recipe.detector_config(), resample_mm=recipe.resample_mm,
-                                    workers=args.workers)
+                                    workers=args.workers, film_dust_negatives=recipe.film_dust_negatives)
         meta = train_model(table, recipe, args.out, accept_probability=DetectorConfig.default().accept_probability,
                            name=_model_name(args), validate=not args.no_validate)
     except (ValueError, OSError) as exc:

@@ -31,7 +31,12 @@ features, in :data:`FEATURE_NAMES` order:
   every pixel spacing; missing where the breast holds too few patches for a
   spectrum;
 * ``line_snr``: SNR of the thin-line response (:mod:`calcdetect.detector.ridge`);
-  missing where it does not run (coarse pixels, or ``line_source_snr`` 0).
+  missing where it does not run (coarse pixels, or ``line_source_snr`` 0);
+* ``digitised_film``: 1 on scanned screen-film, else 0 (the same for every
+  candidate of an image; ``DetectorConfig.image_family``).  Cassette dust is
+  a film artefact that looks like a small, very bright calcification; told
+  that an image is film, a model can learn to reject it there without
+  rejecting the small, dense calcifications of sharp digital detectors.
 
 Where a candidate lies (distance to the skin line or the pectoral muscle,
 the density of the tissue around it) is deliberately *not* a feature: on
@@ -64,7 +69,7 @@ FEATURE_NAMES: tuple[str, ...] = (
     "tophat_snr", "mid_ratio",
     "diameter_mm", "elongation", "fill",
     "blob_anisotropy", "vessel_anisotropy", "vessel_ridge",
-    "texture_ratio", "spot_snr", "spot_image_snr", "spot_block_snr", "line_snr",
+    "texture_ratio", "spot_snr", "spot_image_snr", "spot_block_snr", "line_snr", "digitised_film",
 )
 
 #: features that are NaN by design where they are not measured (not a fault to warn about)
@@ -286,12 +291,14 @@ def candidate_features(
     spacing_mm: tuple[float, float],
     config: DetectorConfig,
     spot_pair: tuple[np.ndarray, np.ndarray] | None = None,
+    digitised_film: bool = False,
 ) -> CandidateFeatures:
     """Compute :data:`FEATURE_NAMES` for every candidate (see the module docstring).
 
     ``tophat`` covers the same region as ``space`` (from ``space.origin``);
     ``image`` is the whole image; ``spot_pair`` is ``spot_image_snr`` and ``spot_block_snr``
-    (:func:`calcdetect.detector.spot.spot_features`; missing when not given).
+    (:func:`calcdetect.detector.spot.spot_features`; missing when not given);
+    ``digitised_film`` whether the image is scanned screen-film.
     """
     n = len(peaks)
     rows, cols = peaks.row_px, peaks.col_px
@@ -325,6 +332,6 @@ def candidate_features(
         diameter, elongation, fill,
         _anisotropy(blob_l1, blob_l2), _anisotropy(v1, v2), vessel_ridge,
         texture, peaks.spot_snr, *(spot_pair if spot_pair is not None else (np.full(n, np.nan),) * 2),
-        peaks.line_snr,
+        peaks.line_snr, np.full(n, float(digitised_film)),
     ])) if n else np.zeros((0, len(FEATURE_NAMES)), np.float32)
     return CandidateFeatures(matrix, contrast, _tophat_diameter(tophat, lrows, lcols, spacing_mm), elongation, fill, area)

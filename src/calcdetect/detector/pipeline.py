@@ -14,7 +14,8 @@ same :class:`~calcdetect.results.ImageResult`.  Stages (each timed in
 4. ``candidates``: peaks of any level above ``snr_threshold`` (:mod:`.candidates`);
 5. ``tophat``: white top-hat with a ``tophat_size_mm`` square (the contrast);
 6. ``features``: scale profile, contrast, size, shape, curvature, texture,
-   position of every candidate (:mod:`.features`);
+   position of every candidate, and whether the image is scanned screen-film
+   (:func:`treated_as_film`) (:mod:`.features`);
 7. ``classify``: probability of being a calcification (:mod:`.fp_model`: the
    coarse-pixel model where the spot filter runs);
    candidates at or above ``accept_probability`` are calcifications;
@@ -59,7 +60,7 @@ from calcdetect.detector.responses import blur_reach_px, scale_space
 from calcdetect.detector.spot import spot_features, uses_spot_filter
 from calcdetect.results import Calcification, ImageResult, Mammogram
 
-__all__ = ["detect", "detect_mammogram", "patient_flag", "analyse_candidates", "CandidateAnalysis"]
+__all__ = ["detect", "detect_mammogram", "patient_flag", "analyse_candidates", "CandidateAnalysis", "treated_as_film"]
 
 log = logging.getLogger(__name__)
 
@@ -144,6 +145,7 @@ def analyse_candidates(
     spacing_mm: tuple[float, float],
     view: str = "",
     config: DetectorConfig | None = None,
+    digitised_film: bool = False,
 ) -> CandidateAnalysis:
     """Stages 0-6 of the pipeline: candidates and their features, not yet classified.
 
@@ -179,7 +181,8 @@ def analyse_candidates(
     watch.tick("tophat")
     spot_pair = spot_features(work, peaks.row_px, peaks.col_px, sigma=peaks.sigma, spacing_mm=spacing, config=cfg,
                               valid=mask.in_search, sigma_at=sigma_at, full_shape=image.shape, origin=origin)
-    feats = candidate_features(image, tophat, space, peaks, spacing_mm=spacing, config=cfg, spot_pair=spot_pair)
+    feats = candidate_features(image, tophat, space, peaks, spacing_mm=spacing, config=cfg, spot_pair=spot_pair,
+                               digitised_film=treated_as_film(digitised_film, cfg))
     watch.tick("features")
     return CandidateAnalysis(peaks, feats, mask, noise, spacing, watch.timings, image, sigma_small)
 
@@ -190,6 +193,7 @@ def detect(
     spacing_mm: tuple[float, float],
     view: str = "",
     config: DetectorConfig | None = None,
+    digitised_film: bool = False,
 ) -> ImageResult:
     """Find microcalcifications and clusters in one mammogram.
 
@@ -204,6 +208,10 @@ def detect(
         ``"CC"``, ``"MLO"``, ...; MLO enables the pectoral muscle search.
     config : DetectorConfig, optional
         Defaults to the calibrated ``DetectorConfig()``.
+    digitised_film : bool, optional
+        The header says the image is scanned screen-film
+        (:attr:`calcdetect.results.Mammogram.digitised_film`); what counts is
+        :func:`treated_as_film` (``config.image_family`` can override it).
 
     Returns
     -------
@@ -229,7 +237,8 @@ def detect(
     (1, 3)
     """
     cfg = config if config is not None else DetectorConfig.default()
-    analysis = analyse_candidates(pixels, spacing_mm=spacing_mm, view=view, config=cfg)
+    analysis = analyse_candidates(pixels, spacing_mm=spacing_mm, view=view, config=cfg,
+                                  digitised_film=digitised_film)
     watch = _Stopwatch()
     timings = dict(analysis.timings_s)
     model = model_for(analysis.spacing_mm, cfg)
@@ -261,7 +270,18 @@ def detect(
         rejected_calcifications=set_aside,
         point_spread=rejection.point_spread.to_dict(),
         search_outline_rc=search_outline_rc(analysis.mask),
+        digitised_film=treated_as_film(digitised_film, cfg),
     )
+
+
+def treated_as_film(header_says_film: bool, config: DetectorConfig) -> bool:
+    """Whether the detector treats an image as scanned screen-film: ``config.image_family``
+    ``"film"`` or ``"digital"`` for every image, ``"auto"`` as its header says.
+
+    >>> treated_as_film(True, DetectorConfig(image_family="digital"))
+    False
+    """
+    return config.image_family == "film" or (config.image_family == "auto" and bool(header_says_film))
 
 
 def _reject(analysis: CandidateAnalysis, calcs: list[Calcification], cfg: DetectorConfig, *,
@@ -299,8 +319,10 @@ def _calcifications(analysis: CandidateAnalysis, probability: np.ndarray, cfg: D
 
 
 def detect_mammogram(mammogram: Mammogram, *, config: DetectorConfig | None = None) -> ImageResult:
-    """:func:`detect` on a :class:`~calcdetect.results.Mammogram` (pixels, spacing, view)."""
-    return detect(mammogram.pixels, spacing_mm=mammogram.spacing_mm, view=mammogram.view, config=config)
+    """:func:`detect` on a :class:`~calcdetect.results.Mammogram` (pixels, spacing, view, and
+    whether its header says film)."""
+    return detect(mammogram.pixels, spacing_mm=mammogram.spacing_mm, view=mammogram.view, config=config,
+                  digitised_film=mammogram.digitised_film)
 
 
 def patient_flag(image_results: Iterable[ImageResult]) -> bool:

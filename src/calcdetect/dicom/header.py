@@ -30,7 +30,7 @@ from calcdetect.errors import (
 )
 from calcdetect.vocabulary import Laterality, View
 
-__all__ = ["ImageHeader", "Voi", "check_object_kind", "parse_image_header"]
+__all__ = ["ImageHeader", "Voi", "check_object_kind", "parse_image_header", "says_digitised_film"]
 
 logger = logging.getLogger(__name__)
 
@@ -112,6 +112,7 @@ class ImageHeader:
     sop_instance_uid: str
     transfer_syntax_uid: str
     sop_class_uid: str = ""
+    digitised_film: bool = False
 
 
 def check_object_kind(ds: Dataset, *, path: str) -> None:
@@ -312,7 +313,20 @@ def parse_image_header(
         sop_instance_uid=text_of(ds, "SOPInstanceUID", path=path),
         transfer_syntax_uid=str(ds.file_meta.get("TransferSyntaxUID", "")),
         sop_class_uid=sop_class_of(ds, path=path),
+        digitised_film=says_digitised_film(ds, path=path),
     )
+
+
+def says_digitised_film(ds: Dataset, *, path: str) -> bool:
+    """True when the header says the image is a scanned screen-film mammogram.
+
+    Two attributes say so: Conversion Type ``DF`` ("Digitized Film", SC Equipment
+    module) and Detector Type ``FILM`` (DX Detector module, in MG and DX objects).
+    A film scanned into a file without either (a converted PGM, say) reads as
+    not film; ``DetectorConfig.image_family`` can say so instead.
+    """
+    return (text_of(ds, "ConversionType", path=path).upper() == "DF"
+            or text_of(ds, "DetectorType", path=path).upper() == "FILM")
 
 
 def _require_pixel_data(ds: Dataset, *, path: str) -> None:

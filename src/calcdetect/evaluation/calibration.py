@@ -210,7 +210,8 @@ def calibrate_on_phantoms(paths: Sequence[str | os.PathLike], *, fp_per_image: f
         for target in resample_mm:
             image = read_phantom_at(native, target)
             pixels, spacing, truth = image.pixels, image.spacing_mm, image.truth
-            result = detect(pixels, spacing_mm=spacing, view=image.view, config=base)
+            result = detect(pixels, spacing_mm=spacing, view=image.view, config=base,
+                            digitised_film=image.digitised_film)
             scores, is_tp = cluster_outcomes(result, truth, spacing)
             false_scores.append(scores[~is_tp])
             true_scores.append((scores[is_tp], len(truth.get("clusters", []))))

@@ -117,7 +117,8 @@ def _one_image(task: tuple[str, tuple[float | None, ...], dict]) -> list[pd.Data
         if image.spacing_mm in done:
             continue
         done.add(image.spacing_mm)
-        result = detect(image.pixels, spacing_mm=image.spacing_mm, view=image.view, config=config)
+        result = detect(image.pixels, spacing_mm=image.spacing_mm, view=image.view, config=config,
+                        digitised_film=image.digitised_film)
         _, is_true = cluster_outcomes(result, image.truth, image.spacing_mm)
         frame = pd.DataFrame(result_cluster_features(result, image.spacing_mm), columns=list(CLUSTER_FEATURE_NAMES))
         frame["label"] = is_true.astype(np.int8)

@@ -17,7 +17,10 @@ rejection stage sets aside by physics (truth distractors ``dust``, ``scratch``,
 table: taught them as negatives, the model learnt "sharp and bright is dust"
 and gave the members of a cluster of small dense calcifications on a sharp
 digital detector probabilities of about 0.1 instead of 0.99
-(``tests/calcdetect/detect/test_detect.py``).
+(``tests/calcdetect/detect/test_detect.py``).  A recipe can still teach dust
+where it belongs: with ``film_dust_negatives``, candidates on dust in images
+the detector treats as film are negatives, and the ``digitised_film``
+feature tells the model where that applies.
 """
 
 from __future__ import annotations
@@ -73,10 +76,11 @@ def label_candidates(rows: np.ndarray, cols: np.ndarray, truth: dict, spacing_mm
     return (d_mm <= radius[None, :]).any(axis=1).astype(np.int8)
 
 
-def on_artefact(rows: np.ndarray, cols: np.ndarray, truth: dict, spacing_mm: tuple[float, float]) -> np.ndarray:
+def on_artefact(rows: np.ndarray, cols: np.ndarray, truth: dict, spacing_mm: tuple[float, float],
+                kinds: Sequence[str] = ARTEFACT_KINDS) -> np.ndarray:
     """True for a candidate within ``max(0.3 mm, 1.5 px)`` of the box of a truth distractor of
-    :data:`ARTEFACT_KINDS`."""
-    boxes = np.array([d["bbox"] for d in truth.get("distractors", []) if d.get("kind") in ARTEFACT_KINDS],
+    ``kinds``."""
+    boxes = np.array([d["bbox"] for d in truth.get("distractors", []) if d.get("kind") in kinds],
                      float).reshape(-1, 4)
     if not len(boxes) or rows.size == 0:
         return np.zeros(rows.size, bool)
@@ -114,6 +118,8 @@ class PhantomImage:
     spacing_mm: tuple[float, float]
     view: str
     truth: dict
+    #: the header says scanned screen-film (:attr:`calcdetect.results.Mammogram.digitised_film`)
+    digitised_film: bool = False
 
 
 def read_phantom(path: str | os.PathLike, resample_mm: float | None = None) -> PhantomImage:
@@ -122,7 +128,7 @@ def read_phantom(path: str | os.PathLike, resample_mm: float | None = None) -> P
 
     mammogram = read_mammogram(path)
     image = PhantomImage(mammogram.pixels, mammogram.spacing_mm, mammogram.view,
-                         read_truth_file(truth_path_for(path)))
+                         read_truth_file(truth_path_for(path)), mammogram.digitised_film)
     return read_phantom_at(image, resample_mm)
 
 
@@ -133,7 +139,8 @@ def read_phantom_at(image: PhantomImage, resample_mm: float | None) -> PhantomIm
     pixels, spacing, factor = resample_image(image.pixels, image.spacing_mm, resample_mm)
     if factor == (1.0, 1.0):
         return image
-    return PhantomImage(pixels, spacing, image.view, resample_truth(image.truth, factor, pixels.shape))
+    return PhantomImage(pixels, spacing, image.view, resample_truth(image.truth, factor, pixels.shape),
+                        image.digitised_film)
 
 
 def _one_image(task: tuple[str, tuple[float | None, ...], dict]) -> list[pd.DataFrame]:
@@ -143,7 +150,7 @@ def _one_image(task: tuple[str, tuple[float | None, ...], dict]) -> list[pd.Data
     0.2 mm) is analysed once: the same candidates twice would count double in
     training.
     """
-    path, resolutions, config_dict = task
+    path, resolutions, config_dict, film_dust_negatives = task
     config = DetectorConfig.from_dict(config_dict)
     name = f"{Path(path).parent.name}/{Path(path).name}"  # sets reuse file names
     native = read_phantom(path)
@@ -154,28 +161,40 @@ def _one_image(task: tuple[str, tuple[float | None, ...], dict]) -> list[pd.Data
         if spacing in done:
             continue
         done.add(spacing)
-        analysis = analyse_candidates(image.pixels, spacing_mm=spacing, view=image.view, config=config)
+        analysis = analyse_candidates(image.pixels, spacing_mm=spacing, view=image.view, config=config,
+                                      digitised_film=image.digitised_film)
         frame = pd.DataFrame(analysis.features.matrix, columns=list(FEATURE_NAMES))
         frame["label"] = label_candidates(analysis.peaks.row_px, analysis.peaks.col_px, truth, spacing)
         frame["image"] = name
         frame["preset"] = truth.get("preset", "")
         frame["spacing_mm"] = round(float(spacing[0]), 4)
         frame["row"], frame["col"] = analysis.peaks.row_px, analysis.peaks.col_px
+        kinds = _left_out_kinds(film_dust_negatives and bool(frame["digitised_film"].any()))
         keep = (frame["label"] == 1).to_numpy() | ~on_artefact(analysis.peaks.row_px, analysis.peaks.col_px,
-                                                               truth, spacing)
+                                                               truth, spacing, kinds)
         frames.append(frame[keep].reset_index(drop=True))
     return frames
 
 
+def _left_out_kinds(dust_is_negative: bool) -> tuple[str, ...]:
+    """The distractor kinds whose candidates are left out of a training table: every one of
+    :data:`ARTEFACT_KINDS`, less ``dust`` where dust candidates are to be negatives."""
+    return tuple(k for k in ARTEFACT_KINDS if not (dust_is_negative and k == "dust"))
+
+
 def candidate_table(paths: Sequence[str | os.PathLike], *, config: DetectorConfig | None = None,
-                    resample_mm: Sequence[float | None] = (None,), workers: int = 1) -> CandidateTable:
+                    resample_mm: Sequence[float | None] = (None,), workers: int = 1,
+                    film_dust_negatives: bool = False) -> CandidateTable:
     """Candidates of every phantom in ``paths`` at every resolution in ``resample_mm``.
 
-    A phantom already at a resolution asked for is analysed there once.
+    A phantom already at a resolution asked for is analysed there once.  Candidates on the
+    artefacts of :data:`ARTEFACT_KINDS` are left out (the artefact tests deal with them), except,
+    with ``film_dust_negatives``, those on dust in images the detector treats as film: there they
+    are negatives, so that a model reading ``digitised_film`` can learn cassette dust.
     Deterministic: rows are in the order of ``paths`` x ``resample_mm`` whatever ``workers``.
     """
     cfg = (config or DetectorConfig.default()).to_dict()
-    tasks = [(str(p), tuple(resample_mm), cfg) for p in paths]
+    tasks = [(str(p), tuple(resample_mm), cfg, film_dust_negatives) for p in paths]
     if workers > 1:
         from concurrent.futures import ProcessPoolExecutor
 

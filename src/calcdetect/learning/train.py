@@ -93,7 +93,10 @@ class TrainingRecipe(PhantomSets):
     The model reads ``feature_names`` (all of :data:`FEATURE_NAMES` when empty)
     of the candidates found with the spot filter (``spot_filter``) or without
     it (the full-size model ``fp_model``: its candidates and features are those
-    of the detector before the filter, so it is rebuilt as it was).
+    of the detector before the filter, so it is rebuilt as it was).  With
+    ``film_dust_negatives`` the candidates on dust in film images are
+    negatives instead of left out
+    (:func:`calcdetect.learning.dataset.candidate_table`).
     """
 
     set_seeds: tuple[int, ...] = (31003, 31004, 31005, 31006, 31007, 31008, 31009)
@@ -106,6 +109,7 @@ class TrainingRecipe(PhantomSets):
     set_presets: tuple[str, ...] = ()
     feature_names: tuple[str, ...] = ()
     spot_filter: bool = True
+    film_dust_negatives: bool = False
 
     _TUPLE_FIELDS = (*PhantomSets._TUPLE_FIELDS, "feature_names")
 
