@@ -47,6 +47,7 @@ def test_good_folder_follows_the_output_contract(good_folder, tmp_path):
 
     header, images = read_csv(out / "images.csv")
     assert tuple(header) == IMAGE_COLUMNS
+    assert {r["image_family"] for r in images} == {"digital"}  # no header here says film
     assert [r["path"] for r in images] == sorted(f"study{p}/IM{v:04d}" for p in range(3) for v in range(2))
     # the breast the detector found is the drawn one (conftest.mammogram_pixels: a half disc of
     # radius 11.4 mm), give or take the ~1 mm the coarse mask reaches beyond its skin line
@@ -249,3 +250,20 @@ def test_a_new_run_replaces_the_previous_outputs(good_folder, tmp_path):
     assert [r["path"] for r in after] == [r["path"] for r in before[1:]]
     assert not (out / before[0]["overlay"]).exists()  # no stale overlay of the removed file
     assert (out / "notes-of-the-user.txt").read_text() == "keep me"
+
+
+def test_images_csv_says_which_images_were_treated_as_scanned_film(dicom_writers, tmp_path):
+    from calcdetect.config import DetectorConfig
+
+    folder = tmp_path / "in"
+    film = dicom_writers.mammogram_dataset(patient_id="F-1", seed=1)
+    film.ConversionType = "DF"  # a Secondary Capture's "Digitized Film"
+    dicom_writers.write(film, folder / "film.dcm")
+    dicom_writers.write(dicom_writers.mammogram_dataset(patient_id="D-1", seed=2), folder / "digital.dcm")
+    scan_folder(folder, tmp_path / "auto", overlays=False)
+    _, images = read_csv(tmp_path / "auto" / "images.csv")
+    assert {r["path"]: r["image_family"] for r in images} == {"film.dcm": "film", "digital.dcm": "digital"}
+    # the user says so for every image, whatever the headers
+    scan_folder(folder, tmp_path / "forced", overlays=False, config=DetectorConfig(image_family="film"))
+    _, images = read_csv(tmp_path / "forced" / "images.csv")
+    assert {r["image_family"] for r in images} == {"film"}

@@ -39,6 +39,8 @@ def test_unknown_keys_are_named():
     ("fp_model", 3, "fp_model must be a string"),
     ("image_threshold", True, "image_threshold must be a number"),
     ("calibration_seeds", 3, "calibration_seeds must be a string"),
+    ("image_family", "mammography", "image_family must be one of auto, film, digital"),
+    ("image_family", 1, "image_family must be a string"),
 ])
 def test_bad_values_are_refused_with_the_rule(key, value, message):
     with pytest.raises(ValueError, match=message):

@@ -5,8 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from calcdetect.config import DetectorConfig
 from calcdetect.detector.features import FEATURE_NAMES
-from calcdetect.detector.pipeline import analyse_candidates
+from calcdetect.detector.pipeline import analyse_candidates, detect, treated_as_film
 
 
 def _image(scene):
@@ -69,3 +70,16 @@ def test_finite_features_pass_without_a_warning(caplog):
         out = _finite_float32(raw)
     np.testing.assert_array_equal(out, raw.astype(np.float32))
     assert caplog.text == ""
+
+
+@pytest.mark.parametrize("family", ["auto", "film", "digital"])
+@pytest.mark.parametrize("header_says_film", [False, True])
+def test_the_film_feature_is_what_the_header_or_the_configuration_says(scene, config, family, header_says_film):
+    cfg = DetectorConfig.from_dict({**config.to_dict(), "image_family": family})
+    film = family == "film" or (family == "auto" and header_says_film)
+    assert treated_as_film(header_says_film, cfg) is film
+    image = _image(scene)
+    a = analyse_candidates(image, spacing_mm=(0.1, 0.1), config=cfg, digitised_film=header_says_film)
+    column = a.features.column("digitised_film")
+    assert len(column) > 3 and (column == float(film)).all()
+    assert detect(image, spacing_mm=(0.1, 0.1), config=cfg, digitised_film=header_says_film).digitised_film is film

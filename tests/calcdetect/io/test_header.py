@@ -173,3 +173,18 @@ def test_header_values_are_coded_members(make_dataset, write_dicom):
 def test_a_view_position_outside_cid_4014_is_kept_as_written(make_dataset, write_dicom):
     # vendors write e.g. "RCC"; the file is analysed and its view text kept, not refused
     assert read_mammogram(write_dicom(make_dataset(ViewPosition="RCC"))).view == "RCC"
+
+
+@pytest.mark.parametrize(
+    ("attributes", "film"),
+    [
+        ({"ConversionType": "DF"}, True),  # Secondary Capture of a digitised film
+        ({"DetectorType": "FILM"}, True),  # MG / DX object of a scanned film
+        ({"ConversionType": "WSD"}, False),  # a workstation's capture says nothing about film
+        ({"DetectorType": "DIRECT"}, False),
+        ({}, False),
+    ],
+)
+def test_the_header_says_whether_the_image_is_scanned_film(make_dataset, write_dicom, attributes, film):
+    m = read_mammogram(write_dicom(make_dataset(**attributes)))
+    assert m.digitised_film is film

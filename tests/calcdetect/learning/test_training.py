@@ -88,6 +88,30 @@ def test_a_phantom_already_at_a_resolution_asked_for_is_analysed_once(tmp_path):
     assert table.frame["image"].iloc[0] == "film/phantom_0000.dcm"  # sets reuse file names
 
 
+def test_dust_candidates_on_film_are_negatives_only_when_the_recipe_asks(small_set, tmp_path):
+    from calcdetect.evaluation.truth_files import read_truth_file, truth_path_for
+    from calcdetect.phantom import write_phantom_set
+
+    film = write_phantom_set(tmp_path / "film", n=2, seed=5150, preset="small-film-16bit-like",
+                             positive_fraction=1.0)
+    plain = candidate_table(film, resample_mm=(None,)).frame
+    taught = candidate_table(film, resample_mm=(None,), film_dust_negatives=True).frame
+    assert (plain["digitised_film"] == 1).all() and (taught["digitised_film"] == 1).all()
+    key = ["image", "row", "col"]
+    extra = taught.merge(plain[key], on=key, how="left", indicator=True)
+    extra = extra[extra["_merge"] == "left_only"]
+    assert len(taught) == len(plain) + len(extra) and len(extra) > 0
+    assert (extra["label"] == 0).all()
+    for name, rows in extra.groupby("image"):
+        truth = read_truth_file(truth_path_for(tmp_path / name))
+        spacing = (float(rows["spacing_mm"].iloc[0]),) * 2
+        assert on_artefact(rows["row"].to_numpy(), rows["col"].to_numpy(), truth, spacing, ("dust",)).all()
+    # digital images: nothing to teach, the same table
+    digital = candidate_table(small_set, resample_mm=(None,), film_dust_negatives=True).frame
+    assert (digital["digitised_film"] == 0).all()
+    assert digital.equals(candidate_table(small_set, resample_mm=(None,)).frame)
+
+
 def test_a_recipe_gives_each_set_its_own_preset_or_the_common_one():
     common = TrainingRecipe(set_seeds=(1, 2), preset="mix")
     assert common.sets == ((1, "mix"), (2, "mix"))
