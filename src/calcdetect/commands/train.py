@@ -3,9 +3,11 @@
 Without options it uses the recipe recorded in the shipped model
 (``calcdetect/data/fp_model.json``, ``fp_model_coarse.json`` with
 ``--coarse``, ``cluster_model.json`` with ``--clusters``: phantom set seeds,
-number of images, preset, resolutions, features, spot filter, tree
-parameters), so the shipped model is rebuilt bit for bit (same library
-versions and, for the cluster model, the same false-positive models).
+number of images, preset, resolutions, features, spot filter, detector
+settings, tree parameters), so the shipped model is rebuilt bit for bit (same
+library versions and, for the cluster model, the same false-positive models).
+``--config FILE`` finds the training candidates (or clusters) with other
+detector settings, e.g. the thin-line source on; the recipe records them.
 Writes ``OUT.txt`` (the LightGBM model) and ``OUT.json`` (its metadata, with
 leave-one-preset-out validation); use it with ``"fp_model": "OUT"``
 (``"fp_model_coarse"`` for a coarse one, ``"cluster_model"`` for a cluster
@@ -64,6 +66,10 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     parser.add_argument("--phantoms", type=Path, help="folder to keep the generated phantoms in (a cache)")
     parser.add_argument("--features", type=_features_argument, metavar="NAME,NAME,...",
                         help="the candidate features the model reads ('all': every one this version computes)")
+    parser.add_argument("--config", type=Path, metavar="FILE",
+                        help="detector configuration (JSON or TOML) to find the training candidates or clusters "
+                             "with, e.g. {\"line_source_snr\": 5}; the keys that differ from the shipped "
+                             "configuration are recorded in the recipe")
     parser.add_argument("--workers", type=int, default=1, help="processes (same model whatever the number)")
     parser.add_argument("--no-validate", action="store_true", help="skip the leave-one-preset-out validation")
     parser.set_defaults(run=run)
@@ -106,6 +112,10 @@ def _recipe_from(args: argparse.Namespace):
                                  "resample_mm": tuple(args.resample_mm) if args.resample_mm else None,
                                  "feature_names": getattr(args, "features", None)}.items()
                if v is not None}
+    if getattr(args, "config", None):
+        from calcdetect.learning.train import settings_of
+
+        changes["detector_settings"] = settings_of(DetectorConfig.from_file(str(args.config)))
     if args.seed:
         default = args.preset or recipe.preset
         changes["set_seeds"] = tuple(seed for seed, _ in args.seed)

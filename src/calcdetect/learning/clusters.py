@@ -71,7 +71,9 @@ class ClusterRecipe(PhantomSets):
 
     The sets are the false-positive models' training sets (set ``i``:
     ``n_per_seed`` phantoms of seed ``set_seeds[i]`` drawn from
-    ``set_presets[i]``), each at every resolution of ``resample_mm``.
+    ``set_presets[i]``), each at every resolution of ``resample_mm``, with the
+    detector configured by ``detector_settings`` (keys other than the shipped
+    ones, e.g. the false-positive models to take the members' probabilities from).
     """
 
     set_seeds: tuple[int, ...] = (31003, 31004, 31005, 31006, 31007, 31008, 31009, 31010, 31011)
@@ -82,14 +84,15 @@ class ClusterRecipe(PhantomSets):
     resample_mm: tuple[float | None, ...] = (None, 0.2)
     num_boost_round: int = 300
     params: dict[str, object] = field(default_factory=lambda: dict(DEFAULT_CLUSTER_PARAMS))
+    detector_settings: dict[str, object] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self._check_sets()
 
     def detector_config(self, base: DetectorConfig | None = None) -> DetectorConfig:
         """The detector settings the training clusters are found with: ``base`` (or the shipped
-        ones) with clusters scored by :data:`TOP_SUM`."""
-        return (base or DetectorConfig.default()).replace(cluster_model=TOP_SUM)
+        ones) with the recipe's ``detector_settings``, clusters scored by :data:`TOP_SUM`."""
+        return self._with_settings(base).replace(cluster_model=TOP_SUM)
 
 
 def result_cluster_features(result: ImageResult, spacing_mm: tuple[float, float]) -> np.ndarray:

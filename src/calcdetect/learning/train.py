@@ -27,7 +27,8 @@ from calcdetect.detector.features import FEATURE_NAMES
 from calcdetect.evaluation.froc import roc_auc
 from calcdetect.learning.dataset import CandidateTable
 
-__all__ = ["PhantomSets", "TrainingRecipe", "train_model", "fit_booster", "leave_one_preset_out", "SPOT_OFF_MM"]
+__all__ = ["PhantomSets", "TrainingRecipe", "train_model", "fit_booster", "leave_one_preset_out", "SPOT_OFF_MM",
+           "settings_config", "settings_of"]
 
 log = logging.getLogger(__name__)
 
@@ -61,6 +62,7 @@ class PhantomSets:
     _TUPLE_FIELDS = ("set_seeds", "resample_mm", "set_presets")
 
     def _check_sets(self) -> None:
+        settings_config(self.detector_settings)  # refuses an unknown key or a bad value here
         if self.set_presets and len(self.set_presets) != len(self.set_seeds):
             raise ValueError(f"set_presets names {len(self.set_presets)} presets for {len(self.set_seeds)} "
                              f"set seeds; give one preset per seed, or none to use preset={self.preset!r}")
@@ -74,6 +76,10 @@ class PhantomSets:
     def to_dict(self) -> dict[str, object]:
         return asdict(self)
 
+    def _with_settings(self, base: DetectorConfig | None) -> DetectorConfig:
+        """``base`` (or the shipped configuration) with this recipe's ``detector_settings``."""
+        return settings_config(self.detector_settings, base)
+
     @classmethod
     def from_dict(cls, recipe: dict):
         """The recipe of a model's metadata (lists back to tuples)."""
@@ -82,6 +88,27 @@ class PhantomSets:
             if key in values:
                 values[key] = tuple(values[key])
         return cls(**values)
+
+
+def settings_config(settings: dict[str, object], base: DetectorConfig | None = None) -> DetectorConfig:
+    """``base`` (default: the shipped configuration) with the detector ``settings`` of a recipe.
+
+    Raises
+    ------
+    ValueError
+        For a key :class:`~calcdetect.config.DetectorConfig` does not have, or a bad value.
+    """
+    base = base or DetectorConfig.default()
+    unknown = sorted(set(settings) - set(base.to_dict()))
+    if unknown:
+        raise ValueError(f"unknown detector setting(s) in the recipe: {', '.join(unknown)}")
+    return dataclasses.replace(base, **settings)
+
+
+def settings_of(config: DetectorConfig) -> dict[str, object]:
+    """The keys of ``config`` that differ from the shipped configuration: what a recipe records."""
+    shipped = DetectorConfig.default().to_dict()
+    return {k: v for k, v in config.to_dict().items() if v != shipped[k]}
 
 
 @dataclass(frozen=True)
@@ -97,6 +124,9 @@ class TrainingRecipe(PhantomSets):
     ``film_dust_negatives`` the candidates on dust in film images are
     negatives instead of left out
     (:func:`calcdetect.learning.dataset.candidate_table`).
+    ``detector_settings`` are the detector configuration keys, other than the
+    shipped ones, the candidates are found with (e.g. ``{"line_source_snr": 5.0}``;
+    ``calcdetect train --config FILE``).
     """
 
     set_seeds: tuple[int, ...] = (31003, 31004, 31005, 31006, 31007, 31008, 31009)
@@ -110,6 +140,7 @@ class TrainingRecipe(PhantomSets):
     feature_names: tuple[str, ...] = ()
     spot_filter: bool = True
     film_dust_negatives: bool = False
+    detector_settings: dict[str, object] = field(default_factory=dict)
 
     _TUPLE_FIELDS = (*PhantomSets._TUPLE_FIELDS, "feature_names")
 
@@ -127,7 +158,7 @@ class TrainingRecipe(PhantomSets):
     def detector_config(self, base: DetectorConfig | None = None) -> DetectorConfig:
         """The detector settings the training candidates are found with (``base`` or the shipped
         ones, with the spot filter switched off when the recipe says so)."""
-        config = base or DetectorConfig.default()
+        config = self._with_settings(base)
         return config if self.spot_filter else dataclasses.replace(config, spot_min_spacing_mm=SPOT_OFF_MM)
 
 

@@ -157,6 +157,31 @@ def test_the_train_command_chooses_the_features_by_name():
     assert _recipe_from(args).features == ("snr", "tophat_snr")
 
 
+def test_the_train_command_finds_candidates_with_the_settings_it_is_given(small_set, tmp_path):
+    import argparse
+
+    from calcdetect.commands.train import _recipe_from
+    from calcdetect.learning.clusters import TOP_SUM, ClusterRecipe
+
+    (tmp_path / "line.json").write_text(json.dumps({"line_source_snr": 5, "snr_threshold": 4.0}))
+    args = argparse.Namespace(seed=None, n=None, preset=None, resample_mm=None, coarse=False,
+                              config=tmp_path / "line.json")
+    recipe = _recipe_from(args)
+    # only what differs from the shipped configuration is recorded (snr_threshold 4 is shipped)
+    assert recipe.detector_settings == {"line_source_snr": 5.0}
+    assert TrainingRecipe.from_dict(json.loads(json.dumps(recipe.to_dict()))) == recipe
+    config = recipe.detector_config()
+    assert config.line_source_snr == 5.0 and config.spot_min_spacing_mm > 1.0  # the full-size model: no spot filter
+    with_line = candidate_table(small_set[:1], config=config, resample_mm=(None,)).frame
+    assert np.isfinite(with_line["line_snr"]).any()  # the line response ran (it is off in the shipped settings)
+    clusters = ClusterRecipe(detector_settings={"line_source_snr": 5.0}).detector_config()
+    assert clusters.line_source_snr == 5.0 and clusters.cluster_model == TOP_SUM
+    with pytest.raises(ValueError, match="unknown detector setting.*line_snr_source"):
+        TrainingRecipe(detector_settings={"line_snr_source": 5.0})
+    with pytest.raises(ValueError, match="line_source_snr must be in"):
+        TrainingRecipe(detector_settings={"line_source_snr": -1.0})
+
+
 def test_a_model_for_other_features_is_refused(tmp_path):
     shipped = dict(load_fp_model().metadata)
     shipped["feature_names"] = ["snr", "something_else"]
