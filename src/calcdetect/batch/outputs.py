@@ -38,8 +38,8 @@ __all__ = [
 
 IMAGE_COLUMNS = (
     "path", "sop_instance_uid", "patient_key", "laterality", "view", "manufacturer",
-    "presentation_intent", "image_family", "rows", "cols", "spacing_mm", "spacing_col_mm", "breast_area_mm2", "n_calcifications",
-    "n_clusters", "score", "threshold", "flag", "overlay", "seconds",
+    "presentation_intent", "image_family", "rows", "cols", "spacing_mm", "spacing_col_mm", "breast_area_mm2",
+    "n_calcifications", "n_clusters", "score", "threshold", "flag", "overlay", "seconds",
 )
 CALCIFICATION_COLUMNS = (
     "sop_instance_uid", "calcification_id", "row", "col", "x_mm", "y_mm", "diameter_mm",

@@ -143,7 +143,7 @@ def read_phantom_at(image: PhantomImage, resample_mm: float | None) -> PhantomIm
                         image.digitised_film)
 
 
-def _one_image(task: tuple[str, tuple[float | None, ...], dict]) -> list[pd.DataFrame]:
+def _one_image(task: tuple[str, tuple[float | None, ...], dict, bool]) -> list[pd.DataFrame]:
     """The candidates of one phantom at each resolution asked for.
 
     A resolution the image already has (a 0.2 mm film asked for at native and
