@@ -98,11 +98,8 @@ def settings_config(settings: dict[str, object], base: DetectorConfig | None = N
     ValueError
         For a key :class:`~calcdetect.config.DetectorConfig` does not have, or a bad value.
     """
-    base = base or DetectorConfig.default()
-    unknown = sorted(set(settings) - set(base.to_dict()))
-    if unknown:
-        raise ValueError(f"unknown detector setting(s) in the recipe: {', '.join(unknown)}")
-    return dataclasses.replace(base, **settings)
+    # from_dict names unknown keys and checks values, as for a --config file
+    return DetectorConfig.from_dict({**(base or DetectorConfig.default()).to_dict(), **settings})
 
 
 def settings_of(config: DetectorConfig) -> dict[str, object]:

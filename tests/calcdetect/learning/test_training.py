@@ -176,7 +176,7 @@ def test_the_train_command_finds_candidates_with_the_settings_it_is_given(small_
     assert np.isfinite(with_line["line_snr"]).any()  # the line response ran (it is off in the shipped settings)
     clusters = ClusterRecipe(detector_settings={"line_source_snr": 5.0}).detector_config()
     assert clusters.line_source_snr == 5.0 and clusters.cluster_model == TOP_SUM
-    with pytest.raises(ValueError, match="unknown detector setting.*line_snr_source"):
+    with pytest.raises(ValueError, match="unknown detector configuration key.*line_snr_source"):
         TrainingRecipe(detector_settings={"line_snr_source": 5.0})
     with pytest.raises(ValueError, match="line_source_snr must be in"):
         TrainingRecipe(detector_settings={"line_source_snr": -1.0})
