@@ -128,6 +128,9 @@ class Calcification:
     probability: float = 1.0
     #: why it was rejected as an artefact ("" = not rejected)
     rejected: str = ""
+    #: direction of the long axis, degrees from the column (x) axis towards the row (y, down) axis, in
+    #: (-90, 90]; meaningless for a round one (``elongation`` near 1)
+    orientation_deg: float = 0.0
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,7 @@ probability); whether they make a cluster a radiologist would report depends
 on them together: how many there are, how sure the best three are, how many
 more are doubtful, how far they spread, whether they line up, how bright and
 how large they are.  A small LightGBM model (13 features per cluster,
-:data:`CLUSTER_FEATURE_NAMES`) trained on the clusters the detector finds on
+:data:`BASE_CLUSTER_FEATURE_NAMES`, of the :data:`CLUSTER_FEATURE_NAMES` computed) trained on the clusters the detector finds on
 the training phantoms (:mod:`calcdetect.learning.clusters`) turns these into
 the probability that the cluster localises a true one.
 
@@ -34,7 +34,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["CLUSTER_FEATURE_NAMES", "ClusterModel", "cluster_feature_matrix", "calcification_cluster_features",
+__all__ = ["CLUSTER_FEATURE_NAMES", "BASE_CLUSTER_FEATURE_NAMES", "ClusterModel", "axis_alignment", "cluster_feature_matrix", "calcification_cluster_features",
            "load_cluster_model", "SHIPPED_CLUSTER_MODEL", "TOP_SUM"]
 
 #: package resource name of the shipped cluster model
@@ -43,7 +43,8 @@ SHIPPED_CLUSTER_MODEL = "cluster_model"
 #: the ``cluster_min_count`` highest member probabilities (training scores clusters with it too)
 TOP_SUM = "top-sum"
 
-#: the features of a cluster, in the model's column order
+#: the features of a cluster, in the order :func:`cluster_feature_matrix` computes them; a model reads
+#: the ones its metadata names (the shipped model the first 13, :data:`BASE_CLUSTER_FEATURE_NAMES`)
 CLUSTER_FEATURE_NAMES: tuple[str, ...] = (
     "log_count",  # log of the number of members
     "p_first", "p_second", "p_third",  # the three highest member probabilities
@@ -55,11 +56,47 @@ CLUSTER_FEATURE_NAMES: tuple[str, ...] = (
     "nearest_median_mm",  # median distance from a member to its nearest other member
     "snr_median", "snr_max",
     "diameter_median_mm",
+    "elongation_median",  # median elongation of the members (1: round)
+    "axis_alignment",  # do elongated members point along the cluster's axis (1), across it (-1), or neither (0)
 )
+
+#: the features of the cluster model shipped on 2026-12-02 (a model without ``feature_names`` reads these)
+BASE_CLUSTER_FEATURE_NAMES: tuple[str, ...] = CLUSTER_FEATURE_NAMES[:13]
+
+
+def _axis_deg(pts_mm: np.ndarray) -> float:
+    """Direction of the positions' main axis, degrees from x (column) towards y (row)."""
+    d = pts_mm - pts_mm.mean(axis=0)
+    var_r, var_c, cov = (d[:, 0] ** 2).mean(), (d[:, 1] ** 2).mean(), (d[:, 0] * d[:, 1]).mean()
+    return float(np.degrees(0.5 * np.arctan2(2.0 * cov, var_c - var_r)))
+
+
+def axis_alignment(pts_mm: np.ndarray, elongation: np.ndarray, orientation_deg: np.ndarray) -> float:
+    """How the members' long axes lie against the cluster's main axis, weighted by how elongated they are.
+
+    The mean of ``cos(2 (theta_i - phi))`` with weights ``1 - 1 / elongation_i`` (0 for a round
+    member, whose direction is noise): 1 when the elongated members point along the line of
+    positions (the segments of fine linear branching calcifications in a duct), -1 across it, near
+    0 for directions at random; 0 without elongated members.
+
+    Examples
+    --------
+    >>> pts = np.array([[0.0, 0.0], [1.0, 1.0], [2.0, 2.0]])  # a diagonal line, 45 degrees
+    >>> round(axis_alignment(pts, np.array([3.0, 3.0, 1.0]), np.array([45.0, 45.0, 0.0])), 6)
+    1.0
+    >>> round(axis_alignment(pts, np.array([3.0, 3.0, 3.0]), np.array([-45.0, -45.0, -45.0])), 6)
+    -1.0
+    """
+    weights = 1.0 - 1.0 / np.maximum(np.asarray(elongation, float), 1.0)
+    if len(pts_mm) < 2 or weights.sum() <= 1e-9:
+        return 0.0
+    delta = np.radians(np.asarray(orientation_deg, float) - _axis_deg(np.asarray(pts_mm, float)))
+    return float((weights * np.cos(2.0 * delta)).sum() / weights.sum())
 
 
 def cluster_feature_matrix(groups: Sequence[np.ndarray], *, pts_mm: np.ndarray, probability: np.ndarray,
-                           snr: np.ndarray, diameter_mm: np.ndarray) -> np.ndarray:
+                           snr: np.ndarray, diameter_mm: np.ndarray, elongation: np.ndarray | None = None,
+                           orientation_deg: np.ndarray | None = None) -> np.ndarray:
     """Features of each cluster (rows) in :data:`CLUSTER_FEATURE_NAMES` order.
 
     Parameters
@@ -70,6 +107,8 @@ def cluster_feature_matrix(groups: Sequence[np.ndarray], *, pts_mm: np.ndarray, 
         Every calcification's (row, col) position in mm.
     probability, snr, diameter_mm : ndarray, shape (n,)
         Every calcification's classifier probability, SNR and diameter.
+    elongation, orientation_deg : ndarray, shape (n,), optional
+        Every calcification's elongation and long-axis direction (round, 0 degrees when not given).
 
     Examples
     --------
@@ -80,6 +119,9 @@ def cluster_feature_matrix(groups: Sequence[np.ndarray], *, pts_mm: np.ndarray, 
     >>> f["linearity"], round(f["p_top3_sum"], 3), f["count_p_half"]
     (0.0, 1.6, 2.0)
     """
+    n = len(pts_mm)
+    elongation = np.ones(n) if elongation is None else np.asarray(elongation, float)
+    orientation_deg = np.zeros(n) if orientation_deg is None else np.asarray(orientation_deg, float)
     rows = np.zeros((len(groups), len(CLUSTER_FEATURE_NAMES)))
     for i, members in enumerate(groups):
         members = np.asarray(members)
@@ -93,7 +135,8 @@ def cluster_feature_matrix(groups: Sequence[np.ndarray], *, pts_mm: np.ndarray, 
                    float((p >= 0.5).sum()), np.sqrt(max(variances[0], 0.0)),
                    variances[1] / max(variances[0], 1e-9), float(np.median(dist.min(axis=1))),
                    float(np.median(snr[members])), float(snr[members].max()),
-                   float(np.median(diameter_mm[members])))
+                   float(np.median(diameter_mm[members])), float(np.median(elongation[members])),
+                   axis_alignment(pts, elongation[members], orientation_deg[members]))
     return rows
 
 
@@ -101,8 +144,9 @@ def calcification_cluster_features(calcifications: Sequence[Any], groups: Sequen
                                    spacing_mm: tuple[float, float], probability: np.ndarray) -> np.ndarray:
     """:func:`cluster_feature_matrix` of detected calcifications grouped by ``groups``.
 
-    Positions come from each calcification's ``row_px`` / ``col_px`` and ``spacing_mm``; SNR and
-    diameter from its ``snr`` and ``diameter_mm``.  Detection and training both call this, so the
+    Positions come from each calcification's ``row_px`` / ``col_px`` and ``spacing_mm``; SNR,
+    diameter, elongation and direction from its ``snr``, ``diameter_mm``, ``elongation`` and
+    ``orientation_deg``.  Detection and training both call this, so the
     model is trained on exactly the features it is later given.
     """
     return cluster_feature_matrix(
@@ -111,6 +155,8 @@ def calcification_cluster_features(calcifications: Sequence[Any], groups: Sequen
         probability=np.asarray(probability, float),
         snr=np.array([c.snr for c in calcifications]),
         diameter_mm=np.array([c.diameter_mm for c in calcifications]),
+        elongation=np.array([c.elongation for c in calcifications]),
+        orientation_deg=np.array([c.orientation_deg for c in calcifications]),
     )
 
 
@@ -122,11 +168,18 @@ class ClusterModel:
     metadata: dict
     sha256: str
 
+    @functools.cached_property
+    def columns(self) -> np.ndarray:
+        """The columns of :func:`cluster_feature_matrix` this model reads, in its own order."""
+        names = self.metadata.get("feature_names") or BASE_CLUSTER_FEATURE_NAMES
+        return np.array([CLUSTER_FEATURE_NAMES.index(n) for n in names], np.intp)
+
     def probability(self, matrix: np.ndarray) -> np.ndarray:
         """Probability that each cluster (row of ``matrix``, :data:`CLUSTER_FEATURE_NAMES`) is a true one."""
         if matrix.shape[0] == 0:
             return np.zeros(0)
-        return np.asarray(self.booster.predict(np.asarray(matrix, np.float64), num_threads=1), dtype=np.float64)
+        chosen = np.asarray(matrix, np.float64)[:, self.columns]
+        return np.asarray(self.booster.predict(chosen, num_threads=1), dtype=np.float64)
 
     def describe(self) -> dict[str, object]:
         """What ``run.json`` records about the model."""
@@ -147,10 +200,11 @@ def load_cluster_model(path: str = "") -> ClusterModel | None:
     from calcdetect.detector.fp_model import read_model_files
 
     text, metadata = read_model_files(path, SHIPPED_CLUSTER_MODEL)
-    names = tuple(metadata.get("feature_names") or CLUSTER_FEATURE_NAMES)
-    if names != CLUSTER_FEATURE_NAMES:
-        raise ValueError(f"the cluster model reads {list(names)}, but this version computes "
-                         f"{list(CLUSTER_FEATURE_NAMES)}: retrain it with `calcdetect train OUT --clusters`")
+    names = tuple(metadata.get("feature_names") or BASE_CLUSTER_FEATURE_NAMES)
+    unknown = [n for n in names if n not in CLUSTER_FEATURE_NAMES]
+    if unknown:
+        raise ValueError(f"the cluster model reads {unknown}, which this version does not compute (it computes "
+                         f"{list(CLUSTER_FEATURE_NAMES)}): retrain it with `calcdetect train OUT --clusters`")
     booster = lightgbm.Booster(model_str=text)
     if booster.num_feature() != len(names):
         raise ValueError(f"the cluster model reads {booster.num_feature()} features, not {len(names)}: "

@@ -93,6 +93,9 @@ class CandidateFeatures:
         the ``diameter_mm`` *feature* is the best DoG level's, corrected for its width.
     elongation, fill : ndarray
     area_px : ndarray of int
+    orientation_deg : ndarray
+        Direction of the half-maximum region's long axis, degrees from the image's column (x) axis
+        towards its row (y, down) axis, in (-90, 90] (meaningless where ``elongation`` is near 1).
     """
 
     matrix: np.ndarray
@@ -101,6 +104,7 @@ class CandidateFeatures:
     elongation: np.ndarray
     fill: np.ndarray
     area_px: np.ndarray
+    orientation_deg: np.ndarray
 
     def column(self, name: str) -> np.ndarray:
         """One feature by name."""
@@ -211,13 +215,14 @@ def _shape(space: ScaleSpace, peaks: CandidatePeaks, spacing_mm: tuple[float, fl
     disc = np.sqrt(np.maximum(half_tr**2 - det, 0.0))
     l1, l2 = half_tr + disc, np.maximum(half_tr - disc, 1e-12)
     elongation = np.sqrt(l1 / l2)
+    orientation_deg = np.degrees(0.5 * np.arctan2(2.0 * cv, vc - vr))  # the long axis, from x towards y
     area_mm2 = area * sr * sc
     ellipse_mm2 = np.pi * 4.0 * np.sqrt(l1 * l2)  # semi-axes 2 sigma
     fill = np.clip(area_mm2 / np.maximum(ellipse_mm2, 1e-12), 0.0, 2.0)
     blur_mm = 2.0 * np.asarray(space.scales_mm)[best]  # the level's own width
     d_obs = 2.0 * np.sqrt(area_mm2 / np.pi)
     diameter = np.sqrt(np.maximum(d_obs**2 - blur_mm**2, 0.0))
-    return area, diameter, elongation, fill
+    return area, diameter, elongation, fill, orientation_deg
 
 
 def _tophat_diameter(tophat: np.ndarray, rows: np.ndarray, cols: np.ndarray, spacing_mm: tuple[float, float]) -> np.ndarray:
@@ -314,7 +319,7 @@ def candidate_features(
     tophat_snr = contrast / peaks.sigma
     mid = mid_band_at(image, rows, cols, spacing_mm=spacing_mm, config=config)
     mid_ratio = mid / np.maximum(contrast, 1e-6 * peaks.sigma)
-    area, diameter, elongation, fill = _shape(space, peaks, spacing_mm)
+    area, diameter, elongation, fill, orientation_deg = _shape(space, peaks, spacing_mm)
     blob_l1, blob_l2 = np.zeros(n), np.zeros(n)
     for k in range(len(space)):
         sel = np.flatnonzero(best == k)
@@ -334,4 +339,5 @@ def candidate_features(
         texture, peaks.spot_snr, *(spot_pair if spot_pair is not None else (np.full(n, np.nan),) * 2),
         peaks.line_snr, np.full(n, float(digitised_film)),
     ])) if n else np.zeros((0, len(FEATURE_NAMES)), np.float32)
-    return CandidateFeatures(matrix, contrast, _tophat_diameter(tophat, lrows, lcols, spacing_mm), elongation, fill, area)
+    return CandidateFeatures(matrix, contrast, _tophat_diameter(tophat, lrows, lcols, spacing_mm), elongation, fill, area,
+                             orientation_deg)

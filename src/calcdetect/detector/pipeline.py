@@ -119,7 +119,7 @@ def _empty(mask: BreastMask, noise: NoiseCurve | None, spacing: tuple[float, flo
            watch: _Stopwatch) -> CandidateAnalysis:
     peaks = CandidatePeaks.empty(0)
     empty = CandidateFeatures(np.zeros((0, len(FEATURE_NAMES)), np.float32), *(np.zeros(0) for _ in range(4)),
-                              np.zeros(0, np.int64))
+                              np.zeros(0, np.int64), np.zeros(0))
     return CandidateAnalysis(peaks, empty, mask, noise, spacing, watch.timings)
 
 
@@ -313,6 +313,7 @@ def _calcifications(analysis: CandidateAnalysis, probability: np.ndarray, cfg: D
             diameter_mm=float(feats.diameter_mm[i]), contrast=float(feats.contrast[i]),
             snr=float(snr[i]), area_px=int(feats.area_px[i]), elongation=float(feats.elongation[i]),
             compactness=float(min(feats.fill[i], 1.0)), probability=float(probability[i]),
+            orientation_deg=float(feats.orientation_deg[i]),
         )
         for i in np.flatnonzero(probability >= cfg.accept_probability)
     ]

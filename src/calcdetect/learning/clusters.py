@@ -30,6 +30,7 @@ import pandas as pd
 from calcdetect import __version__
 from calcdetect.config import DetectorConfig
 from calcdetect.detector.cluster_model import (
+    BASE_CLUSTER_FEATURE_NAMES,
     CLUSTER_FEATURE_NAMES,
     TOP_SUM,
     calcification_cluster_features,
@@ -38,13 +39,19 @@ from calcdetect.evaluation.froc import roc_auc
 from calcdetect.learning.train import PhantomSets
 from calcdetect.results import ImageResult
 
-__all__ = ["ClusterRecipe", "result_cluster_features", "cluster_table", "train_cluster_model"]
+__all__ = ["ClusterRecipe", "monotone_constraints", "result_cluster_features", "cluster_table", "train_cluster_model"]
 
 log = logging.getLogger(__name__)
 
 #: features the score may only grow with: more certain members never make a cluster less likely
 #: (a prior that holds on images unlike the training phantoms, where the trees would extrapolate)
 INCREASING = ("p_first", "p_second", "p_third", "p_top3_sum", "p_rest_mean", "count_p_half")
+
+
+def monotone_constraints(names: Sequence[str]) -> list[int]:
+    """LightGBM's ``monotone_constraints`` for a model reading ``names``: increasing in :data:`INCREASING`."""
+    return [int(name in INCREASING) for name in names]
+
 
 #: LightGBM parameters: tiny trees (a few thousand clusters), bagging, one thread, deterministic
 DEFAULT_CLUSTER_PARAMS: dict[str, object] = {
@@ -61,7 +68,7 @@ DEFAULT_CLUSTER_PARAMS: dict[str, object] = {
     "num_threads": 1,
     "seed": 20261201,
     "verbosity": -1,
-    "monotone_constraints": [int(name in INCREASING) for name in CLUSTER_FEATURE_NAMES],
+    "monotone_constraints": monotone_constraints(BASE_CLUSTER_FEATURE_NAMES),
 }
 
 
@@ -85,9 +92,20 @@ class ClusterRecipe(PhantomSets):
     num_boost_round: int = 300
     params: dict[str, object] = field(default_factory=lambda: dict(DEFAULT_CLUSTER_PARAMS))
     detector_settings: dict[str, object] = field(default_factory=dict)
+    feature_names: tuple[str, ...] = BASE_CLUSTER_FEATURE_NAMES
+
+    _TUPLE_FIELDS = (*PhantomSets._TUPLE_FIELDS, "feature_names")
 
     def __post_init__(self) -> None:
         self._check_sets()
+        unknown = sorted(set(self.feature_names) - set(CLUSTER_FEATURE_NAMES))
+        if unknown:
+            raise ValueError(f"unknown cluster feature(s) {unknown}; this version computes "
+                             f"{list(CLUSTER_FEATURE_NAMES)}")
+        constraints = self.params.get("monotone_constraints")
+        if constraints is not None and list(constraints) != monotone_constraints(self.feature_names):
+            raise ValueError(f"params' monotone_constraints {list(constraints)} do not match the features "
+                             f"{list(self.feature_names)}; use monotone_constraints(feature_names)")
 
     def detector_config(self, base: DetectorConfig | None = None) -> DetectorConfig:
         """The detector settings the training clusters are found with: ``base`` (or the shipped
@@ -152,7 +170,7 @@ def cluster_table(paths: Sequence[str | os.PathLike], *, config: DetectorConfig,
 def _fit(frame: pd.DataFrame, recipe: ClusterRecipe):
     import lightgbm
 
-    names = list(CLUSTER_FEATURE_NAMES)
+    names = list(recipe.feature_names)
     data = lightgbm.Dataset(frame[names].to_numpy(np.float64), label=frame["label"].to_numpy(), feature_name=names)
     return lightgbm.train(dict(recipe.params), data, num_boost_round=recipe.num_boost_round)
 
@@ -173,7 +191,7 @@ def train_cluster_model(frame: pd.DataFrame, recipe: ClusterRecipe, out_base: st
         raise ValueError("the training phantoms gave no clusters of both kinds (true and false): "
                          "use more or other sets (--seed, --n)")
     booster = _fit(frame, recipe)
-    names = list(CLUSTER_FEATURE_NAMES)
+    names = list(recipe.feature_names)
     labels = frame["label"].to_numpy()
     validation: dict[str, dict] = {}
     if validate:

@@ -83,3 +83,25 @@ def test_the_film_feature_is_what_the_header_or_the_configuration_says(scene, co
     column = a.features.column("digitised_film")
     assert len(column) > 3 and (column == float(film)).all()
     assert detect(image, spacing_mm=(0.1, 0.1), config=cfg, digitised_film=header_says_film).digitised_film is film
+
+
+def _angle_gap_deg(a: float, b: float) -> float:
+    """Distance between two axis directions (modulo 180 degrees)."""
+    return abs((a - b + 90.0) % 180.0 - 90.0)
+
+
+@pytest.mark.parametrize("angle_deg", [0.0, 30.0, 90.0, -60.0])
+def test_an_elongated_calcification_is_measured_along_its_long_axis(scene, config, angle_deg):
+    """``orientation_deg`` is the long axis from x (columns) towards y (rows, down), as the docs say."""
+    y, x, half = 20.0, 20.0, 0.45
+    dy, dx = half * np.sin(np.radians(angle_deg)), half * np.cos(np.radians(angle_deg))
+    image = scene(lines=[(y - dy, x - dx, y + dy, x + dx, 0.15, 120.0)], background_cols_mm=3.0, seed=7).render(0.05)
+    a = analyse_candidates(image, spacing_mm=(0.05, 0.05), config=config)
+    i = int(np.argmin(np.hypot(a.peaks.row_px * 0.05 - y, a.peaks.col_px * 0.05 - x)))
+    assert np.hypot(a.peaks.row_px[i] * 0.05 - y, a.peaks.col_px[i] * 0.05 - x) < 0.3
+    assert a.features.elongation[i] > 1.5
+    assert _angle_gap_deg(float(a.features.orientation_deg[i]), angle_deg) < 15.0
+    # and the detector's calcification carries it
+    result = detect(image, spacing_mm=(0.05, 0.05), config=config.replace(accept_probability=0.0))
+    (calc,) = [c for c in result.calcifications if (c.row_px, c.col_px) == (a.peaks.row_px[i], a.peaks.col_px[i])]
+    assert calc.orientation_deg == pytest.approx(float(a.features.orientation_deg[i]))

@@ -5,22 +5,25 @@ from __future__ import annotations
 import dataclasses
 import json
 import math
+from importlib.resources import files
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from calcdetect.config import DetectorConfig
-from calcdetect.detector.cluster_model import (CLUSTER_FEATURE_NAMES, SHIPPED_CLUSTER_MODEL, TOP_SUM,
-                                               cluster_feature_matrix, load_cluster_model)
-from calcdetect.learning.clusters import ClusterRecipe, cluster_table, result_cluster_features, train_cluster_model
+from calcdetect.detector.cluster_model import (BASE_CLUSTER_FEATURE_NAMES, CLUSTER_FEATURE_NAMES, SHIPPED_CLUSTER_MODEL,
+                                               TOP_SUM, cluster_feature_matrix, load_cluster_model)
+from calcdetect.learning.clusters import (ClusterRecipe, cluster_table, monotone_constraints, result_cluster_features,
+                                         train_cluster_model)
 
 SAMPLE = Path(__file__).resolve().parents[3] / "data" / "phantoms" / "small_neg_RMLO.dcm"
 
 
-def _features(groups, pts, p, snr, diameter):
+def _features(groups, pts, p, snr, diameter, elongation=None, orientation_deg=None):
     m = cluster_feature_matrix(groups, pts_mm=np.asarray(pts, float), probability=np.asarray(p, float),
-                               snr=np.asarray(snr, float), diameter_mm=np.asarray(diameter, float))
+                               snr=np.asarray(snr, float), diameter_mm=np.asarray(diameter, float),
+                               elongation=elongation, orientation_deg=orientation_deg)
     return [dict(zip(CLUSTER_FEATURE_NAMES, row)) for row in m]
 
 
@@ -47,6 +50,51 @@ def test_a_round_cluster_has_linearity_one_and_three_members_no_rest():
     assert three["p_rest_mean"] == 0.0 and three["count_p_half"] == 1
 
 
+def test_members_along_the_line_they_form_align_and_members_across_it_do_not():
+    # four members on a line running down the image (rows 0-3 mm, column 0): the axis is at 90 degrees
+    pts, p, snr, diameter = [[0, 0], [1, 0], [2, 0], [3, 0]], [0.5] * 4, [6] * 4, [0.2] * 4
+    along = np.array([88.0, -89.0, 90.0, 85.0])  # -89 and 90 are the same axis, 1 degree apart
+    (f,) = _features([np.arange(4)], pts, p, snr, diameter, elongation=[3.0, 2.0, 4.0, 3.0], orientation_deg=along)
+    assert f["axis_alignment"] > 0.95 and f["elongation_median"] == pytest.approx(3.0)
+    (f,) = _features([np.arange(4)], pts, p, snr, diameter, elongation=[3.0, 2.0, 4.0, 3.0],
+                     orientation_deg=along - 90.0)
+    assert f["axis_alignment"] < -0.95
+    # round members have no direction: their orientation (noise) is not read, however it lies
+    (f,) = _features([np.arange(4)], pts, p, snr, diameter, elongation=[1.0] * 4, orientation_deg=[0.0] * 4)
+    assert f["axis_alignment"] == 0.0 and f["elongation_median"] == 1.0
+    # without shapes (older callers) the members count as round
+    (f,) = _features([np.arange(4)], pts, p, snr, diameter)
+    assert (f["axis_alignment"], f["elongation_median"]) == (0.0, 1.0)
+
+
+def test_a_model_reads_the_cluster_features_its_metadata_names(tmp_path):
+    """The shipped model reads the first 13 features by name; a model naming one this version does not
+    compute is refused with the retraining command."""
+    shipped = load_cluster_model("")
+    assert [CLUSTER_FEATURE_NAMES[i] for i in shipped.columns] == list(BASE_CLUSTER_FEATURE_NAMES)
+    rng = np.random.default_rng(7)
+    matrix = rng.uniform(0.0, 1.0, (5, len(CLUSTER_FEATURE_NAMES)))
+    scrambled = matrix.copy()
+    scrambled[:, len(BASE_CLUSTER_FEATURE_NAMES):] = rng.uniform(-5.0, 5.0, (5, 2))  # columns it does not read
+    np.testing.assert_array_equal(shipped.probability(matrix), shipped.probability(scrambled))
+    text = Path(str(files("calcdetect") / "data" / "cluster_model.txt")).read_text()
+    meta = {**shipped.metadata, "feature_names": [*BASE_CLUSTER_FEATURE_NAMES[:-1], "tortuosity"]}
+    (tmp_path / "m.txt").write_text(text)
+    (tmp_path / "m.json").write_text(json.dumps(meta))
+    with pytest.raises(ValueError, match=r"'tortuosity'.*calcdetect train OUT --clusters"):
+        load_cluster_model(str(tmp_path / "m"))
+
+
+def test_a_recipe_refuses_unknown_features_and_constraints_for_other_features():
+    with pytest.raises(ValueError, match="unknown cluster feature"):
+        ClusterRecipe(feature_names=("log_count", "tortuosity"))
+    with pytest.raises(ValueError, match="monotone_constraints"):
+        ClusterRecipe(feature_names=CLUSTER_FEATURE_NAMES)  # the default parameters constrain 13 features
+    recipe = ClusterRecipe(feature_names=CLUSTER_FEATURE_NAMES,
+                           params={**ClusterRecipe().params, "monotone_constraints": monotone_constraints(CLUSTER_FEATURE_NAMES)})
+    assert ClusterRecipe.from_dict(recipe.to_dict()) == recipe
+
+
 @pytest.fixture(scope="module")
 def small_table(tmp_path_factory):
     from calcdetect.phantom import write_phantom_set
@@ -62,7 +110,8 @@ def test_the_cluster_table_labels_clusters_by_the_truth(small_table):
     assert np.isfinite(small_table[list(CLUSTER_FEATURE_NAMES)].to_numpy()).all()
 
 
-def test_cluster_training_is_deterministic_and_the_detector_scores_with_the_model(small_table, tmp_path):
+@pytest.mark.parametrize("names", [BASE_CLUSTER_FEATURE_NAMES, CLUSTER_FEATURE_NAMES])
+def test_cluster_training_is_deterministic_and_the_detector_scores_with_the_model(small_table, tmp_path, names):
     from calcdetect.detector.pipeline import detect
     from calcdetect.io import read_mammogram
 
@@ -70,12 +119,15 @@ def test_cluster_training_is_deterministic_and_the_detector_scores_with_the_mode
     if table["label"].nunique() < 2:  # the model needs both kinds; a false cluster is a relabelled one
         table.loc[table.index[0], "label"] = 1 - table["label"].iloc[0]
     recipe = dataclasses.replace(ClusterRecipe(), set_seeds=(5150,), set_presets=(), preset="small", n_per_seed=4,
-                                 num_boost_round=10, params={**ClusterRecipe().params, "min_data_in_leaf": 1})
+                                 num_boost_round=10, feature_names=names,
+                                 params={**ClusterRecipe().params, "min_data_in_leaf": 1,
+                                         "monotone_constraints": monotone_constraints(names)})
     meta = train_cluster_model(table, recipe, tmp_path / "a", validate=False)
     train_cluster_model(table, recipe, tmp_path / "b", validate=False)
     assert (tmp_path / "a.txt").read_bytes() == (tmp_path / "b.txt").read_bytes()
     assert ClusterRecipe.from_dict(meta["training"]["recipe"]) == recipe
     model = load_cluster_model(str(tmp_path / "a"))
+    assert model.booster.num_feature() == len(names) and meta["feature_names"] == list(names)
 
     image = read_mammogram(SAMPLE.parent / "small_pos_LCC.dcm")
     cfg = DetectorConfig.default().replace(cluster_model=str(tmp_path / "a"))
@@ -102,7 +154,7 @@ def test_top_sum_scores_a_cluster_by_its_three_likeliest_members():
 def test_the_shipped_cluster_model_records_how_to_rebuild_it():
     model = load_cluster_model("")
     meta = model.metadata
-    assert meta["name"] == SHIPPED_CLUSTER_MODEL and meta["feature_names"] == list(CLUSTER_FEATURE_NAMES)
+    assert meta["name"] == SHIPPED_CLUSTER_MODEL and meta["feature_names"] == list(BASE_CLUSTER_FEATURE_NAMES)
     recipe = ClusterRecipe.from_dict(meta["training"]["recipe"])
     assert recipe == ClusterRecipe()  # `calcdetect train OUT --clusters` rebuilds it from these defaults
     # the default score since history step 14
