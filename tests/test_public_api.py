@@ -21,12 +21,15 @@ def test_every_public_name_resolves(package):
 
 
 def test_calcdetect_example_runs_on_a_committed_sample(tmp_path):
-    from calcdetect import DetectorConfig, detect, read_mammogram, scan_folder
+    from calcdetect import DetectorConfig, detect, detect_mammogram, read_mammogram, scan_folder
 
     mammogram = read_mammogram(SAMPLES / "small_pos_LCC.dcm")
-    result = detect(mammogram.pixels, spacing_mm=mammogram.spacing_mm, view=mammogram.view,
-                    config=DetectorConfig())
+    result = detect_mammogram(mammogram)
     assert isinstance(result, calcdetect.ImageResult) and result.flag == (result.score >= DetectorConfig().image_threshold)
+    # the same as the array call with what the header says (a digital image here)
+    same = detect(mammogram.pixels, spacing_mm=mammogram.spacing_mm, view=mammogram.view, config=DetectorConfig(),
+                  digitised_film=mammogram.digitised_film)
+    assert (same.score, len(same.calcifications)) == (result.score, len(result.calcifications))
     (tmp_path / "in").mkdir()
     (tmp_path / "in" / "a.dcm").write_bytes((SAMPLES / "small_pos_LCC.dcm").read_bytes())
     summary = scan_folder(tmp_path / "in", tmp_path / "out", overlays=False)

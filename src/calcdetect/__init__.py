@@ -4,10 +4,10 @@ Not a medical device.  See the README for what it does and does not do.
 
 The public API, importable from the package itself::
 
-    from calcdetect import read_mammogram, detect, DetectorConfig, scan_folder
+    from calcdetect import read_mammogram, detect_mammogram, DetectorConfig, scan_folder
 
     mammogram = read_mammogram("image.dcm")
-    result = detect(mammogram.pixels, spacing_mm=mammogram.spacing_mm, view=mammogram.view)
+    result = detect_mammogram(mammogram)  # as a scan does: spacing, view and the film flag from the header
     print(result.flag, len(result.clusters))
     summary = scan_folder("dicoms/", "scan-out", workers=2)
 
