@@ -5,9 +5,10 @@ probability); whether they make a cluster a radiologist would report depends
 on them together: how many there are, how sure the best three are, how many
 more are doubtful, how far they spread, whether they line up, how bright and
 how large they are.  A small LightGBM model (13 features per cluster,
-:data:`BASE_CLUSTER_FEATURE_NAMES`, of the :data:`CLUSTER_FEATURE_NAMES` computed) trained on the clusters the detector finds on
-the training phantoms (:mod:`calcdetect.learning.clusters`) turns these into
-the probability that the cluster localises a true one.
+:data:`BASE_CLUSTER_FEATURE_NAMES`, of the :data:`CLUSTER_FEATURE_NAMES`
+computed) trained on the clusters the detector finds on the training phantoms
+(:mod:`calcdetect.learning.clusters`) turns these into the probability that
+the cluster localises a true one.
 
 It is the default since 2026-12-02 (``DetectorConfig.cluster_model`` empty;
 ``"top-sum"``, the sum of the three highest member probabilities, was the
@@ -34,8 +35,9 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["CLUSTER_FEATURE_NAMES", "BASE_CLUSTER_FEATURE_NAMES", "ClusterModel", "axis_alignment", "cluster_feature_matrix", "calcification_cluster_features",
-           "load_cluster_model", "SHIPPED_CLUSTER_MODEL", "TOP_SUM"]
+__all__ = ["CLUSTER_FEATURE_NAMES", "BASE_CLUSTER_FEATURE_NAMES", "ClusterModel", "axis_alignment",
+           "cluster_feature_matrix", "calcification_cluster_features", "load_cluster_model", "SHIPPED_CLUSTER_MODEL",
+           "TOP_SUM"]
 
 #: package resource name of the shipped cluster model
 SHIPPED_CLUSTER_MODEL = "cluster_model"

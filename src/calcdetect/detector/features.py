@@ -339,5 +339,5 @@ def candidate_features(
         texture, peaks.spot_snr, *(spot_pair if spot_pair is not None else (np.full(n, np.nan),) * 2),
         peaks.line_snr, np.full(n, float(digitised_film)),
     ])) if n else np.zeros((0, len(FEATURE_NAMES)), np.float32)
-    return CandidateFeatures(matrix, contrast, _tophat_diameter(tophat, lrows, lcols, spacing_mm), elongation, fill, area,
-                             orientation_deg)
+    return CandidateFeatures(matrix, contrast, _tophat_diameter(tophat, lrows, lcols, spacing_mm), elongation, fill,
+                             area, orientation_deg)

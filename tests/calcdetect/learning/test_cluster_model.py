@@ -90,8 +90,9 @@ def test_a_recipe_refuses_unknown_features_and_constraints_for_other_features():
         ClusterRecipe(feature_names=("log_count", "tortuosity"))
     with pytest.raises(ValueError, match="monotone_constraints"):
         ClusterRecipe(feature_names=CLUSTER_FEATURE_NAMES)  # the default parameters constrain 13 features
+    constraints = monotone_constraints(CLUSTER_FEATURE_NAMES)
     recipe = ClusterRecipe(feature_names=CLUSTER_FEATURE_NAMES,
-                           params={**ClusterRecipe().params, "monotone_constraints": monotone_constraints(CLUSTER_FEATURE_NAMES)})
+                           params={**ClusterRecipe().params, "monotone_constraints": constraints})
     assert ClusterRecipe.from_dict(recipe.to_dict()) == recipe
 
 
