@@ -73,9 +73,17 @@ def _text(img: np.ndarray, text: str, org: tuple[int, int], *, scale: float = 0.
 
 def _fitted(text: str, room_px: int, *, scale: float, thick: int = 1, smallest: float = 0.3) -> float:
     """The font scale, at most ``scale``, at which ``text`` fits in ``room_px`` (a narrow overlay of a
-    small image would otherwise cut the legend, and its "not a medical device", at the edge)."""
-    width = cv2.getTextSize(text, _FONT, scale, thick)[0][0]
-    return scale if width <= room_px else max(smallest, scale * room_px / max(width, 1))
+    small image would otherwise cut the legend, and its "not a medical device", at the edge).
+
+    The width is measured again at each smaller scale: it does not shrink in proportion (OpenCV 5.1
+    draws a 0.354 scale 942 px wide where 0.45 gives 1120 px, so the proportional guess overflowed).
+    """
+    while scale > smallest:
+        width = cv2.getTextSize(text, _FONT, scale, thick)[0][0]
+        if width <= room_px:
+            return scale
+        scale = max(smallest, scale * min(room_px / max(width, 1), 0.97))
+    return smallest
 
 
 def _scale_bar(img: np.ndarray, *, px_per_mm: float, length_mm: float, origin: tuple[int, int], label: str) -> None:
