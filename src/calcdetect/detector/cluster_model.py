@@ -35,6 +35,8 @@ from typing import Any
 
 import numpy as np
 
+from calcdetect.detector.features import long_axis_deg
+
 __all__ = ["CLUSTER_FEATURE_NAMES", "BASE_CLUSTER_FEATURE_NAMES", "ClusterModel", "axis_alignment",
            "cluster_feature_matrix", "calcification_cluster_features", "load_cluster_model", "SHIPPED_CLUSTER_MODEL",
            "TOP_SUM"]
@@ -69,8 +71,7 @@ BASE_CLUSTER_FEATURE_NAMES: tuple[str, ...] = CLUSTER_FEATURE_NAMES[:13]
 def _axis_deg(pts_mm: np.ndarray) -> float:
     """Direction of the positions' main axis, degrees from x (column) towards y (row)."""
     d = pts_mm - pts_mm.mean(axis=0)
-    var_r, var_c, cov = (d[:, 0] ** 2).mean(), (d[:, 1] ** 2).mean(), (d[:, 0] * d[:, 1]).mean()
-    return float(np.degrees(0.5 * np.arctan2(2.0 * cov, var_c - var_r)))
+    return float(long_axis_deg((d[:, 0] ** 2).mean(), (d[:, 1] ** 2).mean(), (d[:, 0] * d[:, 1]).mean()))
 
 
 def axis_alignment(pts_mm: np.ndarray, elongation: np.ndarray, orientation_deg: np.ndarray) -> float:

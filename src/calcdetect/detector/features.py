@@ -62,7 +62,8 @@ from calcdetect.detector.responses import ScaleSpace
 
 log = logging.getLogger(__name__)
 
-__all__ = ["FEATURE_NAMES", "MAY_BE_MISSING", "CandidateFeatures", "candidate_features", "mid_band_at", "reach_px"]
+__all__ = ["FEATURE_NAMES", "MAY_BE_MISSING", "CandidateFeatures", "candidate_features", "long_axis_deg", "mid_band_at",
+           "reach_px"]
 
 FEATURE_NAMES: tuple[str, ...] = (
     "snr", "best_scale_mm", "z_finest", "z_coarsest", "z_finer_ratio", "z_coarser_ratio",
@@ -182,6 +183,13 @@ def _patches(level: np.ndarray, rows: np.ndarray, cols: np.ndarray, rr: int, rc:
     return level[r, c].astype(dtype, copy=False)
 
 
+def long_axis_deg(var_r, var_c, cov_rc):
+    """Direction of the long axis of second moments along rows and columns: degrees from x (columns)
+    towards y (rows, down), in (-90, 90].  One definition for a calcification's ``orientation_deg``
+    and a cluster's axis, so the two can be compared."""
+    return np.degrees(0.5 * np.arctan2(2.0 * cov_rc, var_c - var_r))
+
+
 def _shape(space: ScaleSpace, peaks: CandidatePeaks, spacing_mm: tuple[float, float]):
     """Size and shape of the half-maximum region of the best level, inside a disc patch."""
     n = len(peaks)
@@ -215,7 +223,7 @@ def _shape(space: ScaleSpace, peaks: CandidatePeaks, spacing_mm: tuple[float, fl
     disc = np.sqrt(np.maximum(half_tr**2 - det, 0.0))
     l1, l2 = half_tr + disc, np.maximum(half_tr - disc, 1e-12)
     elongation = np.sqrt(l1 / l2)
-    orientation_deg = np.degrees(0.5 * np.arctan2(2.0 * cv, vc - vr))  # the long axis, from x towards y
+    orientation_deg = long_axis_deg(vr, vc, cv)
     area_mm2 = area * sr * sc
     ellipse_mm2 = np.pi * 4.0 * np.sqrt(l1 * l2)  # semi-axes 2 sigma
     fill = np.clip(area_mm2 / np.maximum(ellipse_mm2, 1e-12), 0.0, 2.0)

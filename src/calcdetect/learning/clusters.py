@@ -98,10 +98,7 @@ class ClusterRecipe(PhantomSets):
 
     def __post_init__(self) -> None:
         self._check_sets()
-        unknown = sorted(set(self.feature_names) - set(CLUSTER_FEATURE_NAMES))
-        if unknown:
-            raise ValueError(f"unknown cluster feature(s) {unknown}; this version computes "
-                             f"{list(CLUSTER_FEATURE_NAMES)}")
+        self._check_feature_names(CLUSTER_FEATURE_NAMES, "cluster feature")
         constraints = self.params.get("monotone_constraints")
         if constraints is not None and list(constraints) != monotone_constraints(self.feature_names):
             raise ValueError(f"params' monotone_constraints {list(constraints)} do not match the features "

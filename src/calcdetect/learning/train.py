@@ -61,6 +61,12 @@ class PhantomSets:
     #: fields stored as lists in a model's metadata and read back as tuples
     _TUPLE_FIELDS = ("set_seeds", "resample_mm", "set_presets")
 
+    def _check_feature_names(self, known: tuple[str, ...], what: str) -> None:
+        """Refuse ``feature_names`` this version does not compute (``what`` names them in the message)."""
+        unknown = sorted(set(self.feature_names) - set(known))  # type: ignore[attr-defined]
+        if unknown:
+            raise ValueError(f"unknown {what}(s) {unknown}; this version computes {list(known)}")
+
     def _check_sets(self) -> None:
         settings_config(self.detector_settings)  # refuses an unknown key or a bad value here
         if self.set_presets and len(self.set_presets) != len(self.set_seeds):
@@ -143,9 +149,7 @@ class TrainingRecipe(PhantomSets):
 
     def __post_init__(self) -> None:
         self._check_sets()
-        unknown = sorted(set(self.feature_names) - set(FEATURE_NAMES))
-        if unknown:
-            raise ValueError(f"unknown feature(s) {unknown}; this version computes {list(FEATURE_NAMES)}")
+        self._check_feature_names(FEATURE_NAMES, "feature")
 
     @property
     def features(self) -> tuple[str, ...]:
