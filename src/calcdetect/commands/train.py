@@ -66,6 +66,9 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     parser.add_argument("--phantoms", type=Path, help="folder to keep the generated phantoms in (a cache)")
     parser.add_argument("--features", type=_features_argument, metavar="NAME,NAME,...",
                         help="the candidate features the model reads ('all': every one this version computes)")
+    parser.add_argument("--booster-seeds", type=_seeds_argument, metavar="SEED,SEED,...",
+                        help="fit one booster per LightGBM seed and score with their mean probability "
+                             "(false-positive models; the recipe records the seeds)")
     parser.add_argument("--config", type=Path, metavar="FILE",
                         help="detector configuration (JSON or TOML) to find the training candidates or clusters "
                              "with, e.g. {\"line_source_snr\": 5}; the keys that differ from the shipped "
@@ -82,6 +85,17 @@ def _set_argument(text: str) -> tuple[int, str | None]:
         return int(seed), preset or None
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not SEED or SEED:PRESET (e.g. 31010 or 31010:film-mix)")
+
+
+def _seeds_argument(text: str) -> tuple[int, ...]:
+    try:
+        seeds = tuple(int(part) for part in text.split(",") if part.strip())
+    except ValueError:
+        seeds = ()
+    if not seeds:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a comma-separated list of integer seeds "
+                                         "(e.g. 20261130,1,2,3)")
+    return seeds
 
 
 def _features_argument(text: str) -> tuple[str, ...]:
@@ -108,9 +122,12 @@ def _recipe_from(args: argparse.Namespace):
     recipe = shipped_recipe(_model_name(args))
     if getattr(args, "features", None) and getattr(args, "clusters", False):
         raise ValueError("--features names candidate features; the cluster model reads its own")
+    if getattr(args, "booster_seeds", None) and getattr(args, "clusters", False):
+        raise ValueError("--booster-seeds is for the false-positive models; the cluster model is one booster")
     changes = {k: v for k, v in {"n_per_seed": args.n, "preset": args.preset,
                                  "resample_mm": tuple(args.resample_mm) if args.resample_mm else None,
-                                 "feature_names": getattr(args, "features", None)}.items()
+                                 "feature_names": getattr(args, "features", None),
+                                 "booster_seeds": getattr(args, "booster_seeds", None)}.items()
                if v is not None}
     if getattr(args, "config", None):
         from calcdetect.learning.train import settings_of

@@ -15,7 +15,10 @@ prewhitened spot filter adds candidates and the ``spot_snr`` feature
 (the development set lost three of 72 visible clusters at 0.1 false clusters
 per image, history step 8), so the full-size model stays the one trained
 without the spot filter.  A model uses the features its metadata names, in
-that order (a subset of :data:`FEATURE_NAMES`).  Each model's cluster scores
+that order (a subset of :data:`FEATURE_NAMES`).  A model may be several
+boosters fitted with different seeds (``TrainingRecipe.booster_seeds``): its
+``.txt`` holds their LightGBM texts one after another, each but the last
+followed by :data:`BOOSTER_SEPARATOR`, and its probability is their mean.  Each model's cluster scores
 have their own operating point (``image_threshold``, ``image_threshold_coarse``;
 :func:`threshold_for`): the same score means a different rate of false clusters
 under the two models.
@@ -38,12 +41,16 @@ from calcdetect.detector.features import FEATURE_NAMES
 from calcdetect.detector.spot import uses_spot_filter
 
 __all__ = ["FpModel", "load_fp_model", "read_model_files", "model_for", "threshold_for", "THRESHOLD_FIELD",
-           "SHIPPED_MODEL", "SHIPPED_COARSE_MODEL"]
+           "SHIPPED_MODEL", "SHIPPED_COARSE_MODEL", "BOOSTER_SEPARATOR", "join_boosters", "split_boosters",
+           "mean_probability"]
 
 #: package resource name of the shipped model (``calcdetect/data/<name>.txt`` and ``.json``)
 SHIPPED_MODEL = "fp_model"
 #: the same for images at ``spot_min_spacing_mm`` and coarser
 SHIPPED_COARSE_MODEL = "fp_model_coarse"
+
+#: the line between two boosters of one model's text (LightGBM's own text never holds it)
+BOOSTER_SEPARATOR = "=== calcdetect: the next booster of this model ===\n"
 
 
 @dataclass(frozen=True, eq=False)
@@ -52,7 +59,8 @@ class FpModel:
 
     Attributes
     ----------
-    booster : lightgbm.Booster
+    boosters : tuple of lightgbm.Booster
+        One, or several whose probabilities the model averages.
     metadata : dict
         ``version``, ``feature_names``, ``training`` (seeds, presets,
         resolutions, counts), ``validation`` figures.
@@ -60,7 +68,7 @@ class FpModel:
         Digest of the model text (identifies the exact model in ``run.json``).
     """
 
-    booster: Any
+    boosters: tuple[Any, ...]
     metadata: dict
     sha256: str
 
@@ -76,7 +84,7 @@ class FpModel:
         if matrix.shape[1] != len(FEATURE_NAMES):
             raise ValueError(f"expected {len(FEATURE_NAMES)} features, got {matrix.shape[1]}")
         columns = [FEATURE_NAMES.index(name) for name in self.feature_names]
-        return np.asarray(self.booster.predict(matrix[:, columns].astype(np.float64), num_threads=1),
+        return np.asarray(mean_probability(list(self.boosters), matrix[:, columns].astype(np.float64)),
                           dtype=np.float64)
 
     def describe(self) -> dict[str, object]:
@@ -94,11 +102,32 @@ def _from_text(text: str, metadata: dict) -> FpModel:
         raise ValueError(
             f"the false-positive model was trained on features {names}, but this version computes "
             f"{list(FEATURE_NAMES)} (not {unknown}): retrain it with `calcdetect train`")
-    booster = lightgbm.Booster(model_str=text)
-    if booster.num_feature() != len(names or FEATURE_NAMES):
-        raise ValueError(f"the false-positive model reads {booster.num_feature()} features, but its metadata names "
-                         f"{len(names or FEATURE_NAMES)}: the .txt and .json files do not belong together")
-    return FpModel(booster, metadata, hashlib.sha256(text.encode()).hexdigest())
+    boosters = tuple(lightgbm.Booster(model_str=part) for part in split_boosters(text))
+    for booster in boosters:
+        if booster.num_feature() != len(names or FEATURE_NAMES):
+            raise ValueError(f"the false-positive model reads {booster.num_feature()} features, but its metadata "
+                             f"names {len(names or FEATURE_NAMES)}: the .txt and .json files do not belong together")
+    return FpModel(boosters, metadata, hashlib.sha256(text.encode()).hexdigest())
+
+
+def mean_probability(boosters: list, matrix: np.ndarray) -> np.ndarray:
+    """A model's probability: its boosters' mean (one booster's own probability, bit for bit)."""
+    p = [b.predict(matrix, num_threads=1) for b in boosters]
+    return p[0] if len(p) == 1 else np.mean(p, axis=0)
+
+
+def join_boosters(texts: list[str]) -> str:
+    """One model text from its boosters' LightGBM texts (one booster: its text unchanged).
+
+    >>> split_boosters(join_boosters(["first booster", "second booster"]))
+    ['first booster', 'second booster']
+    """
+    return BOOSTER_SEPARATOR.join(texts)
+
+
+def split_boosters(text: str) -> list[str]:
+    """The LightGBM texts of a model's boosters (:func:`join_boosters` undone)."""
+    return text.split(BOOSTER_SEPARATOR)
 
 
 def read_model_files(path: str, shipped: str) -> tuple[str, dict]:

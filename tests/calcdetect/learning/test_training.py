@@ -11,8 +11,8 @@ import pytest
 from calcdetect.config import DetectorConfig
 from calcdetect.detector.features import FEATURE_NAMES
 from calcdetect.detector.fp_model import load_fp_model
-from calcdetect.learning.dataset import candidate_table, label_candidates, on_artefact, resample_image
-from calcdetect.learning.train import TrainingRecipe, train_model
+from calcdetect.learning.dataset import CandidateTable, candidate_table, label_candidates, on_artefact, resample_image
+from calcdetect.learning.train import TrainingRecipe, leave_one_preset_out, train_model
 
 
 def test_a_candidate_is_labelled_by_its_distance_to_a_true_calcification():
@@ -76,6 +76,55 @@ def test_training_is_deterministic_and_the_model_loads(small_set, tmp_path):
     assert p.shape == (len(table.frame),) and ((p >= 0) & (p <= 1)).all()
     # the model ranks the phantoms' own calcifications above their other candidates
     assert p[table.labels == 1].mean() > p[table.labels == 0].mean()
+
+
+def test_a_model_of_several_seeds_scores_their_mean_and_keeps_each_booster(small_set, tmp_path):
+    """booster_seeds: one booster per LightGBM seed on the same candidates; the first, fitted with the
+    recipe's own seed, is the one-booster model bit for bit, and the model's probability is the mean."""
+    import lightgbm
+
+    from calcdetect.detector.fp_model import split_boosters
+
+    table = candidate_table(small_set, resample_mm=(None,), workers=1)
+    one = dataclasses.replace(TrainingRecipe(), set_seeds=(5150,), n_per_seed=4, num_boost_round=20,
+                              positive_fraction=1.0, preset="small")
+    several = dataclasses.replace(one, booster_seeds=(one.params["seed"], 7, 8))
+    train_model(table, one, tmp_path / "one", accept_probability=0.05, validate=False)
+    meta = train_model(table, several, tmp_path / "three", accept_probability=0.05, validate=False)
+    parts = split_boosters((tmp_path / "three.txt").read_text())
+    assert len(parts) == 3 and parts[0] == (tmp_path / "one.txt").read_text()
+    assert parts[1] != parts[0]  # another seed draws other subsamples
+    columns = table.frame[list(FEATURE_NAMES)].to_numpy(np.float64)
+    each = [lightgbm.Booster(model_str=part).predict(columns) for part in parts]
+    model = load_fp_model(str(tmp_path / "three"))
+    np.testing.assert_allclose(model.probability(table.features), np.mean(each, axis=0), rtol=0, atol=1e-15)
+    np.testing.assert_array_equal(load_fp_model(str(tmp_path / "one")).probability(table.features), each[0])
+    recorded = json.loads((tmp_path / "three.json").read_text())["training"]["recipe"]
+    assert recorded["booster_seeds"] == [one.params["seed"], 7, 8]
+    assert TrainingRecipe.from_dict(recorded) == several
+    assert "booster_seeds" not in one.to_dict()  # a one-booster recipe is recorded as before
+    # leave-one-preset-out validates the mean too (two made-up presets: the set has one)
+    two = CandidateTable(table.frame.assign(preset=np.where(table.frame["image"].rank(method="dense") % 2, "a", "b")))
+    held_out = leave_one_preset_out(two, several, accept=0.05)
+    assert set(held_out) == {"a", "b"} and all(0.5 < v["auc"] <= 1.0 for v in held_out.values())
+    with pytest.raises(ValueError, match="repeat a seed"):
+        dataclasses.replace(one, booster_seeds=(1, 1))
+
+
+def test_the_train_command_reads_booster_seeds():
+    import argparse
+
+    from calcdetect.commands.train import _recipe_from, _seeds_argument
+
+    assert _seeds_argument("20261130,1,2") == (20261130, 1, 2)
+    with pytest.raises(argparse.ArgumentTypeError, match="integer seeds"):
+        _seeds_argument("1,two")
+    args = argparse.Namespace(seed=None, n=None, preset=None, resample_mm=None, coarse=True, booster_seeds=(5, 6))
+    assert _recipe_from(args).booster_seeds == (5, 6)
+    clusters = argparse.Namespace(seed=None, n=None, preset=None, resample_mm=None, coarse=False, clusters=True,
+                                  booster_seeds=(5, 6))
+    with pytest.raises(ValueError, match="--booster-seeds is for the false-positive models"):
+        _recipe_from(clusters)
 
 
 def test_a_phantom_already_at_a_resolution_asked_for_is_analysed_once(tmp_path):
