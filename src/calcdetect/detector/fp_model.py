@@ -18,10 +18,10 @@ without the spot filter.  A model uses the features its metadata names, in
 that order (a subset of :data:`FEATURE_NAMES`).  A model may be several
 boosters fitted with different seeds (``TrainingRecipe.booster_seeds``): its
 ``.txt`` holds their LightGBM texts one after another, each but the last
-followed by :data:`BOOSTER_SEPARATOR`, and its probability is their mean.  Each model's cluster scores
-have their own operating point (``image_threshold``, ``image_threshold_coarse``;
-:func:`threshold_for`): the same score means a different rate of false clusters
-under the two models.
+followed by :data:`BOOSTER_SEPARATOR`, and its probability is their mean.
+Each model's cluster scores have their own operating point
+(``image_threshold``, ``image_threshold_coarse``; :func:`threshold_for`): the
+same score means a different rate of false clusters under the two models.
 """
 
 from __future__ import annotations

@@ -90,7 +90,7 @@ def test_a_model_of_several_seeds_scores_their_mean_and_keeps_each_booster(small
                               positive_fraction=1.0, preset="small")
     several = dataclasses.replace(one, booster_seeds=(one.params["seed"], 7, 8))
     train_model(table, one, tmp_path / "one", accept_probability=0.05, validate=False)
-    meta = train_model(table, several, tmp_path / "three", accept_probability=0.05, validate=False)
+    train_model(table, several, tmp_path / "three", accept_probability=0.05, validate=False)
     parts = split_boosters((tmp_path / "three.txt").read_text())
     assert len(parts) == 3 and parts[0] == (tmp_path / "one.txt").read_text()
     assert parts[1] != parts[0]  # another seed draws other subsamples
