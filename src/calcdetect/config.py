@@ -94,10 +94,11 @@ _BOUNDS: dict[str, tuple[float | None, float | None]] = {
 
 #: fields holding text, not numbers
 _TEXT_FIELDS = ("fp_model", "fp_model_coarse", "cluster_model", "calibration_seeds", "calibration_date",
-                "calibration_note", "image_family")
+                "calibration_note", "image_family", "mask_log_offset")
 
 #: text fields with a fixed set of values
-_CHOICES: dict[str, tuple[str, ...]] = {"image_family": ("auto", "film", "digital")}
+_CHOICES: dict[str, tuple[str, ...]] = {"image_family": ("auto", "film", "digital"),
+                                         "mask_log_offset": ("background_noise", "range_1e-3")}
 
 
 @dataclass(frozen=True)
@@ -156,6 +157,15 @@ class DetectorConfig:
         Window of the local texture feature (0 disables it).
     mask_spacing_mm : float
         Working resolution of the breast mask, pectoral search and noise model.
+    mask_log_offset : str
+        The offset under the logarithm on which the breast mask separates a
+        film's breast from its background: ``"background_noise"`` (the
+        background's own noise, since 2026-12-01, history step 11) or
+        ``"range_1e-3"`` (1e-3 of the image's range, before; on 16-bit film
+        it cut the breast's periphery off).  Only the second's recipe uses
+        it: the shipped ``fp_model_coarse`` was trained on candidates found
+        with it, and ``calcdetect train --coarse`` rebuilds that model from
+        its recorded recipe.
     skin_margin_mm : float
         Candidates closer than this to the breast edge are skin artefacts.
     pectoral_margin_mm : float
@@ -245,6 +255,7 @@ class DetectorConfig:
     noise_tile_mm: float = _SHIPPED["noise_tile_mm"]
     local_noise_mm: float = _SHIPPED["local_noise_mm"]
     mask_spacing_mm: float = _SHIPPED["mask_spacing_mm"]
+    mask_log_offset: str = _SHIPPED["mask_log_offset"]
     skin_margin_mm: float = _SHIPPED["skin_margin_mm"]
     pectoral_margin_mm: float = _SHIPPED["pectoral_margin_mm"]
     accept_probability: float = _SHIPPED["accept_probability"]

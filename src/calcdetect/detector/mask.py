@@ -125,7 +125,12 @@ def _separated(below: np.ndarray, above: np.ndarray) -> bool:
     return float(above.mean() - below.mean()) > 4.0 * float(spread)
 
 
-def _log_scale(small: np.ndarray, values: np.ndarray, *, step: float) -> tuple[np.ndarray, np.ndarray]:
+#: :attr:`DetectorConfig.mask_log_offset`: the offset of the mask's log scale
+LOG_OFFSET_BACKGROUND_NOISE, LOG_OFFSET_RANGE = "background_noise", "range_1e-3"
+
+
+def _log_scale(small: np.ndarray, values: np.ndarray, *, step: float,
+               offset_rule: str = LOG_OFFSET_BACKGROUND_NOISE) -> tuple[np.ndarray, np.ndarray]:
     """The coarse image (and its finite values) on a logarithmic scale above the image's floor.
 
     On this scale the breast is told from the background whatever the stored values are linear
@@ -156,12 +161,18 @@ def _log_scale(small: np.ndarray, values: np.ndarray, *, step: float) -> tuple[n
     quantisation's floor the ``film-mias-like`` masks grew into the periphery the 8-bit scan
     clipped to 0, where nothing but dust is seen (more false clusters); with it they are as
     before (0.82 of the breast).  Digital masks are the same (taken as read; 200 of 200
-    development images, at full size and at 0.2 mm).
+    development images, at full size and at 0.2 mm).  ``offset_rule``
+    :data:`LOG_OFFSET_RANGE` is the offset of before, kept because the shipped ``fp_model_coarse``
+    was trained on candidates found with it (its recipe records it, so ``calcdetect train
+    --coarse`` rebuilds it).
     """
     floor = float(values.min())
     span = float(np.percentile(values, 99.0)) - floor
-    noise = _background_noise(values - floor, provisional=max(1e-3 * span, 1e-12))
-    offset = max(noise, step / np.sqrt(12.0), 1e-6 * span, 1e-12)
+    if offset_rule == LOG_OFFSET_RANGE:
+        offset = max(1e-3 * span, 1e-12)
+    else:
+        noise = _background_noise(values - floor, provisional=max(1e-3 * span, 1e-12))
+        offset = max(noise, step / np.sqrt(12.0), 1e-6 * span, 1e-12)
     return (np.log(np.maximum(small - floor, 0.0) + offset).astype(np.float32),
             np.log(values - floor + offset))
 
@@ -236,7 +247,7 @@ def breast_mask(
         ``"MLO"`` (or any view containing ``"MLO"``/``"ML"`` oblique codes)
         enables the pectoral search.
     config : DetectorConfig, optional
-        Uses ``mask_spacing_mm``, ``skin_margin_mm``, ``pectoral_margin_mm``.
+        Uses ``mask_spacing_mm``, ``mask_log_offset``, ``skin_margin_mm``, ``pectoral_margin_mm``.
 
     Returns
     -------
@@ -255,7 +266,7 @@ def breast_mask(
         empty = np.zeros((h, w), bool)
         return BreastMask(empty, empty, empty, (rows, cols), lo_spacing, (fr, fc), block_mean)
     breast = _breast_on(small, values)
-    on_log = _breast_on(*_log_scale(small, values, step=_quantisation_step(pixels)))
+    on_log = _breast_on(*_log_scale(small, values, step=_quantisation_step(pixels), offset_rule=cfg.mask_log_offset))
     if not 0.9 <= breast.sum() / max(int(on_log.sum()), 1) <= 1.25:
         breast = on_log  # the values as read cut through the breast or took the whole image
 

@@ -118,14 +118,12 @@ def _outside_fraction(m: BreastMask, breast: np.ndarray) -> float:
     return float((searched & ~breast[rows, cols]).sum() / max(int(searched.sum()), 1))
 
 
-def test_film_periphery_a_few_noise_levels_above_the_background_is_breast():
+def _thinning_film() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Film scanned linear in transmittance whose tissue thins towards the skin line: density
     rises from 2 (fatty) to 3.7 over the outer fifth of the breast, against a background at
     density 4 whose grain is 2 % of its value (0.13 stored units), with dense patches 50 times
-    brighter than fatty tissue and a white label.  The periphery is 0.2-1.5 decades below the
-    fatty tissue but dozens of the background's noise levels above it: it is breast.  (With a
-    log offset of 1e-3 of the range, 250 times the background's noise, the background and the
-    periphery were one class and the mask took the whole image.)"""
+    brighter than fatty tissue and a white label.  Returns the stored values, the normalised
+    radius (< 1 in the breast) and the pixel rows and columns."""
     rng = np.random.default_rng(11)
     shape = (600, 480)
     rr, cc = np.mgrid[0:shape[0], 0:shape[1]]
@@ -138,7 +136,14 @@ def test_film_periphery_a_few_noise_levels_above_the_background_is_breast():
         density[pr[inside], pc[inside]] = 0.3
     density[20:60, 380:470] = 0.2  # white tape
     stored = 65535.0 * 10.0 ** -density * rng.normal(1.0, 0.02, shape)
-    m = breast_mask(stored.astype(np.float32), spacing_mm=(0.1, 0.1), view="CC", config=CFG)
+    return stored.astype(np.float32), rho, rr, cc
+
+
+def test_film_periphery_a_few_noise_levels_above_the_background_is_breast():
+    """The periphery of :func:`_thinning_film` is 0.2-1.5 decades below the fatty tissue but dozens
+    of the background's noise levels above it: it is breast."""
+    stored, rho, rr, cc = _thinning_film()
+    m = breast_mask(stored, spacing_mm=(0.1, 0.1), view="CC", config=CFG)
     true_area = np.pi * (600 * 0.45 * 0.1) * (480 * 0.8 * 0.1) / 2
     assert -0.05 < (m.area_mm2 - true_area) / true_area < 0.10
     assert _outside_fraction(m, rho < 1.0) < 0.01
@@ -146,6 +151,18 @@ def test_film_periphery_a_few_noise_levels_above_the_background_is_breast():
     periphery = (rho > 0.9) & (rho < 0.95)
     assert m.lookup(m.breast, rr[periphery], cc[periphery]).mean() > 0.99
     assert not m.lookup(m.breast, np.array([40]), np.array([420]))[0]
+
+
+def test_the_log_offset_of_before_history_step_11_is_kept_for_the_coarse_models_recipe():
+    """``mask_log_offset="range_1e-3"`` is the mask of before 2026-12-01, on which the shipped
+    ``fp_model_coarse`` was trained: its offset, 250 times the background's noise of
+    :func:`_thinning_film`, makes the background and the periphery one class, and the mask takes
+    the whole image."""
+    stored, _, _, _ = _thinning_film()
+    old = breast_mask(stored, spacing_mm=(0.1, 0.1), view="CC", config=CFG.replace(mask_log_offset="range_1e-3"))
+    assert old.area_mm2 > 0.95 * stored.size * 0.1 * 0.1
+    with pytest.raises(ValueError, match="mask_log_offset must be one of background_noise, range_1e-3"):
+        CFG.replace(mask_log_offset="1e-3")
 
 
 def _search_only(search: np.ndarray, *, full_shape: tuple[int, int], factor: tuple[int, int]) -> BreastMask:

@@ -302,6 +302,12 @@ def test_the_detector_uses_the_coarse_model_where_the_spot_filter_runs():
     # each shipped model records how it is rebuilt: the full-size one without the spot filter
     assert fine.metadata["training"]["recipe"]["spot_filter"] is False
     assert coarse.metadata["training"]["recipe"]["spot_filter"] is True
+    # the coarse model's candidates were found with the breast mask of before history step 11, and
+    # its recipe finds them so again; the detector scans with today's mask, as the full-size recipe does
+    coarse_recipe = TrainingRecipe.from_dict(coarse.metadata["training"]["recipe"])
+    fine_recipe = TrainingRecipe.from_dict(fine.metadata["training"]["recipe"])
+    assert coarse_recipe.detector_config().mask_log_offset == "range_1e-3"
+    assert fine_recipe.detector_config().mask_log_offset == cfg.mask_log_offset == "background_noise"
 
 
 def test_the_command_line_names_the_shipped_models_as_the_detector_does():
