@@ -183,11 +183,12 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _train_clusters(args: argparse.Namespace, recipe, paths: list[Path]) -> int:
-    from calcdetect.learning.clusters import cluster_table, train_cluster_model
+    from calcdetect.learning.clusters import cluster_table, member_models, train_cluster_model
 
-    table = cluster_table(paths, config=recipe.detector_config(), resample_mm=recipe.resample_mm,
-                          workers=args.workers)
-    meta = train_cluster_model(table, recipe, args.out, validate=not args.no_validate)
+    config = recipe.detector_config()
+    table = cluster_table(paths, config=config, resample_mm=recipe.resample_mm, workers=args.workers)
+    meta = train_cluster_model(table, recipe, args.out, validate=not args.no_validate,
+                               members_scored_by=member_models(config))
     ins = meta["training"]["in_sample"]
     print(f"wrote {args.out}.txt and .json: {ins['clusters']} clusters ({ins['true_clusters']} true) on "
           f"{meta['training']['images_with_clusters']} images; in-sample cluster AUC {ins['auc']}")

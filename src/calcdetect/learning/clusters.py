@@ -39,7 +39,8 @@ from calcdetect.evaluation.froc import roc_auc
 from calcdetect.learning.train import PhantomSets
 from calcdetect.results import ImageResult
 
-__all__ = ["ClusterRecipe", "monotone_constraints", "result_cluster_features", "cluster_table", "train_cluster_model"]
+__all__ = ["ClusterRecipe", "member_models", "monotone_constraints", "result_cluster_features", "cluster_table",
+           "train_cluster_model"]
 
 log = logging.getLogger(__name__)
 
@@ -178,10 +179,22 @@ def _summary(probability: np.ndarray, labels: np.ndarray) -> dict[str, float]:
             "auc": round(float(roc_auc(probability, labels)), 4) if both else float("nan")}
 
 
+def member_models(config: DetectorConfig) -> dict[str, str]:
+    """The sha256 of each false-positive model that scores the members of the clusters ``config``
+    finds: what a cluster model trained on those clusters records (its features read the member
+    probabilities, so another false-positive model gives other training clusters)."""
+    from calcdetect.detector.fp_model import SHIPPED_COARSE_MODEL, SHIPPED_MODEL, load_fp_model
+
+    names = (SHIPPED_MODEL, SHIPPED_COARSE_MODEL)  # also the configuration's keys for them
+    return {name: load_fp_model(getattr(config, name), name).sha256 for name in names}
+
+
 def train_cluster_model(frame: pd.DataFrame, recipe: ClusterRecipe, out_base: str | Path, *,
-                        validate: bool = True) -> dict:
+                        validate: bool = True, members_scored_by: dict[str, str] | None = None) -> dict:
     """Fit on every cluster of ``frame``, validate leave-one-preset-out (cluster AUC on the held-out
-    preset), write ``OUT.txt`` and ``OUT.json``; returns the metadata."""
+    preset), write ``OUT.txt`` and ``OUT.json``; returns the metadata.  ``members_scored_by``
+    (:func:`member_models` of the configuration that found the clusters) is recorded as
+    ``training.member_models``."""
     import lightgbm
 
     if frame.empty or frame["label"].nunique() < 2:
@@ -212,6 +225,7 @@ def train_cluster_model(frame: pd.DataFrame, recipe: ClusterRecipe, out_base: st
             "presets": sorted(frame["preset"].unique().tolist()),
             "spacings_mm": sorted(frame["spacing_mm"].unique().tolist()),
             "in_sample": _summary(booster.predict(frame[names].to_numpy(np.float64), num_threads=1), labels),
+            **({"member_models": dict(members_scored_by)} if members_scored_by else {}),
         },
         "feature_importance_gain": {n: round(float(v), 1) for n, v in zip(names, importance)},
         "validation": {"leave_one_preset_out": validation} if validate else {},

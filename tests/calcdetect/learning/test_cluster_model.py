@@ -14,8 +14,8 @@ import pytest
 from calcdetect.config import DetectorConfig
 from calcdetect.detector.cluster_model import (BASE_CLUSTER_FEATURE_NAMES, CLUSTER_FEATURE_NAMES, SHIPPED_CLUSTER_MODEL,
                                                TOP_SUM, cluster_feature_matrix, load_cluster_model)
-from calcdetect.learning.clusters import (ClusterRecipe, cluster_table, monotone_constraints, result_cluster_features,
-                                         train_cluster_model)
+from calcdetect.learning.clusters import (ClusterRecipe, cluster_table, member_models, monotone_constraints,
+                                         result_cluster_features, train_cluster_model)
 
 SAMPLE = Path(__file__).resolve().parents[3] / "data" / "phantoms" / "small_neg_RMLO.dcm"
 
@@ -123,10 +123,12 @@ def test_cluster_training_is_deterministic_and_the_detector_scores_with_the_mode
                                  num_boost_round=10, feature_names=names,
                                  params={**ClusterRecipe().params, "min_data_in_leaf": 1,
                                          "monotone_constraints": monotone_constraints(names)})
-    meta = train_cluster_model(table, recipe, tmp_path / "a", validate=False)
+    scored_by = {"fp_model": "a" * 64, "fp_model_coarse": "b" * 64}
+    meta = train_cluster_model(table, recipe, tmp_path / "a", validate=False, members_scored_by=scored_by)
     train_cluster_model(table, recipe, tmp_path / "b", validate=False)
     assert (tmp_path / "a.txt").read_bytes() == (tmp_path / "b.txt").read_bytes()
     assert ClusterRecipe.from_dict(meta["training"]["recipe"]) == recipe
+    assert json.loads((tmp_path / "a.json").read_text())["training"]["member_models"] == scored_by
     model = load_cluster_model(str(tmp_path / "a"))
     assert model.booster.num_feature() == len(names) and meta["feature_names"] == list(names)
 
@@ -259,3 +261,17 @@ def test_the_train_command_knows_the_cluster_model(tmp_path):
     # one model at a time: a usage error (status 2), nothing written
     assert main(["train", str(tmp_path / "m"), "--clusters", "--coarse"]) == 2
     assert not (tmp_path / "m.txt").exists()
+
+
+def test_the_shipped_cluster_model_records_the_false_positive_models_that_scored_its_members(tmp_path):
+    """Its features read the member probabilities, so it is rebuilt (``calcdetect train --clusters``) only
+    from clusters whose members the same false-positive models scored: replacing one of them without
+    retraining the cluster model fails here, not silently in a later rebuild."""
+    meta = json.loads(files("calcdetect").joinpath(f"data/{SHIPPED_CLUSTER_MODEL}.json").read_text("utf-8"))
+    shipped = member_models(DetectorConfig.default())
+    assert meta["training"]["member_models"] == shipped
+    # another coarse model (here the full-size one under another name) is another record
+    for suffix in (".txt", ".json"):
+        (tmp_path / f"other{suffix}").write_bytes(files("calcdetect").joinpath(f"data/fp_model{suffix}").read_bytes())
+    other = member_models(DetectorConfig.default().replace(fp_model_coarse=str(tmp_path / "other")))
+    assert other["fp_model"] == shipped["fp_model"] and other["fp_model_coarse"] == shipped["fp_model"]
