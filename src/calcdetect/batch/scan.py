@@ -26,7 +26,7 @@ from typing import Any
 
 from calcdetect import __version__
 from calcdetect.config import DetectorConfig
-from calcdetect.detector.cluster_model import TOP_SUM, load_cluster_model
+from calcdetect.detector.cluster_model import TOP_SUM, load_cluster_model, member_models
 from calcdetect.detector.fp_model import SHIPPED_COARSE_MODEL, SHIPPED_MODEL, load_fp_model
 from calcdetect.errors import InternalError
 
@@ -220,6 +220,18 @@ def scan_folder(
                      show_rejected=show_rejected, started_at=started_at, t_start=t_start)
 
 
+def _warn_of_other_member_models(model, config: DetectorConfig, where: str) -> None:
+    """Say so when the cluster model was trained on members that other false-positive models scored: it
+    reads their probabilities, so its scores (and the thresholds calibrated on them) may mean less."""
+    recorded = (model.metadata.get("training", {}).get("member_models") or {}) if model is not None else {}
+    differ = [key for key, sha in member_models(config).items() if key in recorded and recorded[key] != sha]
+    if differ:
+        logger.warning("the cluster model (%s) was trained on clusters whose members were scored by another %s "
+                       "than this configuration's: its scores read their probabilities, so they and the thresholds "
+                       "may not mean what they did; train a cluster model for this configuration (`calcdetect train "
+                       "OUT --clusters --config FILE`) and calibrate its thresholds", where, " and ".join(differ))
+
+
 def _check_models(config: DetectorConfig) -> None:
     """Load the false-positive and cluster models once, so a missing or mismatched model stops the run at once."""
     for key, shipped in (("fp_model", SHIPPED_MODEL), ("fp_model_coarse", SHIPPED_COARSE_MODEL)):
@@ -236,6 +248,7 @@ def _check_models(config: DetectorConfig) -> None:
     except (OSError, ValueError, ImportError) as exc:
         raise ScanError(f"cannot load the cluster model ({where}): {exc}; give `cluster_model` in --config the base "
                         f"name of a model written by `calcdetect train OUT --clusters`, or \"{TOP_SUM}\"") from exc
+    _warn_of_other_member_models(model, config, where)
     unreachable = [f"{key} {getattr(config, key):g}" for key in ("image_threshold", "image_threshold_coarse")
                    if getattr(config, key) > 1.0]
     if model is not None and unreachable:

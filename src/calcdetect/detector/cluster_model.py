@@ -35,11 +35,12 @@ from typing import Any
 
 import numpy as np
 
+from calcdetect.config import DetectorConfig
 from calcdetect.detector.features import long_axis_deg
 
 __all__ = ["CLUSTER_FEATURE_NAMES", "BASE_CLUSTER_FEATURE_NAMES", "ClusterModel", "axis_alignment",
-           "cluster_feature_matrix", "calcification_cluster_features", "load_cluster_model", "SHIPPED_CLUSTER_MODEL",
-           "TOP_SUM"]
+           "cluster_feature_matrix", "calcification_cluster_features", "load_cluster_model", "member_models",
+           "SHIPPED_CLUSTER_MODEL", "TOP_SUM"]
 
 #: package resource name of the shipped cluster model
 SHIPPED_CLUSTER_MODEL = "cluster_model"
@@ -188,6 +189,16 @@ class ClusterModel:
         """What ``run.json`` records about the model."""
         return {"name": self.metadata.get("name", ""), "version": self.metadata.get("version", ""),
                 "sha256": self.sha256, "training_seeds": self.metadata.get("training", {}).get("seeds")}
+
+
+def member_models(config: DetectorConfig) -> dict[str, str]:
+    """The sha256 of each false-positive model that scores the members of the clusters ``config``
+    finds: what a cluster model trained on those clusters records (``training.member_models``; its
+    features read the member probabilities, so another false-positive model gives other clusters)."""
+    from calcdetect.detector.fp_model import SHIPPED_COARSE_MODEL, SHIPPED_MODEL, load_fp_model
+
+    names = (SHIPPED_MODEL, SHIPPED_COARSE_MODEL)  # also the configuration's keys for them
+    return {name: load_fp_model(getattr(config, name), name).sha256 for name in names}
 
 
 @functools.lru_cache(maxsize=4)

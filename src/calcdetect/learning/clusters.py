@@ -34,6 +34,7 @@ from calcdetect.detector.cluster_model import (
     CLUSTER_FEATURE_NAMES,
     TOP_SUM,
     calcification_cluster_features,
+    member_models,
 )
 from calcdetect.evaluation.froc import roc_auc
 from calcdetect.learning.train import PhantomSets
@@ -177,16 +178,6 @@ def _summary(probability: np.ndarray, labels: np.ndarray) -> dict[str, float]:
     both = 0 < labels.sum() < labels.size
     return {"clusters": int(labels.size), "true_clusters": int(labels.sum()),
             "auc": round(float(roc_auc(probability, labels)), 4) if both else float("nan")}
-
-
-def member_models(config: DetectorConfig) -> dict[str, str]:
-    """The sha256 of each false-positive model that scores the members of the clusters ``config``
-    finds: what a cluster model trained on those clusters records (its features read the member
-    probabilities, so another false-positive model gives other training clusters)."""
-    from calcdetect.detector.fp_model import SHIPPED_COARSE_MODEL, SHIPPED_MODEL, load_fp_model
-
-    names = (SHIPPED_MODEL, SHIPPED_COARSE_MODEL)  # also the configuration's keys for them
-    return {name: load_fp_model(getattr(config, name), name).sha256 for name in names}
 
 
 def train_cluster_model(frame: pd.DataFrame, recipe: ClusterRecipe, out_base: str | Path, *,

@@ -13,9 +13,9 @@ import pytest
 
 from calcdetect.config import DetectorConfig
 from calcdetect.detector.cluster_model import (BASE_CLUSTER_FEATURE_NAMES, CLUSTER_FEATURE_NAMES, SHIPPED_CLUSTER_MODEL,
-                                               TOP_SUM, cluster_feature_matrix, load_cluster_model)
-from calcdetect.learning.clusters import (ClusterRecipe, cluster_table, member_models, monotone_constraints,
-                                         result_cluster_features, train_cluster_model)
+                                               TOP_SUM, cluster_feature_matrix, load_cluster_model, member_models)
+from calcdetect.learning.clusters import (ClusterRecipe, cluster_table, monotone_constraints, result_cluster_features,
+                                         train_cluster_model)
 
 SAMPLE = Path(__file__).resolve().parents[3] / "data" / "phantoms" / "small_neg_RMLO.dcm"
 
@@ -263,6 +263,13 @@ def test_the_train_command_knows_the_cluster_model(tmp_path):
     assert not (tmp_path / "m.txt").exists()
 
 
+def _fine_model_as_coarse(folder: Path) -> DetectorConfig:
+    """The shipped configuration with a copy of the full-size false-positive model as the coarse one."""
+    for suffix in (".txt", ".json"):
+        (folder / f"other{suffix}").write_bytes(files("calcdetect").joinpath(f"data/fp_model{suffix}").read_bytes())
+    return DetectorConfig.default().replace(fp_model_coarse=str(folder / "other"))
+
+
 def test_the_shipped_cluster_model_records_the_false_positive_models_that_scored_its_members(tmp_path):
     """Its features read the member probabilities, so it is rebuilt (``calcdetect train --clusters``) only
     from clusters whose members the same false-positive models scored: replacing one of them without
@@ -271,7 +278,17 @@ def test_the_shipped_cluster_model_records_the_false_positive_models_that_scored
     shipped = member_models(DetectorConfig.default())
     assert meta["training"]["member_models"] == shipped
     # another coarse model (here the full-size one under another name) is another record
-    for suffix in (".txt", ".json"):
-        (tmp_path / f"other{suffix}").write_bytes(files("calcdetect").joinpath(f"data/fp_model{suffix}").read_bytes())
-    other = member_models(DetectorConfig.default().replace(fp_model_coarse=str(tmp_path / "other")))
+    other = member_models(_fine_model_as_coarse(tmp_path))
     assert other["fp_model"] == shipped["fp_model"] and other["fp_model_coarse"] == shipped["fp_model"]
+
+
+def test_a_scan_warns_when_the_cluster_model_read_other_false_positive_models(tmp_path, caplog):
+    from calcdetect.batch.scan import _check_models
+
+    with caplog.at_level("WARNING", logger="calcdetect.batch.scan"):
+        _check_models(DetectorConfig.default())
+    assert not caplog.records
+    with caplog.at_level("WARNING", logger="calcdetect.batch.scan"):
+        _check_models(_fine_model_as_coarse(tmp_path))
+    [record] = caplog.records
+    assert "scored by another fp_model_coarse" in record.getMessage() and "--clusters" in record.getMessage()
