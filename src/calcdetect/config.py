@@ -22,7 +22,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-__all__ = ["DetectorConfig", "mm_to_px", "DEFAULT_CONFIG_RESOURCE"]
+__all__ = ["DetectorConfig", "mm_to_px", "DEFAULT_CONFIG_RESOURCE", "LOG_OFFSET_BACKGROUND_NOISE", "LOG_OFFSET_RANGE"]
 
 #: package resource holding the calibrated defaults
 DEFAULT_CONFIG_RESOURCE = "data/default_config.json"
@@ -96,9 +96,12 @@ _BOUNDS: dict[str, tuple[float | None, float | None]] = {
 _TEXT_FIELDS = ("fp_model", "fp_model_coarse", "cluster_model", "calibration_seeds", "calibration_date",
                 "calibration_note", "image_family", "mask_log_offset")
 
+#: the values of ``mask_log_offset``: today's, and the one the shipped coarse model's candidates were found with
+LOG_OFFSET_BACKGROUND_NOISE, LOG_OFFSET_RANGE = "background_noise", "range_1e-3"
+
 #: text fields with a fixed set of values
 _CHOICES: dict[str, tuple[str, ...]] = {"image_family": ("auto", "film", "digital"),
-                                         "mask_log_offset": ("background_noise", "range_1e-3")}
+                                         "mask_log_offset": (LOG_OFFSET_BACKGROUND_NOISE, LOG_OFFSET_RANGE)}
 
 
 @dataclass(frozen=True)
@@ -162,10 +165,10 @@ class DetectorConfig:
         film's breast from its background: ``"background_noise"`` (the
         background's own noise, since 2026-12-01, history step 11) or
         ``"range_1e-3"`` (1e-3 of the image's range, before; on 16-bit film
-        it cut the breast's periphery off).  Only the second's recipe uses
-        it: the shipped ``fp_model_coarse`` was trained on candidates found
-        with it, and ``calcdetect train --coarse`` rebuilds that model from
-        its recorded recipe.
+        it cut the breast's periphery off).  The second is for training:
+        the shipped ``fp_model_coarse`` was trained on candidates found with
+        it, its recipe records it, and so ``calcdetect train --coarse``
+        rebuilds that model.
     skin_margin_mm : float
         Candidates closer than this to the breast edge are skin artefacts.
     pectoral_margin_mm : float

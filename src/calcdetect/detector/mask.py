@@ -21,7 +21,7 @@ from skimage.feature import canny
 from skimage.filters import threshold_otsu
 from skimage.transform import hough_line, hough_line_peaks
 
-from calcdetect.config import DetectorConfig
+from calcdetect.config import LOG_OFFSET_BACKGROUND_NOISE, LOG_OFFSET_RANGE, DetectorConfig
 from calcdetect.detector.enhance import shrink
 from calcdetect.detector.noise_model import quantisation_step, robust_sigma
 
@@ -123,10 +123,6 @@ def _separated(below: np.ndarray, above: np.ndarray) -> bool:
     their means differ by more than 4 within-class standard deviations."""
     spread = np.sqrt(0.5 * (below.var() + above.var()))
     return float(above.mean() - below.mean()) > 4.0 * float(spread)
-
-
-#: :attr:`DetectorConfig.mask_log_offset`: the offset of the mask's log scale
-LOG_OFFSET_BACKGROUND_NOISE, LOG_OFFSET_RANGE = "background_noise", "range_1e-3"
 
 
 def _log_scale(small: np.ndarray, values: np.ndarray, *, step: float,
