@@ -22,7 +22,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-__all__ = ["DetectorConfig", "mm_to_px", "DEFAULT_CONFIG_RESOURCE", "LOG_OFFSET_BACKGROUND_NOISE", "LOG_OFFSET_RANGE"]
+__all__ = ["DetectorConfig", "mm_to_px", "DEFAULT_CONFIG_RESOURCE", "LOG_OFFSET_BACKGROUND_NOISE",
+           "LOG_OFFSET_RANGE"]
 
 #: package resource holding the calibrated defaults
 DEFAULT_CONFIG_RESOURCE = "data/default_config.json"
