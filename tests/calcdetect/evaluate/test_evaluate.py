@@ -128,3 +128,18 @@ def test_resampled_truth_keeps_physical_positions(tiny_truth):
         assert new["diameter_mm"] == old["diameter_mm"]
     assert doc["distractors"][0]["bbox"] == [149, 149, 151, 151]
     assert tiny_truth[0]["spacing_mm"] == [0.1, 0.1]  # the input is not modified
+
+
+def test_a_detection_inside_several_distractor_boxes_lands_on_the_smallest():
+    """A dust speck inside a vessel's bounding box is the speck, whichever box the truth lists first."""
+    import pandas as pd
+
+    from calcdetect.evaluation.set_matching import _distractor_kinds
+
+    boxes = pd.DataFrame({"row_min": [0, 50], "col_min": [0, 60], "row_max": [400, 51], "col_max": [300, 61],
+                          "kind": ["vessel", "dust"]})
+    points = np.array([[50.5, 60.5], [200.0, 200.0], [52.0, 62.0], [500.0, 500.0]])
+    kinds = _distractor_kinds(points, None, boxes, (0.1, 0.1), 0.2)
+    # on the speck; on the vessel only; just beside the speck but inside the vessel (nearer); on neither
+    assert kinds.tolist() == ["dust", "vessel", "vessel", ""]
+    assert _distractor_kinds(points, None, boxes.iloc[::-1], (0.1, 0.1), 0.2).tolist() == kinds.tolist()
