@@ -42,7 +42,8 @@ from calcdetect.evaluation.by_visibility import ClassFigures, class_figures, tar
 from calcdetect.evaluation.breakdown import all_breakdowns
 from calcdetect.evaluation.froc import FrocCurve, OperatingPoint, RocCurve, operating_point, roc_curve
 from calcdetect.keys import patient_key
-from calcdetect.evaluation.set_matching import ImageSet, score_calcifications, score_clusters
+from calcdetect.evaluation.set_matching import (ImageSet, members_distractor_kind, score_calcifications,
+                                                score_clusters)
 from calcdetect.evaluation.truth import Detections, TruthSet
 from calcdetect.vocabulary import Flag
 
@@ -267,6 +268,7 @@ def evaluate(
         min_diameter_mm=min_diameter_mm, min_radius_mm=min_radius_mm,
     )  # fmt: skip
     t_clu, k_match, cl_froc = score_clusters(detections.clusters, truth.clusters, images, margin_mm=margin_mm)
+    k_match["members_distractor_kind"] = members_distractor_kind(k_match, c_match)
     pats, source = _patient_table(t_img, detections.patients)
     t_clu, t_calc, breakdowns = all_breakdowns(t_img, t_calc, t_clu, truth.distractors, k_match, c_match, thr)
     return EvaluationResult(

@@ -17,7 +17,7 @@ import pandas as pd
 from calcdetect.evaluation.froc import FrocCurve, froc_curve
 from calcdetect.evaluation.match import match_calcifications, match_clusters
 
-__all__ = ["ImageSet", "group_by_image", "score_calcifications", "score_clusters"]
+__all__ = ["ImageSet", "group_by_image", "members_distractor_kind", "score_calcifications", "score_clusters"]
 
 
 def group_by_image(df: pd.DataFrame) -> dict[str, pd.DataFrame]:
@@ -150,7 +150,7 @@ def score_calcifications(
         )  # fmt: skip
 
     c_rows = []
-    for frame, m, tc, _ in _match_by_image(
+    for frame, m, tc, det in _match_by_image(
         images.uids, group_by_image(d_calcs), group_by_image(t_calcs), t_calc, images.distractors, images.spacing,
         score_column=score_column, box_columns=None, tolerance_mm=min_radius_mm, match=match_image_calcs,
         truth_id="id",
@@ -158,8 +158,10 @@ def score_calcifications(
         diam = np.full(len(frame), np.nan)
         diam[m.is_tp] = tc["diameter_mm"].to_numpy(float)[m.truth_index[m.is_tp]]
         frame["truth_diameter_mm"] = diam
+        frame["cluster_id"] = det["cluster_id"].to_numpy() if "cluster_id" in det else -1
         c_rows.append(frame)
-    cm_cols = ["sop_instance_uid", "row", "col", "score", "truth_id", "truth_diameter_mm", "status", "distractor_kind"]
+    cm_cols = ["sop_instance_uid", "row", "col", "score", "truth_id", "truth_diameter_mm", "status", "distractor_kind",
+               "cluster_id"]
     c_match = pd.concat(c_rows, ignore_index=True)[cm_cols] if c_rows else pd.DataFrame(columns=cm_cols)
     c_tp = (c_match["status"] == "tp").to_numpy(bool)
     calc_froc = froc_curve(
@@ -205,3 +207,24 @@ def score_clusters(
         breast_area_cm2=images.area_cm2,
     )
     return t_clu, k_match, cl_froc
+
+
+def members_distractor_kind(k_match: pd.DataFrame, c_match: pd.DataFrame) -> np.ndarray:
+    """Per detected cluster (row of ``k_match``), the distractor kind most of its members lie on: a
+    strict majority of them in ``c_match`` (by ``cluster_id``), else ''.
+
+    A cluster's own ``distractor_kind`` is the box nearest its centre, and a clump of dust specks has
+    its centre between them, often inside the box of the vessel they lie on; its members say dust.
+    """
+    out = np.full(len(k_match), "", dtype=object)
+    if k_match.empty or c_match.empty or "cluster_id" not in c_match:
+        return out
+    members = c_match[c_match["cluster_id"] >= 0]
+
+    def majority(kinds: pd.Series) -> str:
+        counts = kinds[kinds != ""].value_counts()
+        return str(counts.index[0]) if len(counts) and 2 * int(counts.iloc[0]) > len(kinds) else ""
+
+    by_cluster = members.groupby(["sop_instance_uid", "cluster_id"])["distractor_kind"].agg(majority)
+    keys = pd.MultiIndex.from_arrays([k_match["sop_instance_uid"], k_match["cluster_id"]])
+    return by_cluster.reindex(keys).fillna("").to_numpy(object)

@@ -143,3 +143,23 @@ def test_a_detection_inside_several_distractor_boxes_lands_on_the_smallest():
     # on the speck; on the vessel only; just beside the speck but inside the vessel (nearer); on neither
     assert kinds.tolist() == ["dust", "vessel", "vessel", ""]
     assert _distractor_kinds(points, None, boxes.iloc[::-1], (0.1, 0.1), 0.2).tolist() == kinds.tolist()
+
+
+def test_a_cluster_is_also_labelled_by_what_most_of_its_members_lie_on(result):
+    """A clump of dust specks has its centre between them, maybe inside a vessel's box; its members say dust."""
+    import pandas as pd
+
+    from calcdetect.evaluation.set_matching import members_distractor_kind
+
+    clusters = pd.DataFrame({"sop_instance_uid": ["a", "a", "a", "b"], "cluster_id": [0, 1, 2, 0]})
+    members = pd.DataFrame({"sop_instance_uid": ["a"] * 7 + ["b"],
+                            "cluster_id": [0, 0, 0, 1, 1, 1, 1, 0],
+                            "distractor_kind": ["dust", "dust", "vessel", "dust", "dust", "vessel", "", "dust"]})
+    # two of three on dust; two of four (no strict majority); no members known; one of one
+    assert members_distractor_kind(clusters, members).tolist() == ["dust", "", "", "dust"]
+    assert members_distractor_kind(clusters, members.drop(columns="cluster_id")).tolist() == [""] * 4
+    # evaluate() writes it beside the centre's label: in the hand-built set each false cluster's one member
+    # lies on the distractor its centre does, the true cluster's members on none
+    by_score = result.cluster_matches.set_index("score")["members_distractor_kind"].to_dict()
+    assert by_score == {0.9: "", 0.6: "single_speck", 0.7: "vascular_track"}
+    assert result.calcification_matches["cluster_id"].tolist() == [0, 0, 0, 1, -1, 0]
