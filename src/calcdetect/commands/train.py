@@ -183,7 +183,8 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _train_clusters(args: argparse.Namespace, recipe, paths: list[Path]) -> int:
-    from calcdetect.learning.clusters import cluster_table, member_models, train_cluster_model
+    from calcdetect.detector.cluster_model import member_models
+    from calcdetect.learning.clusters import cluster_table, train_cluster_model
 
     config = recipe.detector_config()
     table = cluster_table(paths, config=config, resample_mm=recipe.resample_mm, workers=args.workers)

@@ -34,14 +34,12 @@ from calcdetect.detector.cluster_model import (
     CLUSTER_FEATURE_NAMES,
     TOP_SUM,
     calcification_cluster_features,
-    member_models,
 )
 from calcdetect.evaluation.froc import roc_auc
 from calcdetect.learning.train import PhantomSets
 from calcdetect.results import ImageResult
 
-__all__ = ["ClusterRecipe", "member_models", "monotone_constraints", "result_cluster_features", "cluster_table",
-           "train_cluster_model"]
+__all__ = ["ClusterRecipe", "monotone_constraints", "result_cluster_features", "cluster_table", "train_cluster_model"]
 
 log = logging.getLogger(__name__)
 
@@ -184,8 +182,8 @@ def train_cluster_model(frame: pd.DataFrame, recipe: ClusterRecipe, out_base: st
                         validate: bool = True, members_scored_by: dict[str, str] | None = None) -> dict:
     """Fit on every cluster of ``frame``, validate leave-one-preset-out (cluster AUC on the held-out
     preset), write ``OUT.txt`` and ``OUT.json``; returns the metadata.  ``members_scored_by``
-    (:func:`member_models` of the configuration that found the clusters) is recorded as
-    ``training.member_models``."""
+    (:func:`calcdetect.detector.cluster_model.member_models` of the configuration that found the
+    clusters) is recorded as ``training.member_models``."""
     import lightgbm
 
     if frame.empty or frame["label"].nunique() < 2:
