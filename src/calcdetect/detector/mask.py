@@ -13,6 +13,7 @@ its edge excluded from the *search* region.
 from __future__ import annotations
 
 import logging
+import math
 from dataclasses import dataclass
 
 import cv2
@@ -118,11 +119,71 @@ def search_outline_rc(mask: BreastMask) -> tuple[tuple[tuple[float, float], ...]
     return tuple(outline)
 
 
+#: the histogram's valley between two equal Gaussians 4.5 standard deviations apart, as a
+#: fraction of their peaks: ``2 exp(-4.5**2 / 8) = 0.16``
+_VALLEY_TO_PEAK = 2.0 * math.exp(-(4.5**2) / 8.0)
+_VALLEY_BINS = 64
+#: a background's millimetre detail is under this fraction of the tissue's
+_SMOOTHER_THAN_TISSUE = 0.1
+
+
 def _separated(below: np.ndarray, above: np.ndarray) -> bool:
     """Whether Otsu's two classes are really two (background and breast):
     their means differ by more than 4 within-class standard deviations."""
     spread = np.sqrt(0.5 * (below.var() + above.var()))
     return float(above.mean() - below.mean()) > 4.0 * float(spread)
+
+
+def _a_second_look_finds_background(scaled: np.ndarray, values: np.ndarray, threshold: float) -> bool:
+    """Whether Otsu's lower class is a background after all, where :func:`_separated` found none
+    on either scale: the histogram has a valley between the two classes' modes deeper than two
+    equal Gaussians 4.5 standard deviations apart would leave (:func:`_valley_to_peak` under
+    0.16), *and* the lower class is smooth -- its millimetre-scale detail (the coarse image minus
+    its blur over 2 coarse pixels, median over the class's interior) under a tenth of the upper
+    class's: air holds noise and slow ramps, tissue holds structure.
+
+    Without this look the mask took the whole image for the breast on 43 of 147 presentation
+    phantoms given a vendor-like multi-frequency processing (2026-12-02, twenty-third session,
+    ``docs/measurements/2026-12-02/vendor_processing/``): the processing lifted the background
+    into a smooth grey ramp, which widened the background's class as the breast's range of
+    densities widened its own, so the means were 3.2-5.5 spreads apart although the
+    histogram's valley between them was 0.003-0.1 of its peaks; the air, searched as breast,
+    then held flagged clusters on 10 of 27 normal ``hologic-like`` images.  Their backgrounds'
+    detail was 0.002-0.03 of the breast's.  A crop of the breast's interior has no background:
+    its valley was 0.25 of the peaks or more on 30 digital crops, but film's fatty and dense
+    tissue can leave a deep valley (down to 0.06 on 118 film crops); their fatty class's
+    detail was 0.34 of the dense class's or more, so such a crop is still searched whole.
+    """
+    if _valley_to_peak(values, threshold) >= _VALLEY_TO_PEAK:
+        return False
+    detail = np.abs(scaled - cv2.GaussianBlur(scaled, (0, 0), 2.0))
+    below = (scaled <= threshold).astype(np.uint8)
+    interior = np.ones((7, 7), np.uint8)  # 3 coarse pixels from the class boundary
+    inner_below = cv2.erode(below, interior).astype(bool)
+    inner_above = cv2.erode(1 - below, interior).astype(bool)
+    if inner_below.sum() < 10 or inner_above.sum() < 10:
+        return False
+    tissue = float(np.median(detail[inner_above]))
+    return float(np.median(detail[inner_below])) < _SMOOTHER_THAN_TISSUE * tissue
+
+
+def _valley_to_peak(values: np.ndarray, threshold: float) -> float:
+    """The lowest count of the histogram between the modes below and above ``threshold``, as a
+    fraction of the lower of the two modes' counts (64 bins over the 0.5-99.5 percentiles,
+    smoothed over three bins).  Near 0 for two separate classes; 1 when one class's mode lies
+    at the threshold (one skewed class cut in two)."""
+    lo, hi = (float(v) for v in np.percentile(values, [0.5, 99.5]))
+    if not hi > lo:
+        return 1.0
+    counts, edges = np.histogram(np.clip(values, lo, hi), bins=_VALLEY_BINS, range=(lo, hi))
+    counts = np.convolve(counts.astype(np.float64), np.ones(3) / 3.0, mode="same")
+    split = int(np.clip(np.searchsorted(edges, threshold) - 1, 0, _VALLEY_BINS - 1))
+    low_mode = int(np.argmax(counts[: split + 1]))
+    high_mode = split + int(np.argmax(counts[split:]))
+    peak = min(counts[low_mode], counts[high_mode])
+    if peak <= 0:
+        return 1.0
+    return float(counts[low_mode: high_mode + 1].min() / peak)
 
 
 def _log_scale(small: np.ndarray, values: np.ndarray, *, step: float,
@@ -192,16 +253,25 @@ def _quantisation_step(pixels: np.ndarray) -> float:
     return quantisation_step(pixels, rows, cols)
 
 
-def _breast_on(scaled: np.ndarray, values: np.ndarray) -> np.ndarray:
+def _breast_on(scaled: np.ndarray, values: np.ndarray, *, valley: bool = False) -> np.ndarray:
     """The breast on one scale of the coarse image: Otsu's upper class, extended half way down to
     the background (Otsu cuts inside the thickness fall-off at the skin line), largest component,
-    holes filled; all of it when there is no background (a cropped film, a detail view)."""
+    holes filled; all of it when there is no background (a cropped film, a detail view) by
+    :func:`_separated` or, with ``valley``, by :func:`_a_second_look_finds_background` instead."""
     t = float(threshold_otsu(values))
     below, above = values[values <= t], values[values > t]
-    if below.size < 0.02 * values.size or above.size == 0 or not _separated(below, above):
+    if below.size < 0.02 * values.size or above.size == 0:
+        return np.ones(scaled.shape, bool)
+    if not (_a_second_look_finds_background(scaled, values, t) if valley else _separated(below, above)):
         return np.ones(scaled.shape, bool)
     bg = float(np.median(below))
     return _fill_holes(_largest_component(scaled > bg + 0.5 * (t - bg)))
+
+
+def _as_read_or_log(as_read: np.ndarray, on_log: np.ndarray) -> np.ndarray:
+    """The mask on the values as read where it is 0.9-1.25 times the one on their log; else the
+    log one (the values as read cut through the breast or took the whole image)."""
+    return as_read if 0.9 <= as_read.sum() / max(int(on_log.sum()), 1) <= 1.25 else on_log
 
 
 def _fill_holes(binary: np.ndarray) -> np.ndarray:
@@ -261,10 +331,12 @@ def breast_mask(
     if values.size == 0 or float(values.max()) - float(values.min()) <= 1e-4 * max(1.0, float(np.abs(values).max())):
         empty = np.zeros((h, w), bool)
         return BreastMask(empty, empty, empty, (rows, cols), lo_spacing, (fr, fc), block_mean)
-    breast = _breast_on(small, values)
-    on_log = _breast_on(*_log_scale(small, values, step=_quantisation_step(pixels), offset_rule=cfg.mask_log_offset))
-    if not 0.9 <= breast.sum() / max(int(on_log.sum()), 1) <= 1.25:
-        breast = on_log  # the values as read cut through the breast or took the whole image
+    log_scaled = _log_scale(small, values, step=_quantisation_step(pixels), offset_rule=cfg.mask_log_offset)
+    breast = _as_read_or_log(_breast_on(small, values), _breast_on(*log_scaled))
+    # no background by the spread test: look for a valley (the mask of before history step 11,
+    # kept for the coarse model's recipe, had no such second look)
+    if breast.all() and cfg.mask_log_offset != LOG_OFFSET_RANGE:
+        breast = _as_read_or_log(_breast_on(small, values, valley=True), _breast_on(*log_scaled, valley=True))
 
     # distance to the skin line (image borders do not count as skin: the
     # chest wall usually touches the detector edge)

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import cv2
 import numpy as np
 import pytest
 from scipy import ndimage
 from skimage.draw import ellipse, polygon, polygon2mask
+from skimage.filters import threshold_otsu
 
 from calcdetect.config import DetectorConfig
 from calcdetect.detector.pipeline import detect
-from calcdetect.detector.mask import BreastMask, _fill_holes, breast_mask, search_outline_rc
+from calcdetect.detector.enhance import shrink
+from calcdetect.detector.mask import (_VALLEY_TO_PEAK, BreastMask, _a_second_look_finds_background, _fill_holes,
+                                      _valley_to_peak, breast_mask, search_outline_rc)
 
 CFG = DetectorConfig(image_threshold=5.0)
 
@@ -52,6 +56,52 @@ def test_pectoral_found_on_mlo_and_its_edge_gives_no_candidates():
     # 0.008), but no cluster forms
     assert all(c.row_px / 270 + c.col_px / 240 > 1.5 for c in result.calcifications)
     assert not result.clusters and not result.flag
+
+
+def _breast_on_a_grey_ramp(seed: int, shape=(600, 480)) -> tuple[np.ndarray, np.ndarray]:
+    """Fatty (1300) and dense (2800) tissue with smooth boundaries, beside a background that a
+    vendor's multi-frequency processing lifted into a ramp (100-1000 across the image)."""
+    rng = np.random.default_rng(seed)
+    rows, cols = shape
+    field = ndimage.gaussian_filter(rng.normal(size=shape), 15)
+    dense = 1.0 / (1.0 + np.exp(-3.0 * field / field.std()))
+    breast = np.zeros(shape, bool)
+    breast[ellipse(rows / 2, 0, rows * 0.45, cols * 0.8, shape=shape)] = True
+    ramp = np.broadcast_to(100.0 + 900.0 * np.linspace(0.0, 1.0, cols), shape)
+    img = np.where(breast, 1300.0 + 1500.0 * dense, ramp) + rng.normal(0, 3.0, shape)
+    return img.astype(np.float32), breast
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_breast_beside_a_grey_ramp_is_the_breast_not_the_whole_image(seed):
+    """The ramp and the tissue's two densities widen both of Otsu's classes (their means are 3-4
+    spreads apart, where the mask used to take the whole image), but the histogram's valley
+    between them is deep; a crop of the tissue alone has no background and is searched whole."""
+    img, breast = _breast_on_a_grey_ramp(seed)
+    m = breast_mask(img, spacing_mm=(0.1, 0.1), view="CC", config=CFG)
+    assert abs(m.breast.mean() - breast.mean()) < 0.01
+    rr, cc = np.nonzero(breast[::7, ::7])
+    assert m.lookup(m.breast, rr * 7, cc * 7).mean() > 0.98
+    crop = breast_mask(img[200:400, 0:150], spacing_mm=(0.1, 0.1), view="CC", config=CFG)
+    assert crop.breast.all()
+
+
+def test_a_deep_valley_is_a_background_only_where_the_lower_class_is_smooth():
+    """Fatty and dense tissue far apart in density leave a valley in the histogram as deep as a
+    background's, but the fatty class has structure: it is not taken for air."""
+    for seed in (0, 2, 3):
+        rng = np.random.default_rng(seed)
+        field = ndimage.gaussian_filter(rng.normal(size=(300, 240)), 15)
+        texture = ndimage.gaussian_filter(rng.normal(size=(300, 240)), 4)
+        tissue = (1300.0 + 1500.0 / (1.0 + np.exp(-8.0 * field / field.std())) + 80.0 * texture / texture.std()
+                  + rng.normal(0, 3.0, field.shape))
+        ramp, _ = _breast_on_a_grey_ramp(seed)
+        for img, background in ((tissue.astype(np.float32), False), (ramp, True)):
+            small = cv2.GaussianBlur(shrink(img, spacing_mm=(0.1, 0.1), target_mm=0.5)[0], (0, 0), 1.0)
+            values = small.ravel()
+            t = float(threshold_otsu(values))
+            assert _valley_to_peak(values, t) < _VALLEY_TO_PEAK  # both have a deep valley
+            assert _a_second_look_finds_background(small, values, t) is background
 
 
 def test_mask_of_a_right_breast_mirrors_the_left():
