@@ -26,7 +26,8 @@ logger = logging.getLogger(__name__)
 
 
 def add_parser(subparsers) -> argparse.ArgumentParser:
-    from calcdetect.phantom.presets import MIX_FAMILIES, PRESETS  # noqa: PLC0415 (fast --help)
+    from calcdetect.phantom.presentation import PRESENTATION_PROCESSING  # noqa: PLC0415 (fast --help)
+    from calcdetect.phantom.presets import MIX_FAMILIES, PRESETS  # noqa: PLC0415
 
     names = ", ".join(list(PRESETS) + list(MIX_FAMILIES))
     parser = subparsers.add_parser(
@@ -44,6 +45,9 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     parser.add_argument("--visibility-mix", default=None, metavar="visible=0.7,subtle=0.2,occult=0.1",
                         help="class mix of a set's clusters (default 70/20/10; docs/phantom-truth.md); "
                         "a cohort's clusters are always visible")
+    parser.add_argument("--presentation-processing", default="none", choices=tuple(PRESENTATION_PROCESSING),
+                        help="a vendor's processing of a set's FOR PRESENTATION images: unsharp masking or "
+                        "multi-frequency enhancement (calcdetect.phantom.presentation; default none)")
     parser.add_argument("--workers", type=int, default=1, help="processes to use (default 1)")
     parser.add_argument("--reuse", action="store_true",
                         help="keep images already in OUT that were made with the same seed and arguments")
@@ -87,6 +91,8 @@ def run(args: argparse.Namespace) -> int:
     t0 = time.perf_counter()
     try:
         if args.cohort is not None:
+            if args.presentation_processing != "none":
+                raise ValueError("--presentation-processing applies to a set (--n), not to --cohort")
             preset = args.preset or "demo"
             paths = write_cohort_phantoms(args.out, args.cohort, seed=args.seed, preset=preset,
                                           workers=args.workers, reuse_existing=args.reuse)
@@ -95,7 +101,8 @@ def run(args: argparse.Namespace) -> int:
             preset = args.preset or "mix"
             paths = write_phantom_set(args.out, n=args.n, seed=args.seed, preset=preset,
                                       positive_fraction=args.positive_fraction, workers=args.workers,
-                                      reuse_existing=args.reuse, visibility_mix=parse_mix(args.visibility_mix))
+                                      reuse_existing=args.reuse, visibility_mix=parse_mix(args.visibility_mix),
+                                      presentation_processing=args.presentation_processing)
             skipped = []
     except (ValueError, OSError) as exc:
         logger.error("%s", exc)

@@ -26,6 +26,7 @@ from calcdetect.phantom.cluster_insert import InsertedCluster, insert_cluster
 from calcdetect.phantom.distractors import MuForSnr, add_patch, add_physical_distractors, add_stored_distractors
 from calcdetect.phantom.film_distractors import add_film_distractors
 from calcdetect.phantom.visibility import REALISTIC_MIX, VISIBILITY_CLASSES
+from calcdetect.phantom.presentation import check_processing, process_presentation
 from calcdetect.phantom.presets import FOR_PROCESSING, VendorPreset, resolve_preset
 from calcdetect.phantom.uids import phantom_uid
 
@@ -184,15 +185,19 @@ def _calcification_truth(lesion: _PlacedLesion, exposure: Exposure, response) ->
 
 
 def _store(n_det: np.ndarray, response, exposure: Exposure, *, anat: Anatomy, preset: VendorPreset, label: str,
-           flip: bool, rng: np.random.Generator) -> tuple[np.ndarray, list[dict]]:
+           flip: bool, rng: np.random.Generator, processing: str = "none") -> tuple[np.ndarray, list[dict]]:
     """Stored pixels in the final orientation, with what is drawn into them (their truth records).
 
-    A digital preset: the response, then burned-in label and detector defects.
+    A digital preset: the response, the vendor's ``processing`` (FOR PRESENTATION only,
+    :mod:`.presentation`), then burned-in label and detector defects.
     A film preset: density with grain and scanner noise, then the film's
     labels, dust, scratches and scanner lines, then the scanner's encoding.
     """
     if exposure.film is None:
         stored = response.stored(n_det)
+        if _processed(preset, processing):
+            stored = process_presentation(stored, spacing_mm=preset.spacing_mm, max_value=preset.max_value,
+                                          recipe=processing)
         if flip:
             stored = np.ascontiguousarray(stored[:, ::-1])
         return stored, add_stored_distractors(stored, bright=response.bright_stored(), label=label,
@@ -204,6 +209,12 @@ def _store(n_det: np.ndarray, response, exposure: Exposure, *, anat: Anatomy, pr
     records = add_film_distractors(od, mask=mask, pitch_mm=preset.spacing_mm, d_min=exposure.film.spec.d_min,
                                    blur_px=exposure.blur_sigma_px, view_label=label, chest_wall_right=flip, rng=rng)
     return response.stored_from_od(od), records
+
+
+def _processed(preset: VendorPreset, processing: str) -> bool:
+    """Whether a vendor's presentation processing applies: digital FOR PRESENTATION images only (a
+    FOR PROCESSING image is the raw one; film is developed and scanned, not processed)."""
+    return processing != "none" and preset.film is None and preset.presentation_intent != FOR_PROCESSING
 
 
 def _orient_truth(calcs: list[dict], distractors: list[dict], *, cols: int, spacing_mm: float, flip: bool) -> None:
@@ -304,7 +315,7 @@ def _truth_document(*, seed: int, preset: VendorPreset, uids: tuple[str, str, st
 def make_phantom(*, seed: int, preset: str = "demo", view: str = "CC", laterality: str = "L",
                  density: str | None = None, with_cluster: bool | None = None, patient_id: str = "PHANTOM",
                  study_uid: str | None = None, lesion_seed: int | None = None,
-                 visibility: str | None = None) -> Phantom:
+                 visibility: str | None = None, presentation_processing: str = "none") -> Phantom:
     """Generate one synthetic mammogram with its ground truth.
 
     Parameters
@@ -330,6 +341,10 @@ def make_phantom(*, seed: int, preset: str = "demo", view: str = "CC", lateralit
         :mod:`.visibility`): lesions are redrawn until it does (bounded,
         deterministic).  None draws it from :data:`.visibility.REALISTIC_MIX`;
         ``"any"`` keeps the first lesion drawn, whatever its class.
+    presentation_processing : str
+        A vendor's processing of a FOR PRESENTATION image (:data:`.presentation.PRESENTATION_PROCESSING`:
+        ``"none"``, ``"usm"``, ``"multiscale"``); FOR PROCESSING and film images are left as they
+        are.  Where applied, the truth records it under ``"presentation_processing"``.
 
     Returns
     -------
@@ -342,6 +357,7 @@ def make_phantom(*, seed: int, preset: str = "demo", view: str = "CC", lateralit
     ((600, 480), True)
     """
     _check_arguments(view, laterality, density, visibility)
+    check_processing(presentation_processing)
     rng = np.random.default_rng(seed)
     p = resolve_preset(preset, rng)
     if density is None:
@@ -366,7 +382,7 @@ def make_phantom(*, seed: int, preset: str = "demo", view: str = "CC", lateralit
 
     flip = laterality == "R"
     stored, drawn = _store(n_det, response, exposure, anat=anat, preset=p, label=f"{laterality}{view}",
-                           flip=flip, rng=rng)
+                           flip=flip, rng=rng, processing=presentation_processing)
     del n_det
     _orient_truth(calcs, distractors, cols=p.cols, spacing_mm=sp, flip=flip)
     distractors += drawn
@@ -377,6 +393,8 @@ def make_phantom(*, seed: int, preset: str = "demo", view: str = "CC", lateralit
     truth = _truth_document(seed=seed, preset=p, uids=(study_uid, series_uid, sop_uid), patient_id=patient_id,
                             view=view, laterality=laterality, density=density, anat=anat, exposure=exposure,
                             lesion_seed=lesion_seed, calcs=calcs, clusters=clusters, distractors=distractors)
+    if _processed(p, presentation_processing):
+        truth["presentation_processing"] = presentation_processing
     return Phantom(stored=stored, truth=truth, preset=p, seed=int(seed), view=view, laterality=laterality,
                    patient_id=patient_id, study_instance_uid=study_uid, series_instance_uid=series_uid,
                    sop_instance_uid=sop_uid, window_center=float(centre), window_width=float(width),

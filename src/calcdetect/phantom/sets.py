@@ -27,6 +27,7 @@ from calcdetect.evaluation.truth_files import truth_path_for
 from calcdetect.phantom.dicom_writer import write_phantom
 from calcdetect.phantom.uids import phantom_uid
 from calcdetect.phantom.generate import DENSITIES, make_phantom
+from calcdetect.phantom.presentation import check_processing
 from calcdetect.phantom.presets import resolve_preset
 from calcdetect.phantom.visibility import REALISTIC_MIX, VISIBILITY_CLASSES
 
@@ -145,8 +146,11 @@ def _existing_truth(kwargs: dict, out_dir: str, name: str) -> dict | None:
 
 
 def _request(kwargs: dict) -> dict:
-    return {k: kwargs.get(k) for k in ("preset", "density", "with_cluster", "laterality", "lesion_seed",
-                                       "visibility")}
+    request = {k: kwargs.get(k) for k in ("preset", "density", "with_cluster", "laterality", "lesion_seed",
+                                          "visibility")}
+    if kwargs.get("presentation_processing", "none") != "none":  # absent otherwise: older caches still match
+        request["presentation_processing"] = kwargs["presentation_processing"]
+    return request
 
 
 def _job(kwargs: dict, out_dir: str, name: str, reuse: bool = False) -> tuple[str, dict]:
@@ -206,10 +210,12 @@ def _summary(results: list[tuple[str, dict]], mix: dict | None, preset: str | No
 
 
 def _manifest(out_dir: Path, results: list[tuple[str, dict]], mix: dict | None = None,
-              preset: str | None = None) -> list[Path]:
+              preset: str | None = None, *, presentation_processing: str = "none") -> list[Path]:
     rows = [[Path(p).name] + [m[k] for k in _MANIFEST[1:]] for p, m in results]
     _write_csv(out_dir / "manifest.csv", _MANIFEST, rows)
     summary = _summary(results, mix, preset)
+    if presentation_processing != "none":
+        summary["presentation_processing"] = presentation_processing
     atomic_write(out_dir / SET_SUMMARY, lambda t: t.write_text(json.dumps(summary, indent=1) + "\n"))
     return [Path(p) for p, _ in results]
 
@@ -224,7 +230,8 @@ def read_set_summary(out_dir: str | os.PathLike) -> dict:
 
 def write_phantom_set(out_dir: str | os.PathLike, *, n: int, seed: int, preset: str = "mix",
                       positive_fraction: float = 0.5, workers: int = 1, reuse_existing: bool = False,
-                      visibility_mix: dict[str, float] | None = None) -> list[Path]:
+                      visibility_mix: dict[str, float] | None = None,
+                      presentation_processing: str = "none") -> list[Path]:
     """Write ``n`` phantoms ``phantom_0000.dcm`` ... with truth, ``manifest.csv`` and ``set_summary.json``.
 
     Exactly ``round(n * positive_fraction)`` images hold a cluster (which ones
@@ -235,8 +242,11 @@ def write_phantom_set(out_dir: str | os.PathLike, *, n: int, seed: int, preset: 
     it; ``set_summary.json`` gives the mix asked for and obtained, and how
     many images each preset of a mix (e.g. ``"film-mix"``) gave.  ``workers > 1`` uses that many processes (same
     files).  ``reuse_existing`` keeps an image already written by the same
-    generator version with the same seed and arguments (a cache).
+    generator version with the same seed and arguments (a cache).  ``presentation_processing``
+    gives every FOR PRESENTATION image a vendor's processing (:mod:`.presentation`); the other
+    images, and all else drawn from the seed, are those of the set without it.
     """
+    check_processing(presentation_processing)
     if n < 0:
         raise ValueError(f"n must be >= 0, got {n!r}")
     if not 0.0 <= positive_fraction <= 1.0:
@@ -260,7 +270,10 @@ def write_phantom_set(out_dir: str | os.PathLike, *, n: int, seed: int, preset: 
                           view=str(rng.choice(["CC", "MLO"])), laterality=str(rng.choice(["L", "R"])),
                           with_cluster=bool(positive[i]), patient_id=f"PHANTOM-{i:04d}",
                           visibility=vis if positive[i] else None), f"phantom_{i:04d}"))
-    return _manifest(out, _run_jobs(jobs, out, workers, reuse_existing), mix, preset)
+        if presentation_processing != "none":
+            jobs[-1][0]["presentation_processing"] = presentation_processing
+    return _manifest(out, _run_jobs(jobs, out, workers, reuse_existing), mix, preset,
+                     presentation_processing=presentation_processing)
 
 
 def write_cohort_phantoms(out_dir: str | os.PathLike, records_csv: str | os.PathLike, *, seed: int,
