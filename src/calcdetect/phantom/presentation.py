@@ -70,7 +70,10 @@ def _blur(image: np.ndarray, sigma_mm: float, spacing_mm: float) -> np.ndarray:
     sigma_px = sigma_mm / spacing_mm
     if sigma_px <= _DIRECT_BLUR_MAX_PX:
         return cv2.GaussianBlur(image, (0, 0), sigma_px, borderType=cv2.BORDER_REFLECT)
-    # a kernel of thousands of taps is minutes per image: blur on a grid ~sigma/5 pixels coarse
+    # a kernel of thousands of taps is minutes per image: blur on a grid ~sigma/5 pixels coarse.
+    # acquisition._smooth does the same for the exposure on a grid sigma/6 coarse with the default
+    # border; for the 20 mm band that bends the recipe's transfer function to 0.43 (512-pixel
+    # image at 0.1 mm), below the 0.5 that keeps it invertible, so it is not shared
     k = int(sigma_px // 5)
     rows, cols = image.shape
     small = cv2.resize(image, (max(cols // k, 1), max(rows // k, 1)), interpolation=cv2.INTER_AREA)
