@@ -28,7 +28,7 @@ from calcdetect.commands.calibrate import resolutions_argument
 from calcdetect.config import DetectorConfig
 from calcdetect.exit_status import EXIT_FATAL, EXIT_OK
 
-__all__ = ["add_parser", "run", "shipped_recipe"]
+__all__ = ["add_parser", "run", "set_folder", "shipped_recipe"]
 
 log = logging.getLogger(__name__)
 
@@ -57,8 +57,9 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
                       help=f"start from the recipe of the coarse-pixel model ({SHIPPED_COARSE_MODEL})")
     kind.add_argument("--clusters", action="store_true",
                       help=f"train the cluster model ({SHIPPED_CLUSTER_MODEL}) on the clusters the detector finds")
-    parser.add_argument("--seed", type=_set_argument, action="append", metavar="SEED[:PRESET]",
-                        help="training set seed, optionally with its own preset, e.g. 31010:film-mix "
+    parser.add_argument("--seed", type=_set_argument, action="append", metavar="SEED[:PRESET[:PROCESSING]]",
+                        help="training set seed, optionally with its own preset and a vendor-like processing of "
+                             "its FOR PRESENTATION images, e.g. 31010:film-mix or 31021:mix:multiscale "
                              "(repeat for more sets)")
     parser.add_argument("--n", type=int, help="images per set")
     parser.add_argument("--preset", help="phantom preset or mix of the sets given without one")
@@ -79,12 +80,19 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     return parser
 
 
-def _set_argument(text: str) -> tuple[int, str | None]:
-    seed, _, preset = text.partition(":")
+def _set_argument(text: str) -> tuple[int, str | None, str]:
+    """(seed, preset or None, presentation processing) of ``SEED[:PRESET[:PROCESSING]]``."""
+    from calcdetect.phantom.presentation import check_processing
+
+    seed, _, rest = text.partition(":")
+    preset, _, processing = rest.partition(":")
     try:
-        return int(seed), preset or None
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not SEED or SEED:PRESET (e.g. 31010 or 31010:film-mix)")
+        number = int(seed)
+        check_processing(processing or "none")
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"{text!r} is not SEED, SEED:PRESET or SEED:PRESET:PROCESSING "
+                                         f"(e.g. 31010, 31010:film-mix or 31021:mix:multiscale): {exc}")
+    return number, preset or None, processing or "none"
 
 
 def _seeds_argument(text: str) -> tuple[int, ...]:
@@ -135,9 +143,11 @@ def _recipe_from(args: argparse.Namespace):
         changes["detector_settings"] = settings_of(DetectorConfig.from_file(str(args.config)))
     if args.seed:
         default = args.preset or recipe.preset
-        changes["set_seeds"] = tuple(seed for seed, _ in args.seed)
-        presets = tuple(preset or default for _, preset in args.seed)
+        changes["set_seeds"] = tuple(seed for seed, _, _ in args.seed)
+        presets = tuple(preset or default for _, preset, _ in args.seed)
         changes["set_presets"] = () if set(presets) == {default} else presets
+        processings = tuple(processing for _, _, processing in args.seed)
+        changes["set_processing"] = () if set(processings) == {"none"} else processings
     elif args.preset and recipe.set_presets:
         raise ValueError("--preset without --seed would change the preset of sets that have their own; "
                          "give the sets with --seed SEED[:PRESET]")
@@ -148,10 +158,17 @@ def _phantom_paths(recipe, root: Path, workers: int) -> list[Path]:
     from calcdetect.phantom import write_phantom_set
 
     paths: list[Path] = []
-    for seed, preset in recipe.sets:
-        paths += write_phantom_set(root / f"set-{seed}", n=recipe.n_per_seed, seed=seed, preset=preset,
-                                   positive_fraction=recipe.positive_fraction, workers=workers, reuse_existing=True)
+    for (seed, preset), processing in zip(recipe.sets, recipe.processings):
+        paths += write_phantom_set(root / set_folder(seed, processing), n=recipe.n_per_seed, seed=seed,
+                                   preset=preset, positive_fraction=recipe.positive_fraction, workers=workers,
+                                   reuse_existing=True, presentation_processing=processing)
     return paths
+
+
+def set_folder(seed: int, processing: str = "none") -> str:
+    """The cache folder of a training set: ``set-SEED``, ``set-SEED-PROCESSING`` for a processed one
+    (a set of the same seed with and without processing are different images)."""
+    return f"set-{seed}" if processing == "none" else f"set-{seed}-{processing}"
 
 
 def run(args: argparse.Namespace) -> int:

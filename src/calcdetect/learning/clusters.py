@@ -78,7 +78,8 @@ class ClusterRecipe(PhantomSets):
 
     The sets are the false-positive models' training sets (set ``i``:
     ``n_per_seed`` phantoms of seed ``set_seeds[i]`` drawn from
-    ``set_presets[i]``), each at every resolution of ``resample_mm``, with the
+    ``set_presets[i]``, with the presentation processing ``set_processing[i]``), each at every
+    resolution of ``resample_mm``, with the
     detector configured by ``detector_settings`` (keys other than the shipped
     ones, e.g. the false-positive models to take the members' probabilities from).
     """
@@ -93,6 +94,7 @@ class ClusterRecipe(PhantomSets):
     params: dict[str, object] = field(default_factory=lambda: dict(DEFAULT_CLUSTER_PARAMS))
     detector_settings: dict[str, object] = field(default_factory=dict)
     feature_names: tuple[str, ...] = BASE_CLUSTER_FEATURE_NAMES
+    set_processing: tuple[str, ...] = ()
 
     _TUPLE_FIELDS = (*PhantomSets._TUPLE_FIELDS, "feature_names")
 

@@ -57,10 +57,13 @@ DEFAULT_PARAMS: dict[str, object] = {
 
 class PhantomSets:
     """What every training recipe shares: sets of phantoms, set ``i`` drawn with seed ``set_seeds[i]``
-    from preset ``set_presets[i]`` (``preset`` for every set when ``set_presets`` is empty)."""
+    from preset ``set_presets[i]`` (``preset`` for every set when ``set_presets`` is empty), its FOR
+    PRESENTATION images given the vendor-like processing ``set_processing[i]``
+    (:data:`calcdetect.phantom.presentation.PRESENTATION_PROCESSING`; ``"none"`` for every set when
+    ``set_processing`` is empty)."""
 
     #: fields stored as lists in a model's metadata and read back as tuples
-    _TUPLE_FIELDS = ("set_seeds", "resample_mm", "set_presets")
+    _TUPLE_FIELDS = ("set_seeds", "resample_mm", "set_presets", "set_processing")
 
     def _check_feature_names(self, known: tuple[str, ...], what: str) -> None:
         """Refuse ``feature_names`` this version does not compute (``what`` names them in the message)."""
@@ -73,6 +76,14 @@ class PhantomSets:
         if self.set_presets and len(self.set_presets) != len(self.set_seeds):
             raise ValueError(f"set_presets names {len(self.set_presets)} presets for {len(self.set_seeds)} "
                              f"set seeds; give one preset per seed, or none to use preset={self.preset!r}")
+        if self.set_processing:
+            from calcdetect.phantom.presentation import check_processing
+
+            if len(self.set_processing) != len(self.set_seeds):
+                raise ValueError(f"set_processing names {len(self.set_processing)} processings for "
+                                 f"{len(self.set_seeds)} set seeds; give one per seed, or none for no processing")
+            for name in self.set_processing:
+                check_processing(name)
 
     @property
     def sets(self) -> tuple[tuple[int, str], ...]:
@@ -80,8 +91,16 @@ class PhantomSets:
         presets = self.set_presets or (self.preset,) * len(self.set_seeds)
         return tuple(zip(self.set_seeds, presets))
 
+    @property
+    def processings(self) -> tuple[str, ...]:
+        """The presentation processing of each training set (``"none"`` where the recipe gives none)."""
+        return self.set_processing or ("none",) * len(self.set_seeds)
+
     def to_dict(self) -> dict[str, object]:
-        return asdict(self)
+        values = asdict(self)
+        if not self.set_processing:  # a recipe without processing reads as it did before the field existed
+            del values["set_processing"]
+        return values
 
     def _with_settings(self, base: DetectorConfig | None) -> DetectorConfig:
         """``base`` (or the shipped configuration) with this recipe's ``detector_settings``."""
@@ -151,6 +170,7 @@ class TrainingRecipe(PhantomSets):
     film_dust_negatives: bool = False
     detector_settings: dict[str, object] = field(default_factory=dict)
     booster_seeds: tuple[int, ...] = ()
+    set_processing: tuple[str, ...] = ()
 
     _TUPLE_FIELDS = (*PhantomSets._TUPLE_FIELDS, "feature_names", "booster_seeds")
 
@@ -162,7 +182,7 @@ class TrainingRecipe(PhantomSets):
                              "the same seed fits the same booster")
 
     def to_dict(self) -> dict[str, object]:
-        values = asdict(self)
+        values = super().to_dict()
         if not self.booster_seeds:  # a one-booster recipe reads as it did before booster_seeds existed
             del values["booster_seeds"]
         return values

@@ -253,7 +253,7 @@ def test_the_train_command_knows_the_cluster_model(tmp_path):
     from calcdetect.commands import train
 
     assert train.SHIPPED_CLUSTER_MODEL == SHIPPED_CLUSTER_MODEL
-    args = dict(seed=[(7, "film-mix")], n=3, preset=None, resample_mm=None, coarse=False, clusters=True)
+    args = dict(seed=[(7, "film-mix", "none")], n=3, preset=None, resample_mm=None, coarse=False, clusters=True)
     recipe = train._recipe_from(argparse.Namespace(**args))
     assert isinstance(recipe, ClusterRecipe) and recipe.sets == ((7, "film-mix"),) and recipe.n_per_seed == 3
     with pytest.raises(ValueError, match="--features"):

@@ -12,6 +12,7 @@ from calcdetect.config import DetectorConfig
 from calcdetect.detector.features import FEATURE_NAMES
 from calcdetect.detector.fp_model import load_fp_model
 from calcdetect.learning.dataset import CandidateTable, candidate_table, label_candidates, on_artefact, resample_image
+from calcdetect.learning.clusters import ClusterRecipe
 from calcdetect.learning.train import TrainingRecipe, leave_one_preset_out, train_model
 
 
@@ -171,25 +172,67 @@ def test_a_recipe_gives_each_set_its_own_preset_or_the_common_one():
         TrainingRecipe(set_seeds=(1, 2), set_presets=("film-mix",))
 
 
+def test_a_recipe_gives_each_set_its_presentation_processing_and_records_it_only_when_given():
+    plain = TrainingRecipe(set_seeds=(1, 2))
+    assert plain.processings == ("none", "none") and "set_processing" not in plain.to_dict()
+    processed = TrainingRecipe(set_seeds=(1, 2), set_processing=("none", "multiscale"))
+    assert processed.processings == ("none", "multiscale")
+    assert processed.to_dict()["set_processing"] == ("none", "multiscale")
+    assert TrainingRecipe.from_dict(json.loads(json.dumps(processed.to_dict()))) == processed
+    clusters = ClusterRecipe(set_seeds=(1,), set_presets=("mix",), set_processing=("usm",))
+    assert ClusterRecipe.from_dict(json.loads(json.dumps(clusters.to_dict()))) == clusters
+    with pytest.raises(ValueError, match="one per seed"):
+        TrainingRecipe(set_seeds=(1, 2), set_processing=("usm",))
+    with pytest.raises(ValueError, match="sharpen"):
+        TrainingRecipe(set_seeds=(1,), set_processing=("sharpen",))
+
+
 def test_the_train_command_reads_seed_colon_preset():
     import argparse
 
     from calcdetect.commands.train import _recipe_from, _set_argument
 
-    assert _set_argument("31010:film-mix") == (31010, "film-mix") and _set_argument("7") == (7, None)
+    assert _set_argument("31010:film-mix") == (31010, "film-mix", "none")
+    assert _set_argument("7") == (7, None, "none")
+    assert _set_argument("31021:mix:multiscale") == (31021, "mix", "multiscale")
+    assert _set_argument("31021::usm") == (31021, None, "usm")
     with pytest.raises(argparse.ArgumentTypeError, match="SEED:PRESET"):
         _set_argument("film-mix")
-    args = argparse.Namespace(seed=[(1, None), (2, "film-mix")], n=3, preset=None, resample_mm=None, coarse=False)
+    with pytest.raises(argparse.ArgumentTypeError, match="sharpen"):
+        _set_argument("31021:mix:sharpen")
+    args = argparse.Namespace(seed=[(1, None, "none"), (2, "film-mix", "none")], n=3, preset=None, resample_mm=None,
+                              coarse=False)
     recipe = _recipe_from(args)
     assert recipe.sets == ((1, recipe.preset), (2, "film-mix")) and recipe.n_per_seed == 3
-    same = _recipe_from(argparse.Namespace(seed=[(1, None)], n=None, preset="small", resample_mm=None, coarse=False))
+    assert recipe.set_processing == ()
+    same = _recipe_from(argparse.Namespace(seed=[(1, None, "none")], n=None, preset="small", resample_mm=None,
+                                           coarse=False))
     assert same.sets == ((1, "small"),) and same.set_presets == ()
+    processed = _recipe_from(argparse.Namespace(seed=[(1, None, "none"), (1, None, "usm")], n=None, preset=None,
+                                                resample_mm=None, coarse=False))
+    assert processed.processings == ("none", "usm")
     # --coarse starts from the coarse-pixel model's recipe: the spot filter on
     coarse = _recipe_from(argparse.Namespace(seed=None, n=None, preset=None, resample_mm=None, coarse=True))
     # the coarse model predates spot_image_snr and spot_block_snr: it reads the features up to spot_snr
     assert coarse.spot_filter and coarse.features == FEATURE_NAMES[: FEATURE_NAMES.index("spot_snr") + 1]
     assert not recipe.spot_filter and "spot_snr" not in recipe.features
     assert {"spot_image_snr", "spot_block_snr"} <= set(recipe.features)  # the shipped full-size model's
+
+
+def test_the_train_command_keeps_a_processed_set_apart_from_the_plain_set_of_its_seed(tmp_path):
+    import pydicom
+
+    from calcdetect.commands.train import _phantom_paths
+    from calcdetect.evaluation.truth_files import read_truth_file, truth_path_for
+
+    recipe = TrainingRecipe(set_seeds=(5150, 5150), preset="small", n_per_seed=1, positive_fraction=1.0,
+                            set_processing=("none", "usm"))
+    plain, processed = _phantom_paths(recipe, tmp_path, workers=1)
+    assert (plain.parent.name, processed.parent.name) == ("set-5150", "set-5150-usm")
+    truths = [read_truth_file(truth_path_for(p)) for p in (plain, processed)]
+    assert [t.get("presentation_processing", "none") for t in truths] == ["none", "usm"]
+    assert truths[0]["calcifications"] == truths[1]["calcifications"]  # the same phantom, processed
+    assert not np.array_equal(pydicom.dcmread(plain).pixel_array, pydicom.dcmread(processed).pixel_array)
 
 
 def test_the_train_command_chooses_the_features_by_name():
