@@ -269,9 +269,8 @@ def write_phantom_set(out_dir: str | os.PathLike, *, n: int, seed: int, preset: 
         jobs.append((dict(seed=derive_seed("image", seed, i), preset=preset,
                           view=str(rng.choice(["CC", "MLO"])), laterality=str(rng.choice(["L", "R"])),
                           with_cluster=bool(positive[i]), patient_id=f"PHANTOM-{i:04d}",
-                          visibility=vis if positive[i] else None), f"phantom_{i:04d}"))
-        if presentation_processing != "none":
-            jobs[-1][0]["presentation_processing"] = presentation_processing
+                          visibility=vis if positive[i] else None, presentation_processing=presentation_processing),
+                     f"phantom_{i:04d}"))
     return _manifest(out, _run_jobs(jobs, out, workers, reuse_existing), mix, preset,
                      presentation_processing=presentation_processing)
 
