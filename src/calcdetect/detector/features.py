@@ -32,6 +32,14 @@ features, in :data:`FEATURE_NAMES` order:
   spectrum;
 * ``line_snr``: SNR of the thin-line response (:mod:`calcdetect.detector.ridge`);
   missing where it does not run (coarse pixels, or ``line_source_snr`` 0);
+* ``tophat_rel``, ``mid_ratio_rel``, ``vessel_ridge_rel``: ``tophat_snr``,
+  ``mid_ratio`` and ``vessel_ridge`` read against the image's own background
+  (:class:`BackgroundScales`, at random positions of its search region):
+  over the median there of ``tophat_snr``, of the mid band over the top-hat,
+  and of ``|vessel_ridge|``.  A vendor's presentation processing lifts the
+  fine and mid bands everywhere in the image, calcification or not, so these
+  move less with it than the noise-normalised three do (missing where the
+  region holds too few positions);
 * ``digitised_film``: 1 on scanned screen-film, else 0 (the same for every
   candidate of an image; ``DetectorConfig.image_family``).  Cassette dust is
   a film artefact that looks like a small, very bright calcification; told
@@ -50,6 +58,7 @@ search region instead.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import cv2
@@ -62,8 +71,8 @@ from calcdetect.detector.responses import ScaleSpace
 
 log = logging.getLogger(__name__)
 
-__all__ = ["FEATURE_NAMES", "MAY_BE_MISSING", "CandidateFeatures", "candidate_features", "long_axis_deg", "mid_band_at",
-           "reach_px"]
+__all__ = ["BACKGROUND_SAMPLES", "FEATURE_NAMES", "MAY_BE_MISSING", "BackgroundScales", "CandidateFeatures",
+           "background_scales", "candidate_features", "long_axis_deg", "mid_band_at", "reach_px"]
 
 FEATURE_NAMES: tuple[str, ...] = (
     "snr", "best_scale_mm", "z_finest", "z_coarsest", "z_finer_ratio", "z_coarser_ratio",
@@ -71,10 +80,16 @@ FEATURE_NAMES: tuple[str, ...] = (
     "diameter_mm", "elongation", "fill",
     "blob_anisotropy", "vessel_anisotropy", "vessel_ridge",
     "texture_ratio", "spot_snr", "spot_image_snr", "spot_block_snr", "line_snr", "digitised_film",
+    "tophat_rel", "mid_ratio_rel", "vessel_ridge_rel",
 )
 
 #: features that are NaN by design where they are not measured (not a fault to warn about)
-MAY_BE_MISSING: frozenset[str] = frozenset({"spot_snr", "spot_image_snr", "spot_block_snr", "line_snr"})
+MAY_BE_MISSING: frozenset[str] = frozenset({"spot_snr", "spot_image_snr", "spot_block_snr", "line_snr",
+                                            "tophat_rel", "mid_ratio_rel", "vessel_ridge_rel"})
+
+#: random positions of the search region the background scales are read at, and the fewest that make one
+BACKGROUND_SAMPLES = 2000
+MIN_BACKGROUND_SAMPLES = 200
 
 #: half-width of the patch on which size and shape are measured
 _SHAPE_RADIUS_MM = 0.45
@@ -154,6 +169,12 @@ def mid_band_at(image: np.ndarray, rows: np.ndarray, cols: np.ndarray, *,
     """
     if rows.size == 0:
         return np.zeros(0)
+    return _read_band(_mid_band(image, spacing_mm, config), rows, cols)
+
+
+def _mid_band(image: np.ndarray, spacing_mm: tuple[float, float],
+              config: DetectorConfig) -> tuple[np.ndarray, tuple[int, int]]:
+    """The mid band of :func:`mid_band_at` on the shrunk grid, and the shrink factors."""
     small, (fr, fc) = shrink(image, spacing_mm=spacing_mm, target_mm=config.max_diameter_mm / 5.0)
     lo = (spacing_mm[0] * fr, spacing_mm[1] * fc)
     d = config.max_diameter_mm
@@ -162,9 +183,65 @@ def mid_band_at(image: np.ndarray, rows: np.ndarray, cols: np.ndarray, *,
         cv2.MORPH_RECT, (2 * int(round(mm_to_px(1.5 * d, lo[1]))) + 1, 2 * int(round(mm_to_px(1.5 * d, lo[0]))) + 1))
     open_fine = cv2.morphologyEx(small, cv2.MORPH_OPEN, fine_el, borderType=cv2.BORDER_REPLICATE)
     open_wide = cv2.morphologyEx(open_fine, cv2.MORPH_OPEN, wide_el, borderType=cv2.BORDER_REPLICATE)
-    band = cv2.dilate(open_fine - open_wide, np.ones((3, 3), np.uint8))
-    h, w = small.shape
+    return cv2.dilate(open_fine - open_wide, np.ones((3, 3), np.uint8)), (fr, fc)
+
+
+def _read_band(band_factors: tuple[np.ndarray, tuple[int, int]], rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+    band, (fr, fc) = band_factors
+    h, w = band.shape
     return band[np.clip(rows // fr, 0, h - 1), np.clip(cols // fc, 0, w - 1)].astype(np.float64)
+
+
+@dataclass(frozen=True)
+class BackgroundScales:
+    """What three measurements typically are at random positions of one image's search region.
+
+    The reference of the ``*_rel`` features: a vendor's processing (unsharp masking, multiscale
+    contrast enhancement) or a dense breast lifts the top-hat, the mid band and the vessel-scale
+    curvature everywhere, so a candidate's value over the same image's typical value moves less
+    between vendors than the value in noise units does.  Medians, so the few calcifications among
+    the positions do not count.
+
+    Attributes
+    ----------
+    tophat_snr : float
+        Median white top-hat height over the noise sigma.
+    mid_per_tophat : float
+        Median mid-band height over the median top-hat height (both read units).
+    vessel_ridge : float
+        Median ``|vessel_ridge|`` (scale-normalised curvature at the vessel scale, noise units).
+    n_positions : int
+        How many positions they were read at.
+    """
+
+    tophat_snr: float
+    mid_per_tophat: float
+    vessel_ridge: float
+    n_positions: int
+
+    @property
+    def usable(self) -> bool:
+        """Whether enough positions were read (:data:`MIN_BACKGROUND_SAMPLES`) and every scale is positive."""
+        return (self.n_positions >= MIN_BACKGROUND_SAMPLES
+                and min(self.tophat_snr, self.mid_per_tophat, self.vessel_ridge) > 0)
+
+
+def background_scales(tophat_snr: np.ndarray, contrast: np.ndarray, mid: np.ndarray,
+                      vessel_ridge: np.ndarray) -> BackgroundScales:
+    """The :class:`BackgroundScales` of measurements taken at random positions of the search region.
+
+    Examples
+    --------
+    >>> b = background_scales(np.full(300, 2.0), np.full(300, 4.0), np.full(300, 1.0), np.linspace(-1, 1, 300))
+    >>> round(b.tophat_snr, 3), round(b.mid_per_tophat, 3), b.usable
+    (2.0, 0.25, True)
+    """
+    n = int(np.size(tophat_snr))
+    if n == 0:
+        return BackgroundScales(0.0, 0.0, 0.0, 0)
+    top = float(np.median(contrast))
+    return BackgroundScales(float(np.median(tophat_snr)), float(np.median(mid)) / top if top > 0 else 0.0,
+                            float(np.median(np.abs(vessel_ridge))), n)
 
 
 def _patches(level: np.ndarray, rows: np.ndarray, cols: np.ndarray, rr: int, rc: int, step: int = 1, *,
@@ -295,6 +372,28 @@ def _texture_ratio(space: ScaleSpace, peaks: CandidatePeaks, spacing_mm, config:
     return out
 
 
+def _vessel_ridge(space: ScaleSpace, lrows: np.ndarray, lcols: np.ndarray, sigma: np.ndarray,
+                  spacing_mm: tuple[float, float]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Hessian eigenvalues at the coarsest (vessel) level, and the scale-normalised curvature in noise units."""
+    v1, v2 = _hessian_eigen(space.smoothed[-1], lrows, lcols)
+    scales = np.asarray(space.scales_mm)
+    vessel_px = mm_to_px(scales[-1] if scales.size else 0.1, min(spacing_mm))
+    return v1, v2, -v1 * vessel_px**2 / sigma
+
+
+def _background(image: np.ndarray, tophat: np.ndarray, space: ScaleSpace, band, positions, sigma_at,
+                spacing_mm: tuple[float, float]) -> BackgroundScales:
+    """:func:`background_scales` at ``positions`` (full-image pixels, in the search region)."""
+    rows, cols = (np.asarray(p, np.intp) for p in positions)
+    lrows, lcols = rows - space.origin[0], cols - space.origin[1]
+    inside = (lrows >= 0) & (lrows < tophat.shape[0]) & (lcols >= 0) & (lcols < tophat.shape[1])
+    rows, cols, lrows, lcols = rows[inside], cols[inside], lrows[inside], lcols[inside]
+    sigma = np.maximum(np.asarray(sigma_at(rows, cols), np.float64), 1e-12)
+    contrast = tophat[lrows, lcols].astype(np.float64)
+    return background_scales(contrast / sigma, contrast, _read_band(band, rows, cols),
+                             _vessel_ridge(space, lrows, lcols, sigma, spacing_mm)[2])
+
+
 def candidate_features(
     image: np.ndarray,
     tophat: np.ndarray,
@@ -305,13 +404,16 @@ def candidate_features(
     config: DetectorConfig,
     spot_pair: tuple[np.ndarray, np.ndarray] | None = None,
     digitised_film: bool = False,
+    background: tuple[tuple[np.ndarray, np.ndarray], Callable[[np.ndarray, np.ndarray], np.ndarray]] | None = None,
 ) -> CandidateFeatures:
     """Compute :data:`FEATURE_NAMES` for every candidate (see the module docstring).
 
     ``tophat`` covers the same region as ``space`` (from ``space.origin``);
     ``image`` is the whole image; ``spot_pair`` is ``spot_image_snr`` and ``spot_block_snr``
     (:func:`calcdetect.detector.spot.spot_features`; missing when not given);
-    ``digitised_film`` whether the image is scanned screen-film.
+    ``digitised_film`` whether the image is scanned screen-film; ``background`` random positions
+    of the search region (:func:`calcdetect.detector.mask.random_search_positions`) and the noise
+    sigma at any position, for the ``*_rel`` features (missing when not given).
     """
     n = len(peaks)
     rows, cols = peaks.row_px, peaks.col_px
@@ -325,7 +427,8 @@ def candidate_features(
     coarser = np.where(best < z.shape[1] - 1, z[idx, np.minimum(best + 1, z.shape[1] - 1)], z[idx, best])
     contrast = tophat[lrows, lcols].astype(np.float64)
     tophat_snr = contrast / peaks.sigma
-    mid = mid_band_at(image, rows, cols, spacing_mm=spacing_mm, config=config)
+    band = _mid_band(image, spacing_mm, config) if n else None
+    mid = _read_band(band, rows, cols) if n else np.zeros(0)
     mid_ratio = mid / np.maximum(contrast, 1e-6 * peaks.sigma)
     area, diameter, elongation, fill, orientation_deg = _shape(space, peaks, spacing_mm)
     blob_l1, blob_l2 = np.zeros(n), np.zeros(n)
@@ -333,11 +436,14 @@ def candidate_features(
         sel = np.flatnonzero(best == k)
         if sel.size:
             blob_l1[sel], blob_l2[sel] = _hessian_eigen(space.smoothed[k], lrows[sel], lcols[sel])
-    vessel = space.smoothed[-1]
-    v1, v2 = _hessian_eigen(vessel, lrows, lcols)
-    vessel_px = mm_to_px(scales[-1] if scales.size else 0.1, min(spacing_mm))
-    vessel_ridge = -v1 * vessel_px**2 / peaks.sigma  # scale-normalised curvature in noise units
+    v1, v2, vessel_ridge = _vessel_ridge(space, lrows, lcols, peaks.sigma, spacing_mm)
     texture = _texture_ratio(space, peaks, spacing_mm, config)
+    relative = np.full((3, n), np.nan)
+    if n and background is not None:
+        ref = _background(image, tophat, space, band, *background, spacing_mm)
+        if ref.usable:
+            relative = np.stack([tophat_snr / ref.tophat_snr, mid_ratio / ref.mid_per_tophat,
+                                 vessel_ridge / ref.vessel_ridge])
     matrix = _finite_float32(np.column_stack([
         snr, scales[best] if n else np.zeros(0), z[:, 0], z[:, -1],
         finer / np.maximum(snr, 1e-6), coarser / np.maximum(snr, 1e-6),
@@ -345,7 +451,7 @@ def candidate_features(
         diameter, elongation, fill,
         _anisotropy(blob_l1, blob_l2), _anisotropy(v1, v2), vessel_ridge,
         texture, peaks.spot_snr, *(spot_pair if spot_pair is not None else (np.full(n, np.nan),) * 2),
-        peaks.line_snr, np.full(n, float(digitised_film)),
+        peaks.line_snr, np.full(n, float(digitised_film)), *relative,
     ])) if n else np.zeros((0, len(FEATURE_NAMES)), np.float32)
     return CandidateFeatures(matrix, contrast, _tophat_diameter(tophat, lrows, lcols, spacing_mm), elongation, fill,
                              area, orientation_deg)

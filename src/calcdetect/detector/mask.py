@@ -26,7 +26,7 @@ from calcdetect.config import LOG_OFFSET_BACKGROUND_NOISE, LOG_OFFSET_RANGE, Det
 from calcdetect.detector.enhance import shrink
 from calcdetect.detector.noise_model import quantisation_step, robust_sigma
 
-__all__ = ["BreastMask", "breast_mask", "search_outline_rc"]
+__all__ = ["BreastMask", "breast_mask", "random_search_positions", "search_outline_rc"]
 
 log = logging.getLogger(__name__)
 
@@ -405,3 +405,31 @@ def _pectoral(small: np.ndarray, breast: np.ndarray, spacing_mm: tuple[float, fl
             continue  # the corner side must be the brighter (denser) muscle
         return region[:, ::-1] if flip else region
     return none
+
+
+def random_search_positions(shape: tuple[int, int], valid, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Up to ``n`` random pixel positions of the search region, drawn with a fixed seed.
+
+    The null of the rejection tests and the image's own reference for the background-relative
+    features (:mod:`calcdetect.detector.features`): what a statistic is at random places of this
+    breast.  The seed is fixed, so a result is reproducible.
+
+    Parameters
+    ----------
+    shape : (int, int)
+        The image's shape; positions keep 8 pixels from its edges.
+    valid : callable
+        ``valid(rows_px, cols_px)``: whether positions are in the search region
+        (:meth:`BreastMask.in_search`).
+    n : int
+        The most positions returned.
+
+    Returns
+    -------
+    rows_px, cols_px : ndarray of int
+    """
+    rng = np.random.default_rng(20261130)
+    rr = rng.integers(8, max(9, shape[0] - 8), 8 * n)
+    cc = rng.integers(8, max(9, shape[1] - 8), 8 * n)
+    keep = np.asarray(valid(rr, cc), bool)
+    return rr[keep][:n], cc[keep][:n]

@@ -50,9 +50,10 @@ from calcdetect.detector.cluster import cluster_calcifications
 from calcdetect.detector.cluster_model import load_cluster_model
 from calcdetect.detector.defects import repair_isolated_saturated
 from calcdetect.detector.enhance import white_tophat_mm
-from calcdetect.detector.features import FEATURE_NAMES, CandidateFeatures, candidate_features, reach_px
+from calcdetect.detector.features import (BACKGROUND_SAMPLES, FEATURE_NAMES, CandidateFeatures, candidate_features,
+                                          reach_px)
 from calcdetect.detector.fp_model import model_for, threshold_for
-from calcdetect.detector.mask import BreastMask, breast_mask, search_outline_rc
+from calcdetect.detector.mask import BreastMask, breast_mask, random_search_positions, search_outline_rc
 from calcdetect.detector.noise_model import NoiseCurve, fit_noise_curve
 from calcdetect.detector.point_spread import NO_ESTIMATE, estimate_point_spread
 from calcdetect.detector.rejection import Rejection, reject_artefacts
@@ -181,8 +182,9 @@ def analyse_candidates(
     watch.tick("tophat")
     spot_pair = spot_features(work, peaks.row_px, peaks.col_px, sigma=peaks.sigma, spacing_mm=spacing, config=cfg,
                               valid=mask.in_search, sigma_at=sigma_at, full_shape=image.shape, origin=origin)
+    background = (random_search_positions(image.shape, mask.in_search, BACKGROUND_SAMPLES), sigma_at)
     feats = candidate_features(image, tophat, space, peaks, spacing_mm=spacing, config=cfg, spot_pair=spot_pair,
-                               digitised_film=treated_as_film(digitised_film, cfg))
+                               digitised_film=treated_as_film(digitised_film, cfg), background=background)
     watch.tick("features")
     return CandidateAnalysis(peaks, feats, mask, noise, spacing, watch.timings, image, sigma_small)
 

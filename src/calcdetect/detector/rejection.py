@@ -61,6 +61,7 @@ from scipy.spatial import cKDTree
 
 from calcdetect.config import DetectorConfig, mm_to_px
 from calcdetect.detector.lines import RidgeEvidence, ScannerLine, find_scanner_lines, on_scanner_line, ridges_through
+from calcdetect.detector.mask import random_search_positions
 from calcdetect.detector.noise_model import robust_centre_spread
 from calcdetect.detector.point_spread import PointSpread
 
@@ -268,7 +269,7 @@ def reject_artefacts(
                                    z=config.line_z, min_length_mm=config.scanner_line_min_mm)
         if n:
             reason[on_scanner_line(lines, rows_px, cols_px, margin_px=3)] = "scanner_line"
-    null_r, null_c = _null_positions(image.shape, valid)
+    null_r, null_c = random_search_positions(image.shape, valid, _NULL_SAMPLES)
     null_sigma = np.asarray(sigma_at(null_r, null_c), float)
     if n and config.line_z > 0 and config.scratch_min_length_mm > 0 and null_r.size >= 50:
         lines_of = partial(_line_reasons, reason, image, rows_px, cols_px, sigma=sigma, spacing_mm=spacing_mm,
@@ -379,10 +380,3 @@ def _along(seed: np.ndarray, rows_px: np.ndarray, cols_px: np.ndarray, ridges: R
     return out
 
 
-def _null_positions(shape: tuple[int, int], valid) -> tuple[np.ndarray, np.ndarray]:
-    """Up to 2,000 positions of the search region, drawn with a fixed seed (the result is reproducible)."""
-    rng = np.random.default_rng(20261130)
-    rr = rng.integers(8, max(9, shape[0] - 8), 8 * _NULL_SAMPLES)
-    cc = rng.integers(8, max(9, shape[1] - 8), 8 * _NULL_SAMPLES)
-    keep = np.asarray(valid(rr, cc), bool)
-    return rr[keep][:_NULL_SAMPLES], cc[keep][:_NULL_SAMPLES]

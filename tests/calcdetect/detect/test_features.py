@@ -35,7 +35,13 @@ def test_an_affine_grey_scale_leaves_candidates_and_features_unchanged(scene, co
     unmeasured = np.abs(fa[:, FEATURE_NAMES.index("vessel_ridge")]) < 0.1
     fb[unmeasured, FEATURE_NAMES.index("vessel_anisotropy")] = fa[unmeasured, FEATURE_NAMES.index("vessel_anisotropy")]
     assert np.count_nonzero(unmeasured) < 0.2 * len(common)
-    np.testing.assert_allclose(fb, fa, rtol=1e-2, atol=3e-2)  # float32 rounding: a sample may change noise bin
+    relative = [FEATURE_NAMES.index(name) for name in ("tophat_rel", "mid_ratio_rel", "vessel_ridge_rel")]
+    absolute = [j for j in range(len(FEATURE_NAMES)) if j not in relative]
+    np.testing.assert_allclose(fb[:, absolute], fa[:, absolute], rtol=1e-2, atol=3e-2)  # float32: a noise bin may move
+    # over the background's median: on this flat scene |vessel_ridge| there is a few hundredths, so the
+    # rounding above moves the ratio by up to about 4 %
+    assert np.isfinite(fa[:, relative]).all()
+    np.testing.assert_allclose(fb[:, relative], fa[:, relative], rtol=5e-2, atol=3e-2)
     assert a.features.matrix.shape[1] == len(FEATURE_NAMES)
 
 
