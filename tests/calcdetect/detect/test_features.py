@@ -6,8 +6,9 @@ import numpy as np
 import pytest
 
 from calcdetect.config import DetectorConfig
-from calcdetect.detector.features import FEATURE_NAMES
+from calcdetect.detector.features import FEATURE_NAMES, MAY_BE_MISSING, MIN_BACKGROUND_SAMPLES, background_scales
 from calcdetect.detector.pipeline import analyse_candidates, detect, treated_as_film
+from calcdetect.phantom.presentation import enhance
 
 
 def _image(scene):
@@ -111,3 +112,51 @@ def test_an_elongated_calcification_is_measured_along_its_long_axis(scene, confi
     result = detect(image, spacing_mm=(0.05, 0.05), config=config.replace(accept_probability=0.0))
     (calc,) = [c for c in result.calcifications if (c.row_px, c.col_px) == (a.peaks.row_px[i], a.peaks.col_px[i])]
     assert calc.orientation_deg == pytest.approx(float(a.features.orientation_deg[i]))
+
+
+RELATIVE = {"tophat_rel": "tophat_snr", "mid_ratio_rel": "mid_ratio", "vessel_ridge_rel": "vessel_ridge"}
+
+
+def test_each_relative_feature_is_its_measurement_over_one_scale_read_from_the_image(scene, config):
+    """One reference per image and feature: the ratio of a measurement to its relative form is the same
+    for every candidate of an image, and a processing that lifts the fine band changes it."""
+    image = _image(scene)
+    processed = enhance(image, spacing_mm=0.1, recipe="usm")
+    scales = []
+    for pixels in (image, processed):
+        a = analyse_candidates(pixels, spacing_mm=(0.1, 0.1), config=config)
+        per_image = {}
+        for rel, absolute in RELATIVE.items():
+            measured, relative = a.features.column(absolute).astype(np.float64), a.features.column(rel)
+            keep = np.abs(measured) > 1e-3  # a ratio of float32 roundings where the measurement is 0
+            ratio = measured[keep] / relative[keep]
+            assert keep.sum() > 3 and np.all(ratio > 0)
+            np.testing.assert_allclose(ratio, np.median(ratio), rtol=1e-3)
+            per_image[rel] = float(np.median(ratio))
+        scales.append(per_image)
+    assert all(abs(scales[1][rel] / scales[0][rel] - 1.0) > 0.02 for rel in RELATIVE)
+
+
+def test_relative_features_are_missing_where_too_few_random_positions_fall_in_the_breast(scene, config, monkeypatch):
+    import calcdetect.detector.pipeline as pipeline
+
+    image = _image(scene)
+    full = analyse_candidates(image, spacing_mm=(0.1, 0.1), config=config)
+    draw = pipeline.random_search_positions
+    monkeypatch.setattr(pipeline, "random_search_positions",
+                        lambda shape, valid, n: draw(shape, valid, MIN_BACKGROUND_SAMPLES - 1))
+    few = analyse_candidates(image, spacing_mm=(0.1, 0.1), config=config)
+    relative = [FEATURE_NAMES.index(name) for name in RELATIVE]
+    assert np.isfinite(full.features.matrix[:, relative]).all()
+    assert np.isnan(few.features.matrix[:, relative]).all()
+    others = [j for j in range(len(FEATURE_NAMES)) if j not in relative]
+    np.testing.assert_array_equal(few.features.matrix[:, others], full.features.matrix[:, others])
+    assert {"tophat_rel", "mid_ratio_rel", "vessel_ridge_rel"} <= MAY_BE_MISSING
+
+
+def test_background_scales_are_unusable_without_enough_positions_or_with_a_zero_scale():
+    ones = np.ones(MIN_BACKGROUND_SAMPLES)
+    assert background_scales(ones, ones, ones, ones).usable
+    assert not background_scales(ones[1:], ones[1:], ones[1:], ones[1:]).usable
+    assert not background_scales(ones, ones, ones, 0 * ones).usable  # no curvature anywhere: no scale
+    assert not background_scales(*(np.zeros(0),) * 4).usable

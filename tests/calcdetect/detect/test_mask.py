@@ -278,3 +278,20 @@ def test_fill_holes_of_a_uniform_grid(value):
     binary = np.full((7, 9), value)
     np.testing.assert_array_equal(_fill_holes(binary), binary)
 
+
+
+def test_random_search_positions_lie_in_the_region_and_are_the_same_each_time():
+    from calcdetect.detector.mask import random_search_positions
+
+    def valid(r, c):
+        return (r >= 100) & (r < 300) & (c < 150)
+
+    rows, cols = random_search_positions((400, 500), valid, 500)
+    assert rows.size == 500 and valid(rows, cols).all()
+    again = random_search_positions((400, 500), valid, 500)
+    np.testing.assert_array_equal(rows, again[0])
+    np.testing.assert_array_equal(cols, again[1])
+    # a tiny region: fewer than asked, never a position outside it or within 8 pixels of the border
+    rows, cols = random_search_positions((400, 500), lambda r, c: (r < 12) | (c >= 490), 500)
+    assert 0 < rows.size < 500
+    assert rows.min() >= 8 and cols.max() < 500 - 8
