@@ -71,8 +71,8 @@ from calcdetect.detector.responses import ScaleSpace
 
 log = logging.getLogger(__name__)
 
-__all__ = ["BACKGROUND_SAMPLES", "FEATURE_NAMES", "MAY_BE_MISSING", "BackgroundScales", "CandidateFeatures",
-           "background_scales", "candidate_features", "long_axis_deg", "mid_band_at", "reach_px"]
+__all__ = ["BACKGROUND_SAMPLES", "FEATURE_NAMES", "MAY_BE_MISSING", "MIN_BACKGROUND_SAMPLES", "BackgroundScales",
+           "CandidateFeatures", "background_scales", "candidate_features", "long_axis_deg", "mid_band_at", "reach_px"]
 
 FEATURE_NAMES: tuple[str, ...] = (
     "snr", "best_scale_mm", "z_finest", "z_coarsest", "z_finer_ratio", "z_coarser_ratio",

@@ -378,5 +378,3 @@ def _along(seed: np.ndarray, rows_px: np.ndarray, cols_px: np.ndarray, ridges: R
         for hit in tree.query_ball_point(pts, r=width_mm):
             out[hit] = True
     return out
-
-
