@@ -29,18 +29,33 @@ def froc(dirs):
     return np.arange(len(thresholds)) / n, np.array([(vs > t).mean() for t in thresholds])
 
 
-root, out = sys.argv[1], sys.argv[2]
-fig, axes = plt.subplots(1, 3, figsize=(13, 4), sharey=True)
-for ax, (title, sets) in zip(axes, READINGS.items()):
-    for tag, label, style in (("old", "sum of three (before)", "--"), ("new", "cluster model (shipped)", "-")):
-        x, y = froc([f"{root}/{tag}_{s}" for s in sets])
-        ax.step(x, y, style, where="post", label=label)
-    ax.set(title=f"{title} (400 images)", xlim=(0, 1), ylim=(0.6, 1.0), xlabel="false clusters per image")
+def decorate(ax, title):
+    """Axes of a FROC panel: 0-1 false clusters per image, marks at the rates the rules read."""
+    ax.set(title=title, xlim=(0, 1), ylim=(0.6, 1.0), xlabel="false clusters per image")
     for rate in (0.05, 0.1, 0.2):
         ax.axvline(rate, color="0.85", lw=0.8, zorder=0)
     ax.grid(alpha=0.3)
-axes[0].set_ylabel("visible clusters found")
-axes[0].legend(loc="lower right")
-fig.suptitle("Fresh seeds 96001141-2 (mix) and 98000015-6 (film-mix), pooled per reading")
-fig.tight_layout()
-fig.savefig(out, dpi=110)
+
+
+def finish(fig, axes, title, out):
+    """Label, title and write a row of FROC panels."""
+    axes[0].set_ylabel("visible clusters found")
+    axes[0].legend(loc="lower right")
+    fig.suptitle(title)
+    fig.tight_layout()
+    fig.savefig(out, dpi=110)
+
+
+def main():
+    root, out = sys.argv[1], sys.argv[2]
+    fig, axes = plt.subplots(1, 3, figsize=(13, 4), sharey=True)
+    for ax, (title, sets) in zip(axes, READINGS.items()):
+        for tag, label, style in (("old", "sum of three (before)", "--"), ("new", "cluster model (shipped)", "-")):
+            x, y = froc([f"{root}/{tag}_{s}" for s in sets])
+            ax.step(x, y, style, where="post", label=label)
+        decorate(ax, f"{title} (400 images)")
+    finish(fig, axes, "Fresh seeds 96001141-2 (mix) and 98000015-6 (film-mix), pooled per reading", out)
+
+
+if __name__ == "__main__":
+    main()

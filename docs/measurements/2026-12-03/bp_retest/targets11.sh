@@ -1,0 +1,2 @@
+# the shipped detector on rule v16's fresh sets (the eleventh: digital 96001164-67, film 98000035-38)
+bash /work/main/docs/measurements/2026-12-02/background_relative/targets.sh /work/scratch/s28/fresh base_dig_96001164 base_dig_96001165 base_dig_96001166 base_dig_96001167 base_dig02_96001164 base_dig02_96001165 base_dig02_96001166 base_dig02_96001167 base_film_98000035 base_film_98000036 base_film_98000037 base_film_98000038 base_ms_96001164 base_ms_96001165 base_ms_96001166 base_ms_96001167
