@@ -15,6 +15,9 @@ import pandas as pd
 
 from calcdetect.evaluation.calibration import threshold_for_fp_rate
 
+#: pixels this coarse or coarser are scored by the coarse-pixel model and its threshold
+COARSE_MM = 0.15
+
 
 def load(d):
     e = f"{d}/evaluation/"
@@ -26,7 +29,7 @@ def per_preset(images, matches, fine_only):
     fp = matches[matches.status == "fp"].groupby("sop_instance_uid").score.apply(np.asarray)
     out = []
     for preset, g in images.groupby("preset"):
-        if fine_only and g.spacing_row_mm.max() >= 0.15:
+        if fine_only and g.spacing_row_mm.max() >= COARSE_MM:
             continue
         out.append((preset, [fp.get(u, np.empty(0)) for u in g.sop_instance_uid]))
     return out
@@ -45,11 +48,12 @@ def rule(groups, rng=None, times=1):
     return max(thr)
 
 
-def fresh(kind, root):
-    dirs = sorted(glob.glob(f"{root}/base_{kind}_*/"))
+def fresh_scores(dirs, coarse=False):
+    """Normal images' scores and visible clusters' matched scores (-1 when missed) of scans, on the
+    pixels finer than ``COARSE_MM`` or (``coarse``) as coarse or coarser."""
     images = pd.concat([load(d)[0] for d in dirs])
     truth = pd.concat([pd.read_csv(f"{d}/evaluation/truth_clusters.csv") for d in dirs])
-    images = images[images.spacing_row_mm < 0.15]
+    images = images[(images.spacing_row_mm >= COARSE_MM) == coarse]
     normals = images.score[~images.has_cluster.astype(bool)].to_numpy()
     vis = truth[(truth.visibility == "visible") & truth.sop_instance_uid.isin(set(images.sop_instance_uid))]
     found = np.where(vis.matched.astype(bool), vis.matched_score.fillna(-1), -1.0)
@@ -62,7 +66,7 @@ def main():
     rng = np.random.default_rng(4202612)
     print(f"fine threshold by the rule: {shipped:.6f}")
     print("per preset:", ", ".join(f"{g[0]} {rule([g]):.4f} (n={len(g[1])})" for g in groups))
-    fresh_sets = {kind: fresh(kind, sys.argv[3]) for kind in ("dig", "film")}
+    fresh_sets = {kind: fresh_scores(sorted(glob.glob(f"{sys.argv[3]}/base_{kind}_*/"))) for kind in ("dig", "film")}
     for times in (1, 4):
         boot = np.array([rule(groups, rng, times) for _ in range(2000)])
         print(f"resampled, {times} x the development images: threshold median {np.median(boot):.4f}, "
@@ -77,4 +81,5 @@ def main():
                   f"{np.percentile(sb, 2.5):.3f}-{np.percentile(sb, 97.5):.3f}")
 
 
-main()
+if __name__ == "__main__":
+    main()

@@ -5,17 +5,10 @@ usage: thr_pooled.py FRESH_DIR DIGITAL_DEV,... DIGITAL02_DEV,... FILM_DEV,...
 (each list starts with the shipped detector's own development set)"""
 import sys
 
-import numpy as np
 import pandas as pd
 
+from boot_threshold import COARSE_MM, fresh_scores, load
 from calcdetect.evaluation.calibration import threshold_for_fp_rate
-
-COARSE_MM = 0.15
-
-
-def load(d):
-    e = f"{d}/evaluation/"
-    return pd.read_csv(e + "images.csv"), pd.read_csv(e + "cluster_matches.csv")
 
 
 def thresholds(dirs, coarse):
@@ -30,20 +23,6 @@ def thresholds(dirs, coarse):
     return out
 
 
-def fresh(root, kinds, coarse):
-    """Normal image scores and visible clusters' matched scores of the shipped scans."""
-    images, truth = [], []
-    for kind, seeds in kinds:
-        for s in seeds:
-            d = f"{root}/base_{kind}_{s}/evaluation/"
-            images.append(pd.read_csv(d + "images.csv")); truth.append(pd.read_csv(d + "truth_clusters.csv"))
-    images, truth = pd.concat(images), pd.concat(truth)
-    images = images[(images.spacing_row_mm >= COARSE_MM) == coarse]
-    vis = truth[(truth.visibility == "visible") & truth.sop_instance_uid.isin(set(images.sop_instance_uid))]
-    return (images.score[~images.has_cluster.astype(bool)].to_numpy(),
-            np.where(vis.matched.astype(bool), vis.matched_score.fillna(-1), -1.0))
-
-
 def main():
     root = sys.argv[1]
     dig, dig02, film = (a.split(",") for a in sys.argv[2:5])
@@ -51,7 +30,7 @@ def main():
     for name, coarse, sources, kinds in (
             ("fine (finer than 0.15 mm)", False, (dig, film), (("dig", digital), ("film", films))),
             ("coarse (0.15 mm and coarser)", True, (dig02, film), (("dig02", digital), ("film", films)))):
-        normals, found = fresh(root, kinds, coarse)
+        normals, found = fresh_scores([f"{root}/base_{kind}_{s}" for kind, seeds in kinds for s in seeds], coarse)
         print(f"{name}; fresh: {len(normals)} normals, {len(found)} visible clusters")
         choices = [(f"development set {i + 1} alone", [src[i] for src in sources]) for i in range(len(sources[0]))]
         choices.append((f"all {len(sources[0])} pooled", [d for src in sources for d in src]))
@@ -63,4 +42,5 @@ def main():
                   f"{(normals >= thr).mean():.3f}, visible found {(found >= thr).mean():.3f}")
 
 
-main()
+if __name__ == "__main__":
+    main()
