@@ -96,7 +96,10 @@ def _child_detector(spec: dict, repeat: int) -> dict:
     import cv2
 
     cv2.setNumThreads(1)
+    from calcdetect.allocator import keep_freed_memory
     from calcdetect.config import DetectorConfig
+
+    keep_freed_memory()  # as the scan's workers do
     from calcdetect.detector.pipeline import detect
 
     cfg = DetectorConfig.default()

@@ -49,11 +49,13 @@ REFERENCE_CODE_VERSION = 2
 
 
 def _single_thread() -> None:
+    from calcdetect.allocator import keep_freed_memory
     from calcdetect.threads import THREAD_ENV, limit_opencv_threads
 
     for var in THREAD_ENV:
         os.environ.setdefault(var, "1")
     limit_opencv_threads(1)
+    keep_freed_memory()
 
 
 def _calc_rows(uid: str, calcs, spacing) -> list[dict]:

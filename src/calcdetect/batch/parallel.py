@@ -43,6 +43,7 @@ from concurrent.futures.process import BrokenProcessPool
 import multiprocessing
 
 from calcdetect.errors import ScanError
+from calcdetect.allocator import freed_memory_kept, keep_freed_memory
 from calcdetect.threads import limit_opencv_threads, single_thread_env
 
 from .discover import InputFile
@@ -75,6 +76,7 @@ PARENT_CHECK_S = 1.0
 
 def _init_worker() -> None:
     limit_opencv_threads(1)
+    keep_freed_memory()
     _exit_with_parent(os.getppid())
 
 
@@ -97,8 +99,9 @@ def _exit_with_parent(parent_pid: int) -> None:
 def _run_serial(items: Sequence[InputFile], settings: ScanSettings) -> Iterator[WorkResult]:
     saved = limit_opencv_threads(1)
     try:
-        for item in items:
-            yield settle(item, settings, lambda: process_input(item, settings))
+        with freed_memory_kept():
+            for item in items:
+                yield settle(item, settings, lambda: process_input(item, settings))
     finally:
         limit_opencv_threads(saved)
 
