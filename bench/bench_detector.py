@@ -13,7 +13,7 @@ as DICOM when ``calcdetect.io`` and the phantom writer exist, and times in
 Single process, single OpenCV thread.  Prints per-stage times, the speed
 ratio and the peak resident memory of each child.  Usage::
 
-    python bench/bench_detector.py [--repeat 3] [--skip-reference]
+    python bench/bench_detector.py [--repeat 3] [--skip-reference] [--default-allocator]
 """
 
 from __future__ import annotations
@@ -92,14 +92,15 @@ def _load(spec: dict) -> tuple[np.ndarray, tuple[float, float], str]:
     return np.load(spec["path"]).astype(np.float32), tuple(spec["spacing"]), "MLO"
 
 
-def _child_detector(spec: dict, repeat: int) -> dict:
+def _child_detector(spec: dict, repeat: int, default_allocator: bool = False) -> dict:
     import cv2
 
     cv2.setNumThreads(1)
     from calcdetect.allocator import keep_freed_memory
     from calcdetect.config import DetectorConfig
 
-    keep_freed_memory()  # as the scan's workers do
+    if not default_allocator:
+        keep_freed_memory()  # as the scan's workers do
     from calcdetect.detector.pipeline import detect
 
     cfg = DetectorConfig.default()
@@ -150,8 +151,9 @@ def _child_reference(spec: dict) -> dict:
             "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
 
 
-def _run_child(role: str, spec: dict, repeat: int) -> dict:
+def _run_child(role: str, spec: dict, repeat: int, default_allocator: bool = False) -> dict:
     cmd = [sys.executable, __file__, "--child", role, "--spec", json.dumps(spec), "--repeat", str(repeat)]
+    cmd += ["--default-allocator"] if default_allocator else []
     out = subprocess.run(cmd, check=True, capture_output=True, text=True)
     return json.loads(out.stdout.strip().splitlines()[-1])
 
@@ -160,18 +162,20 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--skip-reference", action="store_true")
+    ap.add_argument("--default-allocator", action="store_true",
+                    help="leave glibc's allocator policy as it is (what the scan's workers change: calcdetect.allocator)")
     ap.add_argument("--child", choices=["detector", "reference"], help=argparse.SUPPRESS)
     ap.add_argument("--spec", help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.child:
         spec = json.loads(args.spec)
-        res = _child_detector(spec, args.repeat) if args.child == "detector" else _child_reference(spec)
+        res = _child_detector(spec, args.repeat, args.default_allocator) if args.child == "detector" else _child_reference(spec)
         print(json.dumps(res))
         return 0
     with tempfile.TemporaryDirectory() as tmp:
         spec = _make_input(Path(tmp))
         print(f"image: {ROWS} x {COLS}, 14-bit, {spec['source']} ({spec['kind']})")
-        det = _run_child("detector", spec, args.repeat)
+        det = _run_child("detector", spec, args.repeat, args.default_allocator)
         print(f"detector ({'DICOM file' if spec['kind'] == 'dicom' else 'array'} -> clusters), best of {args.repeat}:")
         for stage, sec in det["stages_s"].items():
             print(f"  {stage:<11} {sec * 1000:8.1f} ms")
