@@ -77,4 +77,5 @@ def main():
     print(f"  clusters gained (delta pFROC x visible) {(sn['pfroc'] - so['pfroc']) * so['n_vis']:+.2f}")
 
 
-main()
+if __name__ == "__main__":  # (guard added 2026-12-03 so that row12.py can import load and stats)
+    main()
