@@ -3,6 +3,7 @@ session) and at the pair before them, read off the same scans (the scores do not
 
 usage: row12.py FRESH_DIR   (the scans of queue.sh)"""
 import json
+import os
 import sys
 
 import numpy as np
@@ -13,13 +14,16 @@ from boot import load, stats  # noqa: E402  (history step 14's pooled statistics
 PAIRS = {"pooled (shipped)": (0.191765, 0.874416), "before": (0.222871, 0.848763)}
 READINGS = {"D full size": ("dig", (96001168, 96001169, 96001170, 96001171)),
             "D02 0.2 mm": ("dig02", (96001168, 96001169, 96001170, 96001171)),
-            "F film": ("film", (98000039, 98000040, 98000041, 98000042))}
+            "F film": ("film", (98000039, 98000040, 98000041, 98000042)),
+            "P processed": ("ms", (96001168, 96001169, 96001170, 96001171))}
 
 
 def main():
     root = sys.argv[1]
     for reading, (kind, seeds) in READINGS.items():
         dirs = [f"{root}/{kind}_{s}" for s in seeds]
+        if not all(os.path.isdir(d) for d in dirs):
+            continue
         for label, (fine, coarse) in PAIRS.items():
             sets = [load(d, fine, coarse) for d in dirs]
             s = stats(sets, [np.ones(x["n"], int) for x in sets])
