@@ -12,7 +12,10 @@ One rule, two sources of false clusters:
   do not localise a true cluster (matched as in
   :mod:`calcdetect.evaluation.scoring`) are the false ones; the threshold is
   set the same way, and the sensitivity it leaves is reported.  The seeds are
-  recorded in the configuration so evaluation seeds stay apart.
+  recorded in the configuration so evaluation seeds stay apart.  With
+  ``per_preset`` each model's threshold is the highest of its presets' (the
+  rule the shipped thresholds follow: every vendor-like preset at most
+  ``fp_per_image``, not only their pool).
 
 The threshold lies midway between the score of the last false cluster
 allowed and the next one, so ties and rounding do not move the rate.
@@ -43,7 +46,7 @@ from calcdetect.evaluation.match import match_clusters
 from calcdetect.results import ImageResult
 
 __all__ = ["CalibrationResult", "threshold_for_fp_rate", "cluster_outcomes", "calibrate_on_normals",
-           "calibrate_on_phantoms", "FP_PER_IMAGE"]
+           "calibrate_on_phantoms", "calibrate_on_phantom_sets", "FP_PER_IMAGE"]
 
 #: false clusters per image at the operating point (issue 12's target)
 FP_PER_IMAGE = 0.1
@@ -123,31 +126,47 @@ def cluster_outcomes(result: ImageResult, truth: dict, spacing_mm: tuple[float, 
 
 @dataclass(frozen=True)
 class _ModelGroup:
-    """The false cluster scores of the images one model scored, and the threshold they give."""
+    """The false cluster scores of the images one model scored, and the threshold they give
+    (``decided_by``: the preset whose threshold it is, when chosen per preset)."""
 
     coarse: bool
     n_images: int
     false_scores: np.ndarray
     threshold: float
+    decided_by: str = ""
 
     @property
     def n_false(self) -> int:
         return int((self.false_scores >= self.threshold).sum())
 
     def describe(self, fp_per_image: float) -> str:
+        by = f", {self.decided_by} decides" if self.decided_by else ""
         return (f"{THRESHOLD_FIELD[self.coarse]} {self.threshold:g} from {self.n_images} images "
-                f"({self.n_false} false clusters at {fp_per_image:g}/image allowed)")
+                f"({self.n_false} false clusters at {fp_per_image:g}/image allowed{by})")
 
 
-def _per_model(false_scores: Sequence[np.ndarray], coarse: Sequence[bool], fp_per_image: float) -> list[_ModelGroup]:
-    """One threshold per model, from the images that model scored (models with no image left out)."""
+def _per_model(false_scores: Sequence[np.ndarray], coarse: Sequence[bool], fp_per_image: float,
+               presets: Sequence[str] | None = None) -> list[_ModelGroup]:
+    """One threshold per model, from the images that model scored (models with no image left out);
+    with ``presets`` (one per image), the highest of the thresholds of each preset's images."""
     groups = []
     for is_coarse in (False, True):
-        mine = [s for s, c in zip(false_scores, coarse) if c == is_coarse]
-        if mine:
-            scores = np.concatenate(mine)
-            groups.append(_ModelGroup(is_coarse, len(mine), scores,
-                                      threshold_for_fp_rate(scores, len(mine), fp_per_image)))
+        mine = [i for i, c in enumerate(coarse) if c == is_coarse]
+        if not mine:
+            continue
+        scores = np.concatenate([false_scores[i] for i in mine])
+        if presets is None:
+            threshold = threshold_for_fp_rate(scores, len(mine), fp_per_image)
+            groups.append(_ModelGroup(is_coarse, len(mine), scores, threshold))
+            continue
+        by_preset: dict[str, list[int]] = {}
+        for i in mine:
+            by_preset.setdefault(presets[i], []).append(i)
+        per = {name: threshold_for_fp_rate(np.concatenate([false_scores[i] for i in idx]), len(idx), fp_per_image)
+               for name, idx in sorted(by_preset.items())}
+        decider = max(per, key=per.__getitem__)
+        groups.append(_ModelGroup(is_coarse, len(mine), scores, per[decider],
+                                  f"{decider or 'no preset'} ({len(by_preset[decider])} images)"))
     return groups
 
 
@@ -195,39 +214,67 @@ def calibrate_on_normals(results: Iterable[ImageResult], *, fp_per_image: float 
 
 def calibrate_on_phantoms(paths: Sequence[str | os.PathLike], *, fp_per_image: float = FP_PER_IMAGE,
                           base: DetectorConfig | None = None, seeds: str = "",
-                          resample_mm: Sequence[float | None] = (None,)) -> CalibrationResult:
+                          resample_mm: Sequence[float | None] = (None,), per_preset: bool = False) -> CalibrationResult:
     """Thresholds from detections on phantoms with truth, at each resolution in ``resample_mm``
-    (each model's from the images it scored)."""
+    (each model's from the images it scored; ``per_preset``: the highest of its presets')."""
+    return calibrate_on_phantom_sets([(paths, resample_mm)], fp_per_image=fp_per_image, base=base, seeds=seeds,
+                                     per_preset=per_preset)
+
+
+def calibrate_on_phantom_sets(sets: Sequence[tuple[Sequence[str | os.PathLike], Sequence[float | None]]], *,
+                              fp_per_image: float = FP_PER_IMAGE, base: DetectorConfig | None = None, seeds: str = "",
+                              per_preset: bool = False) -> CalibrationResult:
+    """:func:`calibrate_on_phantoms` on several phantom sets, each with its own resolutions.
+
+    Parameters
+    ----------
+    sets : sequence of (paths, resample_mm)
+        The phantom files of each set and the pixel sizes (mm; None: as made) each is read at,
+        e.g. a digital set at ``(None, 0.2)`` and a film set at ``(None,)``.
+    fp_per_image : float
+    base : DetectorConfig, optional
+    seeds : str
+        What the sets were made from (recorded as ``calibration_seeds``).
+    per_preset : bool
+        Each model's threshold is the highest of the thresholds of each preset's images (the
+        truth's ``preset``) instead of the threshold of all its images together.
+    """
     from calcdetect.learning.dataset import read_phantom, read_phantom_at
 
     base = base or DetectorConfig.default()
     false_scores: list[np.ndarray] = []
     true_scores: list[tuple[np.ndarray, int]] = []  # per image: TP cluster scores, true clusters
+    presets: list[str] = []
     results: list[ImageResult] = []
     negatives: list[ImageResult] = []
-    for path in paths:
-        native = read_phantom(path)  # read once, area-averaged to each resolution
-        for target in resample_mm:
-            image = read_phantom_at(native, target)
-            pixels, spacing, truth = image.pixels, image.spacing_mm, image.truth
-            result = detect(pixels, spacing_mm=spacing, view=image.view, config=base,
-                            digitised_film=image.digitised_film)
-            scores, is_tp = cluster_outcomes(result, truth, spacing)
-            false_scores.append(scores[~is_tp])
-            true_scores.append((scores[is_tp], len(truth.get("clusters", []))))
-            results.append(result)
-            if not truth.get("clusters"):
-                negatives.append(result)
+    for paths, resample_mm in sets:
+        for path in paths:
+            native = read_phantom(path)  # read once, area-averaged to each resolution
+            for target in resample_mm:
+                image = read_phantom_at(native, target)
+                pixels, spacing, truth = image.pixels, image.spacing_mm, image.truth
+                result = detect(pixels, spacing_mm=spacing, view=image.view, config=base,
+                                digitised_film=image.digitised_film)
+                scores, is_tp = cluster_outcomes(result, truth, spacing)
+                false_scores.append(scores[~is_tp])
+                true_scores.append((scores[is_tp], len(truth.get("clusters", []))))
+                presets.append(str(truth.get("preset", "")))
+                results.append(result)
+                if not truth.get("clusters"):
+                    negatives.append(result)
     n_images = len(false_scores)
     if n_images == 0:
         raise ValueError("no phantom was analysed: nothing to calibrate on")
-    groups = _per_model(false_scores, [r.coarse_model for r in results], fp_per_image)
+    groups = _per_model(false_scores, [r.coarse_model for r in results], fp_per_image,
+                        presets if per_preset else None)
     thr = {g.coarse: g.threshold for g in groups}
     n_true = sum(n for _, n in true_scores)
     found = sum(min(int((tp >= thr[r.coarse_model]).sum()), n) for (tp, n), r in zip(true_scores, results))
     sens = found / n_true if n_true else float("nan")
     n_false = sum(g.n_false for g in groups)
-    note = (f"calcdetect calibrate: {len(paths)} phantoms x resolutions {list(resample_mm)} ({seeds}); "
+    plan = ", ".join(f"{len(paths)} phantoms x resolutions {list(resample_mm)}" for paths, resample_mm in sets)
+    rule = "per preset, the highest kept" if per_preset else "all images of a model together"
+    note = (f"calcdetect calibrate: {plan} ({seeds}; {rule}); "
             + "; ".join(g.describe(fp_per_image) for g in groups) + f"; true-cluster sensitivity {sens:.3f}")
     cfg = _with_thresholds(base, groups, seeds, note)
     return CalibrationResult(cfg, n_images, n_false, n_false / n_images, _flagged(negatives, cfg), sens)

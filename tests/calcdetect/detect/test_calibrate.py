@@ -82,6 +82,45 @@ def test_each_model_is_calibrated_on_the_normals_it_scored():
     assert "image_threshold_coarse" not in only_fine.config.calibration_note
 
 
+def test_per_preset_the_strictest_preset_decides():
+    from calcdetect.evaluation.calibration import _per_model
+
+    # ten images of each preset, one false cluster allowed per preset, two allowed in the pool
+    scores = [np.array([0.9]), np.array([0.8])] + [np.zeros(0)] * 8 + [np.array([0.5])] + [np.zeros(0)] * 9
+    presets = ["a"] * 10 + ["b"] * 10
+    coarse = [False] * 20
+    (pooled,) = _per_model(scores, coarse, 0.1)
+    (per_preset,) = _per_model(scores, coarse, 0.1, presets)
+    assert pooled.threshold == pytest.approx(0.65)  # between the 2nd and 3rd false cluster of all 20
+    assert per_preset.threshold == pytest.approx(0.85)  # preset a's own: between its two
+    assert per_preset.decided_by.startswith("a (10 images)")
+    assert "a (10 images) decides" in per_preset.describe(0.1)
+
+
+def test_seed_arguments_name_their_own_preset_and_resolutions():
+    import argparse
+
+    from calcdetect.commands.calibrate import SeedSpec, seed_argument
+
+    assert seed_argument("31003") == SeedSpec(31003)
+    assert seed_argument("98000002:film-mix") == SeedSpec(98000002, "film-mix")
+    assert seed_argument("20261130:mix:native,0.2") == SeedSpec(20261130, "mix", (None, 0.2))
+    with pytest.raises(argparse.ArgumentTypeError, match="SEED"):
+        seed_argument("mix:31003")
+
+
+def test_calibrate_command_on_several_phantom_sets_per_preset(tmp_path):
+    from calcdetect.cli import main
+
+    out = tmp_path / "cfg.json"
+    assert main(["calibrate", str(out), "--n", "4", "--per-preset", "--seed", "4242:small",
+                 "--seed", "4243:small-film-mix:0.2"]) == 0
+    cfg = DetectorConfig.from_json(str(out))
+    assert cfg.calibration_seeds == "set seeds 4242 (small, native), 4243 (small-film-mix, 0.2 mm)"
+    assert "per preset, the highest kept" in cfg.calibration_note
+    assert "4 phantoms x resolutions [None], 4 phantoms x resolutions [0.2]" in cfg.calibration_note
+
+
 def test_calibrate_command_on_a_folder_of_normals(tmp_path):
     from calcdetect.cli import main
 
