@@ -163,13 +163,17 @@ def main() -> int:
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--skip-reference", action="store_true")
     ap.add_argument("--default-allocator", action="store_true",
-                    help="leave glibc's allocator policy as it is (what the scan's workers change: calcdetect.allocator)")
+                    help="leave glibc's allocator policy as it is (the scan's workers change it: "
+                         "calcdetect.allocator)")
     ap.add_argument("--child", choices=["detector", "reference"], help=argparse.SUPPRESS)
     ap.add_argument("--spec", help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.child:
         spec = json.loads(args.spec)
-        res = _child_detector(spec, args.repeat, args.default_allocator) if args.child == "detector" else _child_reference(spec)
+        if args.child == "detector":
+            res = _child_detector(spec, args.repeat, args.default_allocator)
+        else:
+            res = _child_reference(spec)
         print(json.dumps(res))
         return 0
     with tempfile.TemporaryDirectory() as tmp:

@@ -42,8 +42,8 @@ from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 import multiprocessing
 
-from calcdetect.errors import ScanError
 from calcdetect.allocator import freed_memory_kept, keep_freed_memory
+from calcdetect.errors import ScanError
 from calcdetect.threads import limit_opencv_threads, single_thread_env
 
 from .discover import InputFile
