@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import ctypes.util
+import functools
 import sys
 from collections.abc import Iterator
 
@@ -29,8 +30,9 @@ _DEFAULT_MMAP_MAX = 65536
 _TRIM_THRESHOLD_BYTES = 2**31 - 1
 
 
+@functools.cache
 def _glibc() -> ctypes.CDLL | None:
-    """glibc, or None off Linux or on another C library (musl has no ``mallopt``)."""
+    """glibc, or None off Linux or on another C library (musl has no ``mallopt``); looked up once."""
     if not sys.platform.startswith("linux"):
         return None
     name = ctypes.util.find_library("c")
@@ -70,8 +72,8 @@ def freed_memory_kept() -> Iterator[bool]:
     try:
         yield kept
     finally:
-        libc = _glibc() if kept else None
-        if libc is not None:
+        libc = _glibc()
+        if kept and libc is not None:
             libc.mallopt(_M_MMAP_MAX, _DEFAULT_MMAP_MAX)
             libc.mallopt(_M_TRIM_THRESHOLD, _DEFAULT_TRIM_THRESHOLD_BYTES)
             libc.malloc_trim(0)

@@ -4,11 +4,10 @@ import sys
 
 import pandas as pd
 
-from row12 import PAIRS
+from row12 import PAIRS, READINGS
 
 root = sys.argv[1]
-DIGITAL = (96001168, 96001169, 96001170, 96001171)
-for kind, seeds in (("dig", DIGITAL), ("film", (98000039, 98000040, 98000041, 98000042)), ("ms", DIGITAL)):
+for kind, seeds in (READINGS[r] for r in ("D full size", "F film", "P processed")):
     ims = pd.concat([pd.read_csv(f"{root}/{kind}_{s}/evaluation/images.csv") for s in seeds])
     neg = ims[~ims.has_cluster.astype(bool)]
     for name, (fine, coarse) in PAIRS.items():
