@@ -115,7 +115,7 @@ def _process_one(task: tuple) -> dict:
         "laterality": mammo.laterality, "view": mammo.view, "rows": pixels.shape[0], "cols": pixels.shape[1],
         "spacing_mm": spacing[0], "spacing_col_mm": spacing[1], "n_calcifications": len(res.calcifications),
         "n_clusters": len(res.clusters), "score": res.score, "threshold": res.threshold,
-        "flag": "positive" if res.flag else "negative",
+        "image_family": "film" if res.digitised_film else "digital", "flag": "positive" if res.flag else "negative",
         "seconds": t_det,
     }  # fmt: skip
     out = {

@@ -84,6 +84,8 @@ _BOUNDS: dict[str, tuple[float | None, float | None]] = {
     "cluster_area_mm2": (1.0, 10_000.0),
     "image_threshold": (0.0, None),
     "image_threshold_coarse": (0.0, None),
+    "image_threshold_film": (0.0, None),
+    "image_threshold_film_coarse": (0.0, None),
     "dust_z": (0.0, 1000.0),
     "psf_margin": (0.1, 1.0),
     "line_z": (0.0, 1000.0),
@@ -103,6 +105,10 @@ LOG_OFFSET_BACKGROUND_NOISE, LOG_OFFSET_RANGE = "background_noise", "range_1e-3"
 #: text fields with a fixed set of values
 _CHOICES: dict[str, tuple[str, ...]] = {"image_family": ("auto", "film", "digital"),
                                          "mask_log_offset": (LOG_OFFSET_BACKGROUND_NOISE, LOG_OFFSET_RANGE)}
+
+
+#: each digital image threshold and its twin for scanned screen-film
+_FILM_TWIN = {"image_threshold": "image_threshold_film", "image_threshold_coarse": "image_threshold_film_coarse"}
 
 
 @dataclass(frozen=True)
@@ -189,6 +195,12 @@ class DetectorConfig:
         The same for the images ``fp_model_coarse`` scores (``spot_min_spacing_mm``
         and coarser): each model's scores have their own operating point
         (:func:`calcdetect.detector.fp_model.threshold_for`).
+    image_threshold_film, image_threshold_film_coarse : float
+        The same two for images taken for scanned screen-film (``image_family``):
+        film is held to fewer flagged normals (issue 18's 5 %) than digital.  A
+        configuration that gives ``image_threshold`` (``image_threshold_coarse``)
+        but not its film twin sets both to the value it gives, as before the
+        twins existed.
     dust_z : float
         A candidate sharper than a point seen through the image's own blur
         (estimated from its noise, :mod:`calcdetect.detector.point_spread`) by
@@ -232,15 +244,15 @@ class DetectorConfig:
         ``image_threshold`` and ``image_threshold_coarse`` too (history steps 13
         and 14).
     image_family : str
-        Whether an image is scanned screen-film, which the false-positive
-        models read (the ``digitised_film`` feature: cassette dust is a film
-        artefact that looks like a calcification): ``"auto"`` (the default)
+        Whether an image is scanned screen-film, which picks its thresholds
+        (the ``_film`` twins) and is the candidate feature ``digitised_film``
+        (which no shipped model reads): ``"auto"`` (the default)
         takes it from each file's header
         (:func:`calcdetect.dicom.header.says_digitised_film`), ``"film"`` or
         ``"digital"`` says it for every image, e.g. for films converted to
         DICOM without Conversion Type ``DF``.
     calibration_seeds, calibration_date, calibration_note : str
-        Where ``image_threshold`` and ``image_threshold_coarse`` came from.
+        Where the image thresholds came from.
     """
 
     tophat_size_mm: float = _SHIPPED["tophat_size_mm"]
@@ -267,6 +279,8 @@ class DetectorConfig:
     cluster_area_mm2: float = _SHIPPED["cluster_area_mm2"]
     image_threshold: float = _SHIPPED["image_threshold"]
     image_threshold_coarse: float = _SHIPPED["image_threshold_coarse"]
+    image_threshold_film: float = _SHIPPED["image_threshold_film"]
+    image_threshold_film_coarse: float = _SHIPPED["image_threshold_film_coarse"]
     dust_z: float = _SHIPPED["dust_z"]
     psf_margin: float = _SHIPPED["psf_margin"]
     line_z: float = _SHIPPED["line_z"]
@@ -320,6 +334,9 @@ class DetectorConfig:
         unknown = sorted(set(data) - known)
         if unknown:
             raise ValueError(f"unknown detector configuration key(s): {', '.join(unknown)}")
+        # a configuration written before film had its own thresholds (a site's calibration) meant its
+        # thresholds for every image: its film twins follow it
+        data = {**{film: data[digital] for digital, film in _FILM_TWIN.items() if digital in data}, **data}
         missing = [k for k in ("image_threshold", "image_threshold_coarse") if k not in data]
         if data.get("cluster_model", _SHIPPED["cluster_model"]) != _SHIPPED["cluster_model"] and missing:
             # the calibrated thresholds belong to the shipped cluster score; another score has another

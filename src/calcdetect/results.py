@@ -164,7 +164,8 @@ class ImageResult:
     score: float = 0.0
     flag: bool = False
     #: the image threshold that applied: ``config.image_threshold``, or ``image_threshold_coarse``
-    #: when the coarse-pixel model scored the image (``coarse_model``)
+    #: when the coarse-pixel model scored the image (``coarse_model``); their ``_film`` twins for an
+    #: image taken for scanned screen-film (``digitised_film``)
     threshold: float = 0.0
     coarse_model: bool = False
     breast_area_mm2: float = 0.0

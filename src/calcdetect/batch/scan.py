@@ -27,7 +27,7 @@ from typing import Any
 from calcdetect import __version__
 from calcdetect.config import DetectorConfig
 from calcdetect.detector.cluster_model import TOP_SUM, load_cluster_model, member_models
-from calcdetect.detector.fp_model import SHIPPED_COARSE_MODEL, SHIPPED_MODEL, load_fp_model
+from calcdetect.detector.fp_model import SHIPPED_COARSE_MODEL, SHIPPED_MODEL, THRESHOLD_FIELD, load_fp_model
 from calcdetect.errors import InternalError
 
 from .discover import discover_inputs
@@ -249,8 +249,7 @@ def _check_models(config: DetectorConfig) -> None:
         raise ScanError(f"cannot load the cluster model ({where}): {exc}; give `cluster_model` in --config the base "
                         f"name of a model written by `calcdetect train OUT --clusters`, or \"{TOP_SUM}\"") from exc
     _warn_of_other_member_models(model, config, where)
-    unreachable = [f"{key} {getattr(config, key):g}" for key in ("image_threshold", "image_threshold_coarse")
-                   if getattr(config, key) > 1.0]
+    unreachable = [f"{key} {getattr(config, key):g}" for key in THRESHOLD_FIELD.values() if getattr(config, key) > 1.0]
     if model is not None and unreachable:
         shipped = DetectorConfig()
         raise ScanError(f"the cluster model ({where}) scores clusters 0-1, so {' and '.join(unreachable)} can never "

@@ -3,10 +3,11 @@
 With ``--normals DIR`` (a site's own normal exams, no truth needed) or on
 training phantom sets made from ``--seed`` (record them; never evaluate on them),
 the image threshold is set where ``--fp-per-image`` false clusters per image
-remain -- for each false-positive model on the images it scored (pixels finer
-than ``spot_min_spacing_mm``: ``image_threshold``; coarser:
-``image_threshold_coarse``; with ``--per-preset``, on each preset's images, the
-highest kept) -- and the configuration (JSON, :meth:`DetectorConfig.to_json`) is
+remain (``--film-fp-per-image`` on images taken for scanned film) -- for each
+false-positive model on the images it scored (pixels finer than
+``spot_min_spacing_mm``: ``image_threshold``; coarser: ``image_threshold_coarse``;
+on film their ``_film`` twins; with ``--per-preset``, on each preset's images,
+the highest kept) -- and the configuration (JSON, :meth:`DetectorConfig.to_json`) is
 written to ``OUT_CONFIG`` for ``calcdetect scan --config``.  To make a
 phantom calibration the package default, write it to
 ``src/calcdetect/data/default_config.json``.
@@ -35,6 +36,7 @@ from calcdetect.atomic import atomic_write_text
 from calcdetect.config import DetectorConfig
 from calcdetect.detector.pipeline import detect_mammogram
 from calcdetect.evaluation.calibration import (
+    FILM_FP_PER_IMAGE,
     FP_PER_IMAGE,
     CalibrationResult,
     calibrate_on_normals,
@@ -100,6 +102,10 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
                              "resolutions: SEED[:PRESET[:RESOLUTIONS]]; repeat for several sets")
     parser.add_argument("--fp-per-image", type=float, default=FP_PER_IMAGE,
                         help=f"false clusters per image allowed (default {FP_PER_IMAGE:g})")
+    parser.add_argument("--film-fp-per-image", type=float, default=FILM_FP_PER_IMAGE,
+                        help="... on images taken for scanned screen-film (the header's Conversion Type DF or "
+                             f"Detector Type FILM, or image_family in --base; default {FILM_FP_PER_IMAGE:g}: "
+                             "at most 5 %% of normal films flagged)")
     parser.add_argument("--n", type=int, default=40, help="phantoms: number of images (default 40, half positive)")
     parser.add_argument("--preset", default="mix", help="phantoms: preset or mix (default mix)")
     parser.add_argument("--resample-mm", type=resolutions_argument, default=[None],
@@ -112,12 +118,13 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     return parser
 
 
-def _on_normals(folder: Path, fp: float, base: DetectorConfig) -> CalibrationResult:
+def _on_normals(args: argparse.Namespace, base: DetectorConfig) -> CalibrationResult:
     results = []
-    for path, m in read_normals(folder):
+    for path, m in read_normals(args.normals):
         results.append(detect_mammogram(m, config=base))
         log.info("%s: best cluster score %.3f", path.name, results[-1].score)
-    return calibrate_on_normals(results, fp_per_image=fp, base=base, source=str(folder))
+    return calibrate_on_normals(results, fp_per_image=args.fp_per_image, film_fp_per_image=args.film_fp_per_image,
+                                base=base, source=str(args.normals))
 
 
 def _on_phantoms(args: argparse.Namespace, base: DetectorConfig) -> CalibrationResult:
@@ -133,15 +140,15 @@ def _on_phantoms(args: argparse.Namespace, base: DetectorConfig) -> CalibrationR
         sets = [(write_phantom_set(Path(tmp) / f"set_{k}", n=args.n, seed=spec.seed, preset=preset,
                                    workers=args.workers), res)
                 for k, (spec, preset, res) in enumerate(plans)]
-        return calibrate_on_phantom_sets(sets, fp_per_image=args.fp_per_image, base=base, seeds=seeds,
+        return calibrate_on_phantom_sets(sets, fp_per_image=args.fp_per_image,
+                                         film_fp_per_image=args.film_fp_per_image, base=base, seeds=seeds,
                                          per_preset=args.per_preset)
 
 
 def run(args: argparse.Namespace) -> int:
     try:
         base = DetectorConfig.from_json(str(args.base)) if args.base else DetectorConfig.default()
-        result = (_on_normals(args.normals, args.fp_per_image, base) if args.normals is not None
-                  else _on_phantoms(args, base))
+        result = _on_normals(args, base) if args.normals is not None else _on_phantoms(args, base)
     except (ValueError, OSError) as exc:
         log.error("calibration failed: %s", exc)
         print(f"calcdetect calibrate: {exc}")
@@ -150,6 +157,6 @@ def run(args: argparse.Namespace) -> int:
     sens = "" if result.sensitivity != result.sensitivity else f", true-cluster sensitivity {result.sensitivity:.2f}"
     print(f"wrote {args.out_config}: {result.config.calibration_note}\n"
           f"({result.n_images} images: {result.false_clusters_per_image:.3f} false clusters per image, "
-          f"{result.flagged_fraction:.1%} of cluster-free images flagged{sens}; a model that scored none "
-          "of these images keeps its threshold)")
+          f"{result.flagged_fraction:.1%} of cluster-free images flagged{sens}; a threshold whose model and "
+          "image family (digital, film) scored none of these images is kept)")
     return EXIT_OK

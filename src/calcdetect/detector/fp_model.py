@@ -22,6 +22,10 @@ followed by :data:`BOOSTER_SEPARATOR`, and its probability is their mean.
 Each model's cluster scores have their own operating point
 (``image_threshold``, ``image_threshold_coarse``; :func:`threshold_for`): the
 same score means a different rate of false clusters under the two models.
+Images taken for scanned screen-film have their own pair
+(``image_threshold_film``, ``image_threshold_film_coarse``): film is held to
+fewer flagged normals than digital (issue 18: at most 5 %, against issue 12's
+patient specificity of 0.90).
 """
 
 from __future__ import annotations
@@ -161,18 +165,23 @@ def model_for(spacing_mm: tuple[float, float], config: DetectorConfig) -> FpMode
     return load_fp_model(config.fp_model, SHIPPED_MODEL)
 
 
-#: the configuration field holding each model's image threshold, by whether it is the coarse-pixel model
-THRESHOLD_FIELD = {False: "image_threshold", True: "image_threshold_coarse"}
+#: the configuration field holding an image threshold, by (the coarse-pixel model scored the image,
+#: the image is taken for scanned screen-film)
+THRESHOLD_FIELD = {(False, False): "image_threshold", (True, False): "image_threshold_coarse",
+                   (False, True): "image_threshold_film", (True, True): "image_threshold_film_coarse"}
 
 
-def threshold_for(spacing_mm: tuple[float, float], config: DetectorConfig) -> float:
+def threshold_for(spacing_mm: tuple[float, float], config: DetectorConfig, *, film: bool = False) -> float:
     """The image threshold of the model :func:`model_for` picks at this pixel spacing:
-    ``image_threshold_coarse`` where the spot filter runs, ``image_threshold`` elsewhere.
+    ``image_threshold_coarse`` where the spot filter runs, ``image_threshold`` elsewhere;
+    ``image_threshold_film`` and ``image_threshold_film_coarse`` for an image taken for scanned
+    screen-film (:func:`calcdetect.detector.pipeline.treated_as_film`).
 
     Examples
     --------
-    >>> cfg = DetectorConfig(image_threshold=0.5, image_threshold_coarse=1.5, spot_min_spacing_mm=0.15)
-    >>> threshold_for((0.1, 0.1), cfg), threshold_for((0.2, 0.2), cfg)
-    (0.5, 1.5)
+    >>> cfg = DetectorConfig(image_threshold=0.5, image_threshold_coarse=1.5, image_threshold_film=0.7,
+    ...                      image_threshold_film_coarse=1.7, spot_min_spacing_mm=0.15)
+    >>> threshold_for((0.1, 0.1), cfg), threshold_for((0.2, 0.2), cfg), threshold_for((0.2, 0.2), cfg, film=True)
+    (0.5, 1.5, 1.7)
     """
-    return getattr(config, THRESHOLD_FIELD[uses_spot_filter(spacing_mm, config)])
+    return getattr(config, THRESHOLD_FIELD[uses_spot_filter(spacing_mm, config), bool(film)])

@@ -28,7 +28,8 @@ same :class:`~calcdetect.results.ImageResult`.  Stages (each timed in
    member probabilities);
 image score = best cluster score, flag = score >= the threshold of the model
 that scored the image (``image_threshold``, or ``image_threshold_coarse`` at
-``spot_min_spacing_mm`` and coarser).
+``spot_min_spacing_mm`` and coarser; their ``_film`` twins for an image taken
+for scanned screen-film, :func:`treated_as_film`).
 
 :func:`analyse_candidates` runs stages 0-6 only: training uses it to get the
 same candidates and features the detector classifies.
@@ -254,7 +255,8 @@ def detect(
     calcs_out, clusters = cluster_calcifications(kept, spacing_mm=analysis.spacing_mm, config=cfg,
                                                  cluster_model=load_cluster_model(cfg.cluster_model))
     score = clusters[0].score if clusters else 0.0
-    threshold = threshold_for(analysis.spacing_mm, cfg)
+    film = treated_as_film(digitised_film, cfg)
+    threshold = threshold_for(analysis.spacing_mm, cfg, film=film)
     watch.tick("cluster")
     timings.update(watch.timings)
     return ImageResult(
@@ -272,7 +274,7 @@ def detect(
         rejected_calcifications=set_aside,
         point_spread=rejection.point_spread.to_dict(),
         search_outline_rc=search_outline_rc(analysis.mask),
-        digitised_film=treated_as_film(digitised_film, cfg),
+        digitised_film=film,
     )
 
 

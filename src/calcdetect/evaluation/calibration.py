@@ -22,9 +22,12 @@ allowed and the next one, so ties and rounding do not move the rate.
 
 Each false-positive model has its own operating point (``image_threshold``
 for ``fp_model``, ``image_threshold_coarse`` for ``fp_model_coarse``,
-:func:`calcdetect.detector.fp_model.threshold_for`): the images each model
-scored choose its threshold, and a model that scored none keeps the one of
-the base configuration.
+:func:`calcdetect.detector.fp_model.threshold_for`), chosen on every image the
+model scored, and images taken for scanned screen-film have their own pair (the
+``_film`` twins), chosen on the film images alone at their own rate of false
+clusters (``film_fp_per_image``, by default half: issue 18 allows 5 % of normal
+films flagged, issue 12 10 % of digital patients) and never below the first
+pair.  A threshold no image chose keeps the base configuration's.
 """
 
 from __future__ import annotations
@@ -34,7 +37,7 @@ import logging
 import math
 import os
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -46,10 +49,12 @@ from calcdetect.evaluation.match import match_clusters
 from calcdetect.results import ImageResult
 
 __all__ = ["CalibrationResult", "threshold_for_fp_rate", "cluster_outcomes", "calibrate_on_normals",
-           "calibrate_on_phantoms", "calibrate_on_phantom_sets", "FP_PER_IMAGE"]
+           "calibrate_on_phantoms", "calibrate_on_phantom_sets", "FP_PER_IMAGE", "FILM_FP_PER_IMAGE"]
 
 #: false clusters per image at the operating point (issue 12's target)
 FP_PER_IMAGE = 0.1
+#: ... on images taken for scanned screen-film (issue 18: at most 5 % of normal films flagged)
+FILM_FP_PER_IMAGE = 0.05
 
 log = logging.getLogger(__name__)
 
@@ -126,65 +131,98 @@ def cluster_outcomes(result: ImageResult, truth: dict, spacing_mm: tuple[float, 
 
 @dataclass(frozen=True)
 class _ModelGroup:
-    """The false cluster scores of the images one model scored, and the threshold they give
-    (``decided_by``: the preset whose threshold it is, when chosen per preset)."""
+    """The false cluster scores of the images one model scored (``film``: those of them taken for
+    scanned film), and the threshold they give at ``fp_per_image`` (``decided_by``: the preset
+    whose threshold it is, when chosen per preset)."""
 
     coarse: bool
+    film: bool
+    fp_per_image: float
     n_images: int
     false_scores: np.ndarray
     threshold: float
     decided_by: str = ""
 
     @property
+    def field(self) -> str:
+        return THRESHOLD_FIELD[self.coarse, self.film]
+
+    @property
     def n_false(self) -> int:
         return int((self.false_scores >= self.threshold).sum())
 
-    def describe(self, fp_per_image: float) -> str:
+    def describe(self) -> str:
         by = f", {self.decided_by} decides" if self.decided_by else ""
-        return (f"{THRESHOLD_FIELD[self.coarse]} {self.threshold:g} from {self.n_images} images "
-                f"({self.n_false} false clusters at {fp_per_image:g}/image allowed{by})")
+        return (f"{self.field} {self.threshold:g} from {self.n_images} images "
+                f"({self.n_false} false clusters at {self.fp_per_image:g}/image allowed{by})")
 
 
-def _per_model(false_scores: Sequence[np.ndarray], coarse: Sequence[bool], fp_per_image: float,
-               presets: Sequence[str] | None = None) -> list[_ModelGroup]:
-    """One threshold per model, from the images that model scored (models with no image left out);
-    with ``presets`` (one per image), the highest of the thresholds of each preset's images."""
+def _per_model(false_scores: Sequence[np.ndarray], results: Sequence[ImageResult], fp_per_image: float,
+               film_fp_per_image: float, presets: Sequence[str] | None = None) -> list[_ModelGroup]:
+    """Per model (``ImageResult.coarse_model``), the threshold of every image it scored at
+    ``fp_per_image``, and that of the images taken for scanned film among them
+    (``ImageResult.digitised_film``) at ``film_fp_per_image``, never below the first: a film
+    whose header does not say so is read at the first, so film can be held stricter, not looser.
+    Groups with no image are left out; with ``presets`` (one per image), a group's threshold is
+    the highest of its presets'."""
     groups = []
     for is_coarse in (False, True):
-        mine = [i for i, c in enumerate(coarse) if c == is_coarse]
+        mine = [i for i, r in enumerate(results) if r.coarse_model == is_coarse]
         if not mine:
             continue
-        scores = np.concatenate([false_scores[i] for i in mine])
-        if presets is None:
-            threshold = threshold_for_fp_rate(scores, len(mine), fp_per_image)
-            groups.append(_ModelGroup(is_coarse, len(mine), scores, threshold))
-            continue
-        by_preset: dict[str, list[int]] = {}
-        for i in mine:
-            by_preset.setdefault(presets[i], []).append(i)
-        per = {name: threshold_for_fp_rate(np.concatenate([false_scores[i] for i in idx]), len(idx), fp_per_image)
-               for name, idx in sorted(by_preset.items())}
-        decider = max(per, key=per.__getitem__)
-        groups.append(_ModelGroup(is_coarse, len(mine), scores, per[decider],
-                                  f"{decider or 'no preset'} ({len(by_preset[decider])} images)"))
+        every = _group(false_scores, mine, is_coarse, False, fp_per_image, presets)
+        groups.append(every)
+        films = [i for i in mine if results[i].digitised_film]
+        if films:
+            film = _group(false_scores, films, is_coarse, True, film_fp_per_image, presets)
+            if film.threshold < every.threshold:
+                film = replace(film, threshold=every.threshold, decided_by=f"{every.field}, its floor")
+            groups.append(film)
     return groups
 
 
+def _group(false_scores: Sequence[np.ndarray], mine: Sequence[int], coarse: bool, film: bool, rate: float,
+           presets: Sequence[str] | None) -> _ModelGroup:
+    """The threshold of the images ``mine`` at ``rate`` false clusters per image (with ``presets``:
+    the highest of each preset's)."""
+    scores = np.concatenate([false_scores[i] for i in mine])
+    if presets is None:
+        return _ModelGroup(coarse, film, rate, len(mine), scores, threshold_for_fp_rate(scores, len(mine), rate))
+    by_preset: dict[str, list[int]] = {}
+    for i in mine:
+        by_preset.setdefault(presets[i], []).append(i)
+    per = {name: threshold_for_fp_rate(np.concatenate([false_scores[i] for i in idx]), len(idx), rate)
+           for name, idx in sorted(by_preset.items())}
+    decider = max(per, key=per.__getitem__)
+    return _ModelGroup(coarse, film, rate, len(mine), scores, per[decider],
+                       f"{decider or 'no preset'} ({len(by_preset[decider])} images)")
+
+
 def _with_thresholds(base: DetectorConfig, groups: list[_ModelGroup], seeds: str, note: str) -> DetectorConfig:
-    return base.replace(**{THRESHOLD_FIELD[g.coarse]: float(g.threshold) for g in groups}, calibration_seeds=seeds,
+    return base.replace(**{g.field: float(g.threshold) for g in groups}, calibration_seeds=seeds,
                         calibration_date=_dt.date.today().isoformat(), calibration_note=note)
 
 
+def _threshold_of(result: ImageResult, config: DetectorConfig) -> float:
+    """The threshold ``config`` holds for the model and image family of ``result``."""
+    return getattr(config, THRESHOLD_FIELD[result.coarse_model, result.digitised_film])
+
+
+def _false_kept(false_scores: Sequence[np.ndarray], results: Sequence[ImageResult], config: DetectorConfig) -> int:
+    """False clusters at or above the threshold that applies to each image in ``config``."""
+    return sum(int((f >= _threshold_of(r, config)).sum()) for f, r in zip(false_scores, results))
+
+
 def _flagged(results: Sequence[ImageResult], config: DetectorConfig) -> float:
-    """Share of ``results`` whose best cluster reaches its model's threshold in ``config``."""
+    """Share of ``results`` whose best cluster reaches its threshold in ``config``."""
     if not results:
         return 0.0
-    return float(np.mean([bool(r.clusters) and r.score >= getattr(config, THRESHOLD_FIELD[r.coarse_model])
-                          for r in results]))
+    return float(np.mean([bool(r.clusters) and r.score >= _threshold_of(r, config) for r in results]))
 
 
 def calibrate_on_normals(results: Iterable[ImageResult], *, fp_per_image: float = FP_PER_IMAGE,
-                         base: DetectorConfig | None = None, source: str = "") -> CalibrationResult:
+                         film_fp_per_image: float = FILM_FP_PER_IMAGE, base: DetectorConfig | None = None,
+                         source: str = "") -> CalibrationResult:
     """Thresholds from detections on normal images (every cluster is a false one).
 
     Parameters
@@ -192,8 +230,13 @@ def calibrate_on_normals(results: Iterable[ImageResult], *, fp_per_image: float 
     results : iterable of ImageResult
         The detector's results on normal exams, at the configuration ``base``.
         Each model's threshold is chosen on the images it scored
-        (``ImageResult.coarse_model``); a model that scored none keeps ``base``'s.
+        (``ImageResult.coarse_model``), its film twin on those of them taken
+        for scanned film (``ImageResult.digitised_film``); a threshold no
+        image chose keeps ``base``'s.
     fp_per_image : float
+        False clusters per image allowed over every image.
+    film_fp_per_image : float
+        ... over the images taken for scanned film.
     base : DetectorConfig, optional
     source : str
         Where the normals came from (recorded in the configuration).
@@ -202,27 +245,31 @@ def calibrate_on_normals(results: Iterable[ImageResult], *, fp_per_image: float 
     results = list(results)
     if not results:
         raise ValueError("no normal image was analysed: nothing to calibrate on")
-    groups = _per_model([np.array([c.score for c in r.clusters], float) for r in results],
-                        [r.coarse_model for r in results], fp_per_image)
-    n_false = sum(g.n_false for g in groups)
+    false_scores = [np.array([c.score for c in r.clusters], float) for r in results]
+    groups = _per_model(false_scores, results, fp_per_image, film_fp_per_image)
     note = (f"calcdetect calibrate --normals: {len(results)} normal images ({source}); "
-            + "; ".join(g.describe(fp_per_image) for g in groups))
+            + "; ".join(g.describe() for g in groups))
     cfg = _with_thresholds(base, groups, f"normals {source}", note)
+    n_false = _false_kept(false_scores, results, cfg)
     return CalibrationResult(cfg, len(results), n_false, n_false / len(results), _flagged(results, cfg),
                              float("nan"))
 
 
 def calibrate_on_phantoms(paths: Sequence[str | os.PathLike], *, fp_per_image: float = FP_PER_IMAGE,
-                          base: DetectorConfig | None = None, seeds: str = "",
-                          resample_mm: Sequence[float | None] = (None,), per_preset: bool = False) -> CalibrationResult:
+                          film_fp_per_image: float = FILM_FP_PER_IMAGE, base: DetectorConfig | None = None,
+                          seeds: str = "", resample_mm: Sequence[float | None] = (None,),
+                          per_preset: bool = False) -> CalibrationResult:
     """Thresholds from detections on phantoms with truth, at each resolution in ``resample_mm``
-    (each model's from the images it scored; ``per_preset``: the highest of its presets')."""
-    return calibrate_on_phantom_sets([(paths, resample_mm)], fp_per_image=fp_per_image, base=base, seeds=seeds,
+    (each model's and image family's from the images it scored; ``per_preset``: the highest of its
+    presets')."""
+    return calibrate_on_phantom_sets([(paths, resample_mm)], fp_per_image=fp_per_image,
+                                     film_fp_per_image=film_fp_per_image, base=base, seeds=seeds,
                                      per_preset=per_preset)
 
 
 def calibrate_on_phantom_sets(sets: Sequence[tuple[Sequence[str | os.PathLike], Sequence[float | None]]], *,
-                              fp_per_image: float = FP_PER_IMAGE, base: DetectorConfig | None = None, seeds: str = "",
+                              fp_per_image: float = FP_PER_IMAGE, film_fp_per_image: float = FILM_FP_PER_IMAGE,
+                              base: DetectorConfig | None = None, seeds: str = "",
                               per_preset: bool = False) -> CalibrationResult:
     """:func:`calibrate_on_phantoms` on several phantom sets, each with its own resolutions.
 
@@ -232,6 +279,9 @@ def calibrate_on_phantom_sets(sets: Sequence[tuple[Sequence[str | os.PathLike], 
         The phantom files of each set and the pixel sizes (mm; None: as made) each is read at,
         e.g. a digital set at ``(None, 0.2)`` and a film set at ``(None,)``.
     fp_per_image : float
+        False clusters per image allowed over every image.
+    film_fp_per_image : float
+        ... over the images taken for scanned film (:func:`calcdetect.detector.pipeline.treated_as_film`).
     base : DetectorConfig, optional
     seeds : str
         What the sets were made from (recorded as ``calibration_seeds``).
@@ -265,18 +315,17 @@ def calibrate_on_phantom_sets(sets: Sequence[tuple[Sequence[str | os.PathLike], 
     n_images = len(false_scores)
     if n_images == 0:
         raise ValueError("no phantom was analysed: nothing to calibrate on")
-    groups = _per_model(false_scores, [r.coarse_model for r in results], fp_per_image,
-                        presets if per_preset else None)
-    thr = {g.coarse: g.threshold for g in groups}
+    groups = _per_model(false_scores, results, fp_per_image, film_fp_per_image, presets if per_preset else None)
+    cfg = _with_thresholds(base, groups, seeds, "")
     n_true = sum(n for _, n in true_scores)
-    found = sum(min(int((tp >= thr[r.coarse_model]).sum()), n) for (tp, n), r in zip(true_scores, results))
+    found = sum(min(int((tp >= _threshold_of(r, cfg)).sum()), n) for (tp, n), r in zip(true_scores, results))
     sens = found / n_true if n_true else float("nan")
-    n_false = sum(g.n_false for g in groups)
+    n_false = _false_kept(false_scores, results, cfg)
     plan = ", ".join(f"{len(paths)} phantoms x resolutions {list(resample_mm)}" for paths, resample_mm in sets)
     rule = "per preset, the highest kept" if per_preset else "all images of a model together"
     note = (f"calcdetect calibrate: {plan} ({seeds}; {rule}); "
-            + "; ".join(g.describe(fp_per_image) for g in groups) + f"; true-cluster sensitivity {sens:.3f}")
-    cfg = _with_thresholds(base, groups, seeds, note)
+            + "; ".join(g.describe() for g in groups) + f"; true-cluster sensitivity {sens:.3f}")
+    cfg = cfg.replace(calibration_note=note)
     return CalibrationResult(cfg, n_images, n_false, n_false / n_images, _flagged(negatives, cfg), sens)
 
 

@@ -168,7 +168,8 @@ def algorithm_of(config: DetectorConfig) -> Algorithm:
             f"detector configuration sha256 {digest[:16]}",
             "Certainty of Finding = 100 * score / (score + t), score = cluster score of clusters.csv, "
             f"t = the image's threshold of images.csv ({config.image_threshold:g} for pixels finer than "
-            f"{config.spot_min_spacing_mm:g} mm, {config.image_threshold_coarse:g} coarser)",
+            f"{config.spot_min_spacing_mm:g} mm, {config.image_threshold_coarse:g} coarser; on scanned film "
+            f"{config.image_threshold_film:g} and {config.image_threshold_film_coarse:g})",
         ),
     )
 
@@ -244,11 +245,12 @@ def _clusters(rows: Sequence[Mapping], calcifications: Sequence[Mapping], thresh
 
 
 def _image_threshold(row: Mapping, config: DetectorConfig) -> float:
-    """The threshold that flagged this images.csv row (the model's, from its pixel spacing
-    where the row does not say)."""
+    """The threshold that flagged this images.csv row (the model's, from its pixel spacing and
+    image family where the row does not say)."""
     if row.get("threshold") not in (None, ""):
         return float(row["threshold"])
-    return threshold_for((float(row["spacing_mm"]), float(row["spacing_col_mm"])), config)
+    return threshold_for((float(row["spacing_mm"]), float(row["spacing_col_mm"])), config,
+                         film=row.get("image_family") == "film")
 
 
 def _error(path: str, study_uid: str, why: str) -> dict:
@@ -351,7 +353,8 @@ def plan_study_reports(tables, *, dicom_dir: str | os.PathLike, config: Detector
     dicom_path = Path(dicom_dir)
     studies, errors = _group(tables, dicom_path, pseudonymize_key)
     algorithm = algorithm_of(config)
-    for threshold in (config.image_threshold, config.image_threshold_coarse):
+    for threshold in (config.image_threshold, config.image_threshold_coarse, config.image_threshold_film,
+                      config.image_threshold_film_coarse):
         certainty_percent(0.0, threshold=threshold)  # refuses a threshold the mapping cannot use
     reports = []
     for uid in sorted(studies):

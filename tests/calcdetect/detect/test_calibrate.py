@@ -88,13 +88,39 @@ def test_per_preset_the_strictest_preset_decides():
     # ten images of each preset, one false cluster allowed per preset, two allowed in the pool
     scores = [np.array([0.9]), np.array([0.8])] + [np.zeros(0)] * 8 + [np.array([0.5])] + [np.zeros(0)] * 9
     presets = ["a"] * 10 + ["b"] * 10
-    coarse = [False] * 20
-    (pooled,) = _per_model(scores, coarse, 0.1)
-    (per_preset,) = _per_model(scores, coarse, 0.1, presets)
+    results = [ImageResult()] * 20
+    (pooled,) = _per_model(scores, results, 0.1, 0.05)
+    (per_preset,) = _per_model(scores, results, 0.1, 0.05, presets)
     assert pooled.threshold == pytest.approx(0.65)  # between the 2nd and 3rd false cluster of all 20
     assert per_preset.threshold == pytest.approx(0.85)  # preset a's own: between its two
     assert per_preset.decided_by.startswith("a (10 images)")
-    assert "a (10 images) decides" in per_preset.describe(0.1)
+    assert "a (10 images) decides" in per_preset.describe()
+
+
+def test_scanned_film_has_its_own_threshold_at_its_own_rate_never_below_the_general_one():
+    """Digital and film normals at the same pixels: the model's threshold from every image, its
+    film twin from the film images alone at their own (lower) rate, floored at the first."""
+    def normals(scores, film):
+        return [ImageResult(clusters=(_cluster(0, 100, 100, 5, s),), score=s, digitised_film=film) for s in scores]
+
+    digital = normals(np.linspace(0.9, 0.0, 10), False)
+    film = normals(np.r_[0.95, 0.9, np.linspace(0.5, 0.0, 18)], True)
+    base = DetectorConfig(image_threshold=0.3, image_threshold_film=0.3)
+    out = calibrate_on_normals(digital + film, fp_per_image=0.2, film_fp_per_image=0.05, base=base, source="site")
+    # every image: six of thirty allowed (0.95, 0.9, 0.9, 0.8, 0.7, 0.6), then 0.5; film: one of twenty
+    assert out.config.image_threshold == pytest.approx(0.55)
+    assert out.config.image_threshold_film == pytest.approx(0.925)
+    # at the thresholds that apply: digital 0.9, 0.8, 0.7, 0.6 and film 0.95
+    assert out.n_false_clusters == 5 and out.flagged_fraction == pytest.approx(5 / 30)
+    assert "image_threshold_film 0.925 from 20 images (1 false clusters at 0.05/image allowed)" in \
+        out.config.calibration_note
+    # films that score low: their own rate would flag them more loosely than any image; the floor holds
+    faint = calibrate_on_normals(digital + normals(np.linspace(0.3, 0.0, 20), True), fp_per_image=0.2,
+                                 film_fp_per_image=0.05, base=base, source="site")
+    assert faint.config.image_threshold_film == faint.config.image_threshold
+    assert "image_threshold, its floor" in faint.config.calibration_note
+    # no film image: the film twin keeps the base's threshold
+    assert calibrate_on_normals(digital, base=base, source="site").config.image_threshold_film == 0.3
 
 
 def test_seed_arguments_name_their_own_preset_and_resolutions():

@@ -58,6 +58,16 @@ def test_default_is_calibrated_and_records_where_it_came_from():
     assert cfg.cluster_min_count == 3 and cfg.cluster_area_mm2 == 100.0
 
 
+def test_a_configuration_without_film_thresholds_applies_its_own_to_film():
+    """A site's configuration from before film had its own thresholds keeps flagging film at its
+    thresholds, not at the shipped film ones."""
+    site = DetectorConfig.from_dict({"image_threshold": 0.42})
+    assert site.image_threshold_film == 0.42
+    assert site.image_threshold_film_coarse == DetectorConfig().image_threshold_film_coarse
+    both = DetectorConfig.from_dict({"image_threshold": 0.42, "image_threshold_film": 0.6})
+    assert (both.image_threshold, both.image_threshold_film) == (0.42, 0.6)
+
+
 def test_from_json_file(tmp_path):
     path = tmp_path / "c.json"
     path.write_text(DetectorConfig(image_threshold=7.0).to_json())

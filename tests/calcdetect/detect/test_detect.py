@@ -85,18 +85,23 @@ def test_two_specks_are_not_a_cluster_three_are(scene, config):
     assert cl.area_mm2 == pytest.approx(0.5 * abs(2 * 4 - 3 * (-2)), rel=0.15)  # triangle area
 
 
-def test_each_model_flags_at_its_own_threshold(scene, config):
-    """The same cluster scored by the full-size model (0.1 mm) and the coarse-pixel one (0.2 mm):
-    each image is flagged at its model's operating point."""
+def test_each_model_and_image_family_flags_at_its_own_threshold(scene, config):
+    """The same cluster scored by the full-size model (0.1 mm) and the coarse-pixel one (0.2 mm),
+    on an image taken for digital and one taken for scanned film: each image is flagged at the
+    operating point of its model and family."""
     discs = [(20.0, 20.0, 0.4, 40.0), (22.0, 23.0, 0.4, 40.0), (18.0, 24.0, 0.4, 40.0)]
-    cfg = config.replace(image_threshold=0.0, image_threshold_coarse=config.cluster_min_count + 1.0)
+    never = config.cluster_min_count + 1.0  # no score reaches it
+    thresholds = {(False, False): 0.0, (True, False): never, (False, True): never, (True, True): 0.0}
+    cfg = config.replace(image_threshold=0.0, image_threshold_coarse=never, image_threshold_film=never,
+                         image_threshold_film_coarse=0.0)
     for spacing, coarse in ((0.1, False), (0.2, True)):
         img = scene(discs=discs, noise_at_01mm=1.0).render(spacing)
-        result = detect(img, spacing_mm=(spacing, spacing), config=cfg)
-        assert len(result.clusters) == 1, spacing
-        assert result.coarse_model is coarse
-        assert result.threshold == (cfg.image_threshold_coarse if coarse else cfg.image_threshold)
-        assert result.flag is (not coarse)  # no score reaches cluster_min_count + 1
+        for film in (False, True):
+            result = detect(img, spacing_mm=(spacing, spacing), config=cfg, digitised_film=film)
+            assert len(result.clusters) == 1, spacing
+            assert (result.coarse_model, result.digitised_film) == (coarse, film)
+            assert result.threshold == thresholds[coarse, film]
+            assert result.flag is (thresholds[coarse, film] == 0.0)
 
 
 def test_three_specks_spread_over_more_than_one_cm2_are_not_a_cluster(scene, config):
