@@ -27,7 +27,8 @@ model scored, and images taken for scanned screen-film have their own pair (the
 ``_film`` twins), chosen on the film images alone at their own rate of false
 clusters (``film_fp_per_image``, by default half: issue 18 allows 5 % of normal
 films flagged, issue 12 10 % of digital patients) and never below the first
-pair.  A threshold no image chose keeps the base configuration's.
+pair.  A threshold no image chose keeps the base configuration's (a film twin
+raised to its new general threshold where that is higher).
 """
 
 from __future__ import annotations
@@ -199,8 +200,15 @@ def _group(false_scores: Sequence[np.ndarray], mine: Sequence[int], coarse: bool
 
 
 def _with_thresholds(base: DetectorConfig, groups: list[_ModelGroup], seeds: str, note: str) -> DetectorConfig:
-    return base.replace(**{g.field: float(g.threshold) for g in groups}, calibration_seeds=seeds,
-                        calibration_date=_dt.date.today().isoformat(), calibration_note=note)
+    """``base`` with the groups' thresholds; a film twin no film image chose keeps ``base``'s, raised
+    to the new general threshold where that is higher (film is never held looser than any image)."""
+    changes = {g.field: float(g.threshold) for g in groups}
+    for coarse in (False, True):
+        general, film = THRESHOLD_FIELD[coarse, False], THRESHOLD_FIELD[coarse, True]
+        if general in changes and film not in changes:
+            changes[film] = max(getattr(base, film), changes[general])
+    return base.replace(**changes, calibration_seeds=seeds, calibration_date=_dt.date.today().isoformat(),
+                        calibration_note=note)
 
 
 def _threshold_of(result: ImageResult, config: DetectorConfig) -> float:

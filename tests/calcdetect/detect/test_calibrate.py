@@ -119,8 +119,11 @@ def test_scanned_film_has_its_own_threshold_at_its_own_rate_never_below_the_gene
                                  film_fp_per_image=0.05, base=base, source="site")
     assert faint.config.image_threshold_film == faint.config.image_threshold
     assert "image_threshold, its floor" in faint.config.calibration_note
-    # no film image: the film twin keeps the base's threshold
-    assert calibrate_on_normals(digital, base=base, source="site").config.image_threshold_film == 0.3
+    # no film image: the film twin keeps the base's threshold, raised to the new general one if below it
+    strict = calibrate_on_normals(digital, base=base.replace(image_threshold_film=0.95), source="site").config
+    assert strict.image_threshold == pytest.approx(0.85) and strict.image_threshold_film == 0.95
+    raised = calibrate_on_normals(digital, base=base, source="site").config
+    assert raised.image_threshold_film == raised.image_threshold == pytest.approx(0.85)
 
 
 def test_seed_arguments_name_their_own_preset_and_resolutions():
@@ -159,11 +162,13 @@ def test_calibrate_command_on_a_folder_of_normals(tmp_path):
     assert main(["calibrate", str(out), "--normals", str(normals), "--fp-per-image", "0.5"]) == 0
     cfg = DetectorConfig.from_json(str(out))
     assert cfg.calibration_seeds.startswith("normals ") and cfg.image_threshold >= 0
-    # everything but the image threshold and its provenance is the default (the samples are 0.1 mm:
-    # the coarse-pixel model's threshold is not touched)
-    assert cfg.replace(image_threshold=DetectorConfig().image_threshold, calibration_seeds="", calibration_date="",
-                       calibration_note="") == DetectorConfig().replace(calibration_seeds="", calibration_date="",
-                                                                        calibration_note="")
+    # everything but the image threshold and its provenance is the default (the samples are 0.1 mm
+    # digital: the coarse-pixel model's threshold is not touched, nor the film one but to its floor)
+    shipped = DetectorConfig()
+    assert cfg.image_threshold_film == max(shipped.image_threshold_film, cfg.image_threshold)
+    assert cfg.replace(image_threshold=shipped.image_threshold, image_threshold_film=shipped.image_threshold_film,
+                       calibration_seeds="", calibration_date="", calibration_note="") == \
+        shipped.replace(calibration_seeds="", calibration_date="", calibration_note="")
 
 
 def test_calibrate_command_on_phantoms_records_its_seed(tmp_path):
