@@ -60,12 +60,15 @@ def test_thirty_clusters_all_in_the_sr_and_valid(tmp_path):
 @pytest.mark.parametrize("image_fields, model_threshold", [
     ({"threshold": 0.5}, lambda cfg: 0.5),  # the threshold images.csv says flagged the image
     ({"spacing_mm": 0.2, "spacing_col_mm": 0.2}, lambda cfg: cfg.image_threshold_coarse),  # older rows: by spacing
+    ({"spacing_mm": 0.2, "spacing_col_mm": 0.2, "image_family": "film"},  # ... and by what the image was taken for
+     lambda cfg: cfg.image_threshold_film_coarse),
     ({}, lambda cfg: cfg.image_threshold),
 ])
 def test_certainty_and_intent_follow_the_image_s_own_threshold(tmp_path, image_fields, model_threshold):
     study_image(tmp_path / "in", "IM1", study_uid=generate_uid(), patient_id="PAT-30")
     ds = pydicom.dcmread(tmp_path / "in" / "IM1", stop_before_pixels=True)
-    config = DetectorConfig(image_threshold=0.8, image_threshold_coarse=1.6)
+    config = DetectorConfig(image_threshold=0.8, image_threshold_coarse=1.6, image_threshold_film=1.0,
+                            image_threshold_film_coarse=1.2)
     threshold = model_threshold(config)
     tables = _tables("IM1", ds, n_clusters=4, score_of=lambda k: 0.45 * (k + 1), **image_fields)
     outcome = write_study_srs(tmp_path / "out", tables, dicom_dir=tmp_path / "in", config=config)
