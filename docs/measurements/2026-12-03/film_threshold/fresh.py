@@ -4,14 +4,13 @@ thresholds): history step 14's pooled statistics (visible-cluster sensitivity at
 clusters per image, image AUC, visible clusters found at the flag, normals flagged), and per preset.
 
 usage: fresh.py SCAN_DIR...   (the scans of queue.sh)"""
-import json
 import sys
 
 import numpy as np
 import pandas as pd
 
-sys.path.insert(0, "/work/main/docs/measurements/2026-12-02/cluster_model_pooled")
-from boot import load, stats  # noqa: E402
+sys.path.insert(0, "/work/main/docs/measurements/2026-12-03/pooled_threshold")
+from row12 import per_set_targets, pooled  # noqa: E402  (history step 14's pooled statistics)
 
 COARSE_MM = 0.15
 PAIRS = {"earlier (every image)": (0.191765, 0.874416), "film pair (shipped)": (0.471825, 0.980921)}
@@ -29,11 +28,7 @@ def main():
     vis_score = np.where(vis.matched.astype(bool), vis.matched_score.fillna(-1), -1.0)
     neg = ~images.has_cluster.astype(bool)
     for label, (fine, thr_coarse) in PAIRS.items():
-        sets = [load(d, fine, thr_coarse) for d in dirs]
-        s = stats(sets, [np.ones(x["n"], int) for x in sets])
-        print(f"{label:<22} at 0.05/0.1/0.2: {'/'.join(f'{v:.3f}' for v in s['sens'])}  AUC {s['auc']:.3f}  "
-              f"found at flag {s['found']:.3f}  normals flagged {s['flagged']:.3f}  "
-              f"({sum(x['n'] for x in sets)} images, {s['n_vis']} visible clusters)")
+        print(f"{label:<22} {pooled(dirs, fine, thr_coarse)}")
         thr = np.where(coarse, thr_coarse, fine)
         flagged = images.score.to_numpy() >= thr
         found = vis_score >= np.where(vis.coarse, thr_coarse, fine)
@@ -44,10 +39,7 @@ def main():
     own = (images.score >= images.threshold).to_numpy()
     film_pair = np.where(coarse, PAIRS["film pair (shipped)"][1], PAIRS["film pair (shipped)"][0])
     assert (own == (images.score.to_numpy() >= film_pair)).all(), "the scans' threshold column is not the film pair"
-    for d in dirs:  # per set, at the thresholds it was scanned with (the film pair)
-        t = json.load(open(f"{d}/evaluation/metrics.json"))["detector"]["targets"]
-        print(f"    {d.rstrip('/').rsplit('/', 1)[-1]}: " + "; ".join(
-            f"{n} {v['value']:.3f}" for n, v in t.items() if v["value"] is not None))
+    per_set_targets(dirs)  # at the thresholds each set was scanned with (the film pair)
 
 
 if __name__ == "__main__":

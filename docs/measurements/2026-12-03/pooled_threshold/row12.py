@@ -25,15 +25,25 @@ def main():
         if not all(os.path.isdir(d) for d in dirs):
             continue
         for label, (fine, coarse) in PAIRS.items():
-            sets = [load(d, fine, coarse) for d in dirs]
-            s = stats(sets, [np.ones(x["n"], int) for x in sets])
-            print(f"{reading:<12} {label:<17} at 0.05/0.1/0.2: {'/'.join(f'{v:.3f}' for v in s['sens'])}  "
-                  f"AUC {s['auc']:.3f}  found at flag {s['found']:.3f}  normals flagged {s['flagged']:.3f}  "
-                  f"({sum(x['n'] for x in sets)} images, {s['n_vis']} visible clusters)")
-        for d in dirs:  # per set, at the thresholds it was scanned with (the pooled pair)
-            t = json.load(open(f"{d}/evaluation/metrics.json"))["detector"]["targets"]
-            print(f"    {d.rsplit('/', 1)[-1]}: " + "; ".join(
-                f"{n} {v['value']:.3f}" for n, v in t.items() if v["value"] is not None))
+            print(f"{reading:<12} {label:<17} {pooled(dirs, fine, coarse)}")
+        per_set_targets(dirs)  # at the thresholds each set was scanned with (the pooled pair)
+
+
+def pooled(dirs, fine, coarse):
+    """The sets pooled at a pair of thresholds (history step 14's statistics), as one line."""
+    sets = [load(d, fine, coarse) for d in dirs]
+    s = stats(sets, [np.ones(x["n"], int) for x in sets])
+    return (f"at 0.05/0.1/0.2: {'/'.join(f'{v:.3f}' for v in s['sens'])}  "
+            f"AUC {s['auc']:.3f}  found at flag {s['found']:.3f}  normals flagged {s['flagged']:.3f}  "
+            f"({sum(x['n'] for x in sets)} images, {s['n_vis']} visible clusters)")
+
+
+def per_set_targets(dirs):
+    """Each set's recorded targets (metrics.json), one line per set."""
+    for d in dirs:
+        t = json.load(open(f"{d}/evaluation/metrics.json"))["detector"]["targets"]
+        print(f"    {d.rstrip('/').rsplit('/', 1)[-1]}: " + "; ".join(
+            f"{n} {v['value']:.3f}" for n, v in t.items() if v["value"] is not None))
 
 
 if __name__ == "__main__":
