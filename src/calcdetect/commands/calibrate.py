@@ -21,7 +21,8 @@ The shipped thresholds follow the rule of::
 
 (they were chosen from ``calcdetect evaluate``'s matches of scans of these sets; on
 ``--seed 20261130:mix:native,0.2`` alone this command gives the same 0.222871 as its scans,
-``docs/measurements/2026-12-03/pooled_threshold/``).
+``docs/measurements/2026-12-03/pooled_threshold/``; the film pair is the same command's at the
+default ``--film-fp-per-image 0.05``, ``docs/measurements/2026-12-03/film_threshold/``).
 """
 
 from __future__ import annotations
