@@ -252,7 +252,7 @@ def test_a_new_run_replaces_the_previous_outputs(good_folder, tmp_path):
     assert (out / "notes-of-the-user.txt").read_text() == "keep me"
 
 
-def test_images_csv_says_which_images_were_treated_as_scanned_film(dicom_writers, tmp_path):
+def test_images_csv_says_which_images_were_treated_as_scanned_film_and_flags_them_at_the_film_threshold(dicom_writers, tmp_path):
     from calcdetect.config import DetectorConfig
 
     folder = tmp_path / "in"
@@ -260,10 +260,15 @@ def test_images_csv_says_which_images_were_treated_as_scanned_film(dicom_writers
     film.ConversionType = "DF"  # a Secondary Capture's "Digitized Film"
     dicom_writers.write(film, folder / "film.dcm")
     dicom_writers.write(dicom_writers.mammogram_dataset(patient_id="D-1", seed=2), folder / "digital.dcm")
-    scan_folder(folder, tmp_path / "auto", overlays=False)
+    config = DetectorConfig(image_threshold=0.3, image_threshold_film=0.6)
+    scan_folder(folder, tmp_path / "auto", overlays=False, config=config)
     _, images = read_csv(tmp_path / "auto" / "images.csv")
     assert {r["path"]: r["image_family"] for r in images} == {"film.dcm": "film", "digital.dcm": "digital"}
+    # ... and each is flagged at its family's threshold (both at pixels the full-size model scores)
+    assert all(float(r["spacing_mm"]) < config.spot_min_spacing_mm for r in images)
+    assert {r["path"]: float(r["threshold"]) for r in images} == {"film.dcm": 0.6, "digital.dcm": 0.3}
     # the user says so for every image, whatever the headers
-    scan_folder(folder, tmp_path / "forced", overlays=False, config=DetectorConfig(image_family="film"))
+    scan_folder(folder, tmp_path / "forced", overlays=False, config=config.replace(image_family="film"))
     _, images = read_csv(tmp_path / "forced" / "images.csv")
     assert {r["image_family"] for r in images} == {"film"}
+    assert {float(r["threshold"]) for r in images} == {0.6}
