@@ -9,8 +9,6 @@ run was resumed.  :func:`write_tables` writes each CSV atomically.
 
 from __future__ import annotations
 
-import csv
-import io
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,6 +16,7 @@ from pathlib import Path
 from calcdetect.errors import DuplicateImageError
 
 from calcdetect.atomic import atomic_write_text
+from calcdetect.csvtext import csv_lines
 from calcdetect.vocabulary import Flag
 
 __all__ = [
@@ -187,13 +186,9 @@ def _cell(column: str, value) -> str:
 
 
 def csv_text(rows: list[dict], columns: tuple[str, ...]) -> str:
-    """The CSV text of ``rows`` (header first, fixed float precision, ``\\n`` line ends)."""
-    buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\n")
-    writer.writerow(columns)
-    for row in rows:
-        writer.writerow([_cell(c, row.get(c)) for c in columns])
-    return buf.getvalue()
+    """The CSV text of ``rows`` (header first, fixed float precision, ``\\n`` line ends;
+    :func:`calcdetect.csvtext.csv_lines`)."""
+    return csv_lines([columns, *([_cell(c, row.get(c)) for c in columns] for row in rows)])
 
 
 def write_tables(out_dir: str | os.PathLike, tables: ScanTables) -> dict[str, Path]:

@@ -16,9 +16,7 @@ outcome of each attempt is logged; nothing of the patient is.
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
 import json
 import logging
 import ssl
@@ -33,6 +31,7 @@ from pydicom.uid import ExplicitVRLittleEndian, ImplicitVRLittleEndian
 from pynetdicom import AE
 
 from calcdetect.atomic import atomic_write_text
+from calcdetect.csvtext import csv_lines
 
 from .policy import Destination
 
@@ -166,13 +165,10 @@ class Forwarder:
         atomic_write_text(self.outbox / f"{entry.entry_id}.json", json.dumps(asdict(entry), indent=1))
 
     def _write_listing(self) -> None:
-        buf = io.StringIO()
-        writer = csv.writer(buf, lineterminator="\n")
-        writer.writerow(_OUTBOX_COLUMNS)
-        for e in sorted(self._queue.values(), key=lambda e: (e.queued, e.file)):
-            writer.writerow([e.file, e.study, e.destination, e.queued, e.attempts,
-                             _iso(e.next_attempt_epoch_s) if e.next_attempt_epoch_s else "", e.last_error])
-        atomic_write_text(self.out_dir / "outbox.csv", buf.getvalue())
+        rows = [[e.file, e.study, e.destination, e.queued, e.attempts,
+                 _iso(e.next_attempt_epoch_s) if e.next_attempt_epoch_s else "", e.last_error]
+                for e in sorted(self._queue.values(), key=lambda e: (e.queued, e.file))]
+        atomic_write_text(self.out_dir / "outbox.csv", csv_lines([_OUTBOX_COLUMNS, *rows]))
 
     @property
     def queued(self) -> list[QueuedFile]:
@@ -233,12 +229,9 @@ class Forwarder:
         path = self.out_dir / "forwarded.csv"
         new = not path.exists()
         with open(path, "a", encoding="utf-8", newline="") as fh:
-            line = io.StringIO()
-            writer = csv.writer(line, lineterminator="\n")
-            if new:
-                writer.writerow(("file", "study", "destination", "sent"))
-            writer.writerow((entry.file, entry.study, entry.destination, _iso(time.time())))
-            fh.write(line.getvalue())  # one write: a kill leaves whole lines
+            header = [("file", "study", "destination", "sent")] if new else []
+            # one write: a kill leaves whole lines
+            fh.write(csv_lines([*header, (entry.file, entry.study, entry.destination, _iso(time.time()))]))
 
     def _next_wait_s(self) -> float:
         with self._lock:

@@ -24,7 +24,6 @@ by one server at a time (an advisory lock the OS drops when the process dies).
 from __future__ import annotations
 
 import csv
-import io
 import logging
 import os
 import re
@@ -34,6 +33,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from calcdetect.atomic import atomic_write_text
+from calcdetect.csvtext import csv_lines
 from calcdetect.review.study import PatientInfo, Study
 from calcdetect.vocabulary import Flag
 
@@ -134,11 +134,7 @@ def reviewed_call(patient: PatientInfo, decisions: list[Decision], override: str
 
 
 def _csv_text(columns, rows) -> str:
-    buf = io.StringIO()
-    writer = csv.DictWriter(buf, fieldnames=list(columns), lineterminator="\n", extrasaction="ignore")
-    writer.writeheader()
-    writer.writerows(rows)
-    return buf.getvalue()
+    return csv_lines([columns, *([row.get(c, "") for c in columns] for row in rows)])
 
 
 class DecisionStore:

@@ -33,6 +33,7 @@ RLE_PANICS = pytest.mark.parametrize("fixture", [RLE_HEADER_FLIP, RLE_ZEROED_SPA
 JPEG_PRECISION_45 = FIXTURES / "jpeg-lossless-precision-45.dcm"
 JPEG_DHT_FLIP = FIXTURES / "jpeg-lossless-dht-marker-flip.dcm"
 J2K_FLAT = FIXTURES / "j2k-flat-after-zeroed-span.dcm"
+UID_CR = FIXTURES / "uid-carriage-return.dcm"  # fuzz seed 3031: a header flip put "\r" in the SOP Instance UID
 
 
 def _rows(path: Path) -> dict[str, dict]:
@@ -158,3 +159,21 @@ def test_image_that_decodes_to_a_constant_is_analysed(tmp_path):
 
     assert status == 0 and errors == {}
     assert images[J2K_FLAT.name]["n_clusters"] == "0" and images[J2K_FLAT.name]["flag"] == "negative"
+
+
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_a_carriage_return_in_a_header_value_does_not_split_its_csv_row(tmp_path, workers):
+    """csv readers and pandas end a row at a bare CR, which Python's csv writer does not quote
+    with "\\n" line ends: the damaged UID once split its images.csv row in two and shifted every
+    later cell of it into the wrong column."""
+    import pandas as pd
+
+    uid = str(pydicom.dcmread(UID_CR, stop_before_pixels=True).SOPInstanceUID)
+    assert "\r" in uid  # the premise: the reader keeps the value as it is (VR UI, invalid)
+
+    status, images, errors = _scan(tmp_path, UID_CR, "--workers", workers)
+
+    assert status == 0 and errors == {} and set(images) == {UID_CR.name, "good.dcm"}
+    assert images[UID_CR.name]["sop_instance_uid"] == uid and images[UID_CR.name]["flag"] in ("positive", "negative")
+    frame = pd.read_csv(tmp_path / "out" / "images.csv", dtype=str)
+    assert len(frame) == 2 and set(frame.sop_instance_uid) == {uid, images["good.dcm"]["sop_instance_uid"]}
