@@ -1,11 +1,12 @@
 """CSV text that every reader splits into the rows it was written as.
 
-Python's ``csv`` writer quotes a cell only for the characters of its own line
-terminator (``"\\n"`` here), the delimiter and the quote; but ``csv`` readers,
-pandas and spreadsheets also end a row at a bare carriage return.  A header
-value holding one (a damaged SOP Instance UID, a note typed on another system)
-would otherwise split its row in two and shift every later cell: such a row is
-written with every cell quoted.
+Python's ``csv`` writer (and pandas' ``to_csv``, which uses it) quotes a cell
+only for the characters of its own line terminator (``"\\n"`` here), the
+delimiter and the quote; but ``csv`` readers, pandas and spreadsheets also end
+a row at a bare carriage return.  A value holding one (a damaged SOP Instance
+UID, a patient ID or label typed on another system) would otherwise split its
+row in two and shift every later cell: such a row, or such a table, is written
+with every cell quoted.
 """
 
 from __future__ import annotations
@@ -13,8 +14,13 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
 
-__all__ = ["csv_lines"]
+if TYPE_CHECKING:
+    import pandas as pd
+
+__all__ = ["csv_lines", "frame_csv_text", "write_frame_csv"]
 
 
 def csv_lines(rows: Iterable[Sequence[object]]) -> str:
@@ -35,3 +41,16 @@ def csv_lines(rows: Iterable[Sequence[object]]) -> str:
         cells = ["" if cell is None else str(cell) for cell in row]
         (quoted if any("\r" in cell for cell in cells) else plain).writerow(cells)
     return buf.getvalue()
+
+
+def frame_csv_text(frame: pd.DataFrame) -> str:
+    """``frame.to_csv`` text without the index and with ``"\\n"`` line ends; every cell quoted
+    when any holds a carriage return (otherwise exactly what ``to_csv`` writes)."""
+    text = frame.to_csv(index=False, lineterminator="\n")
+    return text if "\r" not in text else frame.to_csv(index=False, lineterminator="\n", quoting=csv.QUOTE_ALL)
+
+
+def write_frame_csv(frame: pd.DataFrame, path: str | Path) -> None:
+    """Write :func:`frame_csv_text` of ``frame`` to ``path`` (UTF-8, line ends as they are)."""
+    with open(path, "w", encoding="utf-8", newline="") as fh:
+        fh.write(frame_csv_text(frame))

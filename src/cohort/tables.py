@@ -28,6 +28,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from calcdetect.csvtext import write_frame_csv
 from cohort.stats import analyze_2x2, analyze_rxc
 
 __all__ = [
@@ -150,7 +151,7 @@ class StudyTable:
 
     def to_csv(self, path) -> None:
         """Write :attr:`rows` as CSV (floats in full precision)."""
-        self.rows.to_csv(path, index=False, lineterminator="\n")
+        write_frame_csv(self.rows, path)
 
     def variable(self, name: str) -> pd.DataFrame:
         """The rows of one variable."""

@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from calcdetect.csvtext import write_frame_csv
 from cohort.bias.counts import Accuracy, Counts
 from cohort.bias.evalue import EValue, evalue_or
 from cohort.bias.plot import bias_grid_plot, grid_values
@@ -239,7 +240,7 @@ def write_bias_outputs(result: BiasAnalysis, out_dir: str | Path) -> list[Path]:
     paths = []
     for name, frame in (("bias.csv", bias_frame(result)), ("bias_grid.csv", grid_frame(result.observed)),
                         ("evalues.csv", evalue_frame(result)), ("power.csv", power_frame(result))):
-        frame.to_csv(out / name, index=False, lineterminator="\n")
+        write_frame_csv(frame, out / name)
         paths.append(out / name)
     paths.append(bias_grid_plot(result.observed, out / "bias_grid.png", accuracy=result.accuracy))
     return paths

@@ -24,6 +24,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from calcdetect.csvtext import write_frame_csv
 from cohort.adjusted import adjusted_estimates
 from cohort.bias.analysis import write_bias_outputs
 from cohort.bias.integrate import detector_bias
@@ -93,13 +94,13 @@ def analyze(
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     loaded = load_records(records_path, schema=mapping)
-    loaded.excluded_frame().to_csv(out / "excluded.csv", index=False, lineterminator="\n")
+    write_frame_csv(loaded.excluded_frame(), out / "excluded.csv")
     agreement = None
     join_counts: dict[str, int] = {}
     source = flag_source(flags_path) if flags_path is not None else None  # detector's, or a reader's reviewed file
     if flags_path is not None:
         joined = join_records(loaded, flags_path, pseudonymize_key=pseudonymize_key, mapping=key_map)
-        joined.join_table.to_csv(out / "join.csv", index=False, lineterminator="\n")
+        write_frame_csv(joined.join_table, out / "join.csv")
         data, agreement, join_counts = joined.data.copy(), joined.agreement, joined.counts()
         if "microcalcification" in data.columns:
             data = data.rename(columns={"microcalcification": "microcalcification_radiologist"})
@@ -120,7 +121,7 @@ def analyze(
         (out / f"{t.name}.md").write_text(to_markdown(t), encoding="utf-8")
         (out / f"{t.name}.html").write_text(to_html(t), encoding="utf-8")
     adjusted = adjusted_estimates(data)
-    adjusted.to_csv(out / "adjusted.csv", index=False, lineterminator="\n")
+    write_frame_csv(adjusted, out / "adjusted.csv")
     extra = [
         ForestEntry(f"MC → metastasis, {r.analysis}", float(r.odds_ratio), float(r.ci_low), float(r.ci_high),
                     "adjusted for stage")

@@ -27,6 +27,7 @@ import logging
 import math
 from pathlib import Path
 
+from calcdetect.csvtext import write_frame_csv
 from cohort.adjusted import adjusted_estimates
 from cohort.audit import audit_paper, write_audit
 from cohort.bias.analysis import write_bias_outputs
@@ -79,13 +80,13 @@ def reproduce(out_dir: Path, *, published: Path | None = None, seed: int = 20250
     out.mkdir(parents=True, exist_ok=True)
     paper = load_published(published)
     results = compare_paper(paper)
-    comparison_frame(results).to_csv(out / "comparison.csv", index=False, lineterminator="\n")
+    write_frame_csv(comparison_frame(results), out / "comparison.csv")
     audit = audit_paper(paper)
     write_audit(audit, out)
 
     inputs = inputs_from_paper(paper)
     records, chosen, n_feasible = reconstruct_records(inputs, seed=seed)
-    records.to_csv(out / "records_reconstructed.csv", index=False, lineterminator="\n")
+    write_frame_csv(records, out / "records_reconstructed.csv")
     stage = stage_adjusted_range(inputs)
     (out / "reconstruction.json").write_text(
         json.dumps(reconstruction_summary(inputs, chosen, n_feasible, stage, seed=seed), indent=1) + "\n", encoding="utf-8"
@@ -95,7 +96,7 @@ def reproduce(out_dir: Path, *, published: Path | None = None, seed: int = 20250
         t.to_csv(out / f"{t.name}.csv")
         (out / f"{t.name}.md").write_text(to_markdown(t), encoding="utf-8")
         (out / f"{t.name}.html").write_text(to_html(t), encoding="utf-8")
-    adjusted_estimates(records).to_csv(out / "adjusted.csv", index=False, lineterminator="\n")
+    write_frame_csv(adjusted_estimates(records), out / "adjusted.csv")
 
     entries = []
     for name, rows in (("Table 2 (printed): vs microcalcification", paper.table2),

@@ -180,3 +180,23 @@ def test_radiologist_source_needs_a_reading(tmp_path, caplog):
     argv = ["analyze", "--records", str(tmp_path / "records.csv"), "-o", str(tmp_path / "o"), "--mc-source", "radiologist"]
     assert main(argv) == 2
     assert "no microcalcification reading" in caplog.text
+
+
+def test_a_carriage_return_in_a_record_does_not_split_its_csv_rows(tmp_path):
+    """A patient ID with a carriage return inside (a quoted CSV cell from another system): excluded.csv
+    and join.csv keep each record on one row, as pandas reads them back."""
+    import csv
+
+    rec = pd.read_csv(RECORDS, dtype=str)
+    extra = rec.iloc[[0, 0]].reset_index(drop=True).assign(patient_id=["EXTRA\r1", "BAD\r2"])
+    extra.loc[1, "bone_metastasis"] = "maybe"  # not an allowed label: excluded
+    pd.concat([rec, extra]).to_csv(tmp_path / "records.csv", index=False, quoting=csv.QUOTE_ALL)
+    _patients(rec, rec.microcalcification).to_csv(tmp_path / "patients.csv", index=False)
+
+    assert main(["analyze", "--records", str(tmp_path / "records.csv"), "--flags", str(tmp_path / "patients.csv"),
+                 "-o", str(tmp_path / "r")]) == 0
+
+    excluded = pd.read_csv(tmp_path / "r" / "excluded.csv", dtype=str)
+    assert excluded.patient_id.tolist() == ["BAD\r2"] and "bone_metastasis" in excluded.reason.iloc[0]
+    join = pd.read_csv(tmp_path / "r" / "join.csv", dtype=str)
+    assert join.status.value_counts().to_dict() == {"matched": 81, "record_without_images": 1, "excluded_record": 1}
