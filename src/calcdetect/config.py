@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 __all__ = ["DetectorConfig", "mm_to_px", "DEFAULT_CONFIG_RESOURCE", "LOG_OFFSET_BACKGROUND_NOISE",
-           "LOG_OFFSET_RANGE"]
+           "LOG_OFFSET_RANGE", "THRESHOLD_FIELD"]
 
 #: package resource holding the calibrated defaults
 DEFAULT_CONFIG_RESOURCE = "data/default_config.json"
@@ -107,8 +107,12 @@ _CHOICES: dict[str, tuple[str, ...]] = {"image_family": ("auto", "film", "digita
                                          "mask_log_offset": (LOG_OFFSET_BACKGROUND_NOISE, LOG_OFFSET_RANGE)}
 
 
-#: each digital image threshold and its twin for scanned screen-film
-_FILM_TWIN = {"image_threshold": "image_threshold_film", "image_threshold_coarse": "image_threshold_film_coarse"}
+#: the field holding an image threshold, by (the coarse-pixel model scored the image, the image is
+#: taken for scanned screen-film): :func:`calcdetect.detector.fp_model.threshold_for`
+THRESHOLD_FIELD = {(False, False): "image_threshold", (True, False): "image_threshold_coarse",
+                   (False, True): "image_threshold_film", (True, True): "image_threshold_film_coarse"}
+#: each general image threshold and its twin for scanned screen-film
+_FILM_TWIN = {THRESHOLD_FIELD[coarse, False]: THRESHOLD_FIELD[coarse, True] for coarse in (False, True)}
 
 
 @dataclass(frozen=True)

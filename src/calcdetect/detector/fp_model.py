@@ -40,7 +40,7 @@ from typing import Any
 
 import numpy as np
 
-from calcdetect.config import DetectorConfig
+from calcdetect.config import THRESHOLD_FIELD, DetectorConfig
 from calcdetect.detector.features import FEATURE_NAMES
 from calcdetect.detector.spot import uses_spot_filter
 
@@ -163,12 +163,6 @@ def model_for(spacing_mm: tuple[float, float], config: DetectorConfig) -> FpMode
     if uses_spot_filter(spacing_mm, config):
         return load_fp_model(config.fp_model_coarse, SHIPPED_COARSE_MODEL)
     return load_fp_model(config.fp_model, SHIPPED_MODEL)
-
-
-#: the configuration field holding an image threshold, by (the coarse-pixel model scored the image,
-#: the image is taken for scanned screen-film)
-THRESHOLD_FIELD = {(False, False): "image_threshold", (True, False): "image_threshold_coarse",
-                   (False, True): "image_threshold_film", (True, True): "image_threshold_film_coarse"}
 
 
 def threshold_for(spacing_mm: tuple[float, float], config: DetectorConfig, *, film: bool = False) -> float:

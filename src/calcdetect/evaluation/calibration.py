@@ -201,12 +201,13 @@ def _group(false_scores: Sequence[np.ndarray], mine: Sequence[int], coarse: bool
 
 def _with_thresholds(base: DetectorConfig, groups: list[_ModelGroup], seeds: str, note: str) -> DetectorConfig:
     """``base`` with the groups' thresholds; a film twin no film image chose keeps ``base``'s, raised
-    to the new general threshold where that is higher (film is never held looser than any image)."""
+    to the new general threshold where that is higher (film is never held looser than any image;
+    a twin the groups chose is floored already, :func:`_per_model`)."""
     changes = {g.field: float(g.threshold) for g in groups}
     for coarse in (False, True):
         general, film = THRESHOLD_FIELD[coarse, False], THRESHOLD_FIELD[coarse, True]
-        if general in changes and film not in changes:
-            changes[film] = max(getattr(base, film), changes[general])
+        if general in changes:
+            changes[film] = max(changes.get(film, getattr(base, film)), changes[general])
     return base.replace(**changes, calibration_seeds=seeds, calibration_date=_dt.date.today().isoformat(),
                         calibration_note=note)
 
