@@ -227,6 +227,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--presentation-processing", default="none",
                     help="give the set's FOR PRESENTATION images a vendor's processing (none, usm, multiscale: "
                     "calcdetect.phantom.presentation)")
+    ap.add_argument("--fine-texture", action="store_true",
+                    help="make the set with the breast texture continued above the anatomy grid's Nyquist "
+                    "(calcdetect.phantom.fine_texture)")
     ap.add_argument("--reuse-phantoms", action="store_true", help="use OUT/phantoms if it already holds the set")
     ap.add_argument("--config", type=Path, default=None,
                     help="detector configuration JSON (default: the calibrated DetectorConfig.default())")
@@ -257,8 +260,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.seed in trained_on:
         print(f"seed {args.seed} is a training seed of the false-positive model ({trained_on}); pick a fresh one")
         return 2
-    if args.cohort is not None and args.presentation_processing != "none":
-        print("--presentation-processing applies to a set (--n), not to --cohort")
+    if args.cohort is not None and (args.presentation_processing != "none" or args.fine_texture):
+        print("--presentation-processing and --fine-texture apply to a set (--n), not to --cohort")
         return 2
     phantom_dir = args.out / "phantoms"
     t0 = time.perf_counter()
@@ -270,7 +273,7 @@ def main(argv: list[str] | None = None) -> int:
     else:
         paths = [Path(p) for p in write_phantom_set(
             phantom_dir, n=args.n, seed=args.seed, preset=args.preset, positive_fraction=args.positive_fraction,
-            workers=args.workers, presentation_processing=args.presentation_processing,
+            workers=args.workers, presentation_processing=args.presentation_processing, fine_texture=args.fine_texture,
         )]  # fmt: skip
     t_gen = time.perf_counter() - t0
     paths = sorted(p for p in paths if p.suffix == ".dcm")

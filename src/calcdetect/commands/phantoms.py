@@ -48,6 +48,10 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     parser.add_argument("--presentation-processing", default="none", choices=tuple(PRESENTATION_PROCESSING),
                         help="a vendor's processing of a set's FOR PRESENTATION images: unsharp masking or "
                         "multi-frequency enhancement (calcdetect.phantom.presentation; default none)")
+    parser.add_argument("--fine-texture", action="store_true",
+                        help="continue the breast texture's 1/f^3 spectrum above the anatomy grid's ~2.4 "
+                        "cycles/mm, the band a calcification is seen in (calcdetect.phantom.fine_texture; a "
+                        "harder set: the shipped models were trained without it)")
     parser.add_argument("--workers", type=int, default=1, help="processes to use (default 1)")
     parser.add_argument("--reuse", action="store_true",
                         help="keep images already in OUT that were made with the same seed and arguments")
@@ -93,6 +97,8 @@ def run(args: argparse.Namespace) -> int:
         if args.cohort is not None:
             if args.presentation_processing != "none":
                 raise ValueError("--presentation-processing applies to a set (--n), not to --cohort")
+            if args.fine_texture:
+                raise ValueError("--fine-texture applies to a set (--n), not to --cohort")
             preset = args.preset or "demo"
             paths = write_cohort_phantoms(args.out, args.cohort, seed=args.seed, preset=preset,
                                           workers=args.workers, reuse_existing=args.reuse)
@@ -102,7 +108,8 @@ def run(args: argparse.Namespace) -> int:
             paths = write_phantom_set(args.out, n=args.n, seed=args.seed, preset=preset,
                                       positive_fraction=args.positive_fraction, workers=args.workers,
                                       reuse_existing=args.reuse, visibility_mix=parse_mix(args.visibility_mix),
-                                      presentation_processing=args.presentation_processing)
+                                      presentation_processing=args.presentation_processing,
+                                      fine_texture=args.fine_texture)
             skipped = []
     except (ValueError, OSError) as exc:
         logger.error("%s", exc)

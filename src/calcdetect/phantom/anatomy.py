@@ -35,6 +35,8 @@ import cv2
 import numpy as np
 import scipy.fft
 
+from calcdetect.phantom.fine_texture import fine_texture_field, texture_amplitude
+
 __all__ = [
     "MU_ADIPOSE_PER_MM",
     "MU_GLAND_PER_MM",
@@ -81,6 +83,8 @@ class Anatomy:
     thickness_mm: float
     density: str
     grid_factor: tuple[float, float]  # full-res pixels per coarse pixel (row, col)
+    #: A of the fine texture's P(f) = A f**-3 (:mod:`.fine_texture`); None when it was not added
+    fine_texture_amplitude: float | None = None
 
 
 def power_law_field(rng: np.random.Generator, shape: tuple[int, int], *, spacing_mm: float,
@@ -268,8 +272,13 @@ def _glandular_fraction(rng, field, mask_low, edge_mm, cw_mm, nipple_low, half_h
 
 
 def make_anatomy(rng: np.random.Generator, *, rows: int, cols: int, spacing_mm: float,
-                 view: str, density: str) -> Anatomy:
-    """Draw a breast (canonical orientation) and compute its attenuation map."""
+                 view: str, density: str, texture_rng: np.random.Generator | None = None) -> Anatomy:
+    """Draw a breast (canonical orientation) and compute its attenuation map.
+
+    With ``texture_rng`` the texture is continued above the coarse grid's Nyquist
+    (:mod:`.fine_texture`), drawn from that generator alone, so ``rng`` draws exactly
+    what it draws without it.
+    """
     fac = max(1, int(round(_GRID_MM / spacing_mm)))
     hl, wl = -(-rows // fac), -(-cols // fac)
     grid_mm = spacing_mm * fac
@@ -298,6 +307,10 @@ def make_anatomy(rng: np.random.Generator, *, rows: int, cols: int, spacing_mm: 
                                                   grid_mm=grid_mm, thickness=thickness, view=view, density=density)
     atten, mask, sd_full = _full_attenuation(rng, sd_low, extra, rows=rows, cols=cols, thickness=thickness,
                                              radius=radius)
+    fine_amplitude = None
+    if texture_rng is not None and fac > 1:  # at fac 1 the grid is the detector's: no band is missing
+        fine_amplitude = _add_fine_texture(texture_rng, atten, extra, sd_low, sd_full, mask, grid_mm=grid_mm,
+                                           spacing_mm=spacing_mm, thickness=thickness, radius=radius)
     atten_low = (MU_ADIPOSE_PER_MM * t_low + extra).astype(np.float32)
 
     fr, fc = rows / hl, cols / wl
@@ -316,7 +329,20 @@ def make_anatomy(rng: np.random.Generator, *, rows: int, cols: int, spacing_mm: 
         glandular_low=gland, pectoral_low=pect, background_field_low=field,
         vessels=vessel_out, nipple_rc=to_full(*nipple_low), breast_depth_px=depth_low * fc,
         thickness_mm=float(thickness), density=density, grid_factor=(fr, fc),
+        fine_texture_amplitude=fine_amplitude,
     )
+
+
+def _add_fine_texture(rng: np.random.Generator, atten: np.ndarray, extra: np.ndarray, sd_low: np.ndarray,
+                      sd_full: np.ndarray, mask: np.ndarray, *, grid_mm: float, spacing_mm: float,
+                      thickness: float, radius: float) -> float:
+    """Add the fine texture to ``atten`` in place, in proportion to the breast's thickness; its amplitude."""
+    amplitude = texture_amplitude(extra, sd_low, grid_mm)
+    field = fine_texture_field(rng, atten.shape, spacing_mm, amplitude, 0.5 / grid_mm)
+    field *= thickness_profile_mm(np.maximum(sd_full, 0), thickness, radius) / np.float32(thickness)
+    field *= mask
+    atten += field
+    return amplitude
 
 
 def _pectoral_low(rng: np.random.Generator, hl: int, wl: int, top_w: float) -> np.ndarray:

@@ -25,6 +25,7 @@ from calcdetect.phantom.anatomy import Anatomy, make_anatomy
 from calcdetect.phantom.cluster_insert import InsertedCluster, insert_cluster
 from calcdetect.phantom.distractors import MuForSnr, add_patch, add_physical_distractors, add_stored_distractors
 from calcdetect.phantom.film_distractors import add_film_distractors
+from calcdetect.phantom.fine_texture import TEXTURE_BETA
 from calcdetect.phantom.visibility import REALISTIC_MIX, VISIBILITY_CLASSES
 from calcdetect.phantom.presentation import check_processing, process_presentation
 from calcdetect.phantom.presets import FOR_PROCESSING, VendorPreset, resolve_preset
@@ -37,6 +38,9 @@ VIEWS = ("CC", "MLO")
 LATERALITIES = ("L", "R")
 _DENSITY_P = (0.1, 0.4, 0.4, 0.1)  # screening population mix
 _MU_MAX_PER_MM = 3.0
+#: the fine texture's own random stream (with the image seed): the image's other draws do not move
+_FINE_TEXTURE_STREAM = 0xF1E
+
 #: film presets: vascular tracks from a few short dashes in pairs to nearly continuous rails
 _FILM_VASCULAR_ON = (0.3, 0.8)
 
@@ -315,7 +319,8 @@ def _truth_document(*, seed: int, preset: VendorPreset, uids: tuple[str, str, st
 def make_phantom(*, seed: int, preset: str = "demo", view: str = "CC", laterality: str = "L",
                  density: str | None = None, with_cluster: bool | None = None, patient_id: str = "PHANTOM",
                  study_uid: str | None = None, lesion_seed: int | None = None,
-                 visibility: str | None = None, presentation_processing: str = "none") -> Phantom:
+                 visibility: str | None = None, presentation_processing: str = "none",
+                 fine_texture: bool = False) -> Phantom:
     """Generate one synthetic mammogram with its ground truth.
 
     Parameters
@@ -345,6 +350,11 @@ def make_phantom(*, seed: int, preset: str = "demo", view: str = "CC", lateralit
         A vendor's processing of a FOR PRESENTATION image (:data:`.presentation.PRESENTATION_PROCESSING`:
         ``"none"``, ``"usm"``, ``"multiscale"``); FOR PROCESSING and film images are left as they
         are.  Where applied, the truth records it under ``"presentation_processing"``.
+    fine_texture : bool
+        Continue the breast texture's ``1/f**3`` spectrum above the anatomy grid's Nyquist
+        (:mod:`.fine_texture`; off by default: the shipped models were trained without it).  Its
+        random stream is its own, so all else drawn from the seed is the image without it; the
+        truth records it under ``"fine_texture"``.
 
     Returns
     -------
@@ -365,7 +375,9 @@ def make_phantom(*, seed: int, preset: str = "demo", view: str = "CC", lateralit
     if with_cluster is None:
         with_cluster = bool(rng.random() < 0.5)
     sp = p.spacing_mm
-    anat = make_anatomy(rng, rows=p.rows, cols=p.cols, spacing_mm=sp, view=view, density=density)
+    texture_rng = np.random.default_rng((int(seed), _FINE_TEXTURE_STREAM)) if fine_texture else None
+    anat = make_anatomy(rng, rows=p.rows, cols=p.cols, spacing_mm=sp, view=view, density=density,
+                        texture_rng=texture_rng)
     np.maximum(anat.attenuation, 0, out=anat.attenuation)
     exposure = plan_exposure(anat.attenuation_low, anat.mask_low, anat.edge_distance_low_mm > 15.0,
                              shape=(p.rows, p.cols), preset=p, grid_mm=sp * anat.grid_factor[1], rng=rng)
@@ -395,6 +407,9 @@ def make_phantom(*, seed: int, preset: str = "demo", view: str = "CC", lateralit
                             lesion_seed=lesion_seed, calcs=calcs, clusters=clusters, distractors=distractors)
     if _processed(p, presentation_processing):
         truth["presentation_processing"] = presentation_processing
+    if fine_texture:
+        truth["fine_texture"] = {"beta": TEXTURE_BETA, "amplitude": anat.fine_texture_amplitude,
+                                 "above_per_mm": 0.5 / (sp * anat.grid_factor[1])}
     return Phantom(stored=stored, truth=truth, preset=p, seed=int(seed), view=view, laterality=laterality,
                    patient_id=patient_id, study_instance_uid=study_uid, series_instance_uid=series_uid,
                    sop_instance_uid=sop_uid, window_center=float(centre), window_width=float(width),

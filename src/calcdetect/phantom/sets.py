@@ -150,6 +150,8 @@ def _request(kwargs: dict) -> dict:
                                           "visibility")}
     if kwargs.get("presentation_processing", "none") != "none":  # absent otherwise: older caches still match
         request["presentation_processing"] = kwargs["presentation_processing"]
+    if kwargs.get("fine_texture"):  # likewise
+        request["fine_texture"] = True
     return request
 
 
@@ -210,12 +212,15 @@ def _summary(results: list[tuple[str, dict]], mix: dict | None, preset: str | No
 
 
 def _manifest(out_dir: Path, results: list[tuple[str, dict]], mix: dict | None = None,
-              preset: str | None = None, *, presentation_processing: str = "none") -> list[Path]:
+              preset: str | None = None, *, presentation_processing: str = "none",
+              fine_texture: bool = False) -> list[Path]:
     rows = [[Path(p).name] + [m[k] for k in _MANIFEST[1:]] for p, m in results]
     _write_csv(out_dir / "manifest.csv", _MANIFEST, rows)
     summary = _summary(results, mix, preset)
     if presentation_processing != "none":
         summary["presentation_processing"] = presentation_processing
+    if fine_texture:
+        summary["fine_texture"] = True
     atomic_write(out_dir / SET_SUMMARY, lambda t: t.write_text(json.dumps(summary, indent=1) + "\n"))
     return [Path(p) for p, _ in results]
 
@@ -231,7 +236,7 @@ def read_set_summary(out_dir: str | os.PathLike) -> dict:
 def write_phantom_set(out_dir: str | os.PathLike, *, n: int, seed: int, preset: str = "mix",
                       positive_fraction: float = 0.5, workers: int = 1, reuse_existing: bool = False,
                       visibility_mix: dict[str, float] | None = None,
-                      presentation_processing: str = "none") -> list[Path]:
+                      presentation_processing: str = "none", fine_texture: bool = False) -> list[Path]:
     """Write ``n`` phantoms ``phantom_0000.dcm`` ... with truth, ``manifest.csv`` and ``set_summary.json``.
 
     Exactly ``round(n * positive_fraction)`` images hold a cluster (which ones
@@ -244,7 +249,8 @@ def write_phantom_set(out_dir: str | os.PathLike, *, n: int, seed: int, preset: 
     files).  ``reuse_existing`` keeps an image already written by the same
     generator version with the same seed and arguments (a cache).  ``presentation_processing``
     gives every FOR PRESENTATION image a vendor's processing (:mod:`.presentation`); the other
-    images, and all else drawn from the seed, are those of the set without it.
+    images, and all else drawn from the seed, are those of the set without it.  ``fine_texture``
+    continues every image's breast texture above the anatomy grid's Nyquist (:mod:`.fine_texture`).
     """
     check_processing(presentation_processing)
     if n < 0:
@@ -269,10 +275,11 @@ def write_phantom_set(out_dir: str | os.PathLike, *, n: int, seed: int, preset: 
         jobs.append((dict(seed=derive_seed("image", seed, i), preset=preset,
                           view=str(rng.choice(["CC", "MLO"])), laterality=str(rng.choice(["L", "R"])),
                           with_cluster=bool(positive[i]), patient_id=f"PHANTOM-{i:04d}",
-                          visibility=vis if positive[i] else None, presentation_processing=presentation_processing),
+                          visibility=vis if positive[i] else None, presentation_processing=presentation_processing,
+                          fine_texture=fine_texture),
                      f"phantom_{i:04d}"))
     return _manifest(out, _run_jobs(jobs, out, workers, reuse_existing), mix, preset,
-                     presentation_processing=presentation_processing)
+                     presentation_processing=presentation_processing, fine_texture=fine_texture)
 
 
 def write_cohort_phantoms(out_dir: str | os.PathLike, records_csv: str | os.PathLike, *, seed: int,
