@@ -353,7 +353,8 @@ def make_phantom(*, seed: int, preset: str = "demo", view: str = "CC", lateralit
     fine_texture : bool
         Continue the breast texture's ``1/f**3`` spectrum above the anatomy grid's Nyquist
         (:mod:`.fine_texture`; off by default: the shipped models were trained without it).  Its
-        random stream is its own, so all else drawn from the seed is the image without it; the
+        random stream is its own, so all else drawn from the seed is the image without it (but a
+        lesion is drawn again where the texture moves it out of the ``visibility`` asked for); the
         truth records it under ``"fine_texture"``.
 
     Returns

@@ -13,7 +13,9 @@ in an image (anatomy, noise, distractors; the lesion unless its visibility redra
 the shipped generator's.
 
     PYTHONPATH=SNAP/src python hf_texture.py OUT --n 200 --seed S --preset mix --workers 2
-    python hf_texture.py --nps OUT_PLAIN OUT_HF     # radial spectra of a few images, both ways
+
+Kept as it ran, before `calcdetect.phantom.fine_texture` existed: that module is this construction
+(its `radial_power_spectrum` is `radial_psd` here), with its own random stream.
 """
 from __future__ import annotations
 
