@@ -111,6 +111,9 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     parser.add_argument("--preset", default="mix", help="phantoms: preset or mix (default mix)")
     parser.add_argument("--resample-mm", type=resolutions_argument, default=[None],
                         help="phantoms: resolutions, e.g. 'native,0.2' (default native)")
+    parser.add_argument("--fine-texture", action="store_true",
+                        help="phantoms: with the breast texture continued above the anatomy grid "
+                             "(calcdetect.phantom.fine_texture; recorded in the calibration note)")
     parser.add_argument("--per-preset", action="store_true",
                         help="phantoms: each model's threshold is the highest of its presets' (the shipped rule)")
     parser.add_argument("--base", type=Path, help="configuration JSON for every other parameter")
@@ -137,9 +140,11 @@ def _on_phantoms(args: argparse.Namespace, base: DetectorConfig) -> CalibrationR
     plans = [(spec, spec.preset or args.preset, spec.resample_mm or tuple(args.resample_mm)) for spec in specs]
     seeds = (f"set seed {specs[0].seed}" if len(specs) == 1 and specs[0] == SeedSpec(specs[0].seed)
              else "set seeds " + ", ".join(spec.describe(preset, res) for spec, preset, res in plans))
+    if args.fine_texture:
+        seeds += " (with the fine texture)"
     with tempfile.TemporaryDirectory(prefix="calcdetect-calibrate-") as tmp:
         sets = [(write_phantom_set(Path(tmp) / f"set_{k}", n=args.n, seed=spec.seed, preset=preset,
-                                   workers=args.workers), res)
+                                   workers=args.workers, fine_texture=args.fine_texture), res)
                 for k, (spec, preset, res) in enumerate(plans)]
         return calibrate_on_phantom_sets(sets, fp_per_image=args.fp_per_image,
                                          film_fp_per_image=args.film_fp_per_image, base=base, seeds=seeds,

@@ -65,6 +65,9 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     parser.add_argument("--preset", help="phantom preset or mix of the sets given without one")
     parser.add_argument("--resample-mm", type=resolutions_argument, help="resolutions, e.g. 'native,0.2'")
     parser.add_argument("--phantoms", type=Path, help="folder to keep the generated phantoms in (a cache)")
+    parser.add_argument("--fine-texture", action="store_true",
+                        help="make every training set with the breast texture continued above the anatomy "
+                             "grid (calcdetect.phantom.fine_texture; recorded in the recipe)")
     parser.add_argument("--features", type=_features_argument, metavar="NAME,NAME,...",
                         help="the candidate features the model reads ('all': every one this version computes)")
     parser.add_argument("--booster-seeds", type=_seeds_argument, metavar="SEED,SEED,...",
@@ -135,7 +138,8 @@ def _recipe_from(args: argparse.Namespace):
     changes = {k: v for k, v in {"n_per_seed": args.n, "preset": args.preset,
                                  "resample_mm": tuple(args.resample_mm) if args.resample_mm else None,
                                  "feature_names": getattr(args, "features", None),
-                                 "booster_seeds": getattr(args, "booster_seeds", None)}.items()
+                                 "booster_seeds": getattr(args, "booster_seeds", None),
+                                 "fine_texture": True if getattr(args, "fine_texture", False) else None}.items()
                if v is not None}
     if getattr(args, "config", None):
         from calcdetect.learning.train import settings_of
@@ -159,16 +163,18 @@ def _phantom_paths(recipe, root: Path, workers: int) -> list[Path]:
 
     paths: list[Path] = []
     for (seed, preset), processing in zip(recipe.sets, recipe.processings):
-        paths += write_phantom_set(root / set_folder(seed, processing), n=recipe.n_per_seed, seed=seed,
-                                   preset=preset, positive_fraction=recipe.positive_fraction, workers=workers,
-                                   reuse_existing=True, presentation_processing=processing)
+        paths += write_phantom_set(root / set_folder(seed, processing, fine_texture=recipe.fine_texture),
+                                   n=recipe.n_per_seed, seed=seed, preset=preset,
+                                   positive_fraction=recipe.positive_fraction, workers=workers, reuse_existing=True,
+                                   presentation_processing=processing, fine_texture=recipe.fine_texture)
     return paths
 
 
-def set_folder(seed: int, processing: str = "none") -> str:
-    """The cache folder of a training set: ``set-SEED``, ``set-SEED-PROCESSING`` for a processed one
-    (a set of the same seed with and without processing are different images)."""
-    return f"set-{seed}" if processing == "none" else f"set-{seed}-{processing}"
+def set_folder(seed: int, processing: str = "none", *, fine_texture: bool = False) -> str:
+    """The cache folder of a training set: ``set-SEED``, ``set-SEED-PROCESSING`` for a processed one,
+    ``...-fine-texture`` with the fine texture (sets of one seed made differently are different images)."""
+    name = f"set-{seed}" if processing == "none" else f"set-{seed}-{processing}"
+    return f"{name}-fine-texture" if fine_texture else name
 
 
 def run(args: argparse.Namespace) -> int:

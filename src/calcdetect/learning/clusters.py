@@ -95,6 +95,7 @@ class ClusterRecipe(PhantomSets):
     detector_settings: dict[str, object] = field(default_factory=dict)
     feature_names: tuple[str, ...] = BASE_CLUSTER_FEATURE_NAMES
     set_processing: tuple[str, ...] = ()
+    fine_texture: bool = False
 
     _TUPLE_FIELDS = (*PhantomSets._TUPLE_FIELDS, "feature_names")
 

@@ -60,7 +60,8 @@ class PhantomSets:
     from preset ``set_presets[i]`` (``preset`` for every set when ``set_presets`` is empty), its FOR
     PRESENTATION images given the vendor-like processing ``set_processing[i]``
     (:data:`calcdetect.phantom.presentation.PRESENTATION_PROCESSING`; ``"none"`` for every set when
-    ``set_processing`` is empty)."""
+    ``set_processing`` is empty), and with ``fine_texture`` every set's breast texture continued
+    above the anatomy grid (:mod:`calcdetect.phantom.fine_texture`)."""
 
     #: fields stored as lists in a model's metadata and read back as tuples
     _TUPLE_FIELDS = ("set_seeds", "resample_mm", "set_presets", "set_processing")
@@ -100,6 +101,8 @@ class PhantomSets:
         values = asdict(self)
         if not self.set_processing:  # a recipe without processing reads as it did before the field existed
             del values["set_processing"]
+        if not self.fine_texture:  # likewise
+            del values["fine_texture"]
         return values
 
     def _with_settings(self, base: DetectorConfig | None) -> DetectorConfig:
@@ -171,6 +174,7 @@ class TrainingRecipe(PhantomSets):
     detector_settings: dict[str, object] = field(default_factory=dict)
     booster_seeds: tuple[int, ...] = ()
     set_processing: tuple[str, ...] = ()
+    fine_texture: bool = False
 
     _TUPLE_FIELDS = (*PhantomSets._TUPLE_FIELDS, "feature_names", "booster_seeds")
 

@@ -180,6 +180,14 @@ def test_calibrate_command_on_phantoms_records_its_seed(tmp_path):
     assert cfg.calibration_seeds == "set seed 4242" and cfg.calibration_date
 
 
+def test_calibrate_command_on_fine_texture_phantoms_says_so(tmp_path):
+    from calcdetect.cli import main
+
+    out = tmp_path / "cfg.json"
+    assert main(["calibrate", str(out), "--seed", "4242", "--n", "4", "--preset", "small", "--fine-texture"]) == 0
+    assert DetectorConfig.from_json(str(out)).calibration_seeds == "set seed 4242 (with the fine texture)"
+
+
 def test_calibrate_command_needs_a_source(capsys):
     from calcdetect.cli import main
 

@@ -235,6 +235,26 @@ def test_the_train_command_keeps_a_processed_set_apart_from_the_plain_set_of_its
     assert not np.array_equal(pydicom.dcmread(plain).pixel_array, pydicom.dcmread(processed).pixel_array)
 
 
+def test_a_fine_texture_recipe_records_it_and_keeps_its_sets_apart(tmp_path):
+    import argparse
+
+    from calcdetect.commands.train import _phantom_paths, _recipe_from
+    from calcdetect.evaluation.truth_files import read_truth_file, truth_path_for
+
+    assert "fine_texture" not in TrainingRecipe().to_dict()  # the shipped metadata reads as before
+    recipe = _recipe_from(argparse.Namespace(seed=[(5150, None, "none")], n=1, preset="demo", resample_mm=None,
+                                             coarse=False, fine_texture=True))
+    assert recipe.fine_texture and recipe.to_dict()["fine_texture"] is True
+    assert TrainingRecipe.from_dict(json.loads(json.dumps(recipe.to_dict()))) == recipe
+    clusters = ClusterRecipe(set_seeds=(1,), set_presets=("mix",), fine_texture=True)
+    assert ClusterRecipe.from_dict(json.loads(json.dumps(clusters.to_dict()))) == clusters
+    [fine] = _phantom_paths(recipe, tmp_path, workers=1)
+    [plain] = _phantom_paths(dataclasses.replace(recipe, fine_texture=False), tmp_path, workers=1)
+    assert (plain.parent.name, fine.parent.name) == ("set-5150", "set-5150-fine-texture")
+    assert "fine_texture" in read_truth_file(truth_path_for(fine))
+    assert "fine_texture" not in read_truth_file(truth_path_for(plain))
+
+
 def test_the_train_command_chooses_the_features_by_name():
     import argparse
 
