@@ -43,11 +43,13 @@ def csv_lines(rows: Iterable[Sequence[object]]) -> str:
     return buf.getvalue()
 
 
-def frame_csv_text(frame: pd.DataFrame) -> str:
-    """``frame.to_csv`` text without the index and with ``"\\n"`` line ends; every cell quoted
-    when any holds a carriage return (otherwise exactly what ``to_csv`` writes)."""
-    text = frame.to_csv(index=False, lineterminator="\n")
-    return text if "\r" not in text else frame.to_csv(index=False, lineterminator="\n", quoting=csv.QUOTE_ALL)
+def frame_csv_text(frame: pd.DataFrame, **to_csv: object) -> str:
+    """``frame.to_csv`` text without the index and with ``"\\n"`` line ends (and the other
+    ``to_csv`` options given, e.g. ``float_format``); every cell quoted when any holds a carriage
+    return (otherwise exactly what ``to_csv`` writes)."""
+    options = {"index": False, "lineterminator": "\n", **to_csv}
+    text = frame.to_csv(**options)
+    return text if "\r" not in text else frame.to_csv(**options, quoting=csv.QUOTE_ALL)
 
 
 def write_frame_csv(frame: pd.DataFrame, path: str | Path) -> None:

@@ -32,7 +32,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from calcdetect.atomic import atomic_write
+from calcdetect.atomic import atomic_write, atomic_write_text
+from calcdetect.csvtext import frame_csv_text
 from calcdetect.evaluation.scoring import EvaluationResult, evaluate
 from calcdetect.evaluation.froc import FrocCurve
 from calcdetect.evaluation.truth_files import read_scan_output, read_truth_dir
@@ -90,7 +91,7 @@ def _json_safe(obj: object) -> object:
 
 
 def _write_csv(df: pd.DataFrame, path: Path) -> None:
-    atomic_write(path, lambda p: df.to_csv(p, index=False))
+    atomic_write_text(path, frame_csv_text(df))
 
 
 def _froc_table(curve: FrocCurve) -> pd.DataFrame:

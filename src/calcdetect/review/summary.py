@@ -27,6 +27,7 @@ import pandas as pd
 from statsmodels.stats.inter_rater import cohens_kappa
 
 from calcdetect.atomic import atomic_write_text
+from calcdetect.csvtext import frame_csv_text
 
 __all__ = ["Agreement", "agreement", "summarize", "format_summary", "write_summary", "SUMMARY_COLUMNS"]
 
@@ -170,4 +171,4 @@ def format_summary(rows: list[dict], *, n_patients: int | None = None) -> str:
 def write_summary(rows: list[dict], path: str | Path) -> None:
     """Write the rows as CSV (:data:`SUMMARY_COLUMNS`; NaN as empty), atomically."""
     frame = pd.DataFrame(rows, columns=list(SUMMARY_COLUMNS))
-    atomic_write_text(path, frame.to_csv(index=False, lineterminator="\n", float_format="%.4f"))
+    atomic_write_text(path, frame_csv_text(frame, float_format="%.4f"))

@@ -70,3 +70,17 @@ def test_missing_inputs_give_a_clear_error(tmp_path, tiny_truth, tiny_detections
     (out / "clusters.csv").unlink()
     assert main(["evaluate", str(out), "--truth", str(truth_dir)]) == 2
     assert "clusters.csv not found" in capsys.readouterr().out
+
+
+def test_a_carriage_return_in_a_uid_does_not_split_the_evaluation_rows(tmp_path, tiny_truth, tiny_detections):
+    from calcdetect.csvtext import write_frame_csv
+
+    odd = "1.2.3\r3"  # a damaged SOP Instance UID, as fuzzing found one in a scan's images.csv
+    tiny_truth[2]["sop_instance_uid"] = odd
+    images, *rest = tiny_detections
+    images = images.assign(sop_instance_uid=images.sop_instance_uid.replace("1.2.3.3", odd))
+    out, truth_dir = _write_set(tmp_path, tiny_truth, (images, *rest))
+    write_frame_csv(images, out / "images.csv")  # as the scan writes it
+    assert main(["evaluate", str(out), "--truth", str(truth_dir), "-o", str(tmp_path / "ev")]) == 0
+    written = pd.read_csv(tmp_path / "ev" / "images.csv")
+    assert len(written) == 4 and odd in written.sop_instance_uid.tolist()
