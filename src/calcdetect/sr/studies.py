@@ -49,7 +49,7 @@ from pydicom.dataset import Dataset
 from pydicom.uid import generate_uid
 
 from calcdetect import __version__
-from calcdetect.config import DetectorConfig
+from calcdetect.config import THRESHOLD_FIELD, DetectorConfig
 from calcdetect.detector.fp_model import threshold_for
 from calcdetect.errors import StudyReportError
 from calcdetect.keys import patient_key as make_patient_key
@@ -353,9 +353,8 @@ def plan_study_reports(tables, *, dicom_dir: str | os.PathLike, config: Detector
     dicom_path = Path(dicom_dir)
     studies, errors = _group(tables, dicom_path, pseudonymize_key)
     algorithm = algorithm_of(config)
-    for threshold in (config.image_threshold, config.image_threshold_coarse, config.image_threshold_film,
-                      config.image_threshold_film_coarse):
-        certainty_percent(0.0, threshold=threshold)  # refuses a threshold the mapping cannot use
+    for name in THRESHOLD_FIELD.values():
+        certainty_percent(0.0, threshold=getattr(config, name))  # refuses a threshold the mapping cannot use
     reports = []
     for uid in sorted(studies):
         try:
