@@ -51,6 +51,19 @@ def stats(sets, weights):
                 flagged=float((neg >= negthr).mean()), found=float((vs >= vthr).mean()), n_vis=len(vs))
 
 
+def paired_deltas(old, new, resamples=2000, seed=4202612):
+    """new minus old of each statistic on paired bootstrap resamples by image within each set.
+    (Taken out of main on 2026-12-03 so that later rules' scripts share it; the draws are unchanged.)"""
+    rng = np.random.default_rng(seed)
+    deltas = {k: [] for k in ('pfroc', 'auc', 'flagged', 'found')}
+    for _ in range(resamples):
+        w = [np.bincount(rng.integers(0, s['n'], s['n']), minlength=s['n']) for s in old]
+        a, b = stats(old, w), stats(new, w)
+        for k in deltas:
+            deltas[k].append(b[k] - a[k])
+    return deltas
+
+
 def main():
     name, olds, news = sys.argv[1], sys.argv[2].split(','), sys.argv[3].split(',')
     of, oc, nf, nc = map(float, sys.argv[4:8])
@@ -59,13 +72,7 @@ def main():
         assert a['uids'] == b['uids'], 'old and new must score the same images'
     ones = [np.ones(s['n'], int) for s in old]
     so, sn = stats(old, ones), stats(new, ones)
-    rng = np.random.default_rng(4202612)
-    deltas = {k: [] for k in ('pfroc', 'auc', 'flagged', 'found')}
-    for _ in range(2000):
-        w = [np.bincount(rng.integers(0, s['n'], s['n']), minlength=s['n']) for s in old]
-        a, b = stats(old, w), stats(new, w)
-        for k in deltas:
-            deltas[k].append(b[k] - a[k])
+    deltas = paired_deltas(old, new)
     print(f"{name}: {sum(s['n'] for s in old)} images, {so['n_vis']} visible clusters")
     print(f"  shipped sens@0.05/0.1/0.2 {'/'.join(f'{x:.3f}' for x in so['sens'])}  AUC {so['auc']:.4f}  "
           f"flagged {so['flagged']:.3f}  found at flag {so['found']:.3f}")

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 sys.path.insert(0, "/work/main/docs/measurements/2026-12-02/cluster_model_pooled")
-from boot import load, stats  # noqa: E402  (rule v14's statistics)
+from boot import load, paired_deltas, stats  # noqa: E402  (rule v14's statistics)
 
 S31, S32 = "/work/scratch/s31", "/work/scratch/s32"
 FIELDS = ("image_threshold", "image_threshold_coarse", "image_threshold_film", "image_threshold_film_coarse")
@@ -47,13 +47,7 @@ def main():
             assert a["uids"] == b["uids"], "shipped and candidate must score the same images"
         ones = [np.ones(s["n"], int) for s in old]
         so, sn = stats(old, ones), stats(new, ones)
-        rng = np.random.default_rng(4202612)
-        deltas = {k: [] for k in ("pfroc", "auc", "flagged", "found")}
-        for _ in range(2000):
-            w = [np.bincount(rng.integers(0, s["n"], s["n"]), minlength=s["n"]) for s in old]
-            a, b = stats(old, w), stats(new, w)
-            for k in deltas:
-                deltas[k].append(b[k] - a[k])
+        deltas = paired_deltas(old, new)
         print(f"{name}: {sum(s['n'] for s in old)} images, {so['n_vis']} visible clusters")
         for label, s in (("shipped  ", so), ("candidate", sn)):
             print(f"  {label} sens@0.05/0.1/0.2 {'/'.join(f'{x:.3f}' for x in s['sens'])}  AUC {s['auc']:.4f}  "
