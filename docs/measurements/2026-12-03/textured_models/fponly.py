@@ -79,7 +79,6 @@ def main():
             write_rescored(new, shipped, new.replace("/cand/", "/fponly/"))
             print(f"{old}: offline shipped scores differ from the scan's by at most {check(old, shipped):.2e}")
             write_rescored(old, candidate, new.replace("/cand/", "/clonly/"))
-        ones = None
         for label, dirs in (("shipped", [a for a, _ in pairs]), ("candidate", [b for _, b in pairs]),
                             ("textured fp_model + shipped cluster model",
                              [b.replace("/cand/", "/fponly/") for _, b in pairs]),
